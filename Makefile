@@ -1,0 +1,40 @@
+# Two commands on a fresh machine (see README):
+#   make demo   - install, load the bundled ETO semiconductor chain and assess it
+#   make test   - install everything the tests need and run the whole suite
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+# The demo uses its own store inside the checkout unless CHOKEPOINT_DB is set.
+export CHOKEPOINT_DB ?= $(CURDIR)/out/demo.db
+
+.PHONY: demo test install install-test lint typecheck bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+install: $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+
+install-test: $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e ".[test]"
+
+demo: install
+	@mkdir -p out
+	$(BIN)/chokepoint demo
+
+lint: install-test
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
+
+typecheck: install-test
+	$(BIN)/mypy
+
+test: install-test lint typecheck
+	$(BIN)/python -m pytest -n 2 -q
+
+bench: install-test
+	$(BIN)/python benchmarks/bench_assess.py
+
+clean:
+	rm -rf $(VENV) out .pytest_cache .hypothesis .mypy_cache .ruff_cache

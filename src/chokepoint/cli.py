@@ -1,0 +1,229 @@
+"""The ``chokepoint`` command line: a thin layer that calls the library.
+
+Domain errors (:class:`~chokepoint.errors.ChokepointError`) become one clean
+message on standard error and exit status 1; usage errors exit with 2.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from typer.core import TyperGroup
+
+from chokepoint.errors import ChainValidationError, ChokepointError
+
+
+class _Group(TyperGroup):
+    """Turns domain errors into clean messages (no traceback) for every command."""
+
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            return super().invoke(ctx)
+        except ChainValidationError as exc:
+            typer.echo(f"Error: {exc}", err=True)
+            raise typer.Exit(1) from None
+        except ChokepointError as exc:
+            typer.echo(f"Error: {exc}", err=True)
+            raise typer.Exit(1) from None
+
+
+app = typer.Typer(
+    cls=_Group,
+    help="chokepoint: industrial-chain security analytics (产业链安全). "
+    "Map a chain, find its chokepoints (卡脖子), and act on them.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+projects_app = typer.Typer(cls=_Group, help="List, rename and delete projects in the store.",
+                           no_args_is_help=True)  # fmt: skip
+app.add_typer(projects_app, name="projects")
+
+
+class OutputFormat(str, Enum):
+    table = "table"
+    json = "json"
+    csv = "csv"
+
+
+DbOption = Annotated[
+    str | None,
+    typer.Option("--db", help="Store: a SQLite file or SQLAlchemy URL (default: $CHOKEPOINT_DB, "
+                 "else chokepoint.db in the user's data directory).", envvar="CHOKEPOINT_DB",
+                 show_envvar=True),
+]  # fmt: skip
+ProjectOption = Annotated[str, typer.Option("--project", "-p", help="Project name in the store.")]
+FormatOption = Annotated[OutputFormat, typer.Option("--format", "-f", help="Output format.")]
+
+
+def _store(db: str | None) -> Any:
+    from chokepoint.store import Store
+
+    return Store(db)
+
+
+def _echo_json(data: Any) -> None:
+    typer.echo(json.dumps(data, ensure_ascii=False, indent=2, sort_keys=False))
+
+
+def _print_summary(summary: dict[str, Any], title: str) -> None:
+    from chokepoint.report.text import summary_lines
+
+    for line in summary_lines(summary, title):
+        typer.echo(line)
+
+
+@app.command("import")
+def import_(
+    path: Annotated[Path, typer.Argument(help="CSV folder (exchange format or ETO layout), .xlsx or .json.")],
+    project: ProjectOption,
+    merge: Annotated[bool, typer.Option("--merge", help="Add to the project instead of replacing it.")] = False,
+    fmt: Annotated[
+        str | None, typer.Option("--input-format", help="csv, xlsx, json or eto (default: from the path).")
+    ] = None,
+    show_warnings: Annotated[bool, typer.Option("--warnings", help="List every warning.")] = False,
+    db: DbOption = None,
+) -> None:
+    """Import a chain map into a project. Importing into an existing project replaces it
+    (use --merge to add). A file with any error changes nothing and lists every problem."""
+    from chokepoint.io import read_chain
+
+    report = read_chain(path, fmt)
+    store = _store(db)
+    replaced = store.has_project(project) and not merge
+    chain = store.save_chain(project, report.chain, merge=merge)
+    verb = "merged into" if merge else ("replaced" if replaced else "imported as")
+    typer.echo(f"{path} {verb} project {project!r}: {chain!r}")
+    if report.merged_alias_rows:
+        typer.echo(f"{report.merged_alias_rows} alias rows merged into their actors")
+    counts = report.warning_counts()
+    if counts:
+        typer.echo("warnings: " + ", ".join(f"{v} {k}" for k, v in sorted(counts.items())))
+        for w in report.warnings if show_warnings else []:
+            typer.echo(f"  {w}")
+
+
+@app.command("export")
+def export(
+    project: ProjectOption,
+    out: Annotated[Path, typer.Option("--out", "-o", help="Folder (CSV files), .xlsx or .json.")],
+    db: DbOption = None,
+) -> None:
+    """Export a project as a CSV folder, an Excel workbook or JSON (by the extension of --out)."""
+    from chokepoint.io import write_chain
+
+    chain = _store(db).load_chain(project)
+    written = write_chain(chain, out)
+    typer.echo(f"wrote {written}")
+    if chain.meta.get("attribution"):
+        typer.echo(chain.meta["attribution"])
+
+
+@app.command("info")
+def info(project: ProjectOption, fmt: FormatOption = OutputFormat.table, db: DbOption = None) -> None:
+    """Summarize a project: counts by kind, stages, countries, share coverage, years."""
+    chain = _store(db).load_chain(project)
+    summary = chain.summary()
+    if fmt == OutputFormat.json:
+        _echo_json(summary)
+    elif fmt == OutputFormat.csv:
+        from chokepoint.report.text import summary_rows
+
+        import csv
+
+        w = csv.writer(sys.stdout)
+        w.writerow(["key", "value"])
+        w.writerows(summary_rows(summary))
+    else:
+        _print_summary(summary, f"Project {project!r}")
+
+
+@app.command("template")
+def template(out: Annotated[Path, typer.Argument(help="Workbook to write (.xlsx).")]) -> None:
+    """Write an empty exchange-format workbook with headers, example rows and a bilingual README sheet."""
+    from chokepoint.io.template import write_template
+
+    if out.suffix.lower() != ".xlsx":
+        raise ChokepointError(f"{out.name}: the template is an Excel workbook; use a .xlsx name")
+    typer.echo(f"wrote {write_template(out)}")
+
+
+@app.command("demo")
+def demo(
+    project: Annotated[str, typer.Option("--project", "-p", help="Project name to load the demo into.")] = (
+        "semiconductors"
+    ),
+    db: DbOption = None,
+) -> None:
+    """Load the bundled ETO semiconductor chain as a project and print its summary."""
+    from chokepoint.datasets import load_semiconductors_report
+
+    report = load_semiconductors_report()
+    store = _store(db)
+    chain = store.save_chain(project, report.chain)
+    typer.echo(f"Loaded the demo chain into project {project!r} ({store!r})")
+    s = chain.summary()
+    s["merged_alias_rows"] = report.merged_alias_rows
+    _print_summary(s, f"Project {project!r}")
+
+
+@projects_app.command("list")
+def projects_list(fmt: FormatOption = OutputFormat.table, db: DbOption = None) -> None:
+    """List the projects in the store."""
+    rows = [p.to_dict() for p in _store(db).projects()]
+    if fmt == OutputFormat.json:
+        _echo_json(rows)
+        return
+    if fmt == OutputFormat.csv:
+        import csv
+
+        w = csv.DictWriter(sys.stdout, fieldnames=list(rows[0]) if rows else ["name"])
+        w.writeheader()
+        w.writerows(rows)
+        return
+    if not rows:
+        typer.echo("no projects (load one with `chokepoint demo` or `chokepoint import`)")
+    for r in rows:
+        typer.echo(f"{r['name']:<24} {r['nodes']:>7} nodes {r['actors']:>7} actors "
+                   f"{r['provisions']:>8} provisions  updated {r['updated_at']}  {r['title']}")  # fmt: skip
+
+
+@projects_app.command("rename")
+def projects_rename(
+    old: Annotated[str, typer.Argument(help="Current name.")],
+    new: Annotated[str, typer.Argument(help="New name.")],
+    db: DbOption = None,
+) -> None:
+    """Rename a project."""
+    _store(db).rename_project(old, new)
+    typer.echo(f"renamed {old!r} to {new!r}")
+
+
+@projects_app.command("delete")
+def projects_delete(
+    name: Annotated[str, typer.Argument(help="Project to delete.")],
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
+    db: DbOption = None,
+) -> None:
+    """Delete a project and everything stored with it."""
+    store = _store(db)
+    if not store.has_project(name):
+        store.load_chain(name)  # raises ProjectNotFoundError with the list of names
+    if not yes and not typer.confirm(f"Delete project {name!r}?", default=False):
+        raise typer.Exit(1)
+    store.delete_project(name)
+    typer.echo(f"deleted {name!r}")
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()
+
+
+if __name__ == "__main__":
+    main()

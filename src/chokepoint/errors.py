@@ -1,0 +1,135 @@
+"""One rooted exception hierarchy for chokepoint.
+
+Every error the package raises on purpose derives from :class:`ChokepointError`.
+Subclasses carry the context a user needs to fix the problem (file, row,
+column) and the CLI and API turn them into one clean message shape.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any, Literal
+
+Severity = Literal["error", "warning"]
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One finding of validation, located as precisely as the input allows.
+
+    Parameters
+    ----------
+    source : str
+        File name or ``workbook.xlsx[sheet]`` the problem was found in.
+    row : int or None
+        1-based row number as a spreadsheet shows it (the header is row 1,
+        the first data row is row 2); for JSON the 1-based record number.
+        ``None`` for problems of a whole file.
+    column : str or None
+        Column (field) name, ``None`` for problems of a whole row or file.
+    reason : str
+        What is wrong and how to fix it.
+    severity : {"error", "warning"}
+        Errors block an import; warnings are reported and do not.
+    code : str
+        Stable machine-readable code, e.g. ``unknown_reference``.
+    """
+
+    source: str
+    row: int | None
+    column: str | None
+    reason: str
+    severity: Severity = "error"
+    code: str = "invalid"
+
+    def location(self) -> str:
+        parts = [self.source]
+        if self.row is not None:
+            parts.append(f"row {self.row}")
+        if self.column is not None:
+            parts.append(f"column {self.column!r}")
+        return ", ".join(parts)
+
+    def __str__(self) -> str:
+        return f"{self.severity}: {self.location()}: {self.reason}"
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+class ChokepointError(Exception):
+    """Base class of every error chokepoint raises on purpose."""
+
+    code = "error"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"code": self.code, "message": str(self), "details": {}}
+
+
+class ChainValidationError(ChokepointError):
+    """A chain map (file, folder, workbook or tables) failed validation.
+
+    ``problems`` lists every error found (all at once, not the first only);
+    ``warnings`` lists findings that did not block.
+    """
+
+    code = "validation_error"
+
+    def __init__(self, problems: list[Problem], warnings: list[Problem] | None = None):
+        self.problems = list(problems)
+        self.warnings = list(warnings or [])
+        n = len(self.problems)
+        head = f"{n} problem{'s' if n != 1 else ''} found; nothing was imported"
+        lines = [head, *(f"  {p}" for p in self.problems[:200])]
+        if n > 200:
+            lines.append(f"  ... and {n - 200} more")
+        super().__init__("\n".join(lines))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "code": self.code,
+            "message": str(self).splitlines()[0],
+            "details": {"problems": [p.to_dict() for p in self.problems]},
+        }
+
+
+class InputFileError(ChokepointError):
+    """A file could not be read at all (missing, empty, wrong encoding or format)."""
+
+    code = "input_file_error"
+
+    def __init__(self, path: str, reason: str):
+        self.path = path
+        self.reason = reason
+        super().__init__(f"{path}: {reason}")
+
+
+class ProjectNotFoundError(ChokepointError):
+    """A named project does not exist in the store."""
+
+    code = "project_not_found"
+
+    def __init__(self, name: str, available: list[str] | None = None):
+        self.name = name
+        hint = ""
+        if available:
+            hint = f"; projects in this store: {', '.join(sorted(available))}"
+        else:
+            hint = "; the store holds no project yet (try `chokepoint demo` or `chokepoint import`)"
+        super().__init__(f"no project named {name!r}{hint}")
+
+
+class ProjectExistsError(ChokepointError):
+    """A project name is already taken."""
+
+    code = "project_exists"
+
+    def __init__(self, name: str):
+        self.name = name
+        super().__init__(f"a project named {name!r} already exists; choose another name")
+
+
+class UsageError(ChokepointError):
+    """An argument or option has a value the command cannot use."""
+
+    code = "usage_error"

@@ -1,0 +1,275 @@
+"""Read chain maps from a CSV folder, an Excel workbook or a JSON file.
+
+Each reader returns :class:`RawTable` blocks plus the problems it met while
+reading (encoding, empty file); :func:`read_chain` validates them all at once
+and returns an :class:`~chokepoint.model.validate.ImportReport`.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+import os
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from chokepoint.errors import InputFileError, Problem
+from chokepoint.model.schema import LIST_SEPARATOR, TABLES
+from chokepoint.model.tables import RawTable
+from chokepoint.model.validate import SHARE_SUM_TOLERANCE, ImportReport, chain_from_tables
+
+FORMAT_TAG = "chokepoint-chain"
+FORMAT_VERSION = 1
+
+
+def decode_text(data: bytes, source: str) -> tuple[str | None, Problem | None]:
+    """Decode UTF-8 (with or without BOM); on failure a Problem naming line and byte."""
+    try:
+        return data.decode("utf-8-sig"), None
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        return None, Problem(
+            source, line, None,
+            f"not valid UTF-8 (byte 0x{data[exc.start]:02x} at offset {exc.start}); "
+            "save the file as UTF-8 (in Excel: 'CSV UTF-8')",
+            code="encoding",
+        )  # fmt: skip
+
+
+def parse_csv_text(text: str, source: str, table: str) -> tuple[RawTable | None, list[Problem]]:
+    """Parse CSV text into a RawTable of strings; blank lines are skipped, row numbers kept."""
+    if not text.strip():
+        return None, [Problem(source, None, None, "the file is empty (no header row)", code="empty_file")]
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        header = next(reader)
+    except csv.Error as exc:
+        return None, [Problem(source, 1, None, f"unreadable CSV header: {exc}", code="csv_syntax")]
+    header = [h.strip() for h in header]
+    problems: list[Problem] = []
+    seen: set[str] = set()
+    for h in header:
+        if h in seen:
+            problems.append(Problem(source, 1, h, f"column {h!r} appears twice", code="duplicate_column"))
+        seen.add(h)
+    rows: list[list[str]] = []
+    numbers: list[int] = []
+    try:
+        for rec in reader:
+            if not any(cell.strip() for cell in rec):
+                continue
+            line = reader.line_num
+            if len(rec) > len(header) and any(c.strip() for c in rec[len(header):]):
+                problems.append(Problem(source, line, None,
+                                        f"{len(rec)} cells but the header has {len(header)} columns",
+                                        code="csv_syntax"))  # fmt: skip
+            rows.append((rec + [""] * len(header))[: len(header)])
+            numbers.append(line)
+    except csv.Error as exc:
+        problems.append(Problem(source, reader.line_num, None, f"CSV syntax error: {exc}", code="csv_syntax"))
+    if problems and any(p.code == "duplicate_column" for p in problems):
+        return None, problems
+    frame = pd.DataFrame(rows, columns=header, dtype=object)
+    return RawTable(table, frame, source, rows=numbers), problems
+
+
+def read_csv_file(path: Path, table: str, label: str | None = None) -> tuple[RawTable | None, list[Problem]]:
+    """Read one CSV file of the exchange format (or of an adapter's layout)."""
+    source = label or path.name
+    if not path.exists():
+        return None, [Problem(source, None, None, "file not found", code="missing_file")]
+    text, problem = decode_text(path.read_bytes(), source)
+    if problem is not None:
+        return None, [problem]
+    assert text is not None
+    return parse_csv_text(text, source, table)
+
+
+def _read_meta_rows(frame: pd.DataFrame) -> dict[str, str]:
+    if {"key", "value"} <= set(frame.columns):
+        return {str(k).strip(): str(v) for k, v in zip(frame["key"], frame["value"], strict=True) if str(k).strip()}
+    return {}
+
+
+def read_csv_folder(folder: Path) -> tuple[list[RawTable], dict[str, str], list[Problem]]:
+    """Read ``nodes.csv``, ``edges.csv``, ``actors.csv``, ``provisions.csv`` (and ``meta.csv``)."""
+    blocks: list[RawTable] = []
+    problems: list[Problem] = []
+    for table in TABLES:
+        path = folder / f"{table}.csv"
+        if not path.exists() and table != "nodes":
+            continue
+        block, probs = read_csv_file(path, table)
+        problems += probs
+        if block is not None:
+            blocks.append(block)
+    meta: dict[str, str] = {}
+    if (folder / "meta.csv").exists():
+        block, probs = read_csv_file(folder / "meta.csv", "meta")
+        problems += probs
+        if block is not None:
+            meta = _read_meta_rows(block.frame)
+    return blocks, meta, problems
+
+
+def cell_text(value: Any) -> str:
+    """Text of a spreadsheet or JSON cell: integers without '.0', floats round-trip exact."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        if math.isnan(value):
+            return ""
+        if value.is_integer() and abs(value) < 1e15:
+            return str(int(value))
+        return repr(value)
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, list | tuple):
+        return LIST_SEPARATOR.join(cell_text(v) for v in value)
+    return str(value)
+
+
+def read_xlsx(path: Path) -> tuple[list[RawTable], dict[str, str], list[Problem]]:
+    """Read the sheets ``nodes``, ``edges``, ``actors``, ``provisions`` (and ``meta``)."""
+    from openpyxl import load_workbook
+
+    try:
+        wb = load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises several unrelated types for a bad file
+        raise InputFileError(path.name, f"not a readable Excel workbook (.xlsx): {exc}") from exc
+    blocks: list[RawTable] = []
+    problems: list[Problem] = []
+    meta: dict[str, str] = {}
+    sheets = {ws.title.strip().lower(): ws for ws in wb.worksheets}
+    if "nodes" not in sheets:
+        problems.append(Problem(path.name, None, None, "the workbook has no sheet named 'nodes'",
+                                code="missing_table"))  # fmt: skip
+    for name in (*TABLES, "meta"):
+        ws = sheets.get(name)
+        if ws is None:
+            continue
+        source = f"{path.name}[{ws.title}]"
+        rows_iter = ws.iter_rows(values_only=True)
+        header_row = next(rows_iter, None)
+        if header_row is None or not any(c is not None and str(c).strip() for c in header_row):
+            problems.append(Problem(source, None, None, "the sheet is empty (no header row)", code="empty_file"))
+            continue
+        header = [cell_text(c).strip() for c in header_row]
+        while header and not header[-1]:
+            header.pop()
+        data, numbers = [], []
+        for i, row in enumerate(rows_iter, start=2):
+            cells = [cell_text(c) for c in row[: len(header)]]
+            if not any(c.strip() for c in cells):
+                continue
+            data.append(cells + [""] * (len(header) - len(cells)))
+            numbers.append(i)
+        frame = pd.DataFrame(data, columns=header, dtype=object)
+        if name == "meta":
+            meta = _read_meta_rows(frame)
+        else:
+            blocks.append(RawTable(name, frame, source, rows=numbers))
+    wb.close()
+    return blocks, meta, problems
+
+
+def read_json(path: Path) -> tuple[list[RawTable], dict[str, str], list[Problem]]:
+    """Read the JSON exchange format: ``{"format": "chokepoint-chain", "nodes": [...], ...}``."""
+    text, problem = decode_text(path.read_bytes(), path.name)
+    if problem is not None:
+        return [], {}, [problem]
+    assert text is not None
+    if not text.strip():
+        return [], {}, [Problem(path.name, None, None, "the file is empty", code="empty_file")]
+    try:
+        doc = json.loads(text)
+    except json.JSONDecodeError as exc:
+        return [], {}, [Problem(path.name, exc.lineno, None, f"invalid JSON: {exc.msg} (column {exc.colno})",
+                                code="json_syntax")]  # fmt: skip
+    if not isinstance(doc, dict):
+        return [], {}, [Problem(path.name, None, None, "expected a JSON object with a 'nodes' list",
+                                code="json_syntax")]  # fmt: skip
+    blocks: list[RawTable] = []
+    problems: list[Problem] = []
+    for name in TABLES:
+        records = doc.get(name, [] if name != "nodes" else None)
+        source = f"{path.name}[{name}]"
+        if records is None:
+            problems.append(Problem(path.name, None, None, "no 'nodes' list", code="missing_table"))
+            continue
+        if not isinstance(records, list) or not all(isinstance(r, dict) for r in records):
+            problems.append(Problem(source, None, None, "expected a list of objects", code="json_syntax"))
+            continue
+        columns: list[str] = []
+        for r in records:
+            columns += [k for k in r if k not in columns]
+        frame = pd.DataFrame(
+            [[cell_text(r.get(c)) for c in columns] for r in records], columns=columns, dtype=object
+        )
+        blocks.append(RawTable(name, frame, source, rows=list(range(1, len(records) + 1))))
+    meta = {str(k): str(v) for k, v in (doc.get("meta") or {}).items()}
+    return blocks, meta, problems
+
+
+def detect_format(path: Path) -> str:
+    """Return ``csv``, ``xlsx``, ``json`` or ``eto`` for a path, from its shape."""
+    if path.is_dir():
+        if (path / "provision.csv").exists() and (path / "inputs.csv").exists():
+            return "eto"
+        return "csv"
+    ext = path.suffix.lower()
+    if ext in (".xlsx", ".xlsm"):
+        return "xlsx"
+    if ext == ".json":
+        return "json"
+    raise InputFileError(
+        path.name,
+        "cannot tell the format: give a folder of CSV files, an .xlsx workbook or a .json file",
+    )
+
+
+def read_chain(
+    path: str | os.PathLike[str],
+    format: str | None = None,
+    *,
+    share_sum_tolerance: float = SHARE_SUM_TOLERANCE,
+) -> ImportReport:
+    """Read and validate a chain map from ``path``.
+
+    Parameters
+    ----------
+    path : path-like
+        A folder of CSV files (exchange format or the ETO layout), an ``.xlsx``
+        workbook or a ``.json`` file.
+    format : {"csv", "xlsx", "json", "eto"}, optional
+        Overrides detection from the path.
+
+    Raises
+    ------
+    ChainValidationError
+        With every problem found, when any is an error.
+    InputFileError
+        When the path does not exist or cannot be read at all.
+    """
+    p = Path(path)
+    if not p.exists():
+        raise InputFileError(str(path), "no such file or folder")
+    fmt = format or detect_format(p)
+    if fmt == "eto":
+        from chokepoint.io.eto import read_eto
+
+        return read_eto(p, share_sum_tolerance=share_sum_tolerance)
+    readers = {"csv": read_csv_folder, "xlsx": read_xlsx, "json": read_json}
+    if fmt not in readers:
+        raise InputFileError(str(path), f"unknown format {fmt!r}; use csv, xlsx, json or eto")
+    blocks, meta, problems = readers[fmt](p)
+    return chain_from_tables(blocks, meta, share_sum_tolerance=share_sum_tolerance, problems=problems)

@@ -1,0 +1,346 @@
+"""The chain map (产业链图谱): four normalized tables and a cached vectorized index."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+
+from chokepoint.model.schema import TABLES, Column
+
+ORGANIZATION_KINDS = ("enterprise", "institution")
+GEOGRAPHY_KINDS = ("country", "region")
+
+
+def _normalize_column(series: pd.Series, col: Column) -> pd.Series:
+    if col.type == "str":
+        return series.map(lambda v: "" if v is None or (isinstance(v, float) and math.isnan(v)) else str(v).strip()).astype(object)
+    if col.type == "float":
+        return pd.to_numeric(series, errors="raise").astype("float64")
+    if col.type == "int":
+        return pd.to_numeric(series, errors="raise").astype("Int64")
+    # list: tuple of stripped non-empty strings
+    def as_tuple(v: Any) -> tuple[str, ...]:
+        if v is None or (isinstance(v, float) and math.isnan(v)):
+            return ()
+        if isinstance(v, str):
+            v = v.split(";")
+        return tuple(s for s in (str(x).strip() for x in v) if s)
+
+    return series.map(as_tuple).astype(object)
+
+
+def normalize_frame(table: str, frame: pd.DataFrame | None) -> pd.DataFrame:
+    """Return ``frame`` with exactly the exchange-format columns of ``table``, typed.
+
+    Missing optional columns are added empty; text is stripped (``""`` means
+    absent); floats are float64 (NaN absent); integers are nullable ``Int64``;
+    list cells are tuples of strings.
+    """
+    cols = TABLES[table]
+    if frame is None:
+        frame = pd.DataFrame({c.name: [] for c in cols})
+    out = {}
+    n = len(frame)
+    for c in cols:
+        s = frame[c.name] if c.name in frame.columns else pd.Series([None] * n, dtype=object)
+        out[c.name] = _normalize_column(s.reset_index(drop=True), c)
+    return pd.DataFrame(out, columns=[c.name for c in cols])
+
+
+def _canonical(table: str, frame: pd.DataFrame) -> pd.DataFrame:
+    keys = {
+        "nodes": ["id"],
+        "actors": ["id"],
+        "edges": ["kind", "source", "target"],
+        "provisions": ["actor", "node", "year"],
+    }[table]
+    return frame.sort_values(keys, kind="mergesort", na_position="first").reset_index(drop=True)
+
+
+@dataclass(eq=False)
+class ChainMap:
+    """A multi-tier chain map: nodes, edges, actors and provisions.
+
+    Build one with :func:`chokepoint.model.validate.chain_from_tables` (which
+    validates) or load one with :func:`chokepoint.datasets.load_semiconductors`.
+    The tables are pandas DataFrames with the columns of
+    :mod:`chokepoint.model.schema`; treat them as read-only. Integer indexes and
+    scipy.sparse matrices for vectorized work are built once, on first use,
+    in :attr:`index`.
+
+    Examples
+    --------
+    >>> from chokepoint.datasets import load_semiconductors
+    >>> chain = load_semiconductors()
+    >>> chain.summary()["nodes"]
+    126
+    """
+
+    nodes: pd.DataFrame
+    edges: pd.DataFrame
+    actors: pd.DataFrame
+    provisions: pd.DataFrame
+    meta: dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.nodes = normalize_frame("nodes", self.nodes)
+        self.edges = normalize_frame("edges", self.edges)
+        self.actors = normalize_frame("actors", self.actors)
+        self.provisions = normalize_frame("provisions", self.provisions)
+        self.meta = {str(k): str(v) for k, v in (self.meta or {}).items()}
+
+    # ------------------------------------------------------------------ access
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """Return the four tables by exchange-format name."""
+        return {
+            "nodes": self.nodes,
+            "edges": self.edges,
+            "actors": self.actors,
+            "provisions": self.provisions,
+        }
+
+    @cached_property
+    def index(self) -> ChainIndex:
+        """Integer ids and sparse matrices, built once and cached."""
+        return ChainIndex.build(self)
+
+    def node(self, node_id: str) -> dict[str, Any]:
+        """Return one node's row as a dict (raises ``KeyError`` if unknown)."""
+        pos = self.index.node_position(node_id)
+        return dict(self.nodes.iloc[pos])
+
+    def actor(self, actor_id: str) -> dict[str, Any]:
+        """Return one actor's row as a dict (raises ``KeyError`` if unknown)."""
+        pos = self.index.actor_position(actor_id)
+        return dict(self.actors.iloc[pos])
+
+    # ------------------------------------------------------------- comparison
+    def equals(self, other: ChainMap) -> bool:
+        """True when both chains hold the same rows (order does not matter)."""
+        if not isinstance(other, ChainMap) or self.meta != other.meta:
+            return False
+        for name, frame in self.tables().items():
+            a = _canonical(name, frame)
+            b = _canonical(name, other.tables()[name])
+            if not a.equals(b):
+                return False
+        return True
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, ChainMap) and self.equals(other)
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return (
+            f"ChainMap({len(self.nodes)} nodes, {len(self.edges)} edges, "
+            f"{len(self.actors)} actors, {len(self.provisions)} provisions)"
+        )
+
+    # ---------------------------------------------------------------- editing
+    def merged_with(self, other: ChainMap) -> ChainMap:
+        """Return a chain holding both; rows of ``other`` replace rows with the same key.
+
+        Keys: node and actor ``id``; edge ``(kind, source, target)``;
+        provision ``(actor, node, year)``.
+        """
+        keys = {
+            "nodes": ["id"],
+            "actors": ["id"],
+            "edges": ["kind", "source", "target"],
+            "provisions": ["actor", "node", "year"],
+        }
+        merged = {}
+        for name, frame in self.tables().items():
+            both = pd.concat([frame, other.tables()[name]], ignore_index=True)
+            merged[name] = both.drop_duplicates(keys[name], keep="last").reset_index(drop=True)
+        return ChainMap(meta={**self.meta, **other.meta}, **merged)
+
+    # ---------------------------------------------------------------- summary
+    def summary(self) -> dict[str, Any]:
+        """Counts by kind, stages, countries, share coverage and years.
+
+        The result is plain JSON-serializable data; its keys are stable.
+        """
+        nodes, actors, prov, edges = self.nodes, self.actors, self.provisions, self.edges
+        is_stage = nodes["kind"] == "stage"
+        stage_nodes = nodes[is_stage]
+        kind_of_actor = dict(zip(actors["id"], actors["kind"], strict=True))
+        country_of_actor = dict(zip(actors["id"], actors["country"], strict=True))
+        prov_on_stage = prov["node"].isin(set(stage_nodes["id"]))
+        level = prov["actor"].map(
+            lambda a: "country" if kind_of_actor.get(a) in GEOGRAPHY_KINDS else "organization"
+        )
+        known = prov["share"].notna()
+        stages = []
+        for sid, sname in zip(stage_nodes["id"], stage_nodes["name"], strict=True):
+            stages.append(
+                {
+                    "id": sid,
+                    "name": sname,
+                    "nodes": int(((nodes["stage"] == sid) & ~is_stage).sum()),
+                }
+            )
+        org_countries = actors.loc[actors["kind"].isin(ORGANIZATION_KINDS), "country"]
+        years = prov["year"].dropna().astype(int)
+        nodes_with_prov = prov.loc[~prov_on_stage, "node"].nunique()
+        nodes_with_known = prov.loc[~prov_on_stage & known, "node"].nunique()
+        return {
+            "nodes": int((~is_stage).sum()),
+            "stages": int(is_stage.sum()),
+            "nodes_by_kind": {k: int(v) for k, v in nodes.loc[~is_stage, "kind"].value_counts().sort_index().items()},
+            "stage_list": stages,
+            "edges": int(len(edges)),
+            "edges_by_kind": {k: int(v) for k, v in edges["kind"].value_counts().sort_index().items()},
+            "actors": int(len(actors)),
+            "actors_by_kind": {k: int(v) for k, v in actors["kind"].value_counts().sort_index().items()},
+            "countries_or_regions": int(actors["kind"].isin(GEOGRAPHY_KINDS).sum()),
+            "organizations": int(actors["kind"].isin(ORGANIZATION_KINDS).sum()),
+            "organizations_by_country": {
+                k: int(v) for k, v in org_countries[org_countries != ""].value_counts().sort_index().items()
+            },
+            "provisions": int(len(prov)),
+            "provisions_on_nodes": int((~prov_on_stage).sum()),
+            "provisions_on_stages": int(prov_on_stage.sum()),
+            "provisions_by_level": {k: int(v) for k, v in level.value_counts().sort_index().items()},
+            "shares_known": int(known.sum()),
+            "shares_unknown": int((~known).sum()),
+            "share_coverage": {
+                "nodes_with_provisions": int(nodes_with_prov),
+                "nodes_with_known_shares": int(nodes_with_known),
+                "nodes_without_provisions": int((~is_stage).sum() - nodes_with_prov),
+            },
+            "years": {str(k): int(v) for k, v in years.value_counts().sort_index().items()},
+            "provider_countries": sorted(
+                {c for a, c in country_of_actor.items() if c and a in set(prov["actor"])}
+            ),
+            "meta": dict(self.meta),
+        }
+
+
+@dataclass(frozen=True, eq=False)
+class ChainIndex:
+    """Integer positions and scipy.sparse matrices of a :class:`ChainMap`.
+
+    Attributes
+    ----------
+    node_ids, actor_ids : numpy arrays of str
+        Position ``i`` is node (actor) ``node_ids[i]``.
+    input_of : scipy.sparse.csr_array, shape (n_nodes, n_nodes)
+        ``input_of[s, t] = weight`` when node ``s`` goes into node ``t``.
+    type_of : csr_array, shape (n_nodes, n_nodes)
+        ``type_of[c, p] = 1`` when ``c`` is a kind of ``p``.
+    substitute_for : csr_array, shape (n_nodes, n_nodes)
+        ``substitute_for[s, t] = 1`` when ``s`` can replace ``t``.
+    prov_actor, prov_node : int arrays, one entry per provision
+    prov_share : float array, NaN where the share is unknown
+    prov_year : float array, NaN where the year is unknown
+    actor_country : str array, the country (or region) code of each actor
+    actor_is_geo : bool array, True for countries and regions
+    """
+
+    node_ids: np.ndarray
+    actor_ids: np.ndarray
+    _node_lookup: pd.Index
+    _actor_lookup: pd.Index
+    input_of: sp.csr_array
+    type_of: sp.csr_array
+    substitute_for: sp.csr_array
+    switching_days: sp.csr_array
+    prov_actor: np.ndarray
+    prov_node: np.ndarray
+    prov_share: np.ndarray
+    prov_year: np.ndarray
+    actor_country: np.ndarray
+    actor_is_geo: np.ndarray
+    node_is_stage: np.ndarray
+    children_all: np.ndarray
+
+    @property
+    def n_nodes(self) -> int:
+        return len(self.node_ids)
+
+    @property
+    def n_actors(self) -> int:
+        return len(self.actor_ids)
+
+    def node_position(self, node_id: str) -> int:
+        return int(self._node_lookup.get_loc(node_id))
+
+    def actor_position(self, actor_id: str) -> int:
+        return int(self._actor_lookup.get_loc(actor_id))
+
+    def node_positions(self, ids: Any) -> np.ndarray:
+        """Vectorized id -> position; -1 for unknown ids."""
+        return self._node_lookup.get_indexer(pd.Index(ids))
+
+    def actor_positions(self, ids: Any) -> np.ndarray:
+        return self._actor_lookup.get_indexer(pd.Index(ids))
+
+    @classmethod
+    def build(cls, chain: ChainMap) -> ChainIndex:
+        nodes, edges, actors, prov = chain.nodes, chain.edges, chain.actors, chain.provisions
+        node_lookup = pd.Index(nodes["id"].to_numpy(dtype=object))
+        actor_lookup = pd.Index(actors["id"].to_numpy(dtype=object))
+        n = len(node_lookup)
+
+        def matrix(kind: str, values: str | None = None) -> sp.csr_array:
+            e = edges[edges["kind"] == kind]
+            s = node_lookup.get_indexer(e["source"])
+            t = node_lookup.get_indexer(e["target"])
+            if values is None:
+                v = np.ones(len(e))
+            else:
+                v = e[values].to_numpy(dtype=float)
+                if values == "weight":
+                    v = np.where(np.isnan(v), 1.0, v)
+            return sp.csr_array(sp.coo_array((v, (s, t)), shape=(n, n)))
+
+        sw = edges[edges["kind"] == "substitute_for"]
+        sw_days = sw["switching_days"].to_numpy(dtype=float)
+        # store days + 1 so a zero-day switch stays an explicit entry; NaN -> unknown (-1 + 1 = 0 dropped)
+        switching = sp.csr_array(
+            sp.coo_array(
+                (
+                    np.where(np.isnan(sw_days), -1.0, sw_days) + 1.0,
+                    (node_lookup.get_indexer(sw["source"]), node_lookup.get_indexer(sw["target"])),
+                ),
+                shape=(n, n),
+            )
+        )
+        return cls(
+            node_ids=node_lookup.to_numpy(dtype=object),
+            actor_ids=actor_lookup.to_numpy(dtype=object),
+            _node_lookup=node_lookup,
+            _actor_lookup=actor_lookup,
+            input_of=matrix("input_of", "weight"),
+            type_of=matrix("type_of"),
+            substitute_for=matrix("substitute_for"),
+            switching_days=switching,
+            prov_actor=actor_lookup.get_indexer(prov["actor"]),
+            prov_node=node_lookup.get_indexer(prov["node"]),
+            prov_share=prov["share"].to_numpy(dtype=float),
+            prov_year=prov["year"].to_numpy(dtype=float, na_value=np.nan),
+            actor_country=actors["country"].to_numpy(dtype=object),
+            actor_is_geo=actors["kind"].isin(GEOGRAPHY_KINDS).to_numpy(),
+            node_is_stage=(nodes["kind"] == "stage").to_numpy(),
+            children_all=(nodes["children_rule"] != "any").to_numpy(),
+        )
+
+
+def chain_from_frames(frames: Mapping[str, pd.DataFrame | None], meta: Mapping[str, str] | None = None) -> ChainMap:
+    """Build a :class:`ChainMap` from already-valid frames (no validation)."""
+    return ChainMap(
+        nodes=frames.get("nodes"),  # type: ignore[arg-type]
+        edges=frames.get("edges"),  # type: ignore[arg-type]
+        actors=frames.get("actors"),  # type: ignore[arg-type]
+        provisions=frames.get("provisions"),  # type: ignore[arg-type]
+        meta=dict(meta or {}),
+    )

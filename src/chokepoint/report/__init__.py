@@ -1,0 +1,1 @@
+"""Human-readable renderings (text tables now; Excel, HTML and PDF reports later)."""

@@ -1,0 +1,270 @@
+"""The store: named projects (chain maps, perspectives) in SQLite or PostgreSQL.
+
+One class, one transaction per write, migrations as functions. The database
+is chosen by, in order: the ``url`` argument (a path or an SQLAlchemy URL),
+the ``CHOKEPOINT_DB`` environment variable, or ``chokepoint.db`` under the
+user's data directory.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from platformdirs import user_data_dir
+from sqlalchemy import Connection, Engine, create_engine, delete, event, func, insert, inspect, select, update
+
+from chokepoint.errors import ProjectExistsError, ProjectNotFoundError, UsageError
+from chokepoint.model.chain import ChainMap
+from chokepoint.model.schema import TABLES
+from chokepoint.store.schema import chain_tables, metadata, migrations_table, projects
+
+ENV_VAR = "CHOKEPOINT_DB"
+
+
+def default_database_path() -> Path:
+    """``chokepoint.db`` in the user's data directory (created when needed)."""
+    return Path(user_data_dir("chokepoint", appauthor=False)) / "chokepoint.db"
+
+
+def database_url(location: str | os.PathLike[str] | None = None) -> str:
+    """Resolve ``--db`` / ``CHOKEPOINT_DB`` / default into an SQLAlchemy URL."""
+    loc = str(location) if location is not None else os.environ.get(ENV_VAR) or ""
+    if "://" in loc:
+        return loc
+    path = Path(loc) if loc else default_database_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{path}"
+
+
+# ------------------------------------------------------------------ migrations
+def _m001_initial(conn: Connection) -> None:
+    metadata.create_all(conn, tables=[projects, *chain_tables.values()])
+
+
+#: Ordered migrations; append new functions, never edit applied ones.
+MIGRATIONS: list[tuple[str, Callable[[Connection], None]]] = [
+    ("001_initial", _m001_initial),
+]
+
+
+def migrate(engine: Engine) -> list[str]:
+    """Apply pending migrations in one transaction; return the names applied."""
+    applied_now = []
+    with engine.begin() as conn:
+        migrations_table.create(conn, checkfirst=True)
+        done = set(conn.execute(select(migrations_table.c.name)).scalars())
+        for name, fn in MIGRATIONS:
+            if name in done:
+                continue
+            fn(conn)
+            conn.execute(insert(migrations_table).values(name=name, applied_at=datetime.now(UTC)))
+            applied_now.append(name)
+    return applied_now
+
+
+@dataclass(frozen=True)
+class ProjectInfo:
+    """One row of ``chokepoint projects list``."""
+
+    name: str
+    created_at: str
+    updated_at: str
+    nodes: int
+    actors: int
+    provisions: int
+    title: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+def _to_db(value: Any, kind: str) -> Any:
+    if kind == "list":
+        return json.dumps(list(value), ensure_ascii=False)
+    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
+        return None
+    if kind == "int":
+        return int(value)
+    if kind == "float":
+        return float(value)
+    return value
+
+
+def _from_db(value: Any, kind: str) -> Any:
+    if kind == "list":
+        return tuple(json.loads(value)) if value else ()
+    if value is None:
+        return "" if kind == "str" else None
+    return value
+
+
+class Store:
+    """Named projects in one database.
+
+    Parameters
+    ----------
+    location : path or SQLAlchemy URL, optional
+        ``my.db``, ``sqlite:///my.db`` or ``postgresql+psycopg://...``;
+        default from ``CHOKEPOINT_DB`` or the user's data directory.
+
+    Examples
+    --------
+    >>> import tempfile, os
+    >>> from chokepoint.datasets import load_semiconductors
+    >>> store = Store(os.path.join(tempfile.mkdtemp(), "demo.db"))
+    >>> _ = store.save_chain("semiconductors", load_semiconductors())
+    >>> [p.name for p in store.projects()]
+    ['semiconductors']
+    """
+
+    def __init__(self, location: str | os.PathLike[str] | None = None):
+        self.url = database_url(location)
+        self.engine = create_engine(self.url)
+        if self.engine.dialect.name == "sqlite":
+            event.listen(self.engine, "connect", _sqlite_pragmas)
+        migrate(self.engine)
+
+    def __repr__(self) -> str:
+        return f"Store({self.engine.url.render_as_string(hide_password=True)!r})"
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    # ------------------------------------------------------------- projects
+    def _project_id(self, conn: Connection, name: str) -> int:
+        pid = conn.execute(select(projects.c.id).where(projects.c.name == name)).scalar()
+        if pid is None:
+            raise ProjectNotFoundError(name, self.project_names(conn))
+        return int(pid)
+
+    def project_names(self, conn: Connection | None = None) -> list[str]:
+        if conn is None:
+            with self.engine.connect() as c:
+                return self.project_names(c)
+        return sorted(conn.execute(select(projects.c.name)).scalars())
+
+    def has_project(self, name: str) -> bool:
+        return name in self.project_names()
+
+    def projects(self) -> list[ProjectInfo]:
+        """Every project with its size and dates, sorted by name."""
+        out = []
+        with self.engine.connect() as conn:
+            for row in conn.execute(select(projects).order_by(projects.c.name)):
+                counts = {}
+                for t in ("nodes", "actors", "provisions"):
+                    tab = chain_tables[t]
+                    counts[t] = conn.execute(
+                        select(func.count()).select_from(tab).where(tab.c.project_id == row.id)
+                    ).scalar_one()
+                meta = json.loads(row.meta or "{}")
+                out.append(ProjectInfo(
+                    name=row.name, created_at=row.created_at.isoformat(timespec="seconds"),
+                    updated_at=row.updated_at.isoformat(timespec="seconds"),
+                    nodes=counts["nodes"], actors=counts["actors"], provisions=counts["provisions"],
+                    title=meta.get("title", ""),
+                ))  # fmt: skip
+        return out
+
+    def rename_project(self, old: str, new: str) -> None:
+        if not new.strip():
+            raise UsageError("the new project name is empty")
+        with self.engine.begin() as conn:
+            pid = self._project_id(conn, old)
+            if new != old and new in self.project_names(conn):
+                raise ProjectExistsError(new)
+            conn.execute(update(projects).where(projects.c.id == pid).values(
+                name=new, updated_at=datetime.now(UTC)))  # fmt: skip
+
+    def delete_project(self, name: str) -> None:
+        with self.engine.begin() as conn:
+            pid = self._project_id(conn, name)
+            for tab in chain_tables.values():
+                conn.execute(delete(tab).where(tab.c.project_id == pid))
+            conn.execute(delete(projects).where(projects.c.id == pid))
+
+    # ---------------------------------------------------------------- chains
+    def save_chain(self, name: str, chain: ChainMap, *, merge: bool = False) -> ChainMap:
+        """Store ``chain`` as project ``name`` in one transaction; return what is stored.
+
+        An existing project is replaced (its perspective is kept); with
+        ``merge=True`` the chain is added to it, rows with the same key
+        replacing the stored ones (see :meth:`ChainMap.merged_with`).
+        """
+        if not name.strip():
+            raise UsageError("the project name is empty")
+        now = datetime.now(UTC)
+        with self.engine.begin() as conn:
+            pid = conn.execute(select(projects.c.id).where(projects.c.name == name)).scalar()
+            if pid is not None and merge:
+                chain = self._load(conn, int(pid)).merged_with(chain)
+            if pid is None:
+                pid = conn.execute(insert(projects).values(
+                    name=name, created_at=now, updated_at=now,
+                    meta=json.dumps(chain.meta, ensure_ascii=False))).inserted_primary_key[0]  # fmt: skip
+            else:
+                for tab in chain_tables.values():
+                    conn.execute(delete(tab).where(tab.c.project_id == pid))
+                conn.execute(update(projects).where(projects.c.id == pid).values(
+                    updated_at=now, meta=json.dumps(chain.meta, ensure_ascii=False)))  # fmt: skip
+            for tname, frame in chain.tables().items():
+                cols = TABLES[tname]
+                rows = [
+                    {"project_id": pid, "pos": i,
+                     **{f"c_{c.name}": _to_db(v, c.type) for c, v in zip(cols, rec, strict=True)}}
+                    for i, rec in enumerate(frame[[c.name for c in cols]].itertuples(index=False))
+                ]  # fmt: skip
+                if rows:
+                    conn.execute(insert(chain_tables[tname]), rows)
+        return chain
+
+    def load_chain(self, name: str) -> ChainMap:
+        """Load project ``name`` (raises :class:`ProjectNotFoundError`)."""
+        with self.engine.connect() as conn:
+            return self._load(conn, self._project_id(conn, name))
+
+    def _load(self, conn: Connection, pid: int) -> ChainMap:
+        frames = {}
+        for tname, tab in chain_tables.items():
+            cols = TABLES[tname]
+            result = conn.execute(
+                select(*[tab.c[f"c_{c.name}"] for c in cols]).where(tab.c.project_id == pid).order_by(tab.c.pos)
+            ).all()
+            frames[tname] = pd.DataFrame(
+                {c.name: [_from_db(r[j], c.type) for r in result] for j, c in enumerate(cols)},
+                columns=[c.name for c in cols],
+            )
+        meta = json.loads(conn.execute(select(projects.c.meta).where(projects.c.id == pid)).scalar_one())
+        return ChainMap(meta=meta, **frames)
+
+    # ----------------------------------------------------------- perspective
+    def get_perspective(self, name: str) -> dict[str, Any] | None:
+        """The project's stored default perspective (a plain dict), or None."""
+        with self.engine.connect() as conn:
+            pid = self._project_id(conn, name)
+            raw = conn.execute(select(projects.c.perspective).where(projects.c.id == pid)).scalar()
+        return json.loads(raw) if raw else None
+
+    def set_perspective(self, name: str, perspective: dict[str, Any] | None) -> None:
+        with self.engine.begin() as conn:
+            pid = self._project_id(conn, name)
+            conn.execute(update(projects).where(projects.c.id == pid).values(
+                perspective=None if perspective is None else json.dumps(perspective, ensure_ascii=False),
+                updated_at=datetime.now(UTC)))  # fmt: skip
+
+    def table_names(self) -> list[str]:
+        return sorted(inspect(self.engine).get_table_names())
+
+
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.close()
