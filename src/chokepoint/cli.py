@@ -43,6 +43,9 @@ app = typer.Typer(
 projects_app = typer.Typer(cls=_Group, help="List, rename and delete projects in the store.",
                            no_args_is_help=True)  # fmt: skip
 app.add_typer(projects_app, name="projects")
+perspective_app = typer.Typer(cls=_Group, help="Show, set or clear a project's default perspective.",
+                              no_args_is_help=True)  # fmt: skip
+app.add_typer(perspective_app, name="perspective")
 
 
 class OutputFormat(str, Enum):
@@ -59,6 +62,15 @@ DbOption = Annotated[
 ]  # fmt: skip
 ProjectOption = Annotated[str, typer.Option("--project", "-p", help="Project name in the store.")]
 FormatOption = Annotated[OutputFormat, typer.Option("--format", "-f", help="Output format.")]
+HomeOption = Annotated[str | None, typer.Option("--home", help="Home economy: ISO3 code(s) or group (CHN, EU27).")]
+RestrictedOption = Annotated[
+    str | None, typer.Option("--restricted", help="Comma-separated ISO3 codes that may blockade the home economy.")
+]
+AlliedOption = Annotated[str | None, typer.Option("--allied", help="Comma-separated ISO3 codes of allies.")]
+YearOption = Annotated[int | None, typer.Option("--year", help="Use provisions up to this year.")]
+LangOption = Annotated[str, typer.Option("--lang", help="Language of names and explanations: en or zh.")]
+
+DEMO_PERSPECTIVE = {"home": "CHN", "restricted": "USA,JPN,NLD,KOR,TWN"}
 
 
 def _store(db: str | None) -> Any:
@@ -143,6 +155,101 @@ def info(project: ProjectOption, fmt: FormatOption = OutputFormat.table, db: DbO
         _print_summary(summary, f"Project {project!r}")
 
 
+def _perspective(store: Any, project: str, chain: Any, home: str | None, restricted: str | None,
+                 allied: str | None, year: int | None) -> Any:  # fmt: skip
+    """Flags override the project's stored default perspective."""
+    from chokepoint.assess import Perspective
+
+    regions = set(chain.actors.loc[chain.actors["kind"] == "region", "country"])
+    stored = store.get_perspective(project) or {}
+    if home is None and not stored:
+        raise ChokepointError(
+            f"no perspective for project {project!r}: pass --home (and --restricted), or store one with "
+            f"`chokepoint perspective set --project {project} --home CHN --restricted USA,JPN`"
+        )
+    return Perspective.from_codes(
+        home if home is not None else stored["home"],
+        restricted if restricted is not None else stored.get("restricted", ()),
+        allied if allied is not None else stored.get("allied", ()),
+        year if year is not None else stored.get("year"),
+        country_risk=stored.get("country_risk"),
+        known_regions=regions,
+    )
+
+
+@app.command("assess")
+def assess_cmd(
+    project: ProjectOption,
+    home: HomeOption = None,
+    restricted: RestrictedOption = None,
+    allied: AlliedOption = None,
+    year: YearOption = None,
+    fmt: FormatOption = OutputFormat.table,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Write .xlsx, .csv or .json.")] = None,
+    top: Annotated[int | None, typer.Option("--top", help="Show only the first N nodes.")] = None,
+    lang: LangOption = "en",
+    db: DbOption = None,
+) -> None:
+    """Score every node: level I-IV, quadrant, components and a one-sentence explanation."""
+    from chokepoint.assess import assess
+    from chokepoint.report.assessment import (
+        assessment_document,
+        assessment_table,
+        format_table,
+        write_assessment,
+    )
+
+    store = _store(db)
+    chain = store.load_chain(project)
+    a = assess(chain, _perspective(store, project, chain, home, restricted, allied, year))
+    if out is not None:
+        typer.echo(f"wrote {write_assessment(a, out, lang)}", err=fmt != OutputFormat.table)
+    if fmt == OutputFormat.json:
+        _echo_json(assessment_document(a, lang, top))
+    elif fmt == OutputFormat.csv:
+        assessment_table(a, lang, top).to_csv(sys.stdout, index=False)
+    elif out is None or top is not None:
+        typer.echo(format_table(a, top if top is not None else None, lang))
+
+
+@perspective_app.command("set")
+def perspective_set(
+    project: ProjectOption,
+    home: Annotated[str, typer.Option("--home", help="Home economy: ISO3 code(s) or group (CHN, EU27).")],
+    restricted: RestrictedOption = None,
+    allied: AlliedOption = None,
+    year: YearOption = None,
+    db: DbOption = None,
+) -> None:
+    """Store the default perspective used when --home/--restricted are absent."""
+    store = _store(db)
+    chain = store.load_chain(project)
+    p = _perspective(store, project, chain, home, restricted or "", allied or "", year)
+    store.set_perspective(project, p.to_dict())
+    typer.echo(f"perspective of {project!r}: {p.label()}")
+
+
+@perspective_app.command("show")
+def perspective_show(project: ProjectOption, fmt: FormatOption = OutputFormat.table, db: DbOption = None) -> None:
+    """Print the project's default perspective."""
+    stored = _store(db).get_perspective(project)
+    if fmt == OutputFormat.json:
+        _echo_json(stored)
+    elif stored is None:
+        typer.echo(f"project {project!r} has no default perspective")
+    else:
+        from chokepoint.assess import Perspective
+
+        typer.echo(Perspective.from_dict(stored).label())
+
+
+@perspective_app.command("clear")
+def perspective_clear(project: ProjectOption, db: DbOption = None) -> None:
+    """Remove the project's default perspective."""
+    _store(db).set_perspective(project, None)
+    typer.echo(f"perspective of {project!r} cleared")
+
+
 @app.command("template")
 def template(out: Annotated[Path, typer.Argument(help="Workbook to write (.xlsx).")]) -> None:
     """Write an empty exchange-format workbook with headers, example rows and a bilingual README sheet."""
@@ -160,7 +267,8 @@ def demo(
     ),
     db: DbOption = None,
 ) -> None:
-    """Load the bundled ETO semiconductor chain as a project and print its summary."""
+    """Load the bundled ETO semiconductor chain as a project, print its summary and its top
+    chokepoints from the project's perspective (default: China, with USA, JPN, NLD, KOR, TWN restricted)."""
     from chokepoint.datasets import load_semiconductors_report
 
     report = load_semiconductors_report()
@@ -170,6 +278,20 @@ def demo(
     s = chain.summary()
     s["merged_alias_rows"] = report.merged_alias_rows
     _print_summary(s, f"Project {project!r}")
+    from chokepoint.assess import assess
+    from chokepoint.report.assessment import format_table
+
+    if store.get_perspective(project) is None:
+        p = _perspective(store, project, chain, DEMO_PERSPECTIVE["home"], DEMO_PERSPECTIVE["restricted"], "", None)
+        store.set_perspective(project, p.to_dict())
+    a = assess(chain, _perspective(store, project, chain, None, None, None, None))
+    typer.echo("")
+    typer.echo("Top chokepoints (卡脖子):")
+    typer.echo(format_table(a, 15))
+    top = a.frame.iloc[0]["id"]
+    typer.echo("")
+    typer.echo(a.explanation(top))
+    typer.echo(a.explanation(top, "zh"))
 
 
 @projects_app.command("list")

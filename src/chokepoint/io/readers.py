@@ -60,10 +60,12 @@ def parse_csv_text(text: str, source: str, table: str) -> tuple[RawTable | None,
     rows: list[list[str]] = []
     numbers: list[int] = []
     try:
+        next_line = reader.line_num + 1
         for rec in reader:
+            # a quoted cell may span lines: a record's row is the line it starts on
+            line, next_line = next_line, reader.line_num + 1
             if not any(cell.strip() for cell in rec):
                 continue
-            line = reader.line_num
             if len(rec) > len(header) and any(c.strip() for c in rec[len(header):]):
                 problems.append(Problem(source, line, None,
                                         f"{len(rec)} cells but the header has {len(header)} columns",
@@ -209,7 +211,8 @@ def read_json(path: Path) -> tuple[list[RawTable], dict[str, str], list[Problem]
         if not isinstance(records, list) or not all(isinstance(r, dict) for r in records):
             problems.append(Problem(source, None, None, "expected a list of objects", code="json_syntax"))
             continue
-        columns: list[str] = []
+        # an empty (or absent) list is an empty table, not one without its required columns
+        columns: list[str] = [] if records else [c.name for c in TABLES[name]]
         for r in records:
             columns += [k for k in r if k not in columns]
         frame = pd.DataFrame(

@@ -9,6 +9,7 @@ declared as actors of kind ``region`` in a chain map and are not countries.
 from __future__ import annotations
 
 from collections.abc import Iterable
+import gettext
 from functools import lru_cache
 
 import pycountry
@@ -30,10 +31,35 @@ def iso3_codes() -> frozenset[str]:
     return frozenset(c.alpha_3 for c in pycountry.countries)
 
 
-def country_name(code: str) -> str:
-    """English short name of an ISO3 code, or the code itself when unknown."""
+#: Short names used in explanations where the ISO name is long or not the usual one.
+SHORT_NAMES = {
+    "en": {"KOR": "South Korea", "TWN": "Taiwan", "USA": "United States", "GBR": "United Kingdom",
+           "RUS": "Russia", "PRK": "North Korea", "EUR": "Europe", "VAR": "various countries"},
+    "zh": {"KOR": "韩国", "TWN": "中国台湾", "USA": "美国", "GBR": "英国", "RUS": "俄罗斯",
+           "PRK": "朝鲜", "EUR": "欧洲", "VAR": "多国", "NLD": "荷兰", "CHN": "中国"},
+}  # fmt: skip
+
+
+@lru_cache(maxsize=4)
+def _translation(lang: str) -> gettext.NullTranslations:
+    return gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=[lang], fallback=True)
+
+
+def country_name(code: str, lang: str = "en") -> str:
+    """Short name of an ISO3 (or region) code in English (``en``) or Chinese (``zh``).
+
+    Examples
+    --------
+    >>> country_name("NLD"), country_name("NLD", "zh")
+    ('Netherlands', '荷兰')
+    """
+    if code in SHORT_NAMES.get(lang, {}):
+        return SHORT_NAMES[lang][code]
     c = pycountry.countries.get(alpha_3=code)
-    return str(getattr(c, "common_name", None) or c.name) if c else code
+    if c is None:
+        return code
+    name = str(getattr(c, "common_name", None) or c.name)
+    return _translation("zh_CN").gettext(c.name) if lang == "zh" else name
 
 
 def expand_codes(codes: Iterable[str]) -> tuple[str, ...]:

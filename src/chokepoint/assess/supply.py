@@ -1,0 +1,272 @@
+r"""Supply-side indicators per node, vectorized over every provision at once.
+
+For node :math:`i` with known country shares :math:`s_{ic}` (fractions of the
+global market, latest year per node and provider level):
+
+* coverage :math:`\kappa_i = \min(1, \sum_c s_{ic})`
+* localization (proxy) :math:`L_i = \sum_{c \in H} s_{ic}`, the share of the world
+  market held by home providers (the strict rate needs home consumption data);
+  foreign dependency :math:`1 - L_i`
+* concentration :math:`HHI_i = \sum_c s_{ic}^2`, top-1 and top-3 shares; the same
+  over enterprises
+* risk-weighted concentration :math:`HHI^{w}_i = \sum_c s_{ic}^2 w_c` with country
+  risk :math:`w_c \in [0, 1]` (1 when not given: neutral)
+* exposure :math:`X_i = \sum_{c \in R} s_{ic}`, plus the unknown remainder
+  :math:`1 - \kappa_i` when a restricted provider's share is unknown (an
+  unknown share is never read as zero)
+
+Country shares come from country or region provisions when the node has any,
+else from enterprise provisions summed by the enterprise's country.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from chokepoint.assess.perspective import Perspective
+from chokepoint.model.chain import ChainMap
+
+HOME, ALLIED, NEUTRAL, RESTRICTED, AGGREGATE = 0, 1, 2, 3, 4
+CLASS_NAMES = ("home", "allied", "neutral", "restricted", "aggregate")
+
+
+def classify_codes(codes: np.ndarray, chain: ChainMap, p: Perspective) -> np.ndarray:
+    """Class of each country code: home, allied, neutral, restricted or aggregate.
+
+    A region counts by its own code, or by its declared members when all of them
+    share one class; a region without members that is not listed is an
+    ``aggregate`` (neutral foreign supply that cannot be verified as a source).
+    """
+    regions = chain.actors[chain.actors["kind"] == "region"]
+    members = {c: m for c, m in zip(regions["country"], regions["members"], strict=True)}
+    home, restricted, allied = set(p.home), set(p.restricted), set(p.allied)
+
+    def one(code: str) -> int:
+        if code in home:
+            return HOME
+        if code in restricted:
+            return RESTRICTED
+        if code in allied:
+            return ALLIED
+        if code in members or code == "":
+            ms = members.get(code, ())
+            if ms:
+                classes = {one(m) for m in ms}
+                if len(classes) == 1:
+                    return classes.pop()
+            return AGGREGATE
+        return NEUTRAL
+
+    cache: dict[str, int] = {}
+    return np.array([cache.setdefault(c, one(c)) for c in codes], dtype=np.int8)
+
+
+def group_top(keys: np.ndarray, values: np.ndarray, n: int, k: int = 3) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per group: largest value, position of the largest, sum of the ``k`` largest.
+
+    NaN values rank last and add nothing. Groups without entries give 0 and -1.
+    """
+    top1 = np.zeros(n)
+    arg = np.full(n, -1, dtype=np.int64)
+    topk = np.zeros(n)
+    if len(keys) == 0:
+        return top1, arg, topk
+    v = np.where(np.isnan(values), -1.0, values)
+    order = np.lexsort((-v, keys))
+    ks, vs = keys[order], v[order]
+    start = np.r_[True, ks[1:] != ks[:-1]]
+    first = np.maximum.accumulate(np.where(start, np.arange(len(ks)), 0))
+    rank = np.arange(len(ks)) - first
+    lead = start & (vs >= 0)
+    top1[ks[lead]] = vs[lead]
+    arg[ks[lead]] = order[lead]
+    sel = (rank < k) & (vs >= 0)
+    topk += np.bincount(ks[sel], weights=vs[sel], minlength=n)
+    return top1, arg, topk
+
+
+@dataclass(frozen=True)
+class SupplyEntries:
+    """Per node x country entries (after aggregation), for indicators and explanations."""
+
+    node: np.ndarray
+    code: np.ndarray  # country code per entry (str)
+    share: np.ndarray  # known share (NaN when every contributing share is unknown)
+    unknown: np.ndarray  # at least one contributing share unknown
+    cls: np.ndarray  # class per entry
+
+
+def select_provisions(chain: ChainMap, p: Perspective) -> tuple[np.ndarray, np.ndarray]:
+    """Mask of provisions used (latest year per node and provider level) and that year."""
+    ix = chain.index
+    year = np.where(np.isnan(ix.prov_year), -np.inf, ix.prov_year)
+    ok = (ix.prov_node >= 0) & (ix.prov_actor >= 0)
+    if p.year is not None:
+        ok &= year <= p.year
+    level = ix.actor_is_geo[np.clip(ix.prov_actor, 0, None)].astype(np.int64)
+    key = np.clip(ix.prov_node, 0, None) * 2 + level
+    latest = np.full(2 * max(ix.n_nodes, 1), -np.inf)
+    np.maximum.at(latest, key[ok], year[ok])
+    keep = ok & (year == latest[key])
+    return keep, year
+
+
+def country_entries(chain: ChainMap, p: Perspective, keep: np.ndarray) -> SupplyEntries:
+    ix = chain.index
+    geo = ix.actor_is_geo[np.clip(ix.prov_actor, 0, None)]
+    node = ix.prov_node
+    node_has_geo = np.zeros(ix.n_nodes, dtype=bool)
+    node_has_geo[node[keep & geo]] = True
+    use = keep & (geo | ~node_has_geo[np.clip(node, 0, None)])
+    frame = pd.DataFrame(
+        {
+            "node": node[use],
+            "code": ix.actor_country[ix.prov_actor[use]],
+            "share": ix.prov_share[use],
+        }
+    )
+    frame["unknown"] = frame["share"].isna()
+    agg = frame.groupby(["node", "code"], sort=True).agg(
+        share=("share", lambda s: s.sum(min_count=1)), unknown=("unknown", "any")
+    )
+    agg = agg.reset_index()
+    codes = agg["code"].to_numpy(dtype=object)
+    uniq, inv = np.unique(codes.astype(str), return_inverse=True)
+    cls = classify_codes(uniq, chain, p)[inv] if len(uniq) else np.zeros(0, dtype=np.int8)
+    return SupplyEntries(
+        node=agg["node"].to_numpy(dtype=np.int64),
+        code=codes,
+        share=agg["share"].to_numpy(dtype=float),
+        unknown=agg["unknown"].to_numpy(dtype=bool),
+        cls=cls,
+    )
+
+
+@dataclass(frozen=True)
+class SupplyIndicators:
+    """Arrays of length ``n_nodes`` (see module docstring for the formulas)."""
+
+    has_data: np.ndarray
+    year: np.ndarray
+    coverage: np.ndarray
+    localization: np.ndarray
+    localization_upper: np.ndarray
+    hhi_country: np.ndarray
+    hhi_weighted: np.ndarray
+    top1_country: np.ndarray
+    top1_country_code: np.ndarray
+    top3_country: np.ndarray
+    exposure_known: np.ndarray
+    exposure: np.ndarray
+    n_countries: np.ndarray
+    hhi_enterprise: np.ndarray
+    top1_enterprise: np.ndarray
+    top1_enterprise_id: np.ndarray
+    top3_enterprise: np.ndarray
+    coverage_enterprise: np.ndarray
+    n_enterprises: np.ndarray
+    n_qualified: np.ndarray
+    has_alternative: np.ndarray
+    entries: SupplyEntries
+
+
+def supply_indicators(
+    chain: ChainMap,
+    p: Perspective,
+    *,
+    qualified_share: float = 0.01,
+    neutral_is_alternative: bool = False,
+) -> SupplyIndicators:
+    """Compute the supply indicators of every node (see module docstring).
+
+    Parameters
+    ----------
+    qualified_share : float
+        A provider with a known share at least this large is a *qualified*
+        source (ETO rounds shares between 0 and 1% up to 1%).
+    neutral_is_alternative : bool
+        Count neutral (neither home, allied nor restricted) countries as
+        alternative sources; by default only home and allied ones do.
+    """
+    ix = chain.index
+    n = ix.n_nodes
+    keep, year = select_provisions(chain, p)
+    e = country_entries(chain, p, keep)
+    known = ~np.isnan(e.share)
+    s = np.where(known, e.share, 0.0)
+    bins = {"minlength": n}
+    total = np.bincount(e.node, weights=s, **bins)
+    coverage = np.minimum(1.0, total)
+    home = np.bincount(e.node, weights=s * (e.cls == HOME), **bins)
+    restricted = np.bincount(e.node, weights=s * (e.cls == RESTRICTED), **bins)
+    restricted_unknown = np.bincount(e.node, weights=(e.unknown & (e.cls == RESTRICTED)), **bins) > 0
+    any_unknown = np.bincount(e.node, weights=e.unknown, **bins) > 0
+    n_countries = np.bincount(e.node, **bins).astype(np.int64)
+    has_data = n_countries > 0
+    remainder = np.maximum(0.0, 1.0 - coverage)
+    risk = np.array([float(p.country_risk.get(str(c), 1.0)) for c in e.code]) if len(e.code) else np.zeros(0)
+    hhi = np.bincount(e.node, weights=s**2, **bins)
+    hhi_w = np.bincount(e.node, weights=s**2 * risk, **bins)
+    top1, arg1, top3 = group_top(e.node, np.where(known, e.share, np.nan), n)
+    top1_code = np.where(arg1 >= 0, e.code[np.clip(arg1, 0, None)] if len(e.code) else "", "")
+
+    # enterprises (organizations)
+    geo = ix.actor_is_geo[np.clip(ix.prov_actor, 0, None)]
+    org = keep & ~geo
+    o_node, o_share, o_actor = ix.prov_node[org], ix.prov_share[org], ix.prov_actor[org]
+    o_known = ~np.isnan(o_share)
+    o_s = np.where(o_known, o_share, 0.0)
+    cov_e = np.minimum(1.0, np.bincount(o_node, weights=o_s, **bins))
+    hhi_e = np.bincount(o_node, weights=o_s**2, **bins)
+    t1e, arg_e, t3e = group_top(o_node, np.where(o_known, o_share, np.nan), n)
+    top1_ent = np.where(arg_e >= 0, ix.actor_ids[o_actor[np.clip(arg_e, 0, None)]] if len(o_actor) else "", "")
+    n_ent = np.bincount(o_node, **bins).astype(np.int64)
+
+    # qualified and alternative sources: enterprises when the node has any, else countries
+    o_codes = ix.actor_country[o_actor]
+    uniq, inv = np.unique(o_codes.astype(str), return_inverse=True)
+    o_cls = classify_codes(uniq, chain, p)[inv] if len(uniq) else np.zeros(0, dtype=np.int8)
+    secure_classes = [HOME, ALLIED] + ([NEUTRAL] if neutral_is_alternative else [])
+    o_qual = o_known & (o_s >= qualified_share)
+    c_qual = known & (s >= qualified_share)
+    use_org = n_ent > 0
+    n_qual_org = np.bincount(o_node, weights=o_qual, **bins)
+    n_qual_cty = np.bincount(e.node, weights=c_qual & (e.cls != AGGREGATE), **bins)
+    n_qualified = np.where(use_org, n_qual_org, n_qual_cty).astype(np.int64)
+    alt_org = np.bincount(o_node, weights=o_qual & np.isin(o_cls, secure_classes), **bins) > 0
+    alt_cty = np.bincount(e.node, weights=c_qual & np.isin(e.cls, secure_classes), **bins) > 0
+    has_alt = np.where(use_org, alt_org, alt_cty)
+
+    node_year = np.full(n, np.nan)
+    if keep.any():
+        y = np.where(np.isinf(year), np.nan, year)
+        yk = pd.Series(y[keep]).groupby(ix.prov_node[keep]).max()
+        node_year[yk.index.to_numpy()] = yk.to_numpy()
+    exposure = np.minimum(1.0, restricted + remainder * restricted_unknown)
+    return SupplyIndicators(
+        has_data=has_data,
+        year=node_year,
+        coverage=np.where(has_data, coverage, 0.0),
+        localization=home,
+        localization_upper=np.minimum(1.0, home + remainder * any_unknown),
+        hhi_country=hhi,
+        hhi_weighted=hhi_w,
+        top1_country=top1,
+        top1_country_code=top1_code.astype(object),
+        top3_country=top3,
+        exposure_known=restricted,
+        exposure=exposure,
+        n_countries=n_countries,
+        hhi_enterprise=hhi_e,
+        top1_enterprise=t1e,
+        top1_enterprise_id=top1_ent.astype(object),
+        top3_enterprise=t3e,
+        coverage_enterprise=cov_e,
+        n_enterprises=n_ent,
+        n_qualified=n_qualified,
+        has_alternative=has_alt,
+        entries=e,
+    )

@@ -1,0 +1,122 @@
+"""Render an :class:`~chokepoint.assess.Assessment` as a table, JSON, CSV or Excel."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from chokepoint.assess.score import LEVEL_COLORS, QUADRANTS, Assessment
+from chokepoint.errors import UsageError
+
+JSON_VERSION = 1
+
+TABLE_COLUMNS = ["rank", "id", "name", "level", "score", "quadrant", "gap", "criticality", "exposure",
+                 "localization", "top1_country", "top1_country_share"]  # fmt: skip
+
+
+def assessment_document(a: Assessment, lang: str = "en", limit: int | None = None) -> dict[str, Any]:
+    """The stable JSON document of ``chokepoint assess --format json``.
+
+    Keys: ``version``, ``perspective``, ``config``, ``attribution``, ``nodes``
+    (each: rank, id, name, name_zh, kind, level, score, quadrant, quadrant_zh,
+    components [name, value, weight, coverage, basis, year], explanation,
+    indicators).
+    """
+    return {
+        "version": JSON_VERSION,
+        "perspective": a.perspective.to_dict(),
+        "config": {
+            "weights": a.config.normalized_weights(),
+            "level_cutoffs": list(a.config.level_cutoffs),
+            "alternative_relief": a.config.alternative_relief,
+            "qualified_share": a.config.qualified_share,
+        },
+        "attribution": a.chain.meta.get("attribution", ""),
+        "nodes": a.records(lang=lang, limit=limit),
+    }
+
+
+def assessment_table(a: Assessment, lang: str = "en", limit: int | None = None) -> pd.DataFrame:
+    """Flat table: the ranked frame plus the explanation in ``lang``."""
+    df = a.frame if limit is None else a.frame.head(limit)
+    df = df.copy()
+    df["explanation"] = [a.explanation(i, lang) for i in df["id"]]
+    return df
+
+
+def format_table(a: Assessment, limit: int | None = 20, lang: str = "en") -> str:
+    """Fixed-width text table for the terminal."""
+    df = a.frame if limit is None else a.frame.head(limit)
+    lines = [f"Chokepoint assessment ({a.perspective.label()})"]
+    head = f"{'#':>3} {'id':<6} {'name':<44} {'level':<8} {'score':>5} {'quadrant':<10} {'G':>4} {'C':>4} {'E':>4} {'local':>5} top country"  # noqa: E501
+    lines.append(head)
+    for r in df.itertuples(index=False):
+        name = (r.name_zh or r.name) if lang == "zh" else r.name
+        score = "" if pd.isna(r.score) else f"{r.score:.2f}"
+        top = f"{r.top1_country} {r.top1_country_share:.0%}" if r.top1_country else ""
+        lvl = r.level if r.level in LEVEL_COLORS else ("n/a" if r.level == "insufficient_data" else r.level)
+        quad = QUADRANTS[r.quadrant][0] if r.quadrant in QUADRANTS and lang == "zh" else r.quadrant
+        lines.append(
+            f"{r.rank:>3} {r.id:<6} {str(name)[:44]:<44} {lvl:<8} {score:>5} {str(quad)[:10]:<10} "
+            f"{r.gap:>4.2f} {r.criticality:>4.2f} {r.exposure:>4.2f} {r.localization:>5.0%} {top}"
+        )
+    counts = a.frame["level"].value_counts()
+    lines.append("levels: " + ", ".join(f"{k} {int(counts.get(k, 0))}" for k in
+                                        ("I", "II", "III", "IV", "low", "insufficient_data")))  # fmt: skip
+    if a.chain.meta.get("attribution"):
+        lines.append(a.chain.meta["attribution"])
+    return "\n".join(lines)
+
+
+def write_assessment(a: Assessment, path: str | os.PathLike[str], lang: str = "en") -> Path:
+    """Write by extension: ``.xlsx`` (chokepoints, sensitivity, about), ``.csv`` or ``.json``."""
+    p = Path(path)
+    ext = p.suffix.lower()
+    if ext == ".json":
+        p.write_text(json.dumps(assessment_document(a, lang), ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    elif ext == ".csv":
+        assessment_table(a, lang).to_csv(p, index=False)
+    elif ext == ".xlsx":
+        _write_xlsx(a, p, lang)
+    else:
+        raise UsageError(f"cannot write {p.name}: use .xlsx, .csv or .json")
+    return p
+
+
+def _write_xlsx(a: Assessment, p: Path, lang: str) -> None:
+    from openpyxl.styles import Font, PatternFill
+
+    fills = {"I": "FF4D4F", "II": "FFA940", "III": "FADB14", "IV": "69B1FF"}
+    table = assessment_table(a, lang)
+    table["explanation_zh" if lang == "en" else "explanation_en"] = [
+        a.explanation(i, "zh" if lang == "en" else "en") for i in table["id"]
+    ]
+    with pd.ExcelWriter(p, engine="openpyxl") as xw:
+        table.to_excel(xw, sheet_name="chokepoints", index=False)
+        a.sensitivity().to_excel(xw, sheet_name="sensitivity", index=False)
+        about = pd.DataFrame(
+            [
+                ("perspective", a.perspective.label()),
+                ("weights", json.dumps(a.config.normalized_weights())),
+                ("level cut-offs", ", ".join(f"{lv} >= {c}" for lv, c in zip(("I", "II", "III", "IV"),
+                                                                         a.config.level_cutoffs, strict=True))),
+                ("score", "S = G^wG * C^wC * E^wE (weighted geometric mean); see docs/assessment.md"),
+                ("localization", "proxy: global market share of home-headquartered providers"),
+                ("attribution", a.chain.meta.get("attribution", "")),
+            ],
+            columns=["key", "value"],
+        )  # fmt: skip
+        about.to_excel(xw, sheet_name="about", index=False)
+        ws = xw.sheets["chokepoints"]
+        level_col = list(table.columns).index("level") + 1
+        for row in range(2, len(table) + 2):
+            cell = ws.cell(row=row, column=level_col)
+            if cell.value in fills:
+                cell.fill = PatternFill("solid", fgColor=fills[str(cell.value)])
+        for c in ws[1]:
+            c.font = Font(bold=True)
+        ws.freeze_panes = "C2"
