@@ -163,7 +163,8 @@ def test_xlsx_without_nodes_sheet(tmp_path):
     wb.save(tmp_path / "w.xlsx")
     with pytest.raises(ChainValidationError) as info:
         read_chain(tmp_path / "w.xlsx")
-    assert "missing_table" in {p.code for p in info.value.problems}
+    # reported once, by the reader, naming the workbook
+    assert [(p.source, p.code) for p in info.value.problems] == [("w.xlsx", "missing_table")]
 
 
 def test_xlsx_empty_sheet(tmp_path, chain):
@@ -217,12 +218,27 @@ def test_json_syntax_error_names_line(tmp_path):
     assert (p.source, p.row) == ("bad.json", 2)
 
 
-@pytest.mark.parametrize("content", ['["nodes"]', '{"nodes": [1, 2]}', '{"edges": []}'])
-def test_json_wrong_shape(tmp_path, content):
+@pytest.mark.parametrize(
+    ("content", "problem"),
+    [
+        ('["nodes"]', ("bad.json", "json_syntax")),
+        ('{"nodes": [1, 2]}', ("bad.json[nodes]", "json_syntax")),
+        ('{"edges": []}', ("bad.json", "missing_table")),
+    ],
+)
+def test_json_wrong_shape(tmp_path, content, problem):
     (tmp_path / "bad.json").write_text(content, encoding="utf-8")
     with pytest.raises(ChainValidationError) as info:
         read_chain(tmp_path / "bad.json")
-    assert {p.code for p in info.value.problems} & {"json_syntax", "missing_table"}
+    assert [(p.source, p.code) for p in info.value.problems] == [problem]
+
+
+def test_json_empty_or_absent_tables_are_empty(tmp_path):
+    doc = {"nodes": [{"id": "A", "name": "Wafer", "kind": "material"}], "edges": []}
+    (tmp_path / "c.json").write_text(json.dumps(doc), encoding="utf-8")
+    chain = read_chain(tmp_path / "c.json").chain
+    assert len(chain.nodes) == 1
+    assert len(chain.edges) == len(chain.actors) == len(chain.provisions) == 0
 
 
 def test_json_empty_file(tmp_path):

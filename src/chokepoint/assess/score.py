@@ -130,6 +130,7 @@ class Assessment:
     spof: np.ndarray
     spof_reasons: np.ndarray
     insufficient: np.ndarray
+    derived_from: np.ndarray
 
     # ------------------------------------------------------------------ views
     @cached_property
@@ -217,6 +218,12 @@ class Assessment:
         name = str(node["name_zh"] or node["name"]) if lang == "zh" else str(node["name"])
         s = self.supply
         if self.insufficient[i]:
+            e = s.entries
+            codes = ", ".join(sorted({str(c) for c in e.code[e.node == i] if c}))
+            if codes:
+                return (f"{name}：已知供给国家/地区（{codes}），但份额均未知，数据不足（不视为安全）"
+                        if lang == "zh" else f"{name}: suppliers known ({codes}) but every share is "
+                        "unknown: insufficient data, not safe")  # fmt: skip
             return (f"{name}：缺少供给数据，无法评估（数据不足，不视为安全）" if lang == "zh" else
                     f"{name}: no supply data, so it cannot be assessed (insufficient data, not safe)")  # fmt: skip
         parts = []
@@ -248,6 +255,12 @@ class Assessment:
                              + (f" (substitute, about {days:g} days to switch)" if not np.isnan(days) else ""))  # fmt: skip
         else:
             parts.append("无替代来源" if lang == "zh" else "no alternative source")
+        j = int(self.derived_from[i])
+        if j >= 0:
+            kind = self.chain.nodes.iloc[j]
+            kname = str(kind["name_zh"] or kind["name"]) if lang == "zh" else str(kind["name"])
+            parts.append(f"评分取自其最危险的必需子类{kname}（{kind['id']}）" if lang == "zh" else
+                         f"scored as its riskiest required kind, {kname} ({kind['id']})")  # fmt: skip
         reach = int(round(self.crit.reach[i]))
         parts.append(f"下游{reach}个节点依赖" if lang == "zh" else f"needed by {reach} downstream nodes")
         loc = s.localization[i]
@@ -415,6 +428,7 @@ def assess(chain: ChainMap, perspective: Perspective, config: AssessmentConfig |
         chain, {"gap": gap, "threshold": threshold, "exposure": e_comp, "g": g_comp}, own_data, partial
     )
     derived = inherited["_derived"].astype(bool)
+    derived_from = np.where(derived, inherited["_source"].astype(np.int64), -1)
     has_data = inherited["_has_data"].astype(bool)
     basis = "derived: riskiest required kind"
     gap_basis = np.where(derived, basis, gap_basis)
@@ -445,7 +459,7 @@ def assess(chain: ChainMap, perspective: Perspective, config: AssessmentConfig |
         threshold=threshold, threshold_basis=threshold_basis.astype(object), gap=gap,
         gap_basis=gap_basis.astype(object), components=components, has_alternative=has_alt,
         substitute_switch_days=switch, score=score, level=level, quadrant=quadrant, spof=spof,
-        spof_reasons=reasons, insufficient=insufficient,
+        spof_reasons=reasons, insufficient=insufficient, derived_from=derived_from,
     )  # fmt: skip
 
 
@@ -471,6 +485,7 @@ def inherit_from_kinds(
     out = {k: v.astype(float).copy() for k, v in values.items()}
     r = np.where(has_data, risk, -1.0)
     derived = np.zeros(n, dtype=bool)
+    source = np.arange(n)
     for _ in range(n + 1):
         ok = r[rows] >= 0
         best, arg, _ = group_top(cols[ok], r[rows[ok]], n, k=1)
@@ -482,8 +497,10 @@ def inherit_from_kinds(
             out[k][take] = out[k][child]
         r[take] = best[take]
         derived[take] = True
+        source[take] = source[child]
     out["_derived"] = derived.astype(float)
     out["_has_data"] = (r >= 0).astype(float)
+    out["_source"] = source.astype(float)
     return out
 
 

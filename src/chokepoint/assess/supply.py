@@ -129,9 +129,8 @@ def country_entries(chain: ChainMap, p: Perspective, keep: np.ndarray) -> Supply
         }
     )
     frame["unknown"] = frame["share"].isna()
-    agg = frame.groupby(["node", "code"], sort=True).agg(
-        share=("share", lambda s: s.sum(min_count=1)), unknown=("unknown", "any")
-    )
+    grouped = frame.groupby(["node", "code"], sort=True)
+    agg = pd.DataFrame({"share": grouped["share"].sum(min_count=1), "unknown": grouped["unknown"].any()})
     agg = agg.reset_index()
     codes = agg["code"].to_numpy(dtype=object)
     uniq, inv = np.unique(codes.astype(str), return_inverse=True)
@@ -207,7 +206,7 @@ def supply_indicators(
     n_countries = np.bincount(e.node, **bins).astype(np.int64)
     has_data = n_countries > 0
     remainder = np.maximum(0.0, 1.0 - coverage)
-    risk = np.array([float(p.country_risk.get(str(c), 1.0)) for c in e.code]) if len(e.code) else np.zeros(0)
+    risk = pd.Series(e.code, dtype=object).map(dict(p.country_risk)).fillna(1.0).to_numpy(dtype=float)
     hhi = np.bincount(e.node, weights=s**2, **bins)
     hhi_w = np.bincount(e.node, weights=s**2 * risk, **bins)
     top1, arg1, top3 = group_top(e.node, np.where(known, e.share, np.nan), n)

@@ -20,7 +20,9 @@ GEOGRAPHY_KINDS = ("country", "region")
 
 def _normalize_column(series: pd.Series, col: Column) -> pd.Series:
     if col.type == "str":
-        return series.map(lambda v: "" if v is None or (isinstance(v, float) and math.isnan(v)) else str(v).strip()).astype(object)
+        if series.isna().all():
+            return pd.Series([""] * len(series), index=series.index, dtype=object)
+        return series.where(series.notna(), "").astype(str).str.strip().astype(object)
     if col.type == "float":
         return pd.to_numeric(series, errors="raise").astype("float64")
     if col.type == "int":

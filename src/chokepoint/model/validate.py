@@ -354,7 +354,7 @@ class _Validator:
                 self.add(i, None, None, f"unknown table {b.name!r}; expected one of "
                          f"{', '.join(TABLES)}", "unknown_table")  # fmt: skip
         has_nodes = any(b.name == "nodes" for b in self.blocks)
-        if not has_nodes:
+        if not has_nodes and not self.errors:  # else the reader has said why (no double report)
             self.errors.append(Problem("(input)", None, None, "no nodes table: a chain map needs nodes",
                                        code="missing_table"))  # fmt: skip
         nodes = self.typed("nodes", self.concat("nodes"))

@@ -1,0 +1,340 @@
+"""Chokepoint assessment: hand-computed indicators, the demo chain, and invariants."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from chokepoint.assess import AssessmentConfig, Perspective, assess, criticality
+from chokepoint.datasets import load_semiconductors
+from chokepoint.errors import UsageError
+from chokepoint.model.chain import ChainMap
+
+NAN = float("nan")
+
+
+def small_chain(extra_nodes=(), extra_edges=(), extra_prov=()) -> ChainMap:
+    """A textbook chain: tool A and material B go into process P, which makes final product F.
+
+    Countries: CHN (home), USA (restricted), JPN (allied), DEU (neutral).
+    A: USA 70%, CHN 20%, DEU 10%; firms a1 (USA) 70%, a2 (CHN) 20%; threshold 5.
+    B: JPN 50%, DEU 30%, USA unknown; no firms; B goes into P with weight 0.5.
+    """
+    nodes = pd.DataFrame(
+        [
+            {"id": "A", "name": "Tool A", "kind": "equipment", "threshold": 5},
+            {"id": "B", "name": "Material B", "kind": "material"},
+            {"id": "P", "name": "Process P", "kind": "process"},
+            {"id": "F", "name": "Final F", "kind": "product", "market_size": 100.0},
+            *extra_nodes,
+        ]
+    )
+    edges = pd.DataFrame(
+        [
+            {"source": "A", "target": "P", "kind": "input_of"},
+            {"source": "B", "target": "P", "kind": "input_of", "weight": 0.5},
+            {"source": "P", "target": "F", "kind": "input_of"},
+            *extra_edges,
+        ]
+    )
+    actors = pd.DataFrame(
+        [
+            *({"id": c, "name": c, "kind": "country", "country": c} for c in ("CHN", "USA", "JPN", "DEU")),
+            {"id": "a1", "name": "Firm a1", "kind": "enterprise", "country": "USA"},
+            {"id": "a2", "name": "Firm a2", "kind": "enterprise", "country": "CHN"},
+        ]
+    )
+    prov = pd.DataFrame(
+        [
+            {"actor": "USA", "node": "A", "share": 0.7, "year": 2025},
+            {"actor": "CHN", "node": "A", "share": 0.2, "year": 2025},
+            {"actor": "DEU", "node": "A", "share": 0.1, "year": 2025},
+            {"actor": "a1", "node": "A", "share": 0.7, "year": 2025},
+            {"actor": "a2", "node": "A", "share": 0.2, "year": 2025},
+            {"actor": "JPN", "node": "B", "share": 0.5, "year": 2025},
+            {"actor": "DEU", "node": "B", "share": 0.3, "year": 2025},
+            {"actor": "USA", "node": "B", "share": NAN, "year": 2025},
+            *extra_prov,
+        ]
+    )
+    return ChainMap(nodes=nodes, edges=edges, actors=actors, provisions=prov)
+
+
+PERSPECTIVE = Perspective.from_codes("CHN", "USA", "JPN")
+
+
+def test_hand_computed_supply_indicators():
+    a = assess(small_chain(), PERSPECTIVE)
+    A, B = a.row("A"), a.row("B")
+    expected_a = {
+        "localization": 0.2, "foreign_dependency": 0.8, "hhi_country": 0.54, "top1_country": "USA",
+        "top1_country_share": 0.7, "top3_country_share": 1.0, "restricted_share": 0.7,
+        "restricted_share_upper": 0.7, "hhi_enterprise": 0.53, "top1_enterprise": "a1",
+        "top1_enterprise_share": 0.7, "top3_enterprise_share": 0.9, "n_enterprises": 2,
+        "n_qualified": 2, "has_alternative": True, "coverage_country": 1.0, "coverage_enterprise": 0.9,
+        "threshold": 1.0, "technology_gap": 5 / 7, "year": 2025,
+    }  # fmt: skip
+    expected_b = {
+        "localization": 0.0, "localization_upper": 0.2, "hhi_country": 0.34, "top1_country": "JPN",
+        "top1_country_share": 0.5, "restricted_share": 0.0, "restricted_share_upper": 0.2,
+        "n_qualified": 2, "has_alternative": True, "coverage_country": 0.8, "threshold": 0.6,
+        "technology_gap": 1.0,
+    }  # fmt: skip
+    for row, expected in ((A, expected_a), (B, expected_b)):
+        for key, value in expected.items():
+            if isinstance(value, float):
+                assert row[key] == pytest.approx(value, abs=1e-9), key
+            else:
+                assert row[key] == value, key
+    assert A["threshold_basis"] == "data" and B["threshold_basis"].startswith("proxy")
+    assert "one country above 65%" in A["spof_reasons"] and "one enterprise above 50%" in A["spof_reasons"]
+    assert not B["single_point_of_failure"]
+
+
+def test_hand_computed_criticality_and_score():
+    chain = small_chain()
+    c = criticality(chain)
+    pos = {n: chain.index.node_position(n) for n in "ABPF"}
+    # strongest paths: A->P->F (1), B->P->F (0.5); reach A=2, B=1, P=1, F=0; max reach 2
+    assert c.exact
+    assert c.value_share[pos["A"]] == pytest.approx(1.0)
+    assert c.value_share[pos["B"]] == pytest.approx(0.5)
+    assert c.reach[pos["A"]] == pytest.approx(2.0) and c.reach[pos["B"]] == pytest.approx(1.0)
+    expected_c = {"A": 1.0, "B": 0.5, "P": 0.75, "F": 0.5}
+    for n, v in expected_c.items():
+        assert c.score[pos[n]] == pytest.approx(v, abs=1e-9)
+    a = assess(chain, PERSPECTIVE)
+    A, B = a.row("A"), a.row("B")
+    # A: G = 5/7 * (0.5 + 0.5 * 1); E = 0.7 * (1 - 0.5); S = (G * C * E)^(1/3) = 0.25^(1/3)
+    assert A["gap"] == pytest.approx(5 / 7, abs=1e-9)
+    assert A["exposure"] == pytest.approx(0.35, abs=1e-9)
+    assert A["score"] == pytest.approx(0.25 ** (1 / 3), abs=1e-9)
+    assert A["level"] == "III" and A["quadrant"] == "tackle"
+    # B: G = 1 * (0.5 + 0.5 * 0.6) = 0.8; E = 0.2 * 0.5 = 0.1; S = (0.8 * 0.5 * 0.1)^(1/3)
+    assert B["score"] == pytest.approx(0.04 ** (1 / 3), abs=1e-9)
+    assert B["level"] == "IV"
+    assert a.row("P")["level"] == "insufficient_data"
+    assert a.row("F")["level"] == "insufficient_data"
+
+
+def test_linear_criticality_matches_exact_on_a_tree():
+    chain = small_chain()
+    exact, linear = criticality(chain, exact=True), criticality(chain, exact=False)
+    np.testing.assert_allclose(linear.score, exact.score, atol=1e-12)
+
+
+def test_all_parent_takes_its_riskiest_kind_and_any_parent_does_not():
+    kinds = [
+        {"id": "Q", "name": "Tools Q", "kind": "equipment", "children_rule": "all"},
+        {"id": "K", "name": "Kind K", "kind": "equipment", "threshold": 1},
+    ]
+    edges = [{"source": "A", "target": "Q", "kind": "type_of"}, {"source": "K", "target": "Q", "kind": "type_of"}]
+    prov = [{"actor": "USA", "node": "K", "share": 1.0, "year": 2025}]
+    a = assess(small_chain(kinds, edges, prov), PERSPECTIVE)
+    q, k = a.row("Q"), a.row("K")
+    # K: G = 1 * 0.5, E = 1 (no alternative): partial risk sqrt(0.5) > A's sqrt(0.25)
+    assert q["gap"] == pytest.approx(k["gap"]) and q["exposure"] == pytest.approx(1.0)
+    assert "Kind K (K)" in a.explanation("Q")
+    kinds[0]["children_rule"] = "any"
+    a_any = assess(small_chain(kinds, edges, prov), PERSPECTIVE)
+    assert a_any.row("Q")["level"] == "insufficient_data"
+
+
+def test_substitute_gives_an_alternative_source():
+    extra_nodes = [{"id": "S", "name": "Substitute S", "kind": "material"},
+                   {"id": "X", "name": "Input X", "kind": "material"}]  # fmt: skip
+    prov = [{"actor": "USA", "node": "X", "share": 1.0, "year": 2025},
+            {"actor": "JPN", "node": "S", "share": 0.9, "year": 2025}]  # fmt: skip
+    edges = [{"source": "X", "target": "P", "kind": "input_of"}]
+    no_sub = assess(small_chain(extra_nodes, edges, prov), PERSPECTIVE)
+    assert not no_sub.row("X")["has_alternative"]
+    edges.append({"source": "S", "target": "X", "kind": "substitute_for", "switching_days": 90})
+    with_sub = assess(small_chain(extra_nodes, edges, prov), PERSPECTIVE)
+    x = with_sub.row("X")
+    assert x["has_alternative"] and x["substitute_switch_days"] == 90
+    assert x["score"] < no_sub.row("X")["score"]
+    assert "90 days" in with_sub.explanation("X")
+
+
+def test_year_filter_uses_latest_year_per_node():
+    prov = [{"actor": "CHN", "node": "A", "share": 0.9, "year": 2019}]
+    chain = small_chain(extra_prov=prov)
+    latest = assess(chain, PERSPECTIVE).row("A")
+    assert latest["localization"] == pytest.approx(0.2) and latest["year"] == 2025
+    old = assess(chain, Perspective.from_codes("CHN", "USA", "JPN", year=2020)).row("A")
+    assert old["localization"] == pytest.approx(0.9) and old["year"] == 2019
+
+
+def test_risk_weighted_concentration():
+    p = Perspective.from_codes("CHN", "USA", country_risk={"USA": 0.5})
+    a = assess(small_chain(), p)
+    assert a.row("A")["hhi_country_risk_weighted"] == pytest.approx(0.49 * 0.5 + 0.04 + 0.01)
+    assert assess(small_chain(), PERSPECTIVE).row("A")["hhi_country_risk_weighted"] == pytest.approx(0.54)
+
+
+def test_perspective_validation():
+    with pytest.raises(UsageError, match="ISO 3166"):
+        Perspective.from_codes("CHN", "XYZ")
+    with pytest.raises(UsageError, match="both home and restricted"):
+        Perspective.from_codes("CHN", "CHN")
+    assert len(Perspective.from_codes("EU27").home) == 27
+    with pytest.raises(UsageError):
+        AssessmentConfig(weights={"gap": 1.0})
+
+
+# ----------------------------------------------------------------- demo chain
+@pytest.fixture(scope="module")
+def demo_assessment():
+    return assess(load_semiconductors(), Perspective.from_codes("CHN", "USA,JPN,NLD,KOR,TWN"))
+
+
+@pytest.mark.parametrize("node", ["N20", "N22", "N19"])
+def test_demo_lithography_is_level_one_naming_netherlands_and_asml(demo_assessment, node):
+    row = demo_assessment.row(node)
+    assert row["level"] == "I"
+    text = demo_assessment.explanation(node)
+    assert "Netherlands" in text and "ASML" in text
+    assert "荷兰" in demo_assessment.explanation(node, "zh")
+
+
+def test_demo_home_led_nodes_are_not_level_one(demo_assessment):
+    f = demo_assessment.frame
+    home_led = f[f["top1_country"] == "CHN"]
+    assert len(home_led) > 0
+    assert (home_led["level"] != "I").all()
+
+
+def test_demo_every_node_has_components_and_explanation(demo_assessment):
+    records = demo_assessment.records()
+    assert len(records) == 126
+    for r in records:
+        assert [c["name"] for c in r["components"]] == ["gap", "criticality", "exposure"]
+        assert r["explanation"].startswith(r["name"])
+        assert r["level"] in ("I", "II", "III", "IV", "low", "insufficient_data")
+    scores = demo_assessment.frame["score"].dropna()
+    assert ((scores >= 0) & (scores <= 1)).all()
+
+
+def test_demo_sensitivity(demo_assessment):
+    sens = demo_assessment.sensitivity()
+    assert len(sens) == 126
+    assert (sens["rank_min"] <= sens["rank"]).all() and (sens["rank"] <= sens["rank_max"]).all()
+    assert bool(sens.set_index("id").loc["N20", "level_stable"])
+
+
+# ----------------------------------------------------------------- invariants
+COUNTRIES = ("CHN", "USA", "JPN", "DEU", "NLD", "KOR")
+P_INV = Perspective.from_codes("CHN", "USA,JPN,NLD", "DEU")
+
+
+@st.composite
+def random_chains(draw):
+    n = draw(st.integers(2, 7))
+    nodes = [{"id": f"n{i}", "name": f"Node {i}", "kind": "equipment", "gap": draw(st.floats(0.6, 1)),
+              "threshold": draw(st.integers(3, 5))} for i in range(n)]  # fmt: skip
+    edges = []
+    for j in range(1, n):
+        for i in draw(st.sets(st.integers(0, j - 1), max_size=2)):
+            edges.append({"source": f"n{i}", "target": f"n{j}", "kind": "input_of",
+                          "weight": draw(st.sampled_from([1.0, 0.5]))})  # fmt: skip
+    prov = []
+    for i in range(n):
+        # restricted suppliers are drawn more often, so that high levels occur
+        cs = draw(st.lists(st.sampled_from(COUNTRIES + ("USA", "JPN", "NLD")), unique=True, max_size=4))
+        raw = draw(st.lists(st.floats(0.01, 1), min_size=len(cs), max_size=len(cs)))
+        total = max(1.0, sum(raw))
+        for c, r in zip(cs, raw, strict=True):
+            unknown = draw(st.booleans()) and draw(st.booleans())
+            prov.append({"actor": c, "node": f"n{i}", "share": NAN if unknown else r / total, "year": 2025})
+    actors = [{"id": c, "name": c, "kind": "country", "country": c} for c in COUNTRIES]
+    return ChainMap(nodes=pd.DataFrame(nodes), edges=pd.DataFrame(edges, columns=["source", "target", "kind"]),
+                    actors=pd.DataFrame(actors), provisions=pd.DataFrame(prov, columns=["actor", "node", "share", "year"]))  # fmt: skip
+
+
+def _with_provisions(chain: ChainMap, prov: pd.DataFrame) -> ChainMap:
+    return ChainMap(nodes=chain.nodes, edges=chain.edges, actors=chain.actors, provisions=prov, meta=chain.meta)
+
+
+@settings(max_examples=60, deadline=None)
+@given(random_chains())
+def test_scores_lie_in_unit_interval(chain):
+    a = assess(chain, P_INV)
+    s = a.score[~np.isnan(a.score)]
+    assert ((s >= 0) & (s <= 1)).all()
+    for k in ("gap", "criticality", "exposure"):
+        assert ((a.components[k] >= 0) & (a.components[k] <= 1 + 1e-12)).all()
+
+
+@settings(max_examples=60, deadline=None)
+@given(random_chains(), st.data())
+def test_moving_share_from_restricted_to_non_restricted_never_raises_risk(chain, data):
+    prov = chain.provisions
+    restricted = prov[prov["actor"].isin(P_INV.restricted) & prov["share"].notna() & (prov["share"] > 0)]
+    if restricted.empty:
+        return
+    k = data.draw(st.sampled_from(list(restricted.index)))
+    node = prov.loc[k, "node"]
+    receiver = data.draw(st.sampled_from(["CHN", "DEU", "KOR"]))
+    frac = data.draw(st.floats(0.1, 1.0))
+    moved = prov.loc[k, "share"] * frac
+    new = prov.copy()
+    new.loc[k, "share"] -= moved
+    hit = (new["node"] == node) & (new["actor"] == receiver)
+    if hit.any():
+        j = new.index[hit][0]
+        new.loc[j, "share"] = (0.0 if pd.isna(new.loc[j, "share"]) else new.loc[j, "share"]) + moved
+    else:
+        new = pd.concat([new, pd.DataFrame([{"actor": receiver, "node": node, "share": moved, "year": 2025}])],
+                        ignore_index=True)  # fmt: skip
+    before, after = assess(chain, P_INV), assess(_with_provisions(chain, new), P_INV)
+    i = chain.index.node_position(node)
+    assert after.supply.exposure[i] <= before.supply.exposure[i] + 1e-12
+    assert after.components["exposure"][i] <= before.components["exposure"][i] + 1e-12
+    if not before.insufficient[i] and not after.insufficient[i]:
+        # gap and threshold are data here, so the other components are fixed
+        assert after.score[i] <= before.score[i] + 1e-12
+
+
+@settings(max_examples=40, deadline=None)
+@given(random_chains(), st.randoms(use_true_random=False))
+def test_node_order_does_not_change_results(chain, rnd):
+    order = list(range(len(chain.nodes)))
+    rnd.shuffle(order)
+    shuffled = ChainMap(nodes=chain.nodes.iloc[order], edges=chain.edges.iloc[::-1], actors=chain.actors,
+                        provisions=chain.provisions.iloc[::-1], meta=chain.meta)  # fmt: skip
+    a = assess(chain, P_INV).frame.set_index("id").sort_index()
+    b = assess(shuffled, P_INV).frame.set_index("id").sort_index()
+    cols = ["score", "level", "quadrant", "exposure", "criticality", "gap", "localization"]
+    pd.testing.assert_frame_equal(a[cols], b[cols], check_exact=False, atol=1e-12)
+
+
+@settings(max_examples=150, deadline=None)
+@given(random_chains(), st.data())
+def test_unknown_share_never_turns_a_high_level_into_low(chain, data):
+    prov = chain.provisions
+    before = assess(chain, P_INV)
+    high = set(chain.index.node_ids[np.isin(before.level, ["I", "II"])])
+    known = list(prov.index[prov["share"].notna() & prov["node"].isin(high)])
+    if not known:
+        return
+    k = data.draw(st.sampled_from(known))
+    new = prov.copy()
+    new.loc[k, "share"] = NAN
+    after = assess(_with_provisions(chain, new), P_INV)
+    i = chain.index.node_position(prov.loc[k, "node"])
+    if before.level[i] in ("I", "II"):
+        assert after.level[i] in ("I", "II", "insufficient_data"), (before.score[i], after.score[i])
+
+
+def test_second_supplier_never_raises_risk():
+    base = small_chain()
+    extra = pd.concat([base.provisions, pd.DataFrame([{"actor": "JPN", "node": "A", "share": 0.0, "year": 2025}])])
+    a0 = assess(base, PERSPECTIVE).row("A")
+    a1 = assess(_with_provisions(base, extra), PERSPECTIVE).row("A")
+    assert a1["score"] <= a0["score"] + 1e-12
+    assert math.isclose(a1["restricted_share"], a0["restricted_share"])
