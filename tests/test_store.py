@@ -1,0 +1,226 @@
+"""The store: several projects, replace vs merge, rename, delete, perspectives, migrations."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import base_tables, validate
+from sqlalchemy import select
+
+from chokepoint.errors import ProjectExistsError, ProjectNotFoundError, UsageError
+from chokepoint.store import ENV_VAR, Store, database_url, migrate
+from chokepoint.store import store as store_module
+from chokepoint.store.schema import migrations_table
+
+
+@pytest.fixture
+def store(tmp_path):
+    s = Store(tmp_path / "store.db")
+    yield s
+    s.close()
+
+
+@pytest.fixture
+def small():
+    return validate(base_tables()).chain
+
+
+@pytest.fixture
+def other():
+    t = base_tables()
+    t["nodes"] = [
+        {"id": "A", "name": "Silicon wafer (300 mm)", "kind": "material"},
+        {"id": "Z", "name": "Photoresist", "name_zh": "光刻胶", "kind": "material"},
+    ]
+    t["edges"] = [{"source": "Z", "target": "A", "kind": "input_of"}]
+    t["actors"] = [{"id": "JPN", "name": "Japan", "kind": "country", "country": "JPN"}]
+    t["provisions"] = [{"actor": "JPN", "node": "Z", "share": "0.9", "year": "2024"}]
+    return validate(t, meta={"title": "other"}).chain
+
+
+def test_several_projects_in_one_store(store, small, other):
+    store.save_chain("b-project", other)
+    store.save_chain("a-project", small)
+    assert store.project_names() == ["a-project", "b-project"]
+    assert store.load_chain("a-project").equals(small)
+    assert store.load_chain("b-project").equals(other)
+    infos = {p.name: p for p in store.projects()}
+    assert [p.name for p in store.projects()] == ["a-project", "b-project"]
+    assert (infos["a-project"].nodes, infos["a-project"].actors, infos["a-project"].provisions) == (4, 5, 4)
+    assert (infos["b-project"].nodes, infos["b-project"].title) == (2, "other")
+    assert set(infos["a-project"].to_dict()) == {"name", "created_at", "updated_at", "nodes", "actors",
+                                                 "provisions", "title"}  # fmt: skip
+
+
+def test_reimport_replaces(store, small, other):
+    store.save_chain("p", small)
+    stored = store.save_chain("p", other)
+    assert stored.equals(other)
+    back = store.load_chain("p")
+    assert back.equals(other)
+    assert sorted(back.nodes["id"]) == ["A", "Z"]
+    assert store.project_names() == ["p"]
+
+
+def test_merge_adds_and_replaces_by_key(store, small, other):
+    store.save_chain("p", small)
+    merged = store.save_chain("p", other, merge=True)
+    back = store.load_chain("p")
+    assert back.equals(merged)
+    assert sorted(back.nodes["id"]) == ["A", "B", "C", "S1", "Z"]
+    assert back.node("A")["name"] == "Silicon wafer (300 mm)"  # the new row wins
+    assert len(back.edges) == 3 and len(back.actors) == 6 and len(back.provisions) == 5
+    assert back.meta == {"title": "other"}
+
+
+def test_merge_into_missing_project_creates_it(store, small):
+    store.save_chain("new", small, merge=True)
+    assert store.load_chain("new").equals(small)
+
+
+def test_rename(store, small, other):
+    store.save_chain("old", small)
+    store.save_chain("taken", other)
+    store.rename_project("old", "new")
+    assert store.project_names() == ["new", "taken"]
+    assert store.load_chain("new").equals(small)
+    with pytest.raises(ProjectExistsError, match="'taken' already exists"):
+        store.rename_project("new", "taken")
+    assert store.load_chain("taken").equals(other)  # untouched
+    with pytest.raises(ProjectNotFoundError):
+        store.rename_project("old", "newer")
+    with pytest.raises(UsageError):
+        store.rename_project("new", "  ")
+    store.rename_project("new", "new")  # renaming to itself is a no-op
+    assert store.project_names() == ["new", "taken"]
+
+
+def test_delete(store, small, other):
+    store.save_chain("a", small)
+    store.save_chain("b", other)
+    store.delete_project("a")
+    assert store.project_names() == ["b"]
+    with pytest.raises(ProjectNotFoundError):
+        store.load_chain("a")
+    assert store.load_chain("b").equals(other)
+    with pytest.raises(ProjectNotFoundError):
+        store.delete_project("a")
+    # nothing of the deleted project is left behind
+    from sqlalchemy import func
+
+    from chokepoint.store.schema import chain_tables
+
+    with store.engine.connect() as conn:
+        for tab in chain_tables.values():
+            rows = conn.execute(select(func.count()).select_from(tab)).scalar_one()
+            assert rows == len(other.tables()[tab.name.removeprefix("chain_")])
+
+
+def test_not_found_lists_available_projects(store, small):
+    with pytest.raises(ProjectNotFoundError, match="holds no project yet"):
+        store.load_chain("x")
+    store.save_chain("beta", small)
+    store.save_chain("alpha", small)
+    with pytest.raises(ProjectNotFoundError) as info:
+        store.load_chain("gamma")
+    assert str(info.value) == "no project named 'gamma'; projects in this store: alpha, beta"
+    assert info.value.to_dict()["code"] == "project_not_found"
+
+
+def test_empty_project_name(store, small):
+    with pytest.raises(UsageError):
+        store.save_chain(" ", small)
+
+
+def test_perspective(store, small):
+    store.save_chain("p", small)
+    assert store.get_perspective("p") is None
+    perspective = {"countries": ["CHN"], "name": "中国视角", "weights": {"share": 0.5}}
+    store.set_perspective("p", perspective)
+    assert store.get_perspective("p") == perspective
+    # re-import keeps the perspective
+    store.save_chain("p", small)
+    assert store.get_perspective("p") == perspective
+    store.set_perspective("p", None)
+    assert store.get_perspective("p") is None
+    with pytest.raises(ProjectNotFoundError):
+        store.get_perspective("nope")
+    with pytest.raises(ProjectNotFoundError):
+        store.set_perspective("nope", {})
+
+
+def test_perspective_survives_rename_and_is_per_project(store, small):
+    store.save_chain("a", small)
+    store.save_chain("b", small)
+    store.set_perspective("a", {"countries": ["USA"]})
+    store.rename_project("a", "c")
+    assert store.get_perspective("c") == {"countries": ["USA"]}
+    assert store.get_perspective("b") is None
+
+
+def test_data_persists_across_connections(tmp_path, small):
+    path = tmp_path / "p.db"
+    s1 = Store(path)
+    s1.save_chain("p", small)
+    s1.set_perspective("p", {"k": 1})
+    s1.close()
+    s2 = Store(f"sqlite:///{path}")
+    assert s2.load_chain("p").equals(small)
+    assert s2.get_perspective("p") == {"k": 1}
+    s2.close()
+
+
+def _applied(store):
+    with store.engine.connect() as conn:
+        return conn.execute(select(migrations_table.c.name, migrations_table.c.applied_at)).all()
+
+
+def test_migrations_recorded_once(tmp_path, monkeypatch):
+    path = tmp_path / "m.db"
+    first = Store(path)
+    names = [name for name, _ in store_module.MIGRATIONS]
+    before = _applied(first)
+    assert [r.name for r in before] == names
+    assert "projects" in first.table_names() and "chain_nodes" in first.table_names()
+    first.close()
+
+    calls = []
+    monkeypatch.setattr(store_module, "MIGRATIONS", [
+        *[(name, lambda conn, n=name: calls.append(n)) for name in names],
+        ("999_test", lambda conn: calls.append("999_test")),
+    ])  # fmt: skip
+    second = Store(path)  # applies only the new migration
+    assert calls == ["999_test"]
+    third = Store(path)  # applies nothing
+    assert calls == ["999_test"]
+    assert migrate(third.engine) == []
+    after = _applied(third)
+    assert [r.name for r in after] == [*names, "999_test"]
+    assert after[: len(before)] == before  # applied_at of the old ones unchanged
+    second.close()
+    third.close()
+
+
+def test_migrate_returns_applied_names(tmp_path):
+    from sqlalchemy import create_engine
+
+    engine = create_engine(f"sqlite:///{tmp_path / 'e.db'}")
+    assert migrate(engine) == [name for name, _ in store_module.MIGRATIONS]
+    assert migrate(engine) == []
+    engine.dispose()
+
+
+def test_database_url(tmp_path, monkeypatch):
+    assert database_url("postgresql+psycopg://u@h/db") == "postgresql+psycopg://u@h/db"
+    assert database_url(tmp_path / "x.db") == f"sqlite:///{tmp_path / 'x.db'}"
+    monkeypatch.setenv(ENV_VAR, str(tmp_path / "sub" / "env.db"))
+    assert database_url() == f"sqlite:///{tmp_path / 'sub' / 'env.db'}"
+    assert (tmp_path / "sub").is_dir()  # the folder is created
+
+
+def test_store_uses_env_var(tmp_path, monkeypatch, small):
+    monkeypatch.setenv(ENV_VAR, str(tmp_path / "env.db"))
+    s = Store()
+    s.save_chain("p", small)
+    s.close()
+    assert (tmp_path / "env.db").exists()
+    assert Store(tmp_path / "env.db").project_names() == ["p"]
