@@ -22,9 +22,9 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from synthetic import synthetic_chain  # noqa: E402
+from synthetic import synthetic_chain
 
-from chokepoint.assess import Perspective, assess  # noqa: E402
+from chokepoint.assess import Perspective, assess
 
 
 def peak_rss_gb() -> float:
@@ -41,7 +41,11 @@ def baseline_per_node(chain, perspective, sample: int):
 
     def one(g):
         s = g["share"].to_numpy()
-        return (float((s**2).sum()), float(s.max()), float(s[g["actor"].isin(restricted).to_numpy()].sum()))
+        return (
+            float((s**2).sum()),
+            float(s.max()),
+            float(s[g["actor"].isin(restricted).to_numpy()].sum()),
+        )
 
     return geo.groupby("node").apply(one, include_groups=False)
 
@@ -74,24 +78,35 @@ def main() -> None:
     t_base = time.perf_counter() - t4
     # the same indicators for the same nodes, vectorized, to check agreement
     pos = chain.index.node_positions(base.index)
-    got = np.column_stack([a.supply.hhi_country[pos], a.supply.top1_country[pos], a.supply.exposure_known[pos]])
+    got = np.column_stack(
+        [a.supply.hhi_country[pos], a.supply.top1_country[pos], a.supply.exposure_known[pos]]
+    )
     want = np.array(base.tolist())
     assert np.allclose(got, want, atol=1e-9), "vectorized indicators disagree with the baseline"
     per_node_vec = (t_assess) / args.nodes
     per_node_base = t_base / max(len(base), 1)
 
     n_edges = int(chain.index.input_of.nnz)
-    print(f"chain: {args.nodes:,} nodes, {n_edges:,} input_of edges, {len(chain.provisions):,} provisions "
-          f"(seed {args.seed}); generated in {t_gen:.1f} s")  # fmt: skip
+    print(
+        f"chain: {args.nodes:,} nodes, {n_edges:,} input_of edges, {len(chain.provisions):,} provisions "
+        f"(seed {args.seed}); generated in {t_gen:.1f} s"
+    )
     print(f"index build      {t_index:8.2f} s")
-    print(f"assess           {t_assess:8.2f} s   (levels: "
-          + ", ".join(f"{k} {int((levels == k).sum())}" for k in ("I", "II", "III", "IV", "low", "insufficient_data"))
-          + ")")  # fmt: skip
+    print(
+        f"assess           {t_assess:8.2f} s   (levels: "
+        + ", ".join(
+            f"{k} {int((levels == k).sum())}" for k in ("I", "II", "III", "IV", "low", "insufficient_data")
+        )
+        + ")"
+    )
     print(f"ranked frame     {t_frame:8.2f} s")
     print(f"total            {t_index + t_assess + t_frame:8.2f} s   (target < 60 s on 2 cores)")
     print(f"peak memory      {peak_rss_gb():8.2f} GB  (target < 8 GB)")
-    print(f"baseline (pandas groupby.apply per node, {len(base):,} nodes): {per_node_base * 1e6:.1f} us/node; "
-          f"assess: {per_node_vec * 1e6:.2f} us/node for every indicator; ratio {per_node_base / per_node_vec:,.0f}x")  # fmt: skip
+    print(
+        f"baseline (pandas groupby.apply per node, {len(base):,} nodes): {per_node_base * 1e6:.1f} us/node; "
+        f"assess: {per_node_vec * 1e6:.2f} us/node for every indicator; "
+        f"ratio {per_node_base / per_node_vec:,.0f}x"
+    )
 
 
 if __name__ == "__main__":

@@ -14,12 +14,43 @@ import pandas as pd
 
 from chokepoint.model.chain import ChainMap
 
-COUNTRIES = ("CHN", "USA", "JPN", "NLD", "KOR", "TWN", "DEU", "FRA", "GBR", "ITA", "SGP", "MYS", "ISR",
-             "CHE", "AUT", "SWE", "CAN", "IND", "BRA", "MEX", "VNM", "THA", "IDN", "POL", "ESP", "BEL",
-             "IRL", "FIN", "DNK", "NOR")  # fmt: skip
+COUNTRIES = (
+    "CHN",
+    "USA",
+    "JPN",
+    "NLD",
+    "KOR",
+    "TWN",
+    "DEU",
+    "FRA",
+    "GBR",
+    "ITA",
+    "SGP",
+    "MYS",
+    "ISR",
+    "CHE",
+    "AUT",
+    "SWE",
+    "CAN",
+    "IND",
+    "BRA",
+    "MEX",
+    "VNM",
+    "THA",
+    "IDN",
+    "POL",
+    "ESP",
+    "BEL",
+    "IRL",
+    "FIN",
+    "DNK",
+    "NOR",
+)
 
 
-def synthetic_chain(n_nodes: int, n_edges: int, seed: int = 0, layers: int = 10, n_firms: int | None = None) -> ChainMap:
+def synthetic_chain(
+    n_nodes: int, n_edges: int, seed: int = 0, layers: int = 10, n_firms: int | None = None
+) -> ChainMap:
     """A seeded layered chain with ``n_nodes`` nodes and about ``n_edges`` ``input_of`` edges."""
     rng = np.random.default_rng(seed)
     tier = np.sort(rng.integers(0, layers, n_nodes))
@@ -35,10 +66,17 @@ def synthetic_chain(n_nodes: int, n_edges: int, seed: int = 0, layers: int = 10,
     keys = np.unique(src.astype(np.int64) * n_nodes + dst)
     src, dst = keys // n_nodes, keys % n_nodes
     ids = np.char.add("n", np.arange(n_nodes).astype(str)).astype(object)
-    nodes = pd.DataFrame({"id": ids, "name": ids, "kind": "component",
-                          "market_size": rng.lognormal(18, 2, n_nodes)})  # fmt: skip
-    edges = pd.DataFrame({"source": ids[src], "target": ids[dst], "kind": "input_of",
-                          "weight": np.where(rng.random(len(src)) < 0.9, 1.0, 0.5)})  # fmt: skip
+    nodes = pd.DataFrame(
+        {"id": ids, "name": ids, "kind": "component", "market_size": rng.lognormal(18, 2, n_nodes)}
+    )
+    edges = pd.DataFrame(
+        {
+            "source": ids[src],
+            "target": ids[dst],
+            "kind": "input_of",
+            "weight": np.where(rng.random(len(src)) < 0.9, 1.0, 0.5),
+        }
+    )
     # country provisions
     supplied = np.flatnonzero(tier < layers - 1)
     k = rng.integers(1, 5, len(supplied))
@@ -62,15 +100,33 @@ def synthetic_chain(n_nodes: int, n_edges: int, seed: int = 0, layers: int = 10,
     f_tot = np.bincount(f_node, weights=f_raw, minlength=n_nodes)
     f_share = f_raw / np.maximum(f_tot[f_node], 1.0) * 0.9
     firm_ids = np.char.add("f", np.arange(n_firms).astype(str)).astype(object)
-    actors = pd.concat([
-        pd.DataFrame({"id": list(COUNTRIES), "name": list(COUNTRIES), "kind": "country", "country": list(COUNTRIES)}),
-        pd.DataFrame({"id": firm_ids, "name": firm_ids, "kind": "enterprise",
-                      "country": np.array(COUNTRIES, dtype=object)[firm_cty]}),
-    ], ignore_index=True)  # fmt: skip
-    provisions = pd.DataFrame({
-        "actor": np.concatenate([np.array(COUNTRIES, dtype=object)[p_cty], firm_ids[f_firm]]),
-        "node": np.concatenate([ids[p_node], ids[f_node]]),
-        "share": np.concatenate([share, f_share]),
-        "year": 2025,
-    })  # fmt: skip
+    actors = pd.concat(
+        [
+            pd.DataFrame(
+                {
+                    "id": list(COUNTRIES),
+                    "name": list(COUNTRIES),
+                    "kind": "country",
+                    "country": list(COUNTRIES),
+                }
+            ),
+            pd.DataFrame(
+                {
+                    "id": firm_ids,
+                    "name": firm_ids,
+                    "kind": "enterprise",
+                    "country": np.array(COUNTRIES, dtype=object)[firm_cty],
+                }
+            ),
+        ],
+        ignore_index=True,
+    )
+    provisions = pd.DataFrame(
+        {
+            "actor": np.concatenate([np.array(COUNTRIES, dtype=object)[p_cty], firm_ids[f_firm]]),
+            "node": np.concatenate([ids[p_node], ids[f_node]]),
+            "share": np.concatenate([share, f_share]),
+            "year": 2025,
+        }
+    )
     return ChainMap(nodes=nodes, edges=edges, actors=actors, provisions=provisions)

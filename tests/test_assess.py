@@ -72,19 +72,41 @@ def test_hand_computed_supply_indicators():
     a = assess(small_chain(), PERSPECTIVE)
     A, B = a.row("A"), a.row("B")
     expected_a = {
-        "localization": 0.2, "foreign_dependency": 0.8, "hhi_country": 0.54, "top1_country": "USA",
-        "top1_country_share": 0.7, "top3_country_share": 1.0, "restricted_share": 0.7,
-        "restricted_share_upper": 0.7, "hhi_enterprise": 0.53, "top1_enterprise": "a1",
-        "top1_enterprise_share": 0.7, "top3_enterprise_share": 0.9, "n_enterprises": 2,
-        "n_qualified": 2, "has_alternative": True, "coverage_country": 1.0, "coverage_enterprise": 0.9,
-        "threshold": 1.0, "technology_gap": 5 / 7, "year": 2025,
-    }  # fmt: skip
+        "localization": 0.2,
+        "foreign_dependency": 0.8,
+        "hhi_country": 0.54,
+        "top1_country": "USA",
+        "top1_country_share": 0.7,
+        "top3_country_share": 1.0,
+        "restricted_share": 0.7,
+        "restricted_share_upper": 0.7,
+        "hhi_enterprise": 0.53,
+        "top1_enterprise": "a1",
+        "top1_enterprise_share": 0.7,
+        "top3_enterprise_share": 0.9,
+        "n_enterprises": 2,
+        "n_qualified": 2,
+        "has_alternative": True,
+        "coverage_country": 1.0,
+        "coverage_enterprise": 0.9,
+        "threshold": 1.0,
+        "technology_gap": 5 / 7,
+        "year": 2025,
+    }
     expected_b = {
-        "localization": 0.0, "localization_upper": 0.2, "hhi_country": 0.34, "top1_country": "JPN",
-        "top1_country_share": 0.5, "restricted_share": 0.0, "restricted_share_upper": 0.2,
-        "n_qualified": 2, "has_alternative": True, "coverage_country": 0.8, "threshold": 0.6,
+        "localization": 0.0,
+        "localization_upper": 0.2,
+        "hhi_country": 0.34,
+        "top1_country": "JPN",
+        "top1_country_share": 0.5,
+        "restricted_share": 0.0,
+        "restricted_share_upper": 0.2,
+        "n_qualified": 2,
+        "has_alternative": True,
+        "coverage_country": 0.8,
+        "threshold": 0.6,
         "technology_gap": 1.0,
-    }  # fmt: skip
+    }
     for row, expected in ((A, expected_a), (B, expected_b)):
         for key, value in expected.items():
             if isinstance(value, float):
@@ -133,7 +155,10 @@ def test_all_parent_takes_its_riskiest_kind_and_any_parent_does_not():
         {"id": "Q", "name": "Tools Q", "kind": "equipment", "children_rule": "all"},
         {"id": "K", "name": "Kind K", "kind": "equipment", "threshold": 1},
     ]
-    edges = [{"source": "A", "target": "Q", "kind": "type_of"}, {"source": "K", "target": "Q", "kind": "type_of"}]
+    edges = [
+        {"source": "A", "target": "Q", "kind": "type_of"},
+        {"source": "K", "target": "Q", "kind": "type_of"},
+    ]
     prov = [{"actor": "USA", "node": "K", "share": 1.0, "year": 2025}]
     a = assess(small_chain(kinds, edges, prov), PERSPECTIVE)
     q, k = a.row("Q"), a.row("K")
@@ -146,10 +171,14 @@ def test_all_parent_takes_its_riskiest_kind_and_any_parent_does_not():
 
 
 def test_substitute_gives_an_alternative_source():
-    extra_nodes = [{"id": "S", "name": "Substitute S", "kind": "material"},
-                   {"id": "X", "name": "Input X", "kind": "material"}]  # fmt: skip
-    prov = [{"actor": "USA", "node": "X", "share": 1.0, "year": 2025},
-            {"actor": "JPN", "node": "S", "share": 0.9, "year": 2025}]  # fmt: skip
+    extra_nodes = [
+        {"id": "S", "name": "Substitute S", "kind": "material"},
+        {"id": "X", "name": "Input X", "kind": "material"},
+    ]
+    prov = [
+        {"actor": "USA", "node": "X", "share": 1.0, "year": 2025},
+        {"actor": "JPN", "node": "S", "share": 0.9, "year": 2025},
+    ]
     edges = [{"source": "X", "target": "P", "kind": "input_of"}]
     no_sub = assess(small_chain(extra_nodes, edges, prov), PERSPECTIVE)
     assert not no_sub.row("X")["has_alternative"]
@@ -235,29 +264,49 @@ P_INV = Perspective.from_codes("CHN", "USA,JPN,NLD", "DEU")
 @st.composite
 def random_chains(draw):
     n = draw(st.integers(2, 7))
-    nodes = [{"id": f"n{i}", "name": f"Node {i}", "kind": "equipment", "gap": draw(st.floats(0.6, 1)),
-              "threshold": draw(st.integers(3, 5))} for i in range(n)]  # fmt: skip
+    nodes = [
+        {
+            "id": f"n{i}",
+            "name": f"Node {i}",
+            "kind": "equipment",
+            "gap": draw(st.floats(0.6, 1)),
+            "threshold": draw(st.integers(3, 5)),
+        }
+        for i in range(n)
+    ]
     edges = []
     for j in range(1, n):
         for i in draw(st.sets(st.integers(0, j - 1), max_size=2)):
-            edges.append({"source": f"n{i}", "target": f"n{j}", "kind": "input_of",
-                          "weight": draw(st.sampled_from([1.0, 0.5]))})  # fmt: skip
+            edges.append(
+                {
+                    "source": f"n{i}",
+                    "target": f"n{j}",
+                    "kind": "input_of",
+                    "weight": draw(st.sampled_from([1.0, 0.5])),
+                }
+            )
     prov = []
     for i in range(n):
         # restricted suppliers are drawn more often, so that high levels occur
-        cs = draw(st.lists(st.sampled_from(COUNTRIES + ("USA", "JPN", "NLD")), unique=True, max_size=4))
+        cs = draw(st.lists(st.sampled_from((*COUNTRIES, "USA", "JPN", "NLD")), unique=True, max_size=4))
         raw = draw(st.lists(st.floats(0.01, 1), min_size=len(cs), max_size=len(cs)))
         total = max(1.0, sum(raw))
         for c, r in zip(cs, raw, strict=True):
             unknown = draw(st.booleans()) and draw(st.booleans())
             prov.append({"actor": c, "node": f"n{i}", "share": NAN if unknown else r / total, "year": 2025})
     actors = [{"id": c, "name": c, "kind": "country", "country": c} for c in COUNTRIES]
-    return ChainMap(nodes=pd.DataFrame(nodes), edges=pd.DataFrame(edges, columns=["source", "target", "kind"]),
-                    actors=pd.DataFrame(actors), provisions=pd.DataFrame(prov, columns=["actor", "node", "share", "year"]))  # fmt: skip
+    return ChainMap(
+        nodes=pd.DataFrame(nodes),
+        edges=pd.DataFrame(edges, columns=["source", "target", "kind"]),
+        actors=pd.DataFrame(actors),
+        provisions=pd.DataFrame(prov, columns=["actor", "node", "share", "year"]),
+    )
 
 
 def _with_provisions(chain: ChainMap, prov: pd.DataFrame) -> ChainMap:
-    return ChainMap(nodes=chain.nodes, edges=chain.edges, actors=chain.actors, provisions=prov, meta=chain.meta)
+    return ChainMap(
+        nodes=chain.nodes, edges=chain.edges, actors=chain.actors, provisions=prov, meta=chain.meta
+    )
 
 
 @settings(max_examples=60, deadline=None)
@@ -289,8 +338,10 @@ def test_moving_share_from_restricted_to_non_restricted_never_raises_risk(chain,
         j = new.index[hit][0]
         new.loc[j, "share"] = (0.0 if pd.isna(new.loc[j, "share"]) else new.loc[j, "share"]) + moved
     else:
-        new = pd.concat([new, pd.DataFrame([{"actor": receiver, "node": node, "share": moved, "year": 2025}])],
-                        ignore_index=True)  # fmt: skip
+        new = pd.concat(
+            [new, pd.DataFrame([{"actor": receiver, "node": node, "share": moved, "year": 2025}])],
+            ignore_index=True,
+        )
     before, after = assess(chain, P_INV), assess(_with_provisions(chain, new), P_INV)
     i = chain.index.node_position(node)
     assert after.supply.exposure[i] <= before.supply.exposure[i] + 1e-12
@@ -305,8 +356,13 @@ def test_moving_share_from_restricted_to_non_restricted_never_raises_risk(chain,
 def test_node_order_does_not_change_results(chain, rnd):
     order = list(range(len(chain.nodes)))
     rnd.shuffle(order)
-    shuffled = ChainMap(nodes=chain.nodes.iloc[order], edges=chain.edges.iloc[::-1], actors=chain.actors,
-                        provisions=chain.provisions.iloc[::-1], meta=chain.meta)  # fmt: skip
+    shuffled = ChainMap(
+        nodes=chain.nodes.iloc[order],
+        edges=chain.edges.iloc[::-1],
+        actors=chain.actors,
+        provisions=chain.provisions.iloc[::-1],
+        meta=chain.meta,
+    )
     a = assess(chain, P_INV).frame.set_index("id").sort_index()
     b = assess(shuffled, P_INV).frame.set_index("id").sort_index()
     cols = ["score", "level", "quadrant", "exposure", "criticality", "gap", "localization"]
@@ -333,7 +389,9 @@ def test_unknown_share_never_turns_a_high_level_into_low(chain, data):
 
 def test_second_supplier_never_raises_risk():
     base = small_chain()
-    extra = pd.concat([base.provisions, pd.DataFrame([{"actor": "JPN", "node": "A", "share": 0.0, "year": 2025}])])
+    extra = pd.concat(
+        [base.provisions, pd.DataFrame([{"actor": "JPN", "node": "A", "share": 0.0, "year": 2025}])]
+    )
     a0 = assess(base, PERSPECTIVE).row("A")
     a1 = assess(_with_provisions(base, extra), PERSPECTIVE).row("A")
     assert a1["score"] <= a0["score"] + 1e-12

@@ -6,7 +6,6 @@ import json
 import math
 
 import pytest
-from conftest import base_tables, validate
 
 from chokepoint.errors import ChainValidationError, InputFileError
 from chokepoint.io.readers import (
@@ -18,6 +17,7 @@ from chokepoint.io.readers import (
     read_csv_folder,
 )
 from chokepoint.io.writers import write_chain, write_csv_folder, write_json, write_xlsx
+from conftest import base_tables, validate
 
 
 @pytest.fixture
@@ -183,7 +183,7 @@ def test_xlsx_empty_sheet(tmp_path, chain):
 
 def test_not_a_workbook(tmp_path):
     (tmp_path / "fake.xlsx").write_text("not a zip", encoding="utf-8")
-    with pytest.raises(InputFileError, match="fake.xlsx"):
+    with pytest.raises(InputFileError, match=r"fake\.xlsx"):
         read_chain(tmp_path / "fake.xlsx")
 
 

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import pytest
-from conftest import base_tables, validate
 from sqlalchemy import select
 
 from chokepoint.errors import ProjectExistsError, ProjectNotFoundError, UsageError
 from chokepoint.store import ENV_VAR, Store, database_url, migrate
 from chokepoint.store import store as store_module
 from chokepoint.store.schema import migrations_table
+from conftest import base_tables, validate
 
 
 @pytest.fixture

@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import base_tables, raw_table, to_blocks, validate, validation_problems
 
 from chokepoint.errors import ChainValidationError, Problem
 from chokepoint.io.readers import read_chain
 from chokepoint.model.validate import SHARE_SUM_TOLERANCE, chain_from_tables
+from conftest import base_tables, raw_table, to_blocks, validate, validation_problems
 
 
 def only(problems: list[Problem], code: str) -> Problem:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import sys
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -40,15 +40,17 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-projects_app = typer.Typer(cls=_Group, help="List, rename and delete projects in the store.",
-                           no_args_is_help=True)  # fmt: skip
+projects_app = typer.Typer(
+    cls=_Group, help="List, rename and delete projects in the store.", no_args_is_help=True
+)
 app.add_typer(projects_app, name="projects")
-perspective_app = typer.Typer(cls=_Group, help="Show, set or clear a project's default perspective.",
-                              no_args_is_help=True)  # fmt: skip
+perspective_app = typer.Typer(
+    cls=_Group, help="Show, set or clear a project's default perspective.", no_args_is_help=True
+)
 app.add_typer(perspective_app, name="perspective")
 
 
-class OutputFormat(str, Enum):
+class OutputFormat(StrEnum):
     table = "table"
     json = "json"
     csv = "csv"
@@ -56,15 +58,22 @@ class OutputFormat(str, Enum):
 
 DbOption = Annotated[
     str | None,
-    typer.Option("--db", help="Store: a SQLite file or SQLAlchemy URL (default: $CHOKEPOINT_DB, "
-                 "else chokepoint.db in the user's data directory).", envvar="CHOKEPOINT_DB",
-                 show_envvar=True),
-]  # fmt: skip
+    typer.Option(
+        "--db",
+        help="Store: a SQLite file or SQLAlchemy URL (default: $CHOKEPOINT_DB, "
+        "else chokepoint.db in the user's data directory).",
+        envvar="CHOKEPOINT_DB",
+        show_envvar=True,
+    ),
+]
 ProjectOption = Annotated[str, typer.Option("--project", "-p", help="Project name in the store.")]
 FormatOption = Annotated[OutputFormat, typer.Option("--format", "-f", help="Output format.")]
-HomeOption = Annotated[str | None, typer.Option("--home", help="Home economy: ISO3 code(s) or group (CHN, EU27).")]
+HomeOption = Annotated[
+    str | None, typer.Option("--home", help="Home economy: ISO3 code(s) or group (CHN, EU27).")
+]
 RestrictedOption = Annotated[
-    str | None, typer.Option("--restricted", help="Comma-separated ISO3 codes that may blockade the home economy.")
+    str | None,
+    typer.Option("--restricted", help="Comma-separated ISO3 codes that may blockade the home economy."),
 ]
 AlliedOption = Annotated[str | None, typer.Option("--allied", help="Comma-separated ISO3 codes of allies.")]
 YearOption = Annotated[int | None, typer.Option("--year", help="Use provisions up to this year.")]
@@ -94,9 +103,12 @@ def _print_summary(summary: dict[str, Any], title: str) -> None:
 def import_(
     path: Annotated[Path, typer.Argument(help="CSV folder (exchange format or ETO layout), .xlsx or .json.")],
     project: ProjectOption,
-    merge: Annotated[bool, typer.Option("--merge", help="Add to the project instead of replacing it.")] = False,
+    merge: Annotated[
+        bool, typer.Option("--merge", help="Add to the project instead of replacing it.")
+    ] = False,
     fmt: Annotated[
-        str | None, typer.Option("--input-format", help="csv, xlsx, json or eto (default: from the path).")
+        str | None,
+        typer.Option("--input-format", help="csv, xlsx, json or eto (default: from the path)."),
     ] = None,
     show_warnings: Annotated[bool, typer.Option("--warnings", help="List every warning.")] = False,
     db: DbOption = None,
@@ -144,9 +156,9 @@ def info(project: ProjectOption, fmt: FormatOption = OutputFormat.table, db: DbO
     if fmt == OutputFormat.json:
         _echo_json(summary)
     elif fmt == OutputFormat.csv:
-        from chokepoint.report.text import summary_rows
-
         import csv
+
+        from chokepoint.report.text import summary_rows
 
         w = csv.writer(sys.stdout)
         w.writerow(["key", "value"])
@@ -155,8 +167,15 @@ def info(project: ProjectOption, fmt: FormatOption = OutputFormat.table, db: DbO
         _print_summary(summary, f"Project {project!r}")
 
 
-def _perspective(store: Any, project: str, chain: Any, home: str | None, restricted: str | None,
-                 allied: str | None, year: int | None) -> Any:  # fmt: skip
+def _perspective(
+    store: Any,
+    project: str,
+    chain: Any,
+    home: str | None,
+    restricted: str | None,
+    allied: str | None,
+    year: int | None,
+) -> Any:
     """Flags override the project's stored default perspective."""
     from chokepoint.assess import Perspective
 
@@ -230,7 +249,9 @@ def perspective_set(
 
 
 @perspective_app.command("show")
-def perspective_show(project: ProjectOption, fmt: FormatOption = OutputFormat.table, db: DbOption = None) -> None:
+def perspective_show(
+    project: ProjectOption, fmt: FormatOption = OutputFormat.table, db: DbOption = None
+) -> None:
     """Print the project's default perspective."""
     stored = _store(db).get_perspective(project)
     if fmt == OutputFormat.json:
@@ -282,7 +303,15 @@ def demo(
     from chokepoint.report.assessment import format_table
 
     if store.get_perspective(project) is None:
-        p = _perspective(store, project, chain, DEMO_PERSPECTIVE["home"], DEMO_PERSPECTIVE["restricted"], "", None)
+        p = _perspective(
+            store,
+            project,
+            chain,
+            DEMO_PERSPECTIVE["home"],
+            DEMO_PERSPECTIVE["restricted"],
+            "",
+            None,
+        )
         store.set_perspective(project, p.to_dict())
     a = assess(chain, _perspective(store, project, chain, None, None, None, None))
     typer.echo("")
@@ -311,8 +340,10 @@ def projects_list(fmt: FormatOption = OutputFormat.table, db: DbOption = None) -
     if not rows:
         typer.echo("no projects (load one with `chokepoint demo` or `chokepoint import`)")
     for r in rows:
-        typer.echo(f"{r['name']:<24} {r['nodes']:>7} nodes {r['actors']:>7} actors "
-                   f"{r['provisions']:>8} provisions  updated {r['updated_at']}  {r['title']}")  # fmt: skip
+        typer.echo(
+            f"{r['name']:<24} {r['nodes']:>7} nodes {r['actors']:>7} actors "
+            f"{r['provisions']:>8} provisions  updated {r['updated_at']}  {r['title']}"
+        )
 
 
 @projects_app.command("rename")

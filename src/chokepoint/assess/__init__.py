@@ -8,4 +8,11 @@ from chokepoint.assess.perspective import Perspective
 from chokepoint.assess.score import Assessment, AssessmentConfig, assess
 from chokepoint.assess.supply import supply_indicators
 
-__all__ = ["Assessment", "AssessmentConfig", "Perspective", "assess", "criticality", "supply_indicators"]
+__all__ = [
+    "Assessment",
+    "AssessmentConfig",
+    "Perspective",
+    "assess",
+    "criticality",
+    "supply_indicators",
+]

@@ -113,8 +113,14 @@ def criticality(chain: ChainMap, *, exact: bool | None = None) -> Criticality:
     value = np.minimum(1.0, value + v)  # a final product depends on itself
     rmax = reach.max() if n and reach.max() > 0 else 1.0
     score = 0.5 * value + 0.5 * reach / rmax
-    return Criticality(score=score, value_share=value, reach=reach, is_final=is_final,
-                       exact=bool(use_exact), finals_reached=finals)  # fmt: skip
+    return Criticality(
+        score=score,
+        value_share=value,
+        reach=reach,
+        is_final=is_final,
+        exact=bool(use_exact),
+        finals_reached=finals,
+    )
 
 
 def _strongest_paths(d: sp.csr_array) -> np.ndarray:

@@ -48,8 +48,14 @@ from chokepoint.model.countries import country_name
 
 LEVELS = ("I", "II", "III", "IV")
 LEVEL_COLORS = {"I": "red", "II": "orange", "III": "yellow", "IV": "blue"}
-LEVEL_ZH = {"I": "红色（I级）", "II": "橙色（II级）", "III": "黄色（III级）", "IV": "蓝色（IV级）",
-            "low": "低风险", "insufficient_data": "数据不足"}  # fmt: skip
+LEVEL_ZH = {
+    "I": "红色（I级）",
+    "II": "橙色（II级）",
+    "III": "黄色（III级）",
+    "IV": "蓝色（IV级）",
+    "low": "低风险",
+    "insufficient_data": "数据不足",
+}
 QUADRANTS = {
     "tackle": ("攻坚", "high threshold, low localization: long-term chokepoint"),
     "strength": ("长板", "high threshold, high localization: strength"),
@@ -62,8 +68,9 @@ QUADRANTS = {
 class AssessmentConfig:
     """Weights, cut-offs and thresholds of the assessment (all documented defaults)."""
 
-    weights: dict[str, float] = field(default_factory=lambda: {"gap": 1 / 3, "criticality": 1 / 3,
-                                                                 "exposure": 1 / 3})  # fmt: skip
+    weights: dict[str, float] = field(
+        default_factory=lambda: {"gap": 1 / 3, "criticality": 1 / 3, "exposure": 1 / 3}
+    )
     level_cutoffs: tuple[float, float, float, float] = (0.85, 0.7, 0.5, 0.3)
     alternative_relief: float = 0.5
     qualified_share: float = 0.01
@@ -138,29 +145,51 @@ class Assessment:
         """One row per node (stages excluded), ranked by score (insufficient data last)."""
         s, ix = self.supply, self.chain.index
         nodes = self.chain.nodes
-        df = pd.DataFrame({
-            "id": ix.node_ids, "name": nodes["name"].to_numpy(), "name_zh": nodes["name_zh"].to_numpy(),
-            "kind": nodes["kind"].to_numpy(), "stage": nodes["stage"].to_numpy(),
-            "level": self.level, "score": self.score, "quadrant": self.quadrant,
-            "gap": self.components["gap"], "criticality": self.components["criticality"],
-            "exposure": self.components["exposure"],
-            "technology_gap": self.gap, "gap_basis": self.gap_basis,
-            "threshold": self.threshold, "threshold_basis": self.threshold_basis,
-            "localization": s.localization, "localization_upper": s.localization_upper,
-            "foreign_dependency": 1.0 - s.localization,
-            "restricted_share": s.exposure_known, "restricted_share_upper": s.exposure,
-            "hhi_country": s.hhi_country, "hhi_country_risk_weighted": s.hhi_weighted,
-            "top1_country": s.top1_country_code, "top1_country_share": s.top1_country,
-            "top3_country_share": s.top3_country,
-            "hhi_enterprise": s.hhi_enterprise, "top1_enterprise": s.top1_enterprise_id,
-            "top1_enterprise_share": s.top1_enterprise, "top3_enterprise_share": s.top3_enterprise,
-            "n_countries": s.n_countries, "n_enterprises": s.n_enterprises, "n_qualified": s.n_qualified,
-            "single_point_of_failure": self.spof, "spof_reasons": self.spof_reasons,
-            "has_alternative": self.has_alternative, "substitute_switch_days": self.substitute_switch_days,
-            "downstream_value_share": self.crit.value_share, "downstream_reach": self.crit.reach,
-            "coverage_country": s.coverage, "coverage_enterprise": s.coverage_enterprise,
-            "year": s.year,
-        })  # fmt: skip
+        df = pd.DataFrame(
+            {
+                "id": ix.node_ids,
+                "name": nodes["name"].to_numpy(),
+                "name_zh": nodes["name_zh"].to_numpy(),
+                "kind": nodes["kind"].to_numpy(),
+                "stage": nodes["stage"].to_numpy(),
+                "level": self.level,
+                "score": self.score,
+                "quadrant": self.quadrant,
+                "gap": self.components["gap"],
+                "criticality": self.components["criticality"],
+                "exposure": self.components["exposure"],
+                "technology_gap": self.gap,
+                "gap_basis": self.gap_basis,
+                "threshold": self.threshold,
+                "threshold_basis": self.threshold_basis,
+                "localization": s.localization,
+                "localization_upper": s.localization_upper,
+                "foreign_dependency": 1.0 - s.localization,
+                "restricted_share": s.exposure_known,
+                "restricted_share_upper": s.exposure,
+                "hhi_country": s.hhi_country,
+                "hhi_country_risk_weighted": s.hhi_weighted,
+                "top1_country": s.top1_country_code,
+                "top1_country_share": s.top1_country,
+                "top3_country_share": s.top3_country,
+                "hhi_enterprise": s.hhi_enterprise,
+                "top1_enterprise": s.top1_enterprise_id,
+                "top1_enterprise_share": s.top1_enterprise,
+                "top3_enterprise_share": s.top3_enterprise,
+                "n_countries": s.n_countries,
+                "n_enterprises": s.n_enterprises,
+                "n_qualified": s.n_qualified,
+                "single_point_of_failure": self.spof,
+                "spof_reasons": self.spof_reasons,
+                "has_alternative": self.has_alternative,
+                "substitute_switch_days": self.substitute_switch_days,
+                "downstream_value_share": self.crit.value_share,
+                "downstream_reach": self.crit.reach,
+                "coverage_country": s.coverage,
+                "coverage_enterprise": s.coverage_enterprise,
+                "year": s.year,
+            }
+        )
         df = df[~ix.node_is_stage]
         order = np.lexsort((df["id"].to_numpy(dtype=str), -np.nan_to_num(df["score"].to_numpy(), nan=-1.0)))
         df = df.iloc[order].reset_index(drop=True)
@@ -174,7 +203,7 @@ class Assessment:
         return self.chain.index.node_position(node_id)
 
     def row(self, node_id: str) -> dict[str, Any]:
-        return self.frame.set_index("id").loc[node_id].to_dict()
+        return {str(k): v for k, v in self.frame.set_index("id").loc[node_id].items()}
 
     # ----------------------------------------------------------- explanation
     def restricted_suppliers(self, i: int) -> list[tuple[str, float, list[str]]]:
@@ -186,10 +215,15 @@ class Assessment:
         prov_mask = (ix.prov_node == i) & ~ix.actor_is_geo[np.clip(ix.prov_actor, 0, None)]
         out = []
         for code, share in rows:
-            firms = [(ix.prov_share[k], ix.actor_ids[ix.prov_actor[k]]) for k in np.flatnonzero(prov_mask)
-                     if ix.actor_country[ix.prov_actor[k]] == code]  # fmt: skip
+            firms = [
+                (ix.prov_share[k], ix.actor_ids[ix.prov_actor[k]])
+                for k in np.flatnonzero(prov_mask)
+                if ix.actor_country[ix.prov_actor[k]] == code
+            ]
             firms.sort(key=lambda f: -np.nan_to_num(f[0], nan=0))
-            names = [str(self.chain.actors.iloc[self.chain.index.actor_position(a)]["name"]) for _, a in firms[:2]]
+            names = [
+                str(self.chain.actors.iloc[self.chain.index.actor_position(a)]["name"]) for _, a in firms[:2]
+            ]
             out.append((str(code), float(share), names))
         return out
 
@@ -200,16 +234,31 @@ class Assessment:
         year = None if np.isnan(s.year[i]) else int(s.year[i])
         w = self.config.normalized_weights()
         return [
-            {"name": "gap", "value": _f(self.components["gap"][i]), "weight": w["gap"],
-             "coverage": _f(s.coverage[i]), "basis": f"gap: {self.gap_basis[i]}; threshold: "
-             f"{self.threshold_basis[i]}", "year": year},
-            {"name": "criticality", "value": _f(self.components["criticality"][i]),
-             "weight": w["criticality"], "coverage": 1.0,
-             "basis": "graph (exact reach)" if self.crit.exact else "graph (linear propagation)", "year": None},
-            {"name": "exposure", "value": _f(self.components["exposure"][i]), "weight": w["exposure"],
-             "coverage": _f(s.coverage[i]), "basis": "restricted share of supply (country level)",
-             "year": year},
-        ]  # fmt: skip
+            {
+                "name": "gap",
+                "value": _f(self.components["gap"][i]),
+                "weight": w["gap"],
+                "coverage": _f(s.coverage[i]),
+                "basis": f"gap: {self.gap_basis[i]}; threshold: {self.threshold_basis[i]}",
+                "year": year,
+            },
+            {
+                "name": "criticality",
+                "value": _f(self.components["criticality"][i]),
+                "weight": w["criticality"],
+                "coverage": 1.0,
+                "basis": "graph (exact reach)" if self.crit.exact else "graph (linear propagation)",
+                "year": None,
+            },
+            {
+                "name": "exposure",
+                "value": _f(self.components["exposure"][i]),
+                "weight": w["exposure"],
+                "coverage": _f(s.coverage[i]),
+                "basis": "restricted share of supply (country level)",
+                "year": year,
+            },
+        ]
 
     def explanation(self, node_id: str, lang: str = "en") -> str:
         """One sentence a minister can read, in English (``en``) or Chinese (``zh``)."""
@@ -221,11 +270,17 @@ class Assessment:
             e = s.entries
             codes = ", ".join(sorted({str(c) for c in e.code[e.node == i] if c}))
             if codes:
-                return (f"{name}：已知供给国家/地区（{codes}），但份额均未知，数据不足（不视为安全）"
-                        if lang == "zh" else f"{name}: suppliers known ({codes}) but every share is "
-                        "unknown: insufficient data, not safe")  # fmt: skip
-            return (f"{name}：缺少供给数据，无法评估（数据不足，不视为安全）" if lang == "zh" else
-                    f"{name}: no supply data, so it cannot be assessed (insufficient data, not safe)")  # fmt: skip
+                return (
+                    f"{name}：已知供给国家/地区（{codes}），但份额均未知，数据不足（不视为安全）"
+                    if lang == "zh"
+                    else f"{name}: suppliers known ({codes}) but every share is "
+                    "unknown: insufficient data, not safe"
+                )
+            return (
+                f"{name}：缺少供给数据，无法评估（数据不足，不视为安全）"
+                if lang == "zh"
+                else f"{name}: no supply data, so it cannot be assessed (insufficient data, not safe)"
+            )
         parts = []
         rs = self.restricted_suppliers(i)
         x = s.exposure_known[i]
@@ -244,28 +299,39 @@ class Assessment:
         else:
             parts.append("无受限国家供给" if lang == "zh" else "no supply from restricted countries")
         if s.exposure[i] > x + 1e-12:
-            parts.append(f"未知份额最多再增加{s.exposure[i] - x:.0%}" if lang == "zh"
-                         else f"up to {s.exposure[i] - x:.0%} more behind unknown shares")  # fmt: skip
+            parts.append(
+                f"未知份额最多再增加{s.exposure[i] - x:.0%}"
+                if lang == "zh"
+                else f"up to {s.exposure[i] - x:.0%} more behind unknown shares"
+            )
         if self.has_alternative[i]:
             days = self.substitute_switch_days[i]
             if lang == "zh":
                 parts.append("有替代来源" + (f"（替代品切换约{days:g}天）" if not np.isnan(days) else ""))
             else:
-                parts.append("an alternative source exists"
-                             + (f" (substitute, about {days:g} days to switch)" if not np.isnan(days) else ""))  # fmt: skip
+                parts.append(
+                    "an alternative source exists"
+                    + (f" (substitute, about {days:g} days to switch)" if not np.isnan(days) else "")
+                )
         else:
             parts.append("无替代来源" if lang == "zh" else "no alternative source")
         j = int(self.derived_from[i])
         if j >= 0:
             kind = self.chain.nodes.iloc[j]
             kname = str(kind["name_zh"] or kind["name"]) if lang == "zh" else str(kind["name"])
-            parts.append(f"评分取自其最危险的必需子类{kname}（{kind['id']}）" if lang == "zh" else
-                         f"scored as its riskiest required kind, {kname} ({kind['id']})")  # fmt: skip
-        reach = int(round(self.crit.reach[i]))
+            parts.append(
+                f"评分取自其最危险的必需子类{kname}（{kind['id']}）"
+                if lang == "zh"
+                else f"scored as its riskiest required kind, {kname} ({kind['id']})"
+            )
+        reach = round(float(self.crit.reach[i]))
         parts.append(f"下游{reach}个节点依赖" if lang == "zh" else f"needed by {reach} downstream nodes")
         loc = s.localization[i]
-        parts.append(f"国产化率{loc:.0%}（代理指标：本国企业全球份额）" if lang == "zh"
-                     else f"localization {loc:.0%} (proxy: home providers' global share)")  # fmt: skip
+        parts.append(
+            f"国产化率{loc:.0%}（代理指标：本国企业全球份额）"
+            if lang == "zh"
+            else f"localization {loc:.0%} (proxy: home providers' global share)"
+        )
         sep = "；" if lang == "zh" else "; "
         head = f"{name}：" if lang == "zh" else f"{name}: "
         return head + sep.join(parts)
@@ -276,14 +342,22 @@ class Assessment:
         out = []
         for r in df.to_dict("records"):
             q = r["quadrant"]
-            out.append({
-                "rank": int(r["rank"]), "id": r["id"], "name": r["name"], "name_zh": r["name_zh"],
-                "kind": r["kind"], "level": r["level"], "score": _f(r["score"]),
-                "quadrant": q, "quadrant_zh": QUADRANTS[q][0] if q in QUADRANTS else "",
-                "components": self.components_of(r["id"]),
-                "explanation": self.explanation(r["id"], lang),
-                "indicators": {k: _jsonable(r[k]) for k in INDICATOR_COLUMNS},
-            })  # fmt: skip
+            out.append(
+                {
+                    "rank": int(r["rank"]),
+                    "id": r["id"],
+                    "name": r["name"],
+                    "name_zh": r["name_zh"],
+                    "kind": r["kind"],
+                    "level": r["level"],
+                    "score": _f(r["score"]),
+                    "quadrant": q,
+                    "quadrant_zh": QUADRANTS[q][0] if q in QUADRANTS else "",
+                    "components": self.components_of(r["id"]),
+                    "explanation": self.explanation(r["id"], lang),
+                    "indicators": {k: _jsonable(r[k]) for k in INDICATOR_COLUMNS},
+                }
+            )
         return out
 
     # ------------------------------------------------------------ sensitivity
@@ -309,24 +383,52 @@ class Assessment:
         lv = np.vstack(levels)
         same = (lv == self.level[None, :]).all(axis=0)
         base_rank = _ranks(self.score, eligible)
-        df = pd.DataFrame({
-            "id": self.chain.index.node_ids, "level": self.level, "rank": base_rank,
-            "rank_min": np.minimum(r.min(axis=0), base_rank), "rank_max": np.maximum(r.max(axis=0), base_rank),
-            "level_stable": same,
-        })[eligible]  # fmt: skip
+        df = pd.DataFrame(
+            {
+                "id": self.chain.index.node_ids,
+                "level": self.level,
+                "rank": base_rank,
+                "rank_min": np.minimum(r.min(axis=0), base_rank),
+                "rank_max": np.maximum(r.max(axis=0), base_rank),
+                "level_stable": same,
+            }
+        )[eligible]
         df["robust"] = df["level_stable"] & (df["rank_max"] - df["rank_min"] <= 3)
         return df.sort_values("rank").reset_index(drop=True)
 
 
 INDICATOR_COLUMNS = (
-    "localization", "localization_upper", "foreign_dependency", "restricted_share",
-    "restricted_share_upper", "hhi_country", "hhi_country_risk_weighted", "top1_country",
-    "top1_country_share", "top3_country_share", "hhi_enterprise", "top1_enterprise",
-    "top1_enterprise_share", "top3_enterprise_share", "n_countries", "n_enterprises", "n_qualified",
-    "single_point_of_failure", "spof_reasons", "has_alternative", "substitute_switch_days",
-    "technology_gap", "gap_basis", "threshold", "threshold_basis", "downstream_value_share",
-    "downstream_reach", "coverage_country", "coverage_enterprise", "year",
-)  # fmt: skip
+    "localization",
+    "localization_upper",
+    "foreign_dependency",
+    "restricted_share",
+    "restricted_share_upper",
+    "hhi_country",
+    "hhi_country_risk_weighted",
+    "top1_country",
+    "top1_country_share",
+    "top3_country_share",
+    "hhi_enterprise",
+    "top1_enterprise",
+    "top1_enterprise_share",
+    "top3_enterprise_share",
+    "n_countries",
+    "n_enterprises",
+    "n_qualified",
+    "single_point_of_failure",
+    "spof_reasons",
+    "has_alternative",
+    "substitute_switch_days",
+    "technology_gap",
+    "gap_basis",
+    "threshold",
+    "threshold_basis",
+    "downstream_value_share",
+    "downstream_reach",
+    "coverage_country",
+    "coverage_enterprise",
+    "year",
+)
 
 
 def _f(v: Any) -> float | None:
@@ -381,8 +483,12 @@ def assess(chain: ChainMap, perspective: Perspective, config: AssessmentConfig |
     cfg = config or AssessmentConfig()
     ix = chain.index
     n = ix.n_nodes
-    s = supply_indicators(chain, p=perspective, qualified_share=cfg.qualified_share,
-                          neutral_is_alternative=cfg.neutral_is_alternative)  # fmt: skip
+    s = supply_indicators(
+        chain,
+        p=perspective,
+        qualified_share=cfg.qualified_share,
+        neutral_is_alternative=cfg.neutral_is_alternative,
+    )
     crit = criticality(chain)
     nodes = chain.nodes
 
@@ -399,10 +505,17 @@ def assess(chain: ChainMap, perspective: Perspective, config: AssessmentConfig |
     remainder = np.maximum(0.0, 1.0 - s.coverage)
     any_unknown = s.localization_upper > s.localization
     leader = np.maximum(s.top1_country, np.where(any_unknown, remainder, 0.0))
-    gap_proxy = np.where(leader > 0, 1.0 - np.minimum(1.0, s.localization / np.where(leader > 0, leader, 1)), np.nan)
-    gap = np.where(~np.isnan(gap_data), gap_data, np.where(~np.isnan(years), years / (years + 5.0), gap_proxy))
-    gap_basis = np.where(~np.isnan(gap_data), "data", np.where(~np.isnan(years), "data (years)",
-                                                                "proxy: home share vs leader"))  # fmt: skip
+    gap_proxy = np.where(
+        leader > 0, 1.0 - np.minimum(1.0, s.localization / np.where(leader > 0, leader, 1)), np.nan
+    )
+    gap = np.where(
+        ~np.isnan(gap_data), gap_data, np.where(~np.isnan(years), years / (years + 5.0), gap_proxy)
+    )
+    gap_basis = np.where(
+        ~np.isnan(gap_data),
+        "data",
+        np.where(~np.isnan(years), "data (years)", "proxy: home share vs leader"),
+    )
 
     # alternative sources, also through substitute_for nodes
     sub = ix.substitute_for  # sub[s, t]: s can replace t
@@ -422,10 +535,14 @@ def assess(chain: ChainMap, perspective: Perspective, config: AssessmentConfig |
     # 'all' parents are as hard and as exposed as their hardest required kind
     g_comp = np.nan_to_num(gap, nan=0.0) * (0.5 + 0.5 * np.nan_to_num(threshold, nan=0.0))
     w = cfg.normalized_weights()
-    partial = weighted_geometric_mean({"gap": g_comp, "exposure": e_comp},
-                                      {"gap": w["gap"], "exposure": w["exposure"]})  # fmt: skip
+    partial = weighted_geometric_mean(
+        {"gap": g_comp, "exposure": e_comp}, {"gap": w["gap"], "exposure": w["exposure"]}
+    )
     inherited = inherit_from_kinds(
-        chain, {"gap": gap, "threshold": threshold, "exposure": e_comp, "g": g_comp}, own_data, partial
+        chain,
+        {"gap": gap, "threshold": threshold, "exposure": e_comp, "g": g_comp},
+        own_data,
+        partial,
     )
     derived = inherited["_derived"].astype(bool)
     derived_from = np.where(derived, inherited["_source"].astype(np.int64), -1)
@@ -441,8 +558,9 @@ def assess(chain: ChainMap, perspective: Perspective, config: AssessmentConfig |
 
     thr_high = np.nan_to_num(threshold, nan=0.0) >= cfg.threshold_high
     loc_high = s.localization >= cfg.localization_high
-    quadrant = np.where(thr_high, np.where(loc_high, "strength", "tackle"),
-                        np.where(loc_high, "safe", "substitute")).astype(object)  # fmt: skip
+    quadrant = np.where(
+        thr_high, np.where(loc_high, "strength", "tackle"), np.where(loc_high, "safe", "substitute")
+    ).astype(object)
     quadrant[insufficient] = "insufficient_data"
 
     c1 = s.top1_country > cfg.single_country_share
@@ -450,17 +568,41 @@ def assess(chain: ChainMap, perspective: Perspective, config: AssessmentConfig |
     few = s.has_data & (s.n_qualified < 2)
     spof = c1 | e1 | few
     reasons = np.array(
-        ["; ".join(r for r, f in ((f"one country above {cfg.single_country_share:.0%}", a),
-                                  (f"one enterprise above {cfg.single_enterprise_share:.0%}", b),
-                                  ("fewer than two qualified sources", c)) if f)
-         for a, b, c in zip(c1, e1, few, strict=True)], dtype=object)  # fmt: skip
+        [
+            "; ".join(
+                r
+                for r, f in (
+                    (f"one country above {cfg.single_country_share:.0%}", a),
+                    (f"one enterprise above {cfg.single_enterprise_share:.0%}", b),
+                    ("fewer than two qualified sources", c),
+                )
+                if f
+            )
+            for a, b, c in zip(c1, e1, few, strict=True)
+        ],
+        dtype=object,
+    )
     return Assessment(
-        chain=chain, perspective=perspective, config=cfg, supply=s, crit=crit,
-        threshold=threshold, threshold_basis=threshold_basis.astype(object), gap=gap,
-        gap_basis=gap_basis.astype(object), components=components, has_alternative=has_alt,
-        substitute_switch_days=switch, score=score, level=level, quadrant=quadrant, spof=spof,
-        spof_reasons=reasons, insufficient=insufficient, derived_from=derived_from,
-    )  # fmt: skip
+        chain=chain,
+        perspective=perspective,
+        config=cfg,
+        supply=s,
+        crit=crit,
+        threshold=threshold,
+        threshold_basis=threshold_basis.astype(object),
+        gap=gap,
+        gap_basis=gap_basis.astype(object),
+        components=components,
+        has_alternative=has_alt,
+        substitute_switch_days=switch,
+        score=score,
+        level=level,
+        quadrant=quadrant,
+        spof=spof,
+        spof_reasons=reasons,
+        insufficient=insufficient,
+        derived_from=derived_from,
+    )
 
 
 def inherit_from_kinds(

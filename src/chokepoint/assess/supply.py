@@ -64,7 +64,9 @@ def classify_codes(codes: np.ndarray, chain: ChainMap, p: Perspective) -> np.nda
     return np.array([cache.setdefault(c, one(c)) for c in codes], dtype=np.int8)
 
 
-def group_top(keys: np.ndarray, values: np.ndarray, n: int, k: int = 3) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def group_top(
+    keys: np.ndarray, values: np.ndarray, n: int, k: int = 3
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Per group: largest value, position of the largest, sum of the ``k`` largest.
 
     NaN values rank last and add nothing. Groups without entries give 0 and -1.
@@ -221,7 +223,9 @@ def supply_indicators(
     cov_e = np.minimum(1.0, np.bincount(o_node, weights=o_s, **bins))
     hhi_e = np.bincount(o_node, weights=o_s**2, **bins)
     t1e, arg_e, t3e = group_top(o_node, np.where(o_known, o_share, np.nan), n)
-    top1_ent = np.where(arg_e >= 0, ix.actor_ids[o_actor[np.clip(arg_e, 0, None)]] if len(o_actor) else "", "")
+    top1_ent = np.where(
+        arg_e >= 0, ix.actor_ids[o_actor[np.clip(arg_e, 0, None)]] if len(o_actor) else "", ""
+    )
     n_ent = np.bincount(o_node, **bins).astype(np.int64)
 
     # qualified and alternative sources: enterprises when the node has any, else countries

@@ -30,8 +30,8 @@ Problems name the original files, rows and columns (``provision.csv``, row,
 from __future__ import annotations
 
 import re
-from decimal import Decimal
 from collections import deque
+from decimal import Decimal
 from pathlib import Path
 
 import pandas as pd
@@ -127,8 +127,15 @@ def eto_tables(folder: Path) -> tuple[list[RawTable], list[Problem]]:
         if name in raw:
             for c in cols:
                 if c not in raw[name].frame.columns:
-                    problems.append(Problem(raw[name].source, None, c, f"required column {c!r} is missing",
-                                            code="missing_column"))  # fmt: skip
+                    problems.append(
+                        Problem(
+                            raw[name].source,
+                            None,
+                            c,
+                            f"required column {c!r} is missing",
+                            code="missing_column",
+                        )
+                    )
     if any(p.severity == "error" for p in problems):
         return [], problems
 
@@ -138,13 +145,29 @@ def eto_tables(folder: Path) -> tuple[list[RawTable], list[Problem]]:
     blocks: list[RawTable] = []
     st = raw["stages"]
     sf = st.frame
-    blocks.append(RawTable("nodes", pd.DataFrame({
-        "id": col(sf, "stage_id"), "name": col(sf, "stage_name"), "kind": "stage",
-        "description": col(sf, "description"),
-        "market_size": [parse_market_size(t)[0] for t in col(sf, "market_share_chart_global_market_size_info")],
-        "market_size_year": [parse_market_size(t)[1] for t in col(sf, "market_share_chart_global_market_size_info")],
-        "source": col(sf, "market_share_chart_source"),
-    }), st.source, rows=st.rows, labels={"id": "stage_id", "name": "stage_name"}))  # fmt: skip
+    blocks.append(
+        RawTable(
+            "nodes",
+            pd.DataFrame(
+                {
+                    "id": col(sf, "stage_id"),
+                    "name": col(sf, "stage_name"),
+                    "kind": "stage",
+                    "description": col(sf, "description"),
+                    "market_size": [
+                        parse_market_size(t)[0] for t in col(sf, "market_share_chart_global_market_size_info")
+                    ],
+                    "market_size_year": [
+                        parse_market_size(t)[1] for t in col(sf, "market_share_chart_global_market_size_info")
+                    ],
+                    "source": col(sf, "market_share_chart_source"),
+                }
+            ),
+            st.source,
+            rows=st.rows,
+            labels={"id": "stage_id", "name": "stage_name"},
+        )
+    )
 
     inp = raw["inputs"]
     f = inp.frame
@@ -160,32 +183,68 @@ def eto_tables(folder: Path) -> tuple[list[RawTable], list[Problem]]:
     parsed = [parse_market_size(t) for t in size_text]
     chart_src = col(f, "market_share_chart_source")
     source = [
-        "; ".join(x for x in (f"Market size: {t}" if t else "", s) if x) for t, s in zip(size_text, chart_src, strict=True)
+        "; ".join(x for x in (f"Market size: {t}" if t else "", s) if x)
+        for t, s in zip(size_text, chart_src, strict=True)
     ]
-    blocks.append(RawTable("nodes", pd.DataFrame({
-        "id": ids, "name": col(f, "input_name"), "kind": kinds, "stage": stages,
-        "description": col(f, "description"),
-        "market_size": [p[0] for p in parsed],
-        "market_size_year": [p[1] or y for p, y in zip(parsed, col(f, "year"), strict=True)],
-        "tags": ["stage_inferred" if x else "" for x in inferred],
-        "source": source,
-    }), inp.source, rows=inp.rows,
-        labels={"id": "input_id", "name": "input_name", "kind": "type", "stage": "stage_id",
-                "market_size": "market_share_chart_global_market_size_info"}))  # fmt: skip
+    blocks.append(
+        RawTable(
+            "nodes",
+            pd.DataFrame(
+                {
+                    "id": ids,
+                    "name": col(f, "input_name"),
+                    "kind": kinds,
+                    "stage": stages,
+                    "description": col(f, "description"),
+                    "market_size": [p[0] for p in parsed],
+                    "market_size_year": [p[1] or y for p, y in zip(parsed, col(f, "year"), strict=True)],
+                    "tags": ["stage_inferred" if x else "" for x in inferred],
+                    "source": source,
+                }
+            ),
+            inp.source,
+            rows=inp.rows,
+            labels={
+                "id": "input_id",
+                "name": "input_name",
+                "kind": "type",
+                "stage": "stage_id",
+                "market_size": "market_share_chart_global_market_size_info",
+            },
+        )
+    )
 
     sq = raw["sequence"]
     sfr = sq.frame
     for kind, tcol in (("input_of", "goes_into_id"), ("type_of", "is_type_of_id")):
         mask = col(sfr, tcol).str.strip() != ""
         rows = [r for r, m in zip(sq.row_numbers(), mask, strict=True) if m]
-        blocks.append(RawTable("edges", pd.DataFrame({
-            "source": col(sfr, "input_id")[mask].to_numpy(), "target": col(sfr, tcol)[mask].to_numpy(),
-            "kind": kind,
-        }), sq.source, rows=rows, labels={"source": "input_id", "target": tcol}))  # fmt: skip
+        blocks.append(
+            RawTable(
+                "edges",
+                pd.DataFrame(
+                    {
+                        "source": col(sfr, "input_id")[mask].to_numpy(),
+                        "target": col(sfr, tcol)[mask].to_numpy(),
+                        "kind": kind,
+                    }
+                ),
+                sq.source,
+                rows=rows,
+                labels={"source": "input_id", "target": tcol},
+            )
+        )
     neither = (col(sfr, "goes_into_id").str.strip() == "") & (col(sfr, "is_type_of_id").str.strip() == "")
     for r in [r for r, m in zip(sq.row_numbers(), neither, strict=True) if m]:
-        problems.append(Problem(sq.source, int(r), "goes_into_id",
-                                "neither goes_into_id nor is_type_of_id is given", code="required_value"))  # fmt: skip
+        problems.append(
+            Problem(
+                sq.source,
+                int(r),
+                "goes_into_id",
+                "neither goes_into_id nor is_type_of_id is given",
+                code="required_value",
+            )
+        )
 
     pv = raw["providers"]
     pf = pv.frame
@@ -200,27 +259,57 @@ def eto_tables(folder: Path) -> tuple[list[RawTable], list[Problem]]:
         for g, r, t in zip(is_geo, region, ptype, strict=True)
     ]
     actor_country = [
-        (r or n) if g else REGION_CODES.get(c, c) for g, r, n, c in zip(is_geo, region, pname, pcountry, strict=True)
+        (r or n) if g else REGION_CODES.get(c, c)
+        for g, r, n, c in zip(is_geo, region, pname, pcountry, strict=True)
     ]
     actor_name = [
-        (REGION_NAMES.get(r) or a or n) if g else n for g, r, a, n in zip(is_geo, region, alias, pname, strict=True)
+        (REGION_NAMES.get(r) or a or n) if g else n
+        for g, r, a, n in zip(is_geo, region, alias, pname, strict=True)
     ]
     actor_alias = ["" if g else a for g, a in zip(is_geo, alias, strict=True)]
-    blocks.append(RawTable("actors", pd.DataFrame({
-        "id": col(pf, "provider_id"), "name": actor_name, "kind": actor_kind,
-        "country": actor_country, "aliases": actor_alias,
-    }), pv.source, rows=pv.rows,
-        labels={"id": "provider_id", "name": "provider_name", "kind": "provider_type",
-                "aliases": "alias"}))  # fmt: skip
+    blocks.append(
+        RawTable(
+            "actors",
+            pd.DataFrame(
+                {
+                    "id": col(pf, "provider_id"),
+                    "name": actor_name,
+                    "kind": actor_kind,
+                    "country": actor_country,
+                    "aliases": actor_alias,
+                }
+            ),
+            pv.source,
+            rows=pv.rows,
+            labels={
+                "id": "provider_id",
+                "name": "provider_name",
+                "kind": "provider_type",
+                "aliases": "alias",
+            },
+        )
+    )
 
     pr = raw["provision"]
     prf = pr.frame
-    blocks.append(RawTable("provisions", pd.DataFrame({
-        "actor": col(prf, "provider_id"), "node": col(prf, "provided_id"),
-        "share": col(prf, "share_provided"), "year": col(prf, "year"), "source": col(prf, "source"),
-    }), pr.source, rows=pr.rows,
-        labels={"actor": "provider_id", "node": "provided_id", "share": "share_provided"},
-        scales={"share": 100.0}))  # fmt: skip
+    blocks.append(
+        RawTable(
+            "provisions",
+            pd.DataFrame(
+                {
+                    "actor": col(prf, "provider_id"),
+                    "node": col(prf, "provided_id"),
+                    "share": col(prf, "share_provided"),
+                    "year": col(prf, "year"),
+                    "source": col(prf, "source"),
+                }
+            ),
+            pr.source,
+            rows=pr.rows,
+            labels={"actor": "provider_id", "node": "provided_id", "share": "share_provided"},
+            scales={"share": 100.0},
+        )
+    )
     return blocks, problems
 
 
@@ -240,6 +329,8 @@ def read_eto(folder: str | Path, *, share_sum_tolerance: float = SHARE_SUM_TOLER
         "title": "Advanced semiconductor supply chain (ETO Chip Explorer)",
         "attribution": ATTRIBUTION,
         "license": LICENSE,
-        "source": "ETO Advanced Semiconductor Supply Chain Dataset, github.com/georgetown-cset/eto-chip-explorer",
+        "source": (
+            "ETO Advanced Semiconductor Supply Chain Dataset, github.com/georgetown-cset/eto-chip-explorer"
+        ),
     }
     return chain_from_tables(blocks, meta, share_sum_tolerance=share_sum_tolerance, problems=problems)

@@ -34,11 +34,13 @@ def decode_text(data: bytes, source: str) -> tuple[str | None, Problem | None]:
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         return None, Problem(
-            source, line, None,
+            source,
+            line,
+            None,
             f"not valid UTF-8 (byte 0x{data[exc.start]:02x} at offset {exc.start}); "
             "save the file as UTF-8 (in Excel: 'CSV UTF-8')",
             code="encoding",
-        )  # fmt: skip
+        )
 
 
 def parse_csv_text(text: str, source: str, table: str) -> tuple[RawTable | None, list[Problem]]:
@@ -66,10 +68,16 @@ def parse_csv_text(text: str, source: str, table: str) -> tuple[RawTable | None,
             line, next_line = next_line, reader.line_num + 1
             if not any(cell.strip() for cell in rec):
                 continue
-            if len(rec) > len(header) and any(c.strip() for c in rec[len(header):]):
-                problems.append(Problem(source, line, None,
-                                        f"{len(rec)} cells but the header has {len(header)} columns",
-                                        code="csv_syntax"))  # fmt: skip
+            if len(rec) > len(header) and any(c.strip() for c in rec[len(header) :]):
+                problems.append(
+                    Problem(
+                        source,
+                        line,
+                        None,
+                        f"{len(rec)} cells but the header has {len(header)} columns",
+                        code="csv_syntax",
+                    )
+                )
             rows.append((rec + [""] * len(header))[: len(header)])
             numbers.append(line)
     except csv.Error as exc:
@@ -94,7 +102,11 @@ def read_csv_file(path: Path, table: str, label: str | None = None) -> tuple[Raw
 
 def _read_meta_rows(frame: pd.DataFrame) -> dict[str, str]:
     if {"key", "value"} <= set(frame.columns):
-        return {str(k).strip(): str(v) for k, v in zip(frame["key"], frame["value"], strict=True) if str(k).strip()}
+        return {
+            str(k).strip(): str(v)
+            for k, v in zip(frame["key"], frame["value"], strict=True)
+            if str(k).strip()
+        }
     return {}
 
 
@@ -153,8 +165,15 @@ def read_xlsx(path: Path) -> tuple[list[RawTable], dict[str, str], list[Problem]
     meta: dict[str, str] = {}
     sheets = {ws.title.strip().lower(): ws for ws in wb.worksheets}
     if "nodes" not in sheets:
-        problems.append(Problem(path.name, None, None, "the workbook has no sheet named 'nodes'",
-                                code="missing_table"))  # fmt: skip
+        problems.append(
+            Problem(
+                path.name,
+                None,
+                None,
+                "the workbook has no sheet named 'nodes'",
+                code="missing_table",
+            )
+        )
     for name in (*TABLES, "meta"):
         ws = sheets.get(name)
         if ws is None:
@@ -163,7 +182,9 @@ def read_xlsx(path: Path) -> tuple[list[RawTable], dict[str, str], list[Problem]
         rows_iter = ws.iter_rows(values_only=True)
         header_row = next(rows_iter, None)
         if header_row is None or not any(c is not None and str(c).strip() for c in header_row):
-            problems.append(Problem(source, None, None, "the sheet is empty (no header row)", code="empty_file"))
+            problems.append(
+                Problem(source, None, None, "the sheet is empty (no header row)", code="empty_file")
+            )
             continue
         header = [cell_text(c).strip() for c in header_row]
         while header and not header[-1]:
@@ -195,11 +216,33 @@ def read_json(path: Path) -> tuple[list[RawTable], dict[str, str], list[Problem]
     try:
         doc = json.loads(text)
     except json.JSONDecodeError as exc:
-        return [], {}, [Problem(path.name, exc.lineno, None, f"invalid JSON: {exc.msg} (column {exc.colno})",
-                                code="json_syntax")]  # fmt: skip
+        return (
+            [],
+            {},
+            [
+                Problem(
+                    path.name,
+                    exc.lineno,
+                    None,
+                    f"invalid JSON: {exc.msg} (column {exc.colno})",
+                    code="json_syntax",
+                )
+            ],
+        )
     if not isinstance(doc, dict):
-        return [], {}, [Problem(path.name, None, None, "expected a JSON object with a 'nodes' list",
-                                code="json_syntax")]  # fmt: skip
+        return (
+            [],
+            {},
+            [
+                Problem(
+                    path.name,
+                    None,
+                    None,
+                    "expected a JSON object with a 'nodes' list",
+                    code="json_syntax",
+                )
+            ],
+        )
     blocks: list[RawTable] = []
     problems: list[Problem] = []
     for name in TABLES:

@@ -10,22 +10,43 @@ from chokepoint.model.schema import TABLE_NOTES, TABLES
 #: Example rows: together they form a valid two-node chain, so the template imports as is.
 EXAMPLES: dict[str, list[dict[str, object]]] = {
     "nodes": [
-        {"id": "N19", "name": "Lithography tools", "name_zh": "光刻设备", "kind": "equipment",
-         "threshold": 5, "children_rule": "all"},
-        {"id": "N20", "name": "EUV lithography tools", "name_zh": "EUV光刻机", "kind": "equipment",
-         "market_size": 13e9, "market_size_year": 2025, "threshold": 5, "gap": 0.9,
-         "hs_codes": "848620", "tags": "lithography"},
+        {
+            "id": "N19",
+            "name": "Lithography tools",
+            "name_zh": "光刻设备",
+            "kind": "equipment",
+            "threshold": 5,
+            "children_rule": "all",
+        },
+        {
+            "id": "N20",
+            "name": "EUV lithography tools",
+            "name_zh": "EUV光刻机",
+            "kind": "equipment",
+            "market_size": 13e9,
+            "market_size_year": 2025,
+            "threshold": 5,
+            "gap": 0.9,
+            "hs_codes": "848620",
+            "tags": "lithography",
+        },
     ],
     "edges": [{"source": "N20", "target": "N19", "kind": "type_of"}],
     "actors": [
-        {"id": "NLD", "name": "Netherlands", "name_zh": "荷兰", "kind": "country", "country": "NLD"},
+        {
+            "id": "NLD",
+            "name": "Netherlands",
+            "name_zh": "荷兰",
+            "kind": "country",
+            "country": "NLD",
+        },
         {"id": "P45", "name": "ASML", "name_zh": "阿斯麦", "kind": "enterprise", "country": "NLD"},
     ],
     "provisions": [
         {"actor": "NLD", "node": "N20", "share": 1.0, "year": 2025, "source": "example"},
         {"actor": "P45", "node": "N20", "share": 1.0, "year": 2025, "source": "example"},
     ],
-}  # fmt: skip
+}
 
 
 def write_template(path: str | os.PathLike[str]) -> Path:
@@ -43,10 +64,18 @@ def write_template(path: str | os.PathLike[str]) -> Path:
     readme.title = "README"
     readme.append(["chokepoint chain map template / 产业链图谱导入模板"])
     readme["A1"].font = Font(bold=True, size=14)
-    readme.append(["Fill the sheets nodes, edges, actors, provisions; replace the example rows. "
-                   "Import with: chokepoint import FILE.xlsx --project NAME"])  # fmt: skip
-    readme.append(["填写 nodes、edges、actors、provisions 四个工作表，替换示例行；"
-                   "导入命令：chokepoint import 文件.xlsx --project 项目名"])  # fmt: skip
+    readme.append(
+        [
+            "Fill the sheets nodes, edges, actors, provisions; replace the example rows. "
+            "Import with: chokepoint import FILE.xlsx --project NAME"
+        ]
+    )
+    readme.append(
+        [
+            "填写 nodes、edges、actors、provisions 四个工作表，替换示例行；"
+            "导入命令：chokepoint import 文件.xlsx --project 项目名"
+        ]
+    )
     readme.append([])
     header = ["sheet", "column", "type", "required", "notes (English)", "说明（中文）"]
     readme.append(header)

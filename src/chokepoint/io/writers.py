@@ -65,7 +65,11 @@ def write_csv_folder(chain: ChainMap, folder: str | os.PathLike[str]) -> Path:
 
 def chain_to_dict(chain: ChainMap) -> dict[str, Any]:
     """The JSON exchange document of a chain (blank cells left out of each record)."""
-    doc: dict[str, Any] = {"format": FORMAT_TAG, "version": FORMAT_VERSION, "meta": dict(chain.meta)}
+    doc: dict[str, Any] = {
+        "format": FORMAT_TAG,
+        "version": FORMAT_VERSION,
+        "meta": dict(chain.meta),
+    }
     for name, frame in chain.tables().items():
         cols = TABLES[name]
         records = []
@@ -82,8 +86,10 @@ def chain_to_dict(chain: ChainMap) -> dict[str, Any]:
 
 def write_json(chain: ChainMap, path: str | os.PathLike[str]) -> Path:
     p = Path(path)
-    p.write_text(json.dumps(chain_to_dict(chain), ensure_ascii=False, indent=1, allow_nan=False) + "\n",
-                 encoding="utf-8")  # fmt: skip
+    p.write_text(
+        json.dumps(chain_to_dict(chain), ensure_ascii=False, indent=1, allow_nan=False) + "\n",
+        encoding="utf-8",
+    )
     return p
 
 
@@ -118,7 +124,7 @@ def write_xlsx(chain: ChainMap, path: str | os.PathLike[str]) -> Path:
                 nv = _native(v, c.type)
                 if c.type == "list":
                     nv = LIST_SEPARATOR.join(nv) or None
-                elif isinstance(nv, float) and float("%.16g" % nv) != nv:
+                elif isinstance(nv, float) and float(format(nv, ".16g")) != nv:
                     nv = repr(nv)  # openpyxl writes 16 digits; keep the exact value as text
                 if nv is not None:
                     _set_cell(ws, i, j, nv)

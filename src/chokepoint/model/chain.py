@@ -27,6 +27,7 @@ def _normalize_column(series: pd.Series, col: Column) -> pd.Series:
         return pd.to_numeric(series, errors="raise").astype("float64")
     if col.type == "int":
         return pd.to_numeric(series, errors="raise").astype("Int64")
+
     # list: tuple of stripped non-empty strings
     def as_tuple(v: Any) -> tuple[str, ...]:
         if v is None or (isinstance(v, float) and math.isnan(v)):
@@ -197,18 +198,20 @@ class ChainMap:
         return {
             "nodes": int((~is_stage).sum()),
             "stages": int(is_stage.sum()),
-            "nodes_by_kind": {k: int(v) for k, v in nodes.loc[~is_stage, "kind"].value_counts().sort_index().items()},
+            "nodes_by_kind": {
+                k: int(v) for k, v in nodes.loc[~is_stage, "kind"].value_counts().sort_index().items()
+            },
             "stage_list": stages,
-            "edges": int(len(edges)),
+            "edges": len(edges),
             "edges_by_kind": {k: int(v) for k, v in edges["kind"].value_counts().sort_index().items()},
-            "actors": int(len(actors)),
+            "actors": len(actors),
             "actors_by_kind": {k: int(v) for k, v in actors["kind"].value_counts().sort_index().items()},
             "countries_or_regions": int(actors["kind"].isin(GEOGRAPHY_KINDS).sum()),
             "organizations": int(actors["kind"].isin(ORGANIZATION_KINDS).sum()),
             "organizations_by_country": {
                 k: int(v) for k, v in org_countries[org_countries != ""].value_counts().sort_index().items()
             },
-            "provisions": int(len(prov)),
+            "provisions": len(prov),
             "provisions_on_nodes": int((~prov_on_stage).sum()),
             "provisions_on_stages": int(prov_on_stage.sum()),
             "provisions_by_level": {k: int(v) for k, v in level.value_counts().sort_index().items()},
@@ -274,10 +277,16 @@ class ChainIndex:
         return len(self.actor_ids)
 
     def node_position(self, node_id: str) -> int:
-        return int(self._node_lookup.get_loc(node_id))
+        pos = self._node_lookup.get_loc(node_id)
+        if not isinstance(pos, int | np.integer):
+            raise KeyError(node_id)
+        return int(pos)
 
     def actor_position(self, actor_id: str) -> int:
-        return int(self._actor_lookup.get_loc(actor_id))
+        pos = self._actor_lookup.get_loc(actor_id)
+        if not isinstance(pos, int | np.integer):
+            raise KeyError(actor_id)
+        return int(pos)
 
     def node_positions(self, ids: Any) -> np.ndarray:
         """Vectorized id -> position; -1 for unknown ids."""
@@ -337,7 +346,9 @@ class ChainIndex:
         )
 
 
-def chain_from_frames(frames: Mapping[str, pd.DataFrame | None], meta: Mapping[str, str] | None = None) -> ChainMap:
+def chain_from_frames(
+    frames: Mapping[str, pd.DataFrame | None], meta: Mapping[str, str] | None = None
+) -> ChainMap:
     """Build a :class:`ChainMap` from already-valid frames (no validation)."""
     return ChainMap(
         nodes=frames.get("nodes"),  # type: ignore[arg-type]

@@ -8,8 +8,8 @@ declared as actors of kind ``region`` in a chain map and are not countries.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 import gettext
+from collections.abc import Iterable
 from functools import lru_cache
 
 import pycountry
@@ -17,10 +17,34 @@ import pycountry
 #: Built-in country groups; expand with :func:`expand_codes`.
 GROUPS: dict[str, tuple[str, ...]] = {
     "EU27": (
-        "AUT", "BEL", "BGR", "HRV", "CYP", "CZE", "DNK", "EST", "FIN", "FRA", "DEU", "GRC",
-        "HUN", "IRL", "ITA", "LVA", "LTU", "LUX", "MLT", "NLD", "POL", "PRT", "ROU", "SVK",
-        "SVN", "ESP", "SWE",
-    ),  # fmt: skip
+        "AUT",
+        "BEL",
+        "BGR",
+        "HRV",
+        "CYP",
+        "CZE",
+        "DNK",
+        "EST",
+        "FIN",
+        "FRA",
+        "DEU",
+        "GRC",
+        "HUN",
+        "IRL",
+        "ITA",
+        "LVA",
+        "LTU",
+        "LUX",
+        "MLT",
+        "NLD",
+        "POL",
+        "PRT",
+        "ROU",
+        "SVK",
+        "SVN",
+        "ESP",
+        "SWE",
+    ),
     "G7": ("CAN", "FRA", "DEU", "ITA", "JPN", "GBR", "USA"),
 }
 
@@ -33,11 +57,29 @@ def iso3_codes() -> frozenset[str]:
 
 #: Short names used in explanations where the ISO name is long or not the usual one.
 SHORT_NAMES = {
-    "en": {"KOR": "South Korea", "TWN": "Taiwan", "USA": "United States", "GBR": "United Kingdom",
-           "RUS": "Russia", "PRK": "North Korea", "EUR": "Europe", "VAR": "various countries"},
-    "zh": {"KOR": "韩国", "TWN": "中国台湾", "USA": "美国", "GBR": "英国", "RUS": "俄罗斯",
-           "PRK": "朝鲜", "EUR": "欧洲", "VAR": "多国", "NLD": "荷兰", "CHN": "中国"},
-}  # fmt: skip
+    "en": {
+        "KOR": "South Korea",
+        "TWN": "Taiwan",
+        "USA": "United States",
+        "GBR": "United Kingdom",
+        "RUS": "Russia",
+        "PRK": "North Korea",
+        "EUR": "Europe",
+        "VAR": "various countries",
+    },
+    "zh": {
+        "KOR": "韩国",
+        "TWN": "中国台湾",
+        "USA": "美国",
+        "GBR": "英国",
+        "RUS": "俄罗斯",
+        "PRK": "朝鲜",
+        "EUR": "欧洲",
+        "VAR": "多国",
+        "NLD": "荷兰",
+        "CHN": "中国",
+    },
+}
 
 
 @lru_cache(maxsize=4)

@@ -112,9 +112,7 @@ EDGE_COLUMNS: tuple[Column, ...] = (
         "替代切换所需天数",
         "",
     ),
-    Column(
-        "difficulty", "float", False, "substitute_for: switching difficulty 0-1", "替代难度 0-1", ""
-    ),
+    Column("difficulty", "float", False, "substitute_for: switching difficulty 0-1", "替代难度 0-1", ""),
     Column("note", "str", False, "Free text", "备注", ""),
 )
 

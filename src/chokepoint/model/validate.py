@@ -32,7 +32,7 @@ share_sum_below (warning)   known shares sum below ``1 - share_sum_tolerance``
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -120,6 +120,15 @@ def _divide_exact(num: pd.Series, scale: pd.Series | float) -> pd.Series:
     )
 
 
+def _row_message(template: str, column: str) -> Callable[[pd.Series], str]:
+    """A row -> message function: ``template`` formatted with the row's ``value`` in ``column``."""
+
+    def message(r: pd.Series) -> str:
+        return template.format(value=r[column])
+
+    return message
+
+
 def _fmt(v: float) -> str:
     return f"{v:g}"
 
@@ -133,8 +142,15 @@ class _Validator:
         self.merged_alias_rows = 0
 
     # -------------------------------------------------------------- reporting
-    def add(self, src: int, row: int | None, column: str | None, reason: str, code: str,
-            severity: str = "error") -> None:  # fmt: skip
+    def add(
+        self,
+        src: int,
+        row: int | None,
+        column: str | None,
+        reason: str,
+        code: str,
+        severity: str = "error",
+    ) -> None:
         block = self.blocks[src]
         p = Problem(
             source=block.source,
@@ -146,8 +162,15 @@ class _Validator:
         )
         (self.warnings if p.severity == "warning" else self.errors).append(p)
 
-    def add_rows(self, frame: pd.DataFrame, mask: np.ndarray | pd.Series, column: str | None,
-                 reason, code: str, severity: str = "error") -> None:  # type: ignore[no-untyped-def]  # fmt: skip
+    def add_rows(
+        self,
+        frame: pd.DataFrame,
+        mask: np.ndarray | pd.Series,
+        column: str | None,
+        reason: str | Callable[[pd.Series], str],
+        code: str,
+        severity: str = "error",
+    ) -> None:
         """Report every row of ``frame`` where ``mask`` holds; ``reason`` is a str or row -> str."""
         for _, r in frame[np.asarray(mask, dtype=bool)].iterrows():
             text = reason(r) if callable(reason) else reason
@@ -166,9 +189,14 @@ class _Validator:
                 self.add(i, None, c, f"required column {block.label(c)!r} is missing", "missing_column")
             extra = [c for c in f.columns if c not in cols and not str(c).startswith("_")]
             for c in extra:
-                self.add(i, None, str(c),
-                         f"column {c!r} is not part of the {name} table and was not imported",
-                         "unknown_column", "warning")  # fmt: skip
+                self.add(
+                    i,
+                    None,
+                    str(c),
+                    f"column {c!r} is not part of the {name} table and was not imported",
+                    "unknown_column",
+                    "warning",
+                )
             if missing:
                 continue
             part = pd.DataFrame(
@@ -196,20 +224,30 @@ class _Validator:
             if col.type in ("float", "int"):
                 num = pd.to_numeric(s.where(~blank, None), errors="coerce").astype(float)
                 bad = ~blank & (num.isna() | np.isinf(num.astype(float)))
-                self.add_rows(raw, bad, col.name, lambda r, c=col.name: f"{r[c]!r} is not a number",
-                              "not_a_number")  # fmt: skip
+                self.add_rows(
+                    raw,
+                    bad,
+                    col.name,
+                    _row_message("{value!r} is not a number", col.name),
+                    "not_a_number",
+                )
                 scale_col = f"_scale_{col.name}"
                 scale = raw[scale_col].fillna(1.0).astype(float) if scale_col in raw else 1.0
                 if col.type == "int":
                     frac = num.notna() & (num != np.floor(num.fillna(0)))
-                    self.add_rows(raw, frac, col.name, lambda r, c=col.name: f"{r[c]!r} is not a whole number",
-                                  "not_an_integer")  # fmt: skip
+                    self.add_rows(
+                        raw,
+                        frac,
+                        col.name,
+                        _row_message("{value!r} is not a whole number", col.name),
+                        "not_an_integer",
+                    )
                     num = num.where(~frac)
                 lo, hi = RANGES.get((name, col.name), (-np.inf, np.inf))
                 scaled = _divide_exact(num, scale)
                 outside = scaled.notna() & ((scaled < lo) | (scaled > hi))
 
-                def why(r, c=col.name, lo=lo, hi=hi):  # type: ignore[no-untyped-def]
+                def why(r: pd.Series, c: str = col.name, lo: float = lo, hi: float = hi) -> str:
                     sc = float(r.get(f"_scale_{c}", 1.0) or 1.0)
                     if sc == 1.0:
                         return f"{r[c]} is outside the range {_fmt(lo)} to {_fmt(hi)}"
@@ -228,14 +266,16 @@ class _Validator:
             if vocab is not None:
                 bad = ~blank & ~s.isin(vocab)
                 self.add_rows(
-                    raw, bad, col.name,
-                    lambda r, c=col.name, v=vocab: f"{r[c]!r} is not one of: {', '.join(v)}",
+                    raw,
+                    bad,
+                    col.name,
+                    _row_message("{value!r} is not one of: " + ", ".join(vocab), col.name),
                     "unknown_kind",
-                )  # fmt: skip
+                )
         return out
 
     # ----------------------------------------------------------------- checks
-    def first_rows(self, frame: pd.DataFrame, keys: list[str]) -> pd.Series:
+    def first_rows(self, frame: pd.DataFrame, keys: list[str]) -> pd.Index:
         """For each row, 'source row N' of the first row with the same key."""
         first_idx = frame.groupby(keys, sort=False, dropna=False).cumcount() == 0
         firsts = frame[first_idx].set_index(keys)
@@ -248,11 +288,14 @@ class _Validator:
             first = self.first_rows(frame, keys)
             where = pd.Series(first, index=frame.index)
             self.add_rows(
-                frame.assign(_first=where), dup, keys[0] if len(keys) == 1 else None,
-                lambda r: f"duplicate {what} {'/'.join(str(r[k]) for k in keys)!r} "
-                f"(first defined in {r['_first']})",
+                frame.assign(_first=where),
+                dup,
+                keys[0] if len(keys) == 1 else None,
+                lambda r: (
+                    f"duplicate {what} {'/'.join(str(r[k]) for k in keys)!r} (first defined in {r['_first']})"
+                ),
                 code,
-            )  # fmt: skip
+            )
         return frame[~dup]
 
     def merge_actor_aliases(self, actors: pd.DataFrame) -> pd.DataFrame:
@@ -267,11 +310,15 @@ class _Validator:
                 conflict = [c for c in ("name", "kind", "country") if r[c] != head[c]]
                 if conflict:
                     where = f"{self.blocks[int(head['_src'])].source} row {int(head['_row'])}"
-                    self.add(int(r["_src"]), int(r["_row"]), conflict[0],
-                             f"duplicate actor id {r['id']!r} with a different {conflict[0]} "
-                             f"({r[conflict[0]]!r} here, {head[conflict[0]]!r} in {where}); "
-                             "rows with the same id must describe the same actor (alias rows)",
-                             "duplicate_id")  # fmt: skip
+                    self.add(
+                        int(r["_src"]),
+                        int(r["_row"]),
+                        conflict[0],
+                        f"duplicate actor id {r['id']!r} with a different {conflict[0]} "
+                        f"({r[conflict[0]]!r} here, {head[conflict[0]]!r} in {where}); "
+                        "rows with the same id must describe the same actor (alias rows)",
+                        "duplicate_id",
+                    )
                     continue
                 aliases += [a for a in r["aliases"] if a not in aliases and a != head["name"]]
                 for c in ("name_zh", "description"):
@@ -284,19 +331,30 @@ class _Validator:
         merged = pd.DataFrame(keep_rows)
         return pd.concat([actors[~dup], merged]).sort_values(["_src", "_row"]).reset_index(drop=True)
 
-    def references(self, frame: pd.DataFrame, column: str, known: set[str], what: str,
-                   allow_blank: bool = False) -> np.ndarray:  # fmt: skip
+    def references(
+        self,
+        frame: pd.DataFrame,
+        column: str,
+        known: set[str],
+        what: str,
+        allow_blank: bool = False,
+    ) -> np.ndarray:
         s = frame[column]
         bad = ~s.isin(known) & (s != "" if allow_blank else s != "\0")
         bad &= s != ""  # blank required values are reported as required_value
-        self.add_rows(frame, bad, column, lambda r: f"{r[column]!r} is not the id of any {what}",
-                      "unknown_reference")  # fmt: skip
+        self.add_rows(
+            frame,
+            bad,
+            column,
+            lambda r: f"{r[column]!r} is not the id of any {what}",
+            "unknown_reference",
+        )
         return bad.to_numpy()
 
     def cycles(self, edges: pd.DataFrame, node_ids: pd.Index, kind: str) -> None:
         e = edges[edges["kind"] == kind]
-        s = node_ids.get_indexer(e["source"])
-        t = node_ids.get_indexer(e["target"])
+        s = node_ids.get_indexer(pd.Index(e["source"]))
+        t = node_ids.get_indexer(pd.Index(e["target"]))
         ok = (s >= 0) & (t >= 0) & (s != t)
         n = len(node_ids)
         if not ok.any():
@@ -308,15 +366,17 @@ class _Validator:
         in_cycle[ok] = (labels[s[ok]] == labels[t[ok]]) & (sizes[labels[s[ok]]] > 1)
         if not in_cycle.any():
             return
-        members = {
-            lab: sorted(node_ids[labels == lab])[:10] for lab in np.unique(labels[s[ok & in_cycle]])
-        }
+        members = {lab: sorted(node_ids[labels == lab])[:10] for lab in np.unique(labels[s[ok & in_cycle]])}
         self.add_rows(
-            e, in_cycle, None,
-            lambda r: f"{kind} edge {r['source']} -> {r['target']} is part of a cycle among "
-            f"{', '.join(members[labels[node_ids.get_loc(r['source'])]])}; a chain map must be acyclic",
+            e,
+            in_cycle,
+            None,
+            lambda r: (
+                f"{kind} edge {r['source']} -> {r['target']} is part of a cycle among "
+                f"{', '.join(members[labels[node_ids.get_loc(r['source'])]])}; a chain map must be acyclic"
+            ),
             "cycle",
-        )  # fmt: skip
+        )
 
     def share_sums(self, prov: pd.DataFrame, actor_kind: Mapping[str, str]) -> None:
         known = prov[prov["share"].notna()].copy()
@@ -332,31 +392,52 @@ class _Validator:
         scale = known["_scale_share"].fillna(1.0).astype(float) if "_scale_share" in known else 1.0
         over = first & (sums > 1 + self.tolerance + 1e-9)
         self.add_rows(
-            known.assign(_sum=sums * scale), over, "share",
-            lambda r: f"shares of {r['_level']} for node {r['node']!r}"
-            f"{'' if r['_year'] < 0 else ' in ' + str(int(r['_year']))} sum to {r['_sum']:.4g}"
-            f"{'%' if float(r.get('_scale_share', 1) or 1) == 100 else ''}, more than the "
-            f"tolerance allows ({_fmt(1 + self.tolerance)} of the market); fix the shares",
+            known.assign(_sum=sums * scale),
+            over,
+            "share",
+            lambda r: (
+                f"shares of {r['_level']} for node {r['node']!r}"
+                f"{'' if r['_year'] < 0 else ' in ' + str(int(r['_year']))} sum to {r['_sum']:.4g}"
+                f"{'%' if float(r.get('_scale_share', 1) or 1) == 100 else ''}, more than the "
+                f"tolerance allows ({_fmt(1 + self.tolerance)} of the market); fix the shares"
+            ),
             "share_sum",
-        )  # fmt: skip
+        )
         under = first & (sums < 1 - self.tolerance)
         self.add_rows(
-            known.assign(_sum=sums), under, "share",
-            lambda r: f"known shares of {r['_level']} for node {r['node']!r} sum to "
-            f"{r['_sum']:.4g} of the market; the rest is unknown",
-            "share_sum_below", "warning",
-        )  # fmt: skip
+            known.assign(_sum=sums),
+            under,
+            "share",
+            lambda r: (
+                f"known shares of {r['_level']} for node {r['node']!r} sum to "
+                f"{r['_sum']:.4g} of the market; the rest is unknown"
+            ),
+            "share_sum_below",
+            "warning",
+        )
 
     # ------------------------------------------------------------------- main
     def run(self) -> tuple[dict[str, pd.DataFrame], bool]:
         for i, b in enumerate(self.blocks):
             if b.name not in TABLES:
-                self.add(i, None, None, f"unknown table {b.name!r}; expected one of "
-                         f"{', '.join(TABLES)}", "unknown_table")  # fmt: skip
+                self.add(
+                    i,
+                    None,
+                    None,
+                    f"unknown table {b.name!r}; expected one of {', '.join(TABLES)}",
+                    "unknown_table",
+                )
         has_nodes = any(b.name == "nodes" for b in self.blocks)
         if not has_nodes and not self.errors:  # else the reader has said why (no double report)
-            self.errors.append(Problem("(input)", None, None, "no nodes table: a chain map needs nodes",
-                                       code="missing_table"))  # fmt: skip
+            self.errors.append(
+                Problem(
+                    "(input)",
+                    None,
+                    None,
+                    "no nodes table: a chain map needs nodes",
+                    code="missing_table",
+                )
+            )
         nodes = self.typed("nodes", self.concat("nodes"))
         edges = self.typed("edges", self.concat("edges"))
         actors = self.typed("actors", self.concat("actors"))
@@ -370,33 +451,58 @@ class _Validator:
 
         # nodes: stage reference
         bad_stage = (nodes["stage"] != "") & ~nodes["stage"].isin(stage_ids)
-        self.add_rows(nodes, bad_stage, "stage",
-                      lambda r: f"{r['stage']!r} is not the id of any node of kind 'stage'",
-                      "unknown_reference")  # fmt: skip
+        self.add_rows(
+            nodes,
+            bad_stage,
+            "stage",
+            lambda r: f"{r['stage']!r} is not the id of any node of kind 'stage'",
+            "unknown_reference",
+        )
 
         # actors: countries and regions
         regions = set(actors.loc[actors["kind"] == "region", "country"]) - {""}
         codes_ok = iso3_codes() | regions
         geo = actors["kind"].isin(GEOGRAPHY_KINDS)
-        self.add_rows(actors, geo & (actors["country"] == ""), "country",
-                      "a country or region needs its own code in 'country' (ISO 3166 alpha-3 for "
-                      "countries)", "required_value")  # fmt: skip
+        self.add_rows(
+            actors,
+            geo & (actors["country"] == ""),
+            "country",
+            "a country or region needs its own code in 'country' (ISO 3166 alpha-3 for countries)",
+            "required_value",
+        )
         is_country = actors["kind"] == "country"
-        self.add_rows(actors, is_country & (actors["country"] != "") & ~actors["country"].isin(iso3_codes()),
-                      "country", lambda r: f"{r['country']!r} is not an ISO 3166 alpha-3 country code; "
-                      "declare aggregates such as Europe as kind 'region'", "unknown_country")  # fmt: skip
-        self.add_rows(actors, ~geo & (actors["country"] != "") & ~actors["country"].isin(codes_ok),
-                      "country", lambda r: f"{r['country']!r} is neither an ISO 3166 alpha-3 code nor "
-                      "the code of a region declared in the actors table", "unknown_country")  # fmt: skip
-        self.duplicates(actors[geo & (actors["country"] != "")], ["country"],
-                        "country or region code", "duplicate_id")  # fmt: skip
+        self.add_rows(
+            actors,
+            is_country & (actors["country"] != "") & ~actors["country"].isin(iso3_codes()),
+            "country",
+            lambda r: (
+                f"{r['country']!r} is not an ISO 3166 alpha-3 country code; "
+                "declare aggregates such as Europe as kind 'region'"
+            ),
+            "unknown_country",
+        )
+        self.add_rows(
+            actors,
+            ~geo & (actors["country"] != "") & ~actors["country"].isin(codes_ok),
+            "country",
+            lambda r: (
+                f"{r['country']!r} is neither an ISO 3166 alpha-3 code nor "
+                "the code of a region declared in the actors table"
+            ),
+            "unknown_country",
+        )
+        self.duplicates(
+            actors[geo & (actors["country"] != "")],
+            ["country"],
+            "country or region code",
+            "duplicate_id",
+        )
 
         # edges
         self.references(edges, "source", node_ids, "node")
         self.references(edges, "target", node_ids, "node")
         self_loop = (edges["source"] == edges["target"]) & (edges["source"] != "")
-        self.add_rows(edges, self_loop, None, lambda r: f"edge from {r['source']!r} to itself",
-                      "self_loop")  # fmt: skip
+        self.add_rows(edges, self_loop, None, lambda r: f"edge from {r['source']!r} to itself", "self_loop")
         edges = self.duplicates(edges, ["kind", "source", "target"], "edge", "duplicate_edge")
         node_index = pd.Index(nodes["id"])
         for kind in ("input_of", "type_of"):
@@ -405,11 +511,17 @@ class _Validator:
         # provisions
         self.references(prov, "actor", actor_ids, "actor")
         self.references(prov, "node", node_ids, "node")
-        prov = self.duplicates(prov, ["actor", "node", "year"], "provision (actor/node/year)",
-                               "duplicate_provision")  # fmt: skip
-        self.add_rows(prov, prov["share"].isna() & (prov[["actor", "node"]] != "").all(axis=1),
-                      "share", "share is blank: kept as unknown (not zero)", "unknown_share",
-                      "warning")  # fmt: skip
+        prov = self.duplicates(
+            prov, ["actor", "node", "year"], "provision (actor/node/year)", "duplicate_provision"
+        )
+        self.add_rows(
+            prov,
+            prov["share"].isna() & (prov[["actor", "node"]] != "").all(axis=1),
+            "share",
+            "share is blank: kept as unknown (not zero)",
+            "unknown_share",
+            "warning",
+        )
         self.share_sums(prov, dict(zip(actors["id"], actors["kind"], strict=True)))
         frames = {"nodes": nodes, "edges": edges, "actors": actors, "provisions": prov}
         return frames, not self.errors

@@ -14,8 +14,20 @@ from chokepoint.errors import UsageError
 
 JSON_VERSION = 1
 
-TABLE_COLUMNS = ["rank", "id", "name", "level", "score", "quadrant", "gap", "criticality", "exposure",
-                 "localization", "top1_country", "top1_country_share"]  # fmt: skip
+TABLE_COLUMNS = [
+    "rank",
+    "id",
+    "name",
+    "level",
+    "score",
+    "quadrant",
+    "gap",
+    "criticality",
+    "exposure",
+    "localization",
+    "top1_country",
+    "top1_country_share",
+]
 
 
 def assessment_document(a: Assessment, lang: str = "en", limit: int | None = None) -> dict[str, Any]:
@@ -65,8 +77,12 @@ def format_table(a: Assessment, limit: int | None = 20, lang: str = "en") -> str
             f"{r.gap:>4.2f} {r.criticality:>4.2f} {r.exposure:>4.2f} {r.localization:>5.0%} {top}"
         )
     counts = a.frame["level"].value_counts()
-    lines.append("levels: " + ", ".join(f"{k} {int(counts.get(k, 0))}" for k in
-                                        ("I", "II", "III", "IV", "low", "insufficient_data")))  # fmt: skip
+    lines.append(
+        "levels: "
+        + ", ".join(
+            f"{k} {int(counts.get(k, 0))}" for k in ("I", "II", "III", "IV", "low", "insufficient_data")
+        )
+    )
     if a.chain.meta.get("attribution"):
         lines.append(a.chain.meta["attribution"])
     return "\n".join(lines)
@@ -77,7 +93,10 @@ def write_assessment(a: Assessment, path: str | os.PathLike[str], lang: str = "e
     p = Path(path)
     ext = p.suffix.lower()
     if ext == ".json":
-        p.write_text(json.dumps(assessment_document(a, lang), ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+        p.write_text(
+            json.dumps(assessment_document(a, lang), ensure_ascii=False, indent=1) + "\n",
+            encoding="utf-8",
+        )
     elif ext == ".csv":
         assessment_table(a, lang).to_csv(p, index=False)
     elif ext == ".xlsx":
@@ -102,14 +121,22 @@ def _write_xlsx(a: Assessment, p: Path, lang: str) -> None:
             [
                 ("perspective", a.perspective.label()),
                 ("weights", json.dumps(a.config.normalized_weights())),
-                ("level cut-offs", ", ".join(f"{lv} >= {c}" for lv, c in zip(("I", "II", "III", "IV"),
-                                                                         a.config.level_cutoffs, strict=True))),
-                ("score", "S = G^wG * C^wC * E^wE (weighted geometric mean); see docs/assessment.md"),
+                (
+                    "level cut-offs",
+                    ", ".join(
+                        f"{lv} >= {c}"
+                        for lv, c in zip(("I", "II", "III", "IV"), a.config.level_cutoffs, strict=True)
+                    ),
+                ),
+                (
+                    "score",
+                    "S = G^wG * C^wC * E^wE (weighted geometric mean); see docs/assessment.md",
+                ),
                 ("localization", "proxy: global market share of home-headquartered providers"),
                 ("attribution", a.chain.meta.get("attribution", "")),
             ],
             columns=["key", "value"],
-        )  # fmt: skip
+        )
         about.to_excel(xw, sheet_name="about", index=False)
         ws = xw.sheets["chokepoints"]
         level_col = list(table.columns).index("level") + 1

@@ -19,7 +19,18 @@ from typing import Any
 
 import pandas as pd
 from platformdirs import user_data_dir
-from sqlalchemy import Connection, Engine, create_engine, delete, event, func, insert, inspect, select, update
+from sqlalchemy import (
+    Connection,
+    Engine,
+    create_engine,
+    delete,
+    event,
+    func,
+    insert,
+    inspect,
+    select,
+    update,
+)
 
 from chokepoint.errors import ProjectExistsError, ProjectNotFoundError, UsageError
 from chokepoint.model.chain import ChainMap
@@ -166,12 +177,17 @@ class Store:
                         select(func.count()).select_from(tab).where(tab.c.project_id == row.id)
                     ).scalar_one()
                 meta = json.loads(row.meta or "{}")
-                out.append(ProjectInfo(
-                    name=row.name, created_at=row.created_at.isoformat(timespec="seconds"),
-                    updated_at=row.updated_at.isoformat(timespec="seconds"),
-                    nodes=counts["nodes"], actors=counts["actors"], provisions=counts["provisions"],
-                    title=meta.get("title", ""),
-                ))  # fmt: skip
+                out.append(
+                    ProjectInfo(
+                        name=row.name,
+                        created_at=row.created_at.isoformat(timespec="seconds"),
+                        updated_at=row.updated_at.isoformat(timespec="seconds"),
+                        nodes=counts["nodes"],
+                        actors=counts["actors"],
+                        provisions=counts["provisions"],
+                        title=meta.get("title", ""),
+                    )
+                )
         return out
 
     def rename_project(self, old: str, new: str) -> None:
@@ -181,8 +197,9 @@ class Store:
             pid = self._project_id(conn, old)
             if new != old and new in self.project_names(conn):
                 raise ProjectExistsError(new)
-            conn.execute(update(projects).where(projects.c.id == pid).values(
-                name=new, updated_at=datetime.now(UTC)))  # fmt: skip
+            conn.execute(
+                update(projects).where(projects.c.id == pid).values(name=new, updated_at=datetime.now(UTC))
+            )
 
     def delete_project(self, name: str) -> None:
         with self.engine.begin() as conn:
@@ -207,21 +224,32 @@ class Store:
             if pid is not None and merge:
                 chain = self._load(conn, int(pid)).merged_with(chain)
             if pid is None:
-                pid = conn.execute(insert(projects).values(
-                    name=name, created_at=now, updated_at=now,
-                    meta=json.dumps(chain.meta, ensure_ascii=False))).inserted_primary_key[0]  # fmt: skip
+                pid = conn.execute(
+                    insert(projects).values(
+                        name=name,
+                        created_at=now,
+                        updated_at=now,
+                        meta=json.dumps(chain.meta, ensure_ascii=False),
+                    )
+                ).inserted_primary_key[0]
             else:
                 for tab in chain_tables.values():
                     conn.execute(delete(tab).where(tab.c.project_id == pid))
-                conn.execute(update(projects).where(projects.c.id == pid).values(
-                    updated_at=now, meta=json.dumps(chain.meta, ensure_ascii=False)))  # fmt: skip
+                conn.execute(
+                    update(projects)
+                    .where(projects.c.id == pid)
+                    .values(updated_at=now, meta=json.dumps(chain.meta, ensure_ascii=False))
+                )
             for tname, frame in chain.tables().items():
                 cols = TABLES[tname]
                 rows = [
-                    {"project_id": pid, "pos": i,
-                     **{f"c_{c.name}": _to_db(v, c.type) for c, v in zip(cols, rec, strict=True)}}
+                    {
+                        "project_id": pid,
+                        "pos": i,
+                        **{f"c_{c.name}": _to_db(v, c.type) for c, v in zip(cols, rec, strict=True)},
+                    }
                     for i, rec in enumerate(frame[[c.name for c in cols]].itertuples(index=False))
-                ]  # fmt: skip
+                ]
                 if rows:
                     conn.execute(insert(chain_tables[tname]), rows)
         return chain
@@ -236,7 +264,9 @@ class Store:
         for tname, tab in chain_tables.items():
             cols = TABLES[tname]
             result = conn.execute(
-                select(*[tab.c[f"c_{c.name}"] for c in cols]).where(tab.c.project_id == pid).order_by(tab.c.pos)
+                select(*[tab.c[f"c_{c.name}"] for c in cols])
+                .where(tab.c.project_id == pid)
+                .order_by(tab.c.pos)
             ).all()
             frames[tname] = pd.DataFrame(
                 {c.name: [_from_db(r[j], c.type) for r in result] for j, c in enumerate(cols)},
@@ -256,9 +286,14 @@ class Store:
     def set_perspective(self, name: str, perspective: dict[str, Any] | None) -> None:
         with self.engine.begin() as conn:
             pid = self._project_id(conn, name)
-            conn.execute(update(projects).where(projects.c.id == pid).values(
-                perspective=None if perspective is None else json.dumps(perspective, ensure_ascii=False),
-                updated_at=datetime.now(UTC)))  # fmt: skip
+            conn.execute(
+                update(projects)
+                .where(projects.c.id == pid)
+                .values(
+                    perspective=None if perspective is None else json.dumps(perspective, ensure_ascii=False),
+                    updated_at=datetime.now(UTC),
+                )
+            )
 
     def table_names(self) -> list[str]:
         return sorted(inspect(self.engine).get_table_names())
