@@ -35,9 +35,9 @@ def command_paths() -> list[tuple[tuple[str, ...], object]]:
 COMMANDS = command_paths()
 
 
-def assert_clean_error(result, *fragments: str) -> None:
-    """Exit 1, one message on stderr starting with 'Error:', no traceback."""
-    assert result.exit_code == 1, result.output
+def assert_clean_error(result, *fragments: str, exit_code: int = 1) -> None:
+    """Exit 1 (2 for usage errors), one message on stderr starting with 'Error:', no traceback."""
+    assert result.exit_code == exit_code, result.output
     assert result.stderr.startswith("Error:"), result.stderr
     assert "Traceback" not in result.output
     assert isinstance(result.exception, SystemExit)
@@ -229,7 +229,7 @@ def test_template_imports_cleanly(cli, db, tmp_path):
 
 def test_template_needs_xlsx(cli, tmp_path):
     result = cli("template", str(tmp_path / "x.csv"), use_db=False)
-    assert_clean_error(result, ".xlsx")
+    assert_clean_error(result, ".xlsx", exit_code=2)
     assert not (tmp_path / "x.csv").exists()
 
 
@@ -252,7 +252,7 @@ def test_export(cli, tmp_path, target):
 def test_export_bad_extension(cli, tmp_path):
     assert cli("demo").exit_code == 0
     result = cli("export", "-p", "semiconductors", "-o", str(tmp_path / "x.parquet"))
-    assert_clean_error(result, "x.parquet")
+    assert_clean_error(result, "x.parquet", exit_code=2)  # a usage error
 
 
 # ------------------------------------------------------------------ projects
@@ -265,10 +265,10 @@ def test_projects_list_rename_delete(cli):
     listed = cli("projects", "list")
     assert listed.exit_code == 0
     assert [ln.split()[0] for ln in listed.stdout.splitlines()] == ["a", "b"]
-    assert "129 nodes" in listed.stdout and "1300 provisions" in listed.stdout
+    assert "126 nodes" in listed.stdout and "1300 provisions" in listed.stdout
     as_json = json.loads(cli("projects", "list", "--format", "json").stdout)
     assert [(p["name"], p["nodes"], p["actors"], p["provisions"]) for p in as_json] == [
-        ("a", 129, 396, 1300), ("b", 129, 396, 1300)
+        ("a", 126, 396, 1300), ("b", 126, 396, 1300)
     ]  # fmt: skip
     as_csv = list(csv.DictReader(io.StringIO(cli("projects", "list", "-f", "csv").stdout)))
     assert [r["name"] for r in as_csv] == ["a", "b"]
@@ -318,3 +318,26 @@ def test_usage_errors_exit_2(runner):
     assert result.exit_code == 2
     result = runner.invoke(app, ["no-such-command"])
     assert result.exit_code == 2
+
+
+def test_import_merge_may_refer_to_stored_rows_and_is_refused_whole(cli, db, tmp_path):
+    assert cli("demo").exit_code == 0
+    before = Store(db).load_chain("semiconductors")
+    folder = tmp_path / "more"
+    folder.mkdir()
+    (folder / "nodes.csv").write_text("id,name,kind\n", encoding="utf-8")
+    (folder / "actors.csv").write_text(
+        "id,name,kind,country\nX1,New Litho Co,enterprise,CHN\n", encoding="utf-8"
+    )
+    (folder / "provisions.csv").write_text("actor,node,share,year\nX1,N20,,2025\n", encoding="utf-8")
+    ok = cli("import", str(folder), "--project", "semiconductors", "--merge")
+    assert ok.exit_code == 0, ok.output
+    merged = Store(db).load_chain("semiconductors")
+    assert len(merged.actors) == len(before.actors) + 1
+    assert len(merged.provisions) == len(before.provisions) + 1
+
+    # ASML already holds 100 % of N20 (EUV lithography tools): 30 % more is refused, nothing changes
+    (folder / "provisions.csv").write_text("actor,node,share,year\nX1,N20,0.3,2025\n", encoding="utf-8")
+    refused = cli("import", str(folder), "--project", "semiconductors", "--merge")
+    assert_clean_error(refused, "'N20'")
+    assert Store(db).load_chain("semiconductors").equals(merged)

@@ -68,7 +68,7 @@ def test_decode_text_accepts_bom_and_locates_bad_bytes():
 def test_csv_folder_with_bom_and_crlf(tmp_path, chain):
     folder = write_csv_folder(chain, tmp_path / "chain")
     for f in folder.glob("*.csv"):
-        data = f.read_text(encoding="utf-8").replace("\r\n", "\n").replace("\n", "\r\n")
+        data = f.read_text(encoding="utf-8-sig").replace("\r\n", "\n").replace("\n", "\r\n")
         f.write_bytes("\ufeff".encode() + data.encode("utf-8"))
     assert read_chain(folder).chain.equals(chain)
 

@@ -47,6 +47,7 @@ ident = st.one_of(
 )
 list_item = text.map(lambda s: s.replace(LIST_SEPARATOR, " ").strip()).filter(bool)
 list_cell = st.lists(list_item, max_size=3).map(tuple)
+hs_codes = st.lists(st.text("0123456789", min_size=2, max_size=10), max_size=3).map(tuple)
 
 
 def maybe(strategy: st.SearchStrategy[Any], missing: Any = NAN) -> st.SearchStrategy[Any]:
@@ -91,7 +92,7 @@ def chains(draw: st.DrawFn) -> ChainMap:
             "gap_years": draw(positive(1e4)),
             "substitutability": draw(unit()),
             "children_rule": draw(st.sampled_from(["", "all", "any"])),
-            "hs_codes": draw(list_cell),
+            "hs_codes": draw(hs_codes),
             "tags": draw(list_cell),
             "source": draw(optional_text),
         })  # fmt: skip

@@ -45,7 +45,8 @@ def test_several_projects_in_one_store(store, small, other):
     assert store.load_chain("b-project").equals(other)
     infos = {p.name: p for p in store.projects()}
     assert [p.name for p in store.projects()] == ["a-project", "b-project"]
-    assert (infos["a-project"].nodes, infos["a-project"].actors, infos["a-project"].provisions) == (4, 5, 4)
+    # nodes are counted without stages, as in `chokepoint info`
+    assert (infos["a-project"].nodes, infos["a-project"].actors, infos["a-project"].provisions) == (3, 5, 4)
     assert (infos["b-project"].nodes, infos["b-project"].title) == (2, "other")
     assert set(infos["a-project"].to_dict()) == {"name", "created_at", "updated_at", "nodes", "actors",
                                                  "provisions", "title"}  # fmt: skip
@@ -224,3 +225,40 @@ def test_store_uses_env_var(tmp_path, monkeypatch, small):
     s.close()
     assert (tmp_path / "env.db").exists()
     assert Store(tmp_path / "env.db").project_names() == ["p"]
+
+
+def test_merge_is_validated_as_a_whole_and_refused_atomically(store, small):
+    from chokepoint.errors import ChainValidationError
+
+    store.save_chain("p", small)
+    t = base_tables()
+    t["provisions"] = [{"actor": "USA", "node": "A", "share": "0.9", "year": "2024"}]  # CHN 0.6 + USA 0.9
+    bad = validate(t).chain
+    with pytest.raises(ChainValidationError) as info:
+        store.save_chain("p", bad, merge=True)
+    assert "share_sum" in {p.code for p in info.value.problems}
+    assert store.load_chain("p").equals(small)  # nothing changed
+
+
+def test_merge_raw_rows_may_refer_to_stored_rows(store, small):
+    from chokepoint.errors import ChainValidationError
+    from conftest import raw_table
+
+    store.save_chain("p", small)
+    blocks = [
+        raw_table("nodes", [], columns=["id", "name", "kind"]),
+        raw_table("actors", [{"id": "F9", "name": "New Fab", "kind": "enterprise", "country": "KOR"}]),
+        raw_table("provisions", [{"actor": "F9", "node": "B", "share": "0.4", "year": "2024"}]),
+    ]
+    report = store.merge_tables("p", blocks)
+    back = store.load_chain("p")
+    assert back.equals(report.chain)
+    assert len(back.actors) == 6 and len(back.provisions) == 5 and len(back.nodes) == 4
+    dangling = [raw_table("provisions", [{"actor": "F9", "node": "NOPE", "share": "0.1"}])]
+    with pytest.raises(ChainValidationError) as info:
+        store.merge_tables("p", dangling)
+    [p] = info.value.problems
+    assert (p.source, p.row, p.column, p.code) == ("provisions.csv", 2, "node", "unknown_reference")
+    assert store.load_chain("p").equals(back)
+    with pytest.raises(ProjectNotFoundError):
+        store.merge_tables("nope", blocks)

@@ -499,3 +499,45 @@ def test_percent_scale_is_exact():
     prov = RawTable("provisions", frame, "provision.csv", scales={"share": 100.0})
     chain = chain_from_tables([nodes, actors, prov]).chain
     assert chain.provisions["share"].iloc[0] == 0.178
+
+
+# ------------------------------------------------------------ further rules
+def test_invalid_hs_code():
+    t = base_tables()
+    t["nodes"][1]["hs_codes"] = "8486;12345678901;84a6"
+    p = only(validation_problems(t), "invalid_hs_code")
+    assert where(p) == ("nodes.csv", 3, "hs_codes", "invalid_hs_code", "error")
+    assert "12345678901" in p.reason and "84a6" in p.reason and "8486," not in p.reason
+
+
+def test_region_members_must_be_country_codes():
+    t = base_tables()
+    t["actors"][2]["members"] = "DEU;XXX"
+    p = only(validation_problems(t), "unknown_country")
+    assert where(p) == ("actors.csv", 4, "members", "unknown_country", "error")
+    assert "XXX" in p.reason and "DEU" not in p.reason
+
+
+def test_only_regions_have_members():
+    t = base_tables()
+    t["actors"][3]["members"] = "DEU"
+    [p] = [q for q in validation_problems(t) if q.column == "members"]
+    assert (p.source, p.row, p.severity) == ("actors.csv", 5, "error")
+
+
+@pytest.mark.parametrize(("kind", "column"), [("type_of", "weight"), ("input_of", "switching_days"),
+                                              ("input_of", "difficulty")])  # fmt: skip
+def test_edge_attribute_of_another_kind_is_an_unused_value_warning(kind, column):
+    t = base_tables()
+    t["edges"].append({"source": "A", "target": "C", "kind": kind, column: "0.5"})
+    report = validate(t)
+    p = only(report.warnings, "unused_value")
+    assert where(p) == ("edges.csv", 4, column, "unused_value", "warning")
+
+
+def test_unknown_table():
+    blocks = [*to_blocks(base_tables()), raw_table("widgets", [{"a": "1"}])]
+    with pytest.raises(ChainValidationError) as info:
+        chain_from_tables(blocks)
+    p = only(info.value.problems, "unknown_table")
+    assert (p.source, p.row, p.column) == ("widgets.csv", None, None)

@@ -15,7 +15,7 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperGroup
 
-from chokepoint.errors import ChainValidationError, ChokepointError
+from chokepoint.errors import ChainValidationError, ChokepointError, UsageError
 
 
 class _Group(TyperGroup):
@@ -27,6 +27,9 @@ class _Group(TyperGroup):
         except ChainValidationError as exc:
             typer.echo(f"Error: {exc}", err=True)
             raise typer.Exit(1) from None
+        except UsageError as exc:
+            typer.echo(f"Error: {exc}", err=True)
+            raise typer.Exit(2) from None
         except ChokepointError as exc:
             typer.echo(f"Error: {exc}", err=True)
             raise typer.Exit(1) from None
@@ -113,18 +116,27 @@ def import_(
     show_warnings: Annotated[bool, typer.Option("--warnings", help="List every warning.")] = False,
     db: DbOption = None,
 ) -> None:
-    """Import a chain map into a project. Importing into an existing project replaces it
-    (use --merge to add). A file with any error changes nothing and lists every problem."""
-    from chokepoint.io import read_chain
+    """Import a chain map into a project (replacing it, or adding with --merge).
 
-    report = read_chain(path, fmt)
+    A file with any error changes nothing and lists every problem with its file, row and column.
+    """
+    from chokepoint.io.readers import read_blocks
+    from chokepoint.model.validate import chain_from_tables
+
     store = _store(db)
-    replaced = store.has_project(project) and not merge
-    chain = store.save_chain(project, report.chain, merge=merge)
-    verb = "merged into" if merge else ("replaced" if replaced else "imported as")
+    exists = store.has_project(project)
+    blocks, meta, problems = read_blocks(path, fmt)
+    if merge and exists:
+        report = store.merge_tables(project, blocks, meta, problems)
+    else:
+        report = chain_from_tables(blocks, meta, problems=problems)
+        store.save_chain(project, report.chain)
+    chain = report.chain
+    verb = "merged into" if merge and exists else ("replaced" if exists else "imported as")
     typer.echo(f"{path} {verb} project {project!r}: {chain!r}")
     if report.merged_alias_rows:
-        typer.echo(f"{report.merged_alias_rows} alias rows merged into their actors")
+        n = report.merged_alias_rows
+        typer.echo(f"{n} alias row{'s' if n != 1 else ''} merged into their actors")
     counts = report.warning_counts()
     if counts:
         typer.echo("warnings: " + ", ".join(f"{v} {k}" for k, v in sorted(counts.items())))
@@ -277,7 +289,7 @@ def template(out: Annotated[Path, typer.Argument(help="Workbook to write (.xlsx)
     from chokepoint.io.template import write_template
 
     if out.suffix.lower() != ".xlsx":
-        raise ChokepointError(f"{out.name}: the template is an Excel workbook; use a .xlsx name")
+        raise UsageError(f"{out.name}: the template is an Excel workbook; use a .xlsx name")
     typer.echo(f"wrote {write_template(out)}")
 
 
@@ -368,6 +380,7 @@ def projects_delete(
     if not store.has_project(name):
         store.load_chain(name)  # raises ProjectNotFoundError with the list of names
     if not yes and not typer.confirm(f"Delete project {name!r}?", default=False):
+        typer.echo("not deleted", err=True)
         raise typer.Exit(1)
     store.delete_project(name)
     typer.echo(f"deleted {name!r}")

@@ -74,6 +74,14 @@ def parse_market_size(text: str) -> tuple[str, str]:
     return repr(value), (y.group(1) if y else "")
 
 
+def _sources(size_text: pd.Series, chart_source: pd.Series) -> list[str]:
+    """Node ``source``: the market-size text as given (it may qualify the figure) and the chart source."""
+    return [
+        "; ".join(x for x in (f"Market size: {t}" if t else "", s) if x)
+        for t, s in zip(size_text, chart_source, strict=True)
+    ]
+
+
 def _infer_stages(nodes: pd.DataFrame, seq: pd.DataFrame) -> tuple[list[str], list[bool]]:
     """Stage of each node: its own, else that of the nearest downstream node that has one."""
     own = dict(zip(nodes["id"], nodes["stage"], strict=True))
@@ -160,7 +168,10 @@ def eto_tables(folder: Path) -> tuple[list[RawTable], list[Problem]]:
                     "market_size_year": [
                         parse_market_size(t)[1] for t in col(sf, "market_share_chart_global_market_size_info")
                     ],
-                    "source": col(sf, "market_share_chart_source"),
+                    "source": _sources(
+                        col(sf, "market_share_chart_global_market_size_info"),
+                        col(sf, "market_share_chart_source"),
+                    ),
                 }
             ),
             st.source,
@@ -182,10 +193,7 @@ def eto_tables(folder: Path) -> tuple[list[RawTable], list[Problem]]:
     size_text = col(f, "market_share_chart_global_market_size_info")
     parsed = [parse_market_size(t) for t in size_text]
     chart_src = col(f, "market_share_chart_source")
-    source = [
-        "; ".join(x for x in (f"Market size: {t}" if t else "", s) if x)
-        for t, s in zip(size_text, chart_src, strict=True)
-    ]
+    source = _sources(size_text, chart_src)
     blocks.append(
         RawTable(
             "nodes",
@@ -313,6 +321,18 @@ def eto_tables(folder: Path) -> tuple[list[RawTable], list[Problem]]:
     return blocks, problems
 
 
+def eto_meta() -> dict[str, str]:
+    """Title, attribution, license and source of the ETO dataset (kept with the chain)."""
+    return {
+        "title": "Advanced semiconductor supply chain (ETO Chip Explorer)",
+        "attribution": ATTRIBUTION,
+        "license": LICENSE,
+        "source": (
+            "ETO Advanced Semiconductor Supply Chain Dataset, github.com/georgetown-cset/eto-chip-explorer"
+        ),
+    }
+
+
 def read_eto(folder: str | Path, *, share_sum_tolerance: float = SHARE_SUM_TOLERANCE) -> ImportReport:
     """Read and validate an ETO Chip Explorer data folder.
 
@@ -323,14 +343,5 @@ def read_eto(folder: str | Path, *, share_sum_tolerance: float = SHARE_SUM_TOLER
     >>> report.merged_alias_rows
     7
     """
-    folder = Path(folder)
-    blocks, problems = eto_tables(folder)
-    meta = {
-        "title": "Advanced semiconductor supply chain (ETO Chip Explorer)",
-        "attribution": ATTRIBUTION,
-        "license": LICENSE,
-        "source": (
-            "ETO Advanced Semiconductor Supply Chain Dataset, github.com/georgetown-cset/eto-chip-explorer"
-        ),
-    }
-    return chain_from_tables(blocks, meta, share_sum_tolerance=share_sum_tolerance, problems=problems)
+    blocks, problems = eto_tables(Path(folder))
+    return chain_from_tables(blocks, eto_meta(), share_sum_tolerance=share_sum_tolerance, problems=problems)

@@ -283,6 +283,29 @@ def detect_format(path: Path) -> str:
     )
 
 
+def read_blocks(
+    path: str | os.PathLike[str], format: str | None = None
+) -> tuple[list[RawTable], dict[str, str], list[Problem]]:
+    """Read ``path`` into raw blocks, meta and reader problems, without validating.
+
+    Use :func:`read_chain` to validate too; the CLI's ``import --merge`` validates
+    the blocks together with the stored project instead.
+    """
+    p = Path(path)
+    if not p.exists():
+        raise InputFileError(str(path), "no such file or folder")
+    fmt = format or detect_format(p)
+    if fmt == "eto":
+        from chokepoint.io.eto import eto_meta, eto_tables
+
+        blocks, problems = eto_tables(p)
+        return blocks, eto_meta(), problems
+    readers = {"csv": read_csv_folder, "xlsx": read_xlsx, "json": read_json}
+    if fmt not in readers:
+        raise InputFileError(str(path), f"unknown format {fmt!r}; use csv, xlsx, json or eto")
+    return readers[fmt](p)
+
+
 def read_chain(
     path: str | os.PathLike[str],
     format: str | None = None,
@@ -306,16 +329,5 @@ def read_chain(
     InputFileError
         When the path does not exist or cannot be read at all.
     """
-    p = Path(path)
-    if not p.exists():
-        raise InputFileError(str(path), "no such file or folder")
-    fmt = format or detect_format(p)
-    if fmt == "eto":
-        from chokepoint.io.eto import read_eto
-
-        return read_eto(p, share_sum_tolerance=share_sum_tolerance)
-    readers = {"csv": read_csv_folder, "xlsx": read_xlsx, "json": read_json}
-    if fmt not in readers:
-        raise InputFileError(str(path), f"unknown format {fmt!r}; use csv, xlsx, json or eto")
-    blocks, meta, problems = readers[fmt](p)
+    blocks, meta, problems = read_blocks(path, format)
     return chain_from_tables(blocks, meta, share_sum_tolerance=share_sum_tolerance, problems=problems)

@@ -13,22 +13,12 @@ import pandas as pd
 
 from chokepoint.errors import UsageError
 from chokepoint.io.readers import FORMAT_TAG, FORMAT_VERSION
-from chokepoint.model.chain import ChainMap
+from chokepoint.model.chain import ChainMap, cell_as_text
 from chokepoint.model.schema import LIST_SEPARATOR, TABLE_NOTES, TABLES
 
 
 def _is_missing(v: Any) -> bool:
     return v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v))
-
-
-def _text(v: Any) -> str:
-    if _is_missing(v):
-        return ""
-    if isinstance(v, tuple | list):
-        return LIST_SEPARATOR.join(v)
-    if isinstance(v, float):
-        return repr(v)
-    return str(v)
 
 
 def _native(v: Any, kind: str) -> Any:
@@ -50,12 +40,12 @@ def write_csv_folder(chain: ChainMap, folder: str | os.PathLike[str]) -> Path:
     out.mkdir(parents=True, exist_ok=True)
     for name, frame in chain.tables().items():
         cols = [c.name for c in TABLES[name]]
-        with open(out / f"{name}.csv", "w", encoding="utf-8", newline="") as fh:
+        with open(out / f"{name}.csv", "w", encoding="utf-8-sig", newline="") as fh:
             w = csv.writer(fh)
             w.writerow(cols)
             for row in frame[cols].itertuples(index=False):
-                w.writerow([_text(v) for v in row])
-    with open(out / "meta.csv", "w", encoding="utf-8", newline="") as fh:
+                w.writerow([cell_as_text(v) for v in row])
+    with open(out / "meta.csv", "w", encoding="utf-8-sig", newline="") as fh:
         w = csv.writer(fh)
         w.writerow(["key", "value"])
         for k, v in chain.meta.items():

@@ -57,13 +57,34 @@ def normalize_frame(table: str, frame: pd.DataFrame | None) -> pd.DataFrame:
     return pd.DataFrame(out, columns=[c.name for c in cols])
 
 
+#: Key columns of each table: rows with the same key describe the same thing.
+TABLE_KEYS: dict[str, list[str]] = {
+    "nodes": ["id"],
+    "actors": ["id"],
+    "edges": ["kind", "source", "target"],
+    "provisions": ["actor", "node", "year"],
+}
+
+
+def cell_as_text(value: Any) -> str:
+    """Exchange-format text of a normalized cell: exact floats (``repr``), lists joined by ``;``."""
+    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    if isinstance(value, tuple | list):
+        return ";".join(value)
+    if isinstance(value, float):
+        return repr(value)
+    return str(value)
+
+
+def frame_as_text(table: str, frame: pd.DataFrame) -> pd.DataFrame:
+    """The table as text cells, as a reader would produce them (round-trips exactly)."""
+    cols = [c.name for c in TABLES[table]]
+    return pd.DataFrame({c: [cell_as_text(v) for v in frame[c]] for c in cols}, columns=cols, dtype=object)
+
+
 def _canonical(table: str, frame: pd.DataFrame) -> pd.DataFrame:
-    keys = {
-        "nodes": ["id"],
-        "actors": ["id"],
-        "edges": ["kind", "source", "target"],
-        "provisions": ["actor", "node", "year"],
-    }[table]
+    keys = TABLE_KEYS[table]
     return frame.sort_values(keys, kind="mergesort", na_position="first").reset_index(drop=True)
 
 
@@ -146,25 +167,6 @@ class ChainMap:
             f"ChainMap({len(self.nodes)} nodes, {len(self.edges)} edges, "
             f"{len(self.actors)} actors, {len(self.provisions)} provisions)"
         )
-
-    # ---------------------------------------------------------------- editing
-    def merged_with(self, other: ChainMap) -> ChainMap:
-        """Return a chain holding both; rows of ``other`` replace rows with the same key.
-
-        Keys: node and actor ``id``; edge ``(kind, source, target)``;
-        provision ``(actor, node, year)``.
-        """
-        keys = {
-            "nodes": ["id"],
-            "actors": ["id"],
-            "edges": ["kind", "source", "target"],
-            "provisions": ["actor", "node", "year"],
-        }
-        merged = {}
-        for name, frame in self.tables().items():
-            both = pd.concat([frame, other.tables()[name]], ignore_index=True)
-            merged[name] = both.drop_duplicates(keys[name], keep="last").reset_index(drop=True)
-        return ChainMap(meta={**self.meta, **other.meta}, **merged)
 
     # ---------------------------------------------------------------- summary
     def summary(self) -> dict[str, Any]:

@@ -27,11 +27,20 @@ share_sum                   known shares of one node, one provider level
                             above ``1 + share_sum_tolerance``
 unknown_share (warning)     a blank share: unknown, never read as zero
 share_sum_below (warning)   known shares sum below ``1 - share_sum_tolerance``
+invalid_hs_code             an HS code that is not 2 to 10 digits
+unused_value (warning)      an edge attribute that does not apply to its kind
+missing_table               no nodes table (file, sheet or JSON list)
+unknown_table               a block for a table outside the format
 ==========================  =====================================================
+
+Readers add, before validation: ``missing_file``, ``empty_file``, ``encoding``
+(not UTF-8; names the line), ``csv_syntax``, ``duplicate_column``,
+``json_syntax``.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -42,7 +51,7 @@ import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 
 from chokepoint.errors import ChainValidationError, Problem
-from chokepoint.model.chain import GEOGRAPHY_KINDS, ChainMap
+from chokepoint.model.chain import GEOGRAPHY_KINDS, TABLE_KEYS, ChainMap, frame_as_text
 from chokepoint.model.countries import iso3_codes
 from chokepoint.model.schema import (
     ACTOR_KINDS,
@@ -58,6 +67,8 @@ from chokepoint.model.tables import RawTable
 #: level and year. Public data rounds small shares up (ETO rounds shares between 0 and 1%
 #: up to 1%; its EDA software country shares sum to 102%), so 3 percentage points.
 SHARE_SUM_TOLERANCE = 0.03
+
+_HS_CODE = re.compile(r"[0-9]{2,10}")
 
 RANGES: dict[tuple[str, str], tuple[float, float]] = {
     ("nodes", "market_size"): (0.0, np.inf),
@@ -378,6 +389,20 @@ class _Validator:
             "cycle",
         )
 
+    def share_sum_message(self, r: pd.Series) -> str:
+        sc = float(r.get("_scale_share", 1.0) or 1.0)
+        year = "" if r["_year"] < 0 else f" in {int(r['_year'])}"
+        if sc == 100:
+            total, limit = f"{r['_sum']:.4g}%", f"{_fmt(100 * (1 + self.tolerance))}%"
+            allowance = f"100% plus {_fmt(100 * self.tolerance)} points for rounding"
+        else:
+            total, limit = f"{r['_sum'] / sc:.4g}", _fmt(1 + self.tolerance)
+            allowance = f"1 plus {_fmt(self.tolerance)} for rounding"
+        return (
+            f"shares of {r['_level']} for node {r['node']!r}{year} sum to {total}, more than {limit} "
+            f"({allowance}); fix the shares"
+        )
+
     def share_sums(self, prov: pd.DataFrame, actor_kind: Mapping[str, str]) -> None:
         known = prov[prov["share"].notna()].copy()
         if known.empty:
@@ -395,12 +420,7 @@ class _Validator:
             known.assign(_sum=sums * scale),
             over,
             "share",
-            lambda r: (
-                f"shares of {r['_level']} for node {r['node']!r}"
-                f"{'' if r['_year'] < 0 else ' in ' + str(int(r['_year']))} sum to {r['_sum']:.4g}"
-                f"{'%' if float(r.get('_scale_share', 1) or 1) == 100 else ''}, more than the "
-                f"tolerance allows ({_fmt(1 + self.tolerance)} of the market); fix the shares"
-            ),
+            self.share_sum_message,
             "share_sum",
         )
         under = first & (sums < 1 - self.tolerance)
@@ -497,6 +517,29 @@ class _Validator:
             "country or region code",
             "duplicate_id",
         )
+        bad_members = actors["members"].map(lambda ms: [m for m in ms if m not in iso3_codes()])
+        self.add_rows(
+            actors.assign(_bad=bad_members),
+            bad_members.map(bool),
+            "members",
+            lambda r: f"{', '.join(r['_bad'])}: not ISO 3166 alpha-3 country codes",
+            "unknown_country",
+        )
+        self.add_rows(
+            actors,
+            (actors["kind"] != "region") & actors["members"].map(bool),
+            "members",
+            "only regions have members",
+            "invalid",
+        )
+        bad_hs = nodes["hs_codes"].map(lambda cs: [c for c in cs if not _HS_CODE.fullmatch(c)])
+        self.add_rows(
+            nodes.assign(_bad=bad_hs),
+            bad_hs.map(bool),
+            "hs_codes",
+            lambda r: f"{', '.join(r['_bad'])}: an HS code has 2 to 10 digits (HS2 to national tariff lines)",
+            "invalid_hs_code",
+        )
 
         # edges
         self.references(edges, "source", node_ids, "node")
@@ -504,6 +547,20 @@ class _Validator:
         self_loop = (edges["source"] == edges["target"]) & (edges["source"] != "")
         self.add_rows(edges, self_loop, None, lambda r: f"edge from {r['source']!r} to itself", "self_loop")
         edges = self.duplicates(edges, ["kind", "source", "target"], "edge", "duplicate_edge")
+        applies = {
+            "weight": ("input_of",),
+            "switching_days": ("substitute_for",),
+            "difficulty": ("substitute_for",),
+        }
+        for column, kinds in applies.items():
+            self.add_rows(
+                edges,
+                edges[column].notna() & ~edges["kind"].isin(kinds),
+                column,
+                f"{column} applies to {' and '.join(kinds)} edges only; here it has no effect",
+                "unused_value",
+                "warning",
+            )
         node_index = pd.Index(nodes["id"])
         for kind in ("input_of", "type_of"):
             self.cycles(edges, node_index, kind)
@@ -525,6 +582,54 @@ class _Validator:
         self.share_sums(prov, dict(zip(actors["id"], actors["kind"], strict=True)))
         frames = {"nodes": nodes, "edges": edges, "actors": actors, "provisions": prov}
         return frames, not self.errors
+
+
+def chain_tables(chain: ChainMap, source: str) -> list[RawTable]:
+    """The chain's four tables as raw text blocks named ``source[table]`` (rows numbered from 1)."""
+    return [
+        RawTable(name, frame_as_text(name, frame), f"{source}[{name}]", rows=np.arange(1, len(frame) + 1))
+        for name, frame in chain.tables().items()
+    ]
+
+
+def merge_tables(
+    base: ChainMap,
+    blocks: Sequence[RawTable],
+    meta: Mapping[str, str] | None = None,
+    *,
+    base_source: str = "stored project",
+    share_sum_tolerance: float = SHARE_SUM_TOLERANCE,
+    problems: Sequence[Problem] = (),
+) -> ImportReport:
+    """Add ``blocks`` to ``base`` and validate the result as a whole.
+
+    A new row replaces the stored row with the same key (node and actor ``id``;
+    edge ``kind, source, target``; provision ``actor, node, year``), so new rows
+    may refer to stored nodes and actors, and a merge that would leave the
+    chain invalid (shares summing above 1, dangling references) is refused with
+    every problem, naming the new file's rows or the stored ones.
+    """
+    new_keys: dict[str, set[tuple[str, ...]]] = {name: set() for name in TABLES}
+    for b in blocks:
+        keys = TABLE_KEYS.get(b.name)
+        if keys and all(k in b.frame.columns for k in keys):
+            cells = b.frame[keys].fillna("").astype(str)
+            new_keys[b.name] |= {tuple(v.strip() for v in row) for row in cells.itertuples(index=False)}
+    kept = []
+    for block in chain_tables(base, base_source):
+        keys = TABLE_KEYS[block.name]
+        mask = np.array(
+            [tuple(row) not in new_keys[block.name] for row in block.frame[keys].itertuples(index=False)],
+            dtype=bool,
+        )
+        rows = np.asarray(block.rows)[mask] if len(mask) else np.zeros(0, dtype=np.int64)
+        kept.append(RawTable(block.name, block.frame[mask].reset_index(drop=True), block.source, rows=rows))
+    return chain_from_tables(
+        [*kept, *blocks],
+        {**base.meta, **dict(meta or {})},
+        share_sum_tolerance=share_sum_tolerance,
+        problems=problems,
+    )
 
 
 def chain_from_tables(

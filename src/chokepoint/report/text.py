@@ -23,7 +23,8 @@ def summary_lines(s: dict[str, Any], title: str) -> list[str]:
     lines += [
         f"  edges       {s['edges']} ({_counts(s['edges_by_kind'])})",
         f"  actors      {s['actors']} ({s['countries_or_regions']} countries or regions, "
-        f"{s['organizations']} organizations" + (f"; {merged} alias rows merged)" if merged else ")"),
+        f"{s['organizations']} organizations"
+        + (f"; {merged} alias row{'s' if merged != 1 else ''} merged)" if merged else ")"),
         f"  provisions  {s['provisions']} ({s['provisions_on_nodes']} on nodes, "
         f"{s['provisions_on_stages']} on stages; {s['shares_unknown']} with unknown share)",
         f"  coverage    {cov['nodes_with_known_shares']} nodes with known shares, "

@@ -35,6 +35,8 @@ from sqlalchemy import (
 from chokepoint.errors import ProjectExistsError, ProjectNotFoundError, UsageError
 from chokepoint.model.chain import ChainMap
 from chokepoint.model.schema import TABLES
+from chokepoint.model.validate import ImportReport, merge_tables
+from chokepoint.model.validate import chain_tables as raw_tables
 from chokepoint.store.schema import chain_tables, metadata, migrations_table, projects
 
 ENV_VAR = "CHOKEPOINT_DB"
@@ -173,9 +175,10 @@ class Store:
                 counts = {}
                 for t in ("nodes", "actors", "provisions"):
                     tab = chain_tables[t]
-                    counts[t] = conn.execute(
-                        select(func.count()).select_from(tab).where(tab.c.project_id == row.id)
-                    ).scalar_one()
+                    query = select(func.count()).select_from(tab).where(tab.c.project_id == row.id)
+                    if t == "nodes":  # stages are counted apart, as in `chokepoint info`
+                        query = query.where(tab.c.c_kind != "stage")
+                    counts[t] = conn.execute(query).scalar_one()
                 meta = json.loads(row.meta or "{}")
                 out.append(
                     ProjectInfo(
@@ -214,45 +217,66 @@ class Store:
 
         An existing project is replaced (its perspective is kept); with
         ``merge=True`` the chain is added to it, rows with the same key
-        replacing the stored ones (see :meth:`ChainMap.merged_with`).
+        replacing the stored ones, and the result is validated as a whole
+        (see :func:`chokepoint.model.validate.merge_tables`); an invalid result
+        raises :class:`ChainValidationError` and changes nothing.
         """
         if not name.strip():
             raise UsageError("the project name is empty")
-        now = datetime.now(UTC)
         with self.engine.begin() as conn:
             pid = conn.execute(select(projects.c.id).where(projects.c.name == name)).scalar()
-            if pid is not None and merge:
-                chain = self._load(conn, int(pid)).merged_with(chain)
             if pid is None:
-                pid = conn.execute(
-                    insert(projects).values(
-                        name=name,
-                        created_at=now,
-                        updated_at=now,
-                        meta=json.dumps(chain.meta, ensure_ascii=False),
-                    )
-                ).inserted_primary_key[0]
-            else:
-                for tab in chain_tables.values():
-                    conn.execute(delete(tab).where(tab.c.project_id == pid))
-                conn.execute(
-                    update(projects)
-                    .where(projects.c.id == pid)
-                    .values(updated_at=now, meta=json.dumps(chain.meta, ensure_ascii=False))
-                )
-            for tname, frame in chain.tables().items():
-                cols = TABLES[tname]
-                rows = [
-                    {
-                        "project_id": pid,
-                        "pos": i,
-                        **{f"c_{c.name}": _to_db(v, c.type) for c, v in zip(cols, rec, strict=True)},
-                    }
-                    for i, rec in enumerate(frame[[c.name for c in cols]].itertuples(index=False))
-                ]
-                if rows:
-                    conn.execute(insert(chain_tables[tname]), rows)
+                now = datetime.now(UTC)
+                values = {"name": name, "created_at": now, "updated_at": now, "meta": "{}"}
+                pid = conn.execute(insert(projects).values(**values)).inserted_primary_key[0]
+            elif merge:
+                stored = self._load(conn, int(pid))
+                new_rows = raw_tables(chain, "new rows")
+                chain = merge_tables(stored, new_rows, chain.meta, base_source=f"project {name}").chain
+            self._replace(conn, int(pid), chain)
         return chain
+
+    def _replace(self, conn: Connection, pid: int, chain: ChainMap) -> None:
+        """Replace every row of project ``pid`` by ``chain`` (inside the caller's transaction)."""
+        for tab in chain_tables.values():
+            conn.execute(delete(tab).where(tab.c.project_id == pid))
+        conn.execute(
+            update(projects)
+            .where(projects.c.id == pid)
+            .values(updated_at=datetime.now(UTC), meta=json.dumps(chain.meta, ensure_ascii=False))
+        )
+        for tname, frame in chain.tables().items():
+            cols = TABLES[tname]
+            rows = [
+                {
+                    "project_id": pid,
+                    "pos": i,
+                    **{f"c_{c.name}": _to_db(v, c.type) for c, v in zip(cols, rec, strict=True)},
+                }
+                for i, rec in enumerate(frame[[c.name for c in cols]].itertuples(index=False))
+            ]
+            if rows:
+                conn.execute(insert(chain_tables[tname]), rows)
+
+    def merge_tables(
+        self,
+        name: str,
+        blocks: list[Any],
+        meta: dict[str, str] | None = None,
+        problems: list[Any] | None = None,
+    ) -> ImportReport:
+        """Merge raw rows (as read from a file) into project ``name`` in one transaction.
+
+        The stored chain and the new rows are validated together, so new rows may
+        refer to stored nodes; any error raises and changes nothing.
+        """
+        with self.engine.begin() as conn:
+            pid = self._project_id(conn, name)
+            report = merge_tables(
+                self._load(conn, pid), blocks, meta, base_source=f"project {name}", problems=problems or ()
+            )
+            self._replace(conn, pid, report.chain)
+        return report
 
     def load_chain(self, name: str) -> ChainMap:
         """Load project ``name`` (raises :class:`ProjectNotFoundError`)."""
