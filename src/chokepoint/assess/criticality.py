@@ -38,6 +38,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from chokepoint.model.chain import ChainMap
+from chokepoint.model.graph import topological_tiers
 
 #: Largest chain (nodes) for which exact reach sets are computed.
 EXACT_REACH_MAX_NODES = 3000
@@ -141,20 +142,5 @@ def _strongest_paths(d: sp.csr_array) -> np.ndarray:
 
 
 def _topological_order(d: sp.csr_array) -> np.ndarray:
-    """Kahn's algorithm by tiers (vectorized per tier)."""
-    n = d.shape[0]
-    indeg = np.bincount(d.indices, minlength=n)
-    frontier = np.flatnonzero(indeg == 0)
-    out = []
-    csc = d
-    while len(frontier):
-        out.append(frontier)
-        sub = csc[frontier]
-        succ = sub.indices
-        np.subtract.at(indeg, succ, 1)
-        cand = np.unique(succ)
-        frontier = cand[indeg[cand] == 0]
-    order = np.concatenate(out) if out else np.zeros(0, dtype=np.int64)
-    if len(order) != n:
-        raise ValueError("the dependency graph (input_of + type_of) has a cycle")
-    return order
+    tiers = topological_tiers(d)
+    return np.concatenate(tiers) if tiers else np.zeros(0, dtype=np.int64)

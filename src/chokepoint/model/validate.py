@@ -527,7 +527,7 @@ class _Validator:
         )
         self.add_rows(
             actors,
-            (actors["kind"] != "region") & actors["members"].map(bool),
+            (actors["kind"] != "region") & actors["members"].map(bool).astype(bool),
             "members",
             "only regions have members",
             "invalid",
