@@ -48,7 +48,9 @@ from chokepoint.model.graph import topological_tiers
 
 
 def _dense(x: np.ndarray | sp.sparray) -> np.ndarray:
-    return x.toarray() if sp.issparse(x) else np.asarray(x)
+    if isinstance(x, np.ndarray):
+        return x
+    return np.asarray(x.toarray())
 
 
 @dataclass(frozen=True)
@@ -158,7 +160,7 @@ class PropagationEngine:
         tiers = topological_tiers(dep)
         # which parents combine their kinds: those with a kind that has data (recursively)
         kind_data = has_data.copy()
-        tier_of = np.empty(n, dtype=np.int64)
+        self.tier_of = tier_of = np.empty(n, dtype=np.int64)
         for t, nodes in enumerate(tiers):
             tier_of[nodes] = t
         for nodes in tiers:  # kinds are in earlier tiers than their parents

@@ -191,12 +191,21 @@ class ScenarioResult:
                 parts.append(label)
                 si = self.shock_of[j]
                 if si >= 0:
-                    parts.append(self.scenario.shocks[si].label())
+                    parts.append(self.shock_label(si))
             elif kind == "capacity":
                 shocks = [s for s in self.scenario.shocks if isinstance(s, CapacityLoss)]
                 parts.append("; ".join(s.label() for s in shocks if s.node == en[i] or True))
             break
         return " <- ".join(parts)
+
+    def shock_label(self, k: int) -> str:
+        """The shock's label with names: ``ASML (P88) outage``, ``NLD blockade``."""
+        shock = self.scenario.shocks[k]
+        if isinstance(shock, Outage):
+            name = self.chain.actor(shock.actor)["name"]
+            part = "" if shock.depth == 1 else f" ({shock.depth:.0%})"
+            return f"{name} ({shock.actor}) outage{part}"
+        return shock.label()
 
     def alternatives(self, node_id: str) -> list[dict[str, Any]]:
         """Providers of the node that the scenario leaves in place, and its substitutes."""
@@ -253,9 +262,14 @@ class ScenarioResult:
                 "unknown_share_used": self.engine.unknown_share_used[hit],
             }
         )
-        df = df.iloc[np.lexsort((df["id"].to_numpy(dtype=str), -df["loss"].to_numpy()))].reset_index(
-            drop=True
+        # largest loss first; among equal losses final products first, then the deepest tiers
+        keys = (
+            df["id"].to_numpy(dtype=str),
+            -self.engine.tier_of[hit],
+            ~df["final_product"].to_numpy(dtype=bool),
+            -df["loss"].to_numpy(),
         )
+        df = df.iloc[np.lexsort(keys)].reset_index(drop=True)
         df["path"] = [self.path(i) for i in df["id"]]
         return df
 
@@ -288,8 +302,14 @@ class ScenarioResult:
         }
 
 
-def run_scenario(chain: ChainMap, scenario: Scenario, perspective: Perspective, *,
-                 engine: PropagationEngine | None = None, source: str = "scenario") -> ScenarioResult:  # fmt: skip
+def run_scenario(
+    chain: ChainMap,
+    scenario: Scenario,
+    perspective: Perspective,
+    *,
+    engine: PropagationEngine | None = None,
+    source: str = "scenario",
+) -> ScenarioResult:
     """Propagate one scenario through every tier.
 
     Examples
@@ -322,8 +342,13 @@ def run_scenario(chain: ChainMap, scenario: Scenario, perspective: Perspective, 
     )
 
 
-def run_batch(chain: ChainMap, scenarios: Sequence[Scenario], perspective: Perspective, *,
-              engine: PropagationEngine | None = None) -> np.ndarray:  # fmt: skip
+def run_batch(
+    chain: ChainMap,
+    scenarios: Sequence[Scenario],
+    perspective: Perspective,
+    *,
+    engine: PropagationEngine | None = None,
+) -> np.ndarray:
     """Availability ``(n_nodes, len(scenarios))``: all scenarios as columns of one propagation."""
     for k, s in enumerate(scenarios):
         check_scenario(chain, s, perspective, f"scenario {k}")
@@ -382,13 +407,13 @@ def sweep(
     by: str = "country",
     *,
     chunk: int = 256,
-    progress: Callable[[int], None] | None = None,
+    progress: Callable[[int, int], None] | None = None,
     engine: PropagationEngine | None = None,
 ) -> SweepResult:
     """Every single-country blockade against the home economy, or every single-enterprise outage.
 
     The scenarios are the columns of one cut matrix, propagated ``chunk`` columns
-    at a time; ``progress(n_done)`` is called after each chunk.
+    at a time; ``progress(n_done, n_total)`` is called after each chunk.
     """
     eng = engine or PropagationEngine(chain, perspective)
     actors = chain.actors
@@ -423,6 +448,6 @@ def sweep(
         stop = min(k, start + chunk)
         out[:, start:stop] = eng.availability(cut_all[:, start:stop])
         if progress is not None:
-            progress(stop - start)
+            progress(stop, k)
     _, v = final_products(chain)
     return SweepResult(by=by, keys=keys, labels=labels, availability=out, chain=chain, final_value=v)

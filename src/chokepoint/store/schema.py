@@ -57,3 +57,14 @@ def _chain_table(name: str) -> Table:
 
 
 chain_tables: dict[str, Table] = {name: _chain_table(name) for name in TABLES}
+
+#: Saved scenarios (migration 002): one JSON body per (project, name).
+scenarios = Table(
+    "scenarios",
+    metadata,
+    Column("project_id", Integer, ForeignKey("projects.id", ondelete="CASCADE"), primary_key=True),
+    Column("name", String(200), primary_key=True),
+    Column("body", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)

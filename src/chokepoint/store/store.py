@@ -32,12 +32,12 @@ from sqlalchemy import (
     update,
 )
 
-from chokepoint.errors import ProjectExistsError, ProjectNotFoundError, UsageError
+from chokepoint.errors import ChokepointError, ProjectExistsError, ProjectNotFoundError, UsageError
 from chokepoint.model.chain import ChainMap
 from chokepoint.model.schema import TABLES
 from chokepoint.model.validate import ImportReport, merge_tables
 from chokepoint.model.validate import chain_tables as raw_tables
-from chokepoint.store.schema import chain_tables, metadata, migrations_table, projects
+from chokepoint.store.schema import chain_tables, metadata, migrations_table, projects, scenarios
 
 ENV_VAR = "CHOKEPOINT_DB"
 
@@ -62,9 +62,14 @@ def _m001_initial(conn: Connection) -> None:
     metadata.create_all(conn, tables=[projects, *chain_tables.values()])
 
 
+def _m002_scenarios(conn: Connection) -> None:
+    metadata.create_all(conn, tables=[scenarios])
+
+
 #: Ordered migrations; append new functions, never edit applied ones.
 MIGRATIONS: list[tuple[str, Callable[[Connection], None]]] = [
     ("001_initial", _m001_initial),
+    ("002_scenarios", _m002_scenarios),
 ]
 
 
@@ -207,7 +212,7 @@ class Store:
     def delete_project(self, name: str) -> None:
         with self.engine.begin() as conn:
             pid = self._project_id(conn, name)
-            for tab in chain_tables.values():
+            for tab in [*chain_tables.values(), scenarios]:
                 conn.execute(delete(tab).where(tab.c.project_id == pid))
             conn.execute(delete(projects).where(projects.c.id == pid))
 
@@ -317,6 +322,50 @@ class Store:
                     perspective=None if perspective is None else json.dumps(perspective, ensure_ascii=False),
                     updated_at=datetime.now(UTC),
                 )
+            )
+
+    # ------------------------------------------------------------- scenarios
+    def save_scenario(self, project: str, name: str, body: dict[str, Any]) -> None:
+        """Store (or replace) a scenario body under ``name`` in ``project``."""
+        if not name.strip():
+            raise UsageError("the scenario name is empty")
+        now = datetime.now(UTC)
+        text = json.dumps(body, ensure_ascii=False, sort_keys=True)
+        with self.engine.begin() as conn:
+            pid = self._project_id(conn, project)
+            where = (scenarios.c.project_id == pid) & (scenarios.c.name == name)
+            if conn.execute(select(scenarios.c.name).where(where)).first() is None:
+                values = {"project_id": pid, "name": name, "body": text, "created_at": now, "updated_at": now}
+                conn.execute(insert(scenarios).values(**values))
+            else:
+                conn.execute(update(scenarios).where(where).values(body=text, updated_at=now))
+
+    def scenario_names(self, project: str) -> list[str]:
+        with self.engine.connect() as conn:
+            pid = self._project_id(conn, project)
+            q = select(scenarios.c.name).where(scenarios.c.project_id == pid).order_by(scenarios.c.name)
+            return list(conn.execute(q).scalars())
+
+    def load_scenario(self, project: str, name: str) -> dict[str, Any]:
+        with self.engine.connect() as conn:
+            pid = self._project_id(conn, project)
+            where = (scenarios.c.project_id == pid) & (scenarios.c.name == name)
+            body = conn.execute(select(scenarios.c.body).where(where)).scalar()
+        if body is None:
+            names = self.scenario_names(project)
+            hint = (
+                f"; saved scenarios: {', '.join(names)}" if names else "; the project has no saved scenario"
+            )
+            raise ChokepointError(f"no scenario named {name!r} in project {project!r}{hint}")
+        data: dict[str, Any] = json.loads(body)
+        return data
+
+    def delete_scenario(self, project: str, name: str) -> None:
+        self.load_scenario(project, name)
+        with self.engine.begin() as conn:
+            pid = self._project_id(conn, project)
+            conn.execute(
+                delete(scenarios).where((scenarios.c.project_id == pid) & (scenarios.c.name == name))
             )
 
     def table_names(self) -> list[str]:
