@@ -35,6 +35,7 @@ test: install-test lint typecheck
 
 bench: install-test
 	$(BIN)/python benchmarks/bench_assess.py
+	$(BIN)/python benchmarks/bench_scenario.py
 
 clean:
 	rm -rf $(VENV) out .pytest_cache .hypothesis .mypy_cache .ruff_cache

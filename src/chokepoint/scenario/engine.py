@@ -20,7 +20,8 @@ share of a level is unknown they share it equally. Nodes where this rule was
 used are flagged (``unknown_share_used``).
 
 **Tiers.** Nodes are processed in topological order of the dependency graph
-(``input_of`` plus ``type_of`` child -> parent), one vectorized step per tier:
+(``input_of`` plus ``type_of`` child -> parent) by one compiled kernel (numba)
+that updates every scenario column of a node at once:
 
 .. math::
 
@@ -32,14 +33,18 @@ non-critical inputs), and the base :math:`b_i` is the supply availability,
 or, for a ``type_of`` parent whose kinds carry provisions, the minimum of
 those kinds (rule ``all``) or their market-weighted mean (rule ``any``; equal
 weights when a market size is missing).
+
+The kernel works on losses :math:`\ell = 1 - a`, where the rule reads
+:math:`\ell_i = \max(\ell^{base}_i, \max_{j \to i} w_{ji} \ell_j)`: a loop over
+the in-edges of each node in topological order, the batch of scenarios as the
+contiguous inner dimension.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 import scipy.sparse as sp
+from numba import njit
 
 from chokepoint.assess.perspective import Perspective
 from chokepoint.assess.supply import select_provisions
@@ -53,32 +58,82 @@ def _dense(x: np.ndarray | sp.sparray) -> np.ndarray:
     return np.asarray(x.toarray())
 
 
-@dataclass(frozen=True)
-class _Segments:
-    """Edges grouped by target for a segment reduction (``np.minimum.reduceat``)."""
+@njit(cache=True, nogil=True)
+def _propagate_loss(
+    loss: np.ndarray,
+    order: np.ndarray,
+    mode: np.ndarray,
+    kind_ptr: np.ndarray,
+    kind_src: np.ndarray,
+    kind_w: np.ndarray,
+    in_ptr: np.ndarray,
+    in_src: np.ndarray,
+    in_w: np.ndarray,
+) -> None:  # pragma: no cover - compiled; covered through PropagationEngine
+    """In place, in topological ``order``: ``loss[i] = max(base_i, max_j w_ji loss[j])``.
 
-    targets: np.ndarray
-    src: np.ndarray
-    weight: np.ndarray  # (nnz, 1)
-    offsets: np.ndarray
+    ``base_i`` is the supply loss already in ``loss[i]`` (mode 0), the largest loss
+    of its kinds (mode 1, rule ``all``) or their weighted mean (mode 2, rule ``any``).
+    Works on every scenario column of a row at once.
+    """
+    k = loss.shape[1]
+    for idx in range(order.shape[0]):
+        i = order[idx]
+        m = mode[i]
+        if m != 0:
+            for c in range(k):
+                loss[i, c] = 0.0
+            for e in range(kind_ptr[i], kind_ptr[i + 1]):
+                j = kind_src[e]
+                w = kind_w[e]
+                for c in range(k):
+                    if m == 1:
+                        if loss[j, c] > loss[i, c]:
+                            loss[i, c] = loss[j, c]
+                    else:
+                        loss[i, c] += w * loss[j, c]
+        for e in range(in_ptr[i], in_ptr[i + 1]):
+            j = in_src[e]
+            w = in_w[e]
+            for c in range(k):
+                v = w * loss[j, c]
+                if v > loss[i, c]:
+                    loss[i, c] = v
 
-    @classmethod
-    def build(cls, targets: np.ndarray, src: np.ndarray, weight: np.ndarray) -> _Segments:
-        order = np.argsort(targets, kind="stable")
-        t, s, w = targets[order], src[order], weight[order]
-        uniq, offsets = np.unique(t, return_index=True)
-        return cls(uniq, s, w[:, None].astype(float), offsets)
 
-    def __len__(self) -> int:
-        return len(self.targets)
+@njit(cache=True, nogil=True)
+def _supply_loss(
+    geo_loss: np.ndarray,
+    org_loss: np.ndarray,
+    prov_node: np.ndarray,
+    prov_w: np.ndarray,
+    prov_geo: np.ndarray,
+    cut_ptr: np.ndarray,
+    cut_row: np.ndarray,
+    cut_val: np.ndarray,
+) -> None:  # pragma: no cover - compiled; covered through PropagationEngine
+    """Scatter the cuts of each scenario column (CSC) into per-level node losses.
+
+    ``geo_loss[i, c] += w_p * cut[p, c]`` for country/region provisions ``p`` of node
+    ``i``, ``org_loss`` likewise for organizations; only non-zero cuts are visited.
+    """
+    k = geo_loss.shape[1]
+    for c in range(k):
+        for f in range(cut_ptr[c], cut_ptr[c + 1]):
+            p = cut_row[f]
+            i = prov_node[p]
+            if prov_geo[p]:
+                geo_loss[i, c] += prov_w[p] * cut_val[f]
+            else:
+                org_loss[i, c] += prov_w[p] * cut_val[f]
 
 
-@dataclass(frozen=True)
-class _Tier:
-    nodes: np.ndarray
-    inputs: _Segments
-    kinds_all: _Segments
-    kinds_any: _Segments
+def _by_target(targets: np.ndarray, src: np.ndarray, weight: np.ndarray, n: int) -> tuple[np.ndarray, ...]:
+    """CSR-like arrays of in-edges grouped by target: ``ptr`` (n+1), sources, weights."""
+    order = np.argsort(targets, kind="stable")
+    ptr = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(np.bincount(targets, minlength=n), out=ptr[1:])
+    return ptr, src[order].astype(np.int64), weight[order].astype(np.float64)
 
 
 class PropagationEngine:
@@ -142,6 +197,7 @@ class PropagationEngine:
         self.omega_org = sp.csr_array((np.where(~geo, weight, 0.0), (node, rows)), shape=(n, m))
         self.omega_geo.eliminate_zeros()
         self.omega_org.eliminate_zeros()
+
         self.has_geo = np.bincount(node[geo], minlength=n) > 0
         self.has_org = np.bincount(node[~geo], minlength=n) > 0
         self.unknown_share_used = np.bincount(node[~known], minlength=n) > 0
@@ -179,27 +235,14 @@ class PropagationEngine:
             tot = np.bincount(pc, weights=mw, minlength=n)
             any_w[any_mask] = mw / tot[pc]
         self.combines_kinds = np.bincount(typ.col[child_ok], minlength=n) > 0
-        combine_all = parent_all & self.combines_kinds[typ.col]  # every kind of such a parent counts
-        empty = _Segments.build(np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0))
-        self.tiers: list[_Tier] = []
-        in_tier = tier_of[inp.col]
-        ty_tier = tier_of[typ.col]
-        for t, nodes in enumerate(tiers):
-            e = in_tier == t
-            a_sel = (ty_tier == t) & combine_all
-            y_sel = (ty_tier == t) & any_mask
-            self.tiers.append(
-                _Tier(
-                    nodes=nodes,
-                    inputs=_Segments.build(inp.col[e], inp.row[e], inp.data[e]) if e.any() else empty,
-                    kinds_all=_Segments.build(typ.col[a_sel], typ.row[a_sel], np.ones(a_sel.sum()))
-                    if a_sel.any()
-                    else empty,
-                    kinds_any=_Segments.build(typ.col[y_sel], typ.row[y_sel], any_w[y_sel])
-                    if y_sel.any()
-                    else empty,
-                )
-            )
+        # 'all' parents combine every kind; 'any' parents only the kinds with data
+        use = np.where(parent_all, self.combines_kinds[typ.col], any_mask)
+        self._mode = np.where(self.combines_kinds, np.where(ix.children_all, 1, 2), 0).astype(np.int8)
+        self._kind_ptr, self._kind_src, self._kind_w = _by_target(typ.col[use], typ.row[use], any_w[use], n)
+        w_in = np.minimum(inp.data, 1.0)
+        self._in_ptr, self._in_src, self._in_w = _by_target(inp.col, inp.row, w_in, n)
+        self._order = np.concatenate(tiers).astype(np.int64) if tiers else np.zeros(0, dtype=np.int64)
+        self.n_tiers = len(tiers)
 
     # ------------------------------------------------------------------ shocks
     @property
@@ -230,40 +273,41 @@ class PropagationEngine:
         return hit
 
     # ------------------------------------------------------------ propagation
-    def supply(self, cut: np.ndarray | sp.sparray, capacity_loss: np.ndarray | None = None) -> np.ndarray:
-        """Supply availability ``(n_nodes, k)`` for provision cuts ``cut`` ``(n_provisions, k)``."""
-        lost_geo = _dense(self.omega_geo @ cut)
-        lost_org = _dense(self.omega_org @ cut)
-        s_geo = 1.0 - lost_geo
-        s_org = 1.0 - lost_org
-        s = np.where(
-            (self.has_geo & self.has_org)[:, None],
-            np.minimum(s_geo, s_org),
-            np.where(self.has_geo[:, None], s_geo, np.where(self.has_org[:, None], s_org, 1.0)),
-        )
-        s = np.clip(s, 0.0, 1.0)
+    def supply_loss(
+        self, cut: np.ndarray | sp.sparray, capacity_loss: np.ndarray | None = None
+    ) -> np.ndarray:
+        """Supply loss ``1 - supply availability``, shape ``(n_nodes, k)``, for cuts ``(n_provisions, k)``.
+
+        Each level's loss is :math:`\\Omega B`; the larger of the two levels counts
+        (a node without provisions at a level has no loss there).
+        """
+        c = sp.csc_array(cut)
+        n, k = self.chain.index.n_nodes, c.shape[1]
+        loss, org = np.zeros((n, k)), np.zeros((n, k))
+        cut_arrays = (c.indptr.astype(np.int64), c.indices.astype(np.int64), c.data.astype(np.float64))
+        _supply_loss(loss, org, self.prov_node.astype(np.int64), self.prov_weight, self.prov_geo, *cut_arrays)
+        np.maximum(loss, org, out=loss)
+        np.clip(loss, 0.0, 1.0, out=loss)
         if capacity_loss is not None:
-            s = s * (1.0 - capacity_loss)
-        return s
+            loss = 1.0 - (1.0 - loss) * (1.0 - capacity_loss)
+        return np.ascontiguousarray(loss, dtype=np.float64)
+
+    def supply(self, cut: np.ndarray | sp.sparray, capacity_loss: np.ndarray | None = None) -> np.ndarray:
+        """Supply availability ``(n_nodes, k)`` before propagation."""
+        return 1.0 - self.supply_loss(cut, capacity_loss)
+
+    def _propagate_in_place(self, loss: np.ndarray) -> np.ndarray:
+        _propagate_loss(loss, self._order, self._mode, self._kind_ptr, self._kind_src, self._kind_w,
+                        self._in_ptr, self._in_src, self._in_w)  # fmt: skip
+        return loss
 
     def propagate(self, supply: np.ndarray) -> np.ndarray:
-        """Availability ``(n_nodes, k)`` from supply availability, tier by tier."""
-        a = supply.copy()
-        for tier in self.tiers:
-            ka = tier.kinds_all
-            if len(ka):
-                a[ka.targets] = np.minimum.reduceat(a[ka.src], ka.offsets, axis=0)
-            ky = tier.kinds_any
-            if len(ky):
-                a[ky.targets] = np.add.reduceat(a[ky.src] * ky.weight, ky.offsets, axis=0)
-            seg = tier.inputs
-            if len(seg):
-                cons = 1.0 - seg.weight * (1.0 - a[seg.src])
-                a[seg.targets] = np.minimum(a[seg.targets], np.minimum.reduceat(cons, seg.offsets, axis=0))
-        return a
+        """Availability ``(n_nodes, k)`` from supply availability, every tier in topological order."""
+        loss = np.ascontiguousarray(1.0 - np.asarray(supply, dtype=np.float64).reshape(len(supply), -1))
+        return 1.0 - self._propagate_in_place(loss)
 
     def availability(
         self, cut: np.ndarray | sp.sparray, capacity_loss: np.ndarray | None = None
     ) -> np.ndarray:
         """Supply then propagation: availability ``(n_nodes, k)`` of every node in every column."""
-        return self.propagate(self.supply(cut, capacity_loss))
+        return 1.0 - self._propagate_in_place(self.supply_loss(cut, capacity_loss))

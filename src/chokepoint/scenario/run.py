@@ -96,7 +96,7 @@ def scenario_cuts(
                 deeper = hit & (shock.depth > depth0)
                 shock_of[deeper] = si
                 depth0[deeper] = shock.depth
-    if rows:
+    if rows and sum(len(x) for x in rows):
         r, c, v = np.concatenate(rows), np.concatenate(cols), np.concatenate(vals)
         key = r.astype(np.int64) * k + c
         order = np.lexsort((-v, key))
