@@ -31,8 +31,9 @@ def _isolated_store(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytes
     return db
 
 
-def raw_table(name: str, rows: Iterable[Mapping[str, Any]], source: str | None = None,
-              columns: list[str] | None = None) -> RawTable:  # fmt: skip
+def raw_table(
+    name: str, rows: Iterable[Mapping[str, Any]], source: str | None = None, columns: list[str] | None = None
+) -> RawTable:
     """A RawTable of text cells, as a CSV reader would produce (header = row 1)."""
     rows = list(rows)
     if columns is None:
@@ -56,8 +57,16 @@ def base_tables() -> dict[str, Rows]:
     return {
         "nodes": [
             {"id": "S1", "name": "Fabrication", "kind": "stage"},
-            {"id": "A", "name": "Silicon wafer", "name_zh": "硅片", "kind": "material", "stage": "S1",
-             "threshold": "3", "gap": "0.5", "hs_codes": "381800; 281820"},
+            {
+                "id": "A",
+                "name": "Silicon wafer",
+                "name_zh": "硅片",
+                "kind": "material",
+                "stage": "S1",
+                "threshold": "3",
+                "gap": "0.5",
+                "hs_codes": "381800; 281820",
+            },
             {"id": "B", "name": "Logic die", "kind": "component", "stage": "S1"},
             {"id": "C", "name": "Processor", "kind": "product", "children_rule": "all"},
         ],
@@ -78,7 +87,7 @@ def base_tables() -> dict[str, Rows]:
             {"actor": "F1", "node": "A", "share": "0.7", "year": "2024"},
             {"actor": "F2", "node": "A", "share": "0.3", "year": "2024"},
         ],
-    }  # fmt: skip
+    }
 
 
 def to_blocks(tables: Mapping[str, Rows], columns: Mapping[str, list[str]] | None = None) -> list[RawTable]:

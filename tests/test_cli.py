@@ -48,8 +48,18 @@ def assert_clean_error(result, *fragments: str, exit_code: int = 1) -> None:
 # ---------------------------------------------------------------------- help
 def test_the_command_tree_is_walked():
     names = {" ".join(p) for p, _ in COMMANDS}
-    assert {"", "import", "export", "info", "template", "demo", "projects", "projects list",
-            "projects rename", "projects delete"} <= names  # fmt: skip
+    assert {
+        "",
+        "import",
+        "export",
+        "info",
+        "template",
+        "demo",
+        "projects",
+        "projects list",
+        "projects rename",
+        "projects delete",
+    } <= names
 
 
 @pytest.mark.parametrize(("path", "cmd"), COMMANDS, ids=[" ".join(p) or "chokepoint" for p, _ in COMMANDS])
@@ -244,8 +254,12 @@ def test_export(cli, tmp_path, target):
     assert "Emerging Technology Observatory" in result.stdout  # attribution travels with the data
     if target == "chips-folder":
         assert sorted(p.name for p in out.iterdir()) == [
-            "actors.csv", "edges.csv", "meta.csv", "nodes.csv", "provisions.csv"
-        ]  # fmt: skip
+            "actors.csv",
+            "edges.csv",
+            "meta.csv",
+            "nodes.csv",
+            "provisions.csv",
+        ]
     assert read_chain(out).chain.equals(load_semiconductors())
 
 
@@ -268,8 +282,9 @@ def test_projects_list_rename_delete(cli):
     assert "126 nodes" in listed.stdout and "1300 provisions" in listed.stdout
     as_json = json.loads(cli("projects", "list", "--format", "json").stdout)
     assert [(p["name"], p["nodes"], p["actors"], p["provisions"]) for p in as_json] == [
-        ("a", 126, 396, 1300), ("b", 126, 396, 1300)
-    ]  # fmt: skip
+        ("a", 126, 396, 1300),
+        ("b", 126, 396, 1300),
+    ]
     as_csv = list(csv.DictReader(io.StringIO(cli("projects", "list", "-f", "csv").stdout)))
     assert [r["name"] for r in as_csv] == ["a", "b"]
 
@@ -296,8 +311,12 @@ def test_projects_delete_confirmed_interactively(cli):
 # -------------------------------------------------------------------- errors
 def test_unknown_project_is_a_clean_error(cli):
     assert cli("demo", "--project", "alpha").exit_code == 0
-    for args in (["info", "--project", "nope"], ["export", "--project", "nope", "--out", "x.json"],
-                 ["projects", "rename", "nope", "x"], ["projects", "delete", "nope", "--yes"]):  # fmt: skip
+    for args in (
+        ["info", "--project", "nope"],
+        ["export", "--project", "nope", "--out", "x.json"],
+        ["projects", "rename", "nope", "x"],
+        ["projects", "delete", "nope", "--yes"],
+    ):
         result = cli(*args)
         assert_clean_error(result, "no project named 'nope'", "projects in this store: alpha")
 

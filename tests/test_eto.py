@@ -125,8 +125,9 @@ def test_organizations_keep_their_country(chain, summary):
     assert chain.actor("P88")["country"] == "NLD"  # ASML
     assert chain.actor("P370")["country"] == "VAR"  # 'Various companies' of 'Various countries'
     orgs = chain.actors[chain.actors["kind"] == "enterprise"]
-    by_id = {r["provider_id"]: r["country"] for r in eto_rows("providers")
-             if r["provider_type"] == "organization"}  # fmt: skip
+    by_id = {
+        r["provider_id"]: r["country"] for r in eto_rows("providers") if r["provider_type"] == "organization"
+    }
     for aid, country in zip(orgs["id"], orgs["country"], strict=True):
         expected = {"Various countries": "VAR"}.get(by_id[aid], by_id[aid])
         assert country == expected, aid

@@ -250,12 +250,21 @@ def test_json_empty_file(tmp_path):
 
 def test_json_lists_and_scalars(tmp_path):
     doc = {
-        "nodes": [{"id": "A", "name": "Wafer", "kind": "material", "tags": ["x", " y "],
-                   "threshold": 2, "gap": 0.25}],
-        "actors": [{"id": "JPN", "name": "Japan", "kind": "country", "country": "JPN",
-                    "aliases": "Nippon; 日本"}],
+        "nodes": [
+            {
+                "id": "A",
+                "name": "Wafer",
+                "kind": "material",
+                "tags": ["x", " y "],
+                "threshold": 2,
+                "gap": 0.25,
+            }
+        ],
+        "actors": [
+            {"id": "JPN", "name": "Japan", "kind": "country", "country": "JPN", "aliases": "Nippon; 日本"}
+        ],
         "provisions": [{"actor": "JPN", "node": "A", "share": 1, "year": 2020}],
-    }  # fmt: skip
+    }
     (tmp_path / "c.json").write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
     chain = read_chain(tmp_path / "c.json").chain
     assert chain.node("A")["tags"] == ("x", "y")

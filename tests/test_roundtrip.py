@@ -78,30 +78,33 @@ def chains(draw: st.DrawFn) -> ChainMap:
     stage_ids = [i for i, k in zip(node_ids, kinds, strict=True) if k == "stage"]
     nodes = []
     for nid, kind in zip(node_ids, kinds, strict=True):
-        nodes.append({
-            "id": nid,
-            "name": draw(text),
-            "name_zh": draw(st.one_of(st.just(""), _stripped(_chinese, max_size=6))),
-            "kind": kind,
-            "stage": draw(st.sampled_from(["", *stage_ids])) if kind != "stage" else "",
-            "description": draw(optional_text),
-            "market_size": draw(positive()),
-            "market_size_year": draw(year()),
-            "threshold": draw(maybe(st.integers(1, 5), None)),
-            "gap": draw(unit()),
-            "gap_years": draw(positive(1e4)),
-            "substitutability": draw(unit()),
-            "children_rule": draw(st.sampled_from(["", "all", "any"])),
-            "hs_codes": draw(hs_codes),
-            "tags": draw(list_cell),
-            "source": draw(optional_text),
-        })  # fmt: skip
+        nodes.append(
+            {
+                "id": nid,
+                "name": draw(text),
+                "name_zh": draw(st.one_of(st.just(""), _stripped(_chinese, max_size=6))),
+                "kind": kind,
+                "stage": draw(st.sampled_from(["", *stage_ids])) if kind != "stage" else "",
+                "description": draw(optional_text),
+                "market_size": draw(positive()),
+                "market_size_year": draw(year()),
+                "threshold": draw(maybe(st.integers(1, 5), None)),
+                "gap": draw(unit()),
+                "gap_years": draw(positive(1e4)),
+                "substitutability": draw(unit()),
+                "children_rule": draw(st.sampled_from(["", "all", "any"])),
+                "hs_codes": draw(hs_codes),
+                "tags": draw(list_cell),
+                "source": draw(optional_text),
+            }
+        )
 
     # edges: input_of and type_of only go forward in the list, so they are acyclic
     n = len(node_ids)
     pairs = st.tuples(st.integers(0, n - 1), st.integers(0, n - 1)).filter(lambda p: p[0] != p[1])
-    raw_edges = draw(st.lists(st.tuples(st.sampled_from(["input_of", "type_of", "substitute_for"]),
-                                        pairs), max_size=10))  # fmt: skip
+    raw_edges = draw(
+        st.lists(st.tuples(st.sampled_from(["input_of", "type_of", "substitute_for"]), pairs), max_size=10)
+    )
     edges, seen = [], set()
     for kind, (a, b) in raw_edges:
         if kind != "substitute_for":
@@ -110,18 +113,30 @@ def chains(draw: st.DrawFn) -> ChainMap:
         if key in seen:
             continue
         seen.add(key)
-        edges.append({
-            "source": node_ids[a], "target": node_ids[b], "kind": kind,
-            "weight": draw(unit()), "switching_days": draw(positive(1e5)),
-            "difficulty": draw(unit()), "note": draw(optional_text),
-        })  # fmt: skip
+        edges.append(
+            {
+                "source": node_ids[a],
+                "target": node_ids[b],
+                "kind": kind,
+                "weight": draw(unit()),
+                "switching_days": draw(positive(1e5)),
+                "difficulty": draw(unit()),
+                "note": draw(optional_text),
+            }
+        )
 
     # actors -----------------------------------------------------------------
     countries = draw(st.lists(st.sampled_from(ISO3), max_size=4, unique=True))
     regions = draw(st.lists(st.sampled_from(REGION_CODES), max_size=2, unique=True))
     n_orgs = draw(st.integers(0, 5))
-    actor_ids = draw(st.lists(ident, min_size=len(countries) + len(regions) + n_orgs,
-                              max_size=len(countries) + len(regions) + n_orgs, unique=True))  # fmt: skip
+    actor_ids = draw(
+        st.lists(
+            ident,
+            min_size=len(countries) + len(regions) + n_orgs,
+            max_size=len(countries) + len(regions) + n_orgs,
+            unique=True,
+        )
+    )
     codes = [*countries, *regions]
     actors = []
     for i, aid in enumerate(actor_ids):
@@ -133,17 +148,29 @@ def chains(draw: st.DrawFn) -> ChainMap:
         else:
             kind = draw(st.sampled_from([k for k in ACTOR_KINDS if k not in GEOGRAPHY_KINDS]))
             country, members = draw(st.sampled_from(["", *codes, "USA", "CHN"])), ()
-        actors.append({
-            "id": aid, "name": draw(text), "name_zh": draw(st.one_of(st.just(""), _stripped(_chinese))),
-            "kind": kind, "country": country, "aliases": draw(list_cell), "members": members,
-            "description": draw(optional_text),
-        })  # fmt: skip
+        actors.append(
+            {
+                "id": aid,
+                "name": draw(text),
+                "name_zh": draw(st.one_of(st.just(""), _stripped(_chinese))),
+                "kind": kind,
+                "country": country,
+                "aliases": draw(list_cell),
+                "members": members,
+                "description": draw(optional_text),
+            }
+        )
 
     # provisions: shares of one node and one provider level sum to at most 1
     provisions: list[dict[str, Any]] = []
     if actors:
-        keys = draw(st.lists(st.tuples(st.integers(0, len(actors) - 1), st.integers(0, n - 1), year()),
-                             max_size=12, unique=True))  # fmt: skip
+        keys = draw(
+            st.lists(
+                st.tuples(st.integers(0, len(actors) - 1), st.integers(0, n - 1), year()),
+                max_size=12,
+                unique=True,
+            )
+        )
         totals: dict[tuple[str, bool], float] = {}
         for ai, ni, y in keys:
             actor, node = actors[ai], node_ids[ni]
@@ -154,13 +181,20 @@ def chains(draw: st.DrawFn) -> ChainMap:
                     share = NAN
                 else:
                     totals[level] = totals.get(level, 0.0) + share
-            provisions.append({
-                "actor": actor["id"], "node": node, "share": share,
-                "capacity": draw(positive()), "year": y, "source": draw(optional_text),
-            })  # fmt: skip
+            provisions.append(
+                {
+                    "actor": actor["id"],
+                    "node": node,
+                    "share": share,
+                    "capacity": draw(positive()),
+                    "year": y,
+                    "source": draw(optional_text),
+                }
+            )
 
-    meta_keys = draw(st.lists(st.sampled_from(["title", "source", "license", "说明", "x y"]),
-                              unique=True, max_size=3))  # fmt: skip
+    meta_keys = draw(
+        st.lists(st.sampled_from(["title", "source", "license", "说明", "x y"]), unique=True, max_size=3)
+    )
     meta = {k: draw(optional_text) for k in meta_keys}
     frames = {
         "nodes": pd.DataFrame(nodes, columns=[c.name for c in TABLES["nodes"]]),
@@ -261,19 +295,23 @@ def test_equals_detects_differences():
     assert same.equals(chain)  # order does not matter
     prov = chain.provisions.copy()
     prov.loc[0, "share"] = 0.5 if prov.loc[0, "share"] != 0.5 else 0.25
-    assert not ChainMap(meta=dict(chain.meta), nodes=chain.nodes, edges=chain.edges,
-                        actors=chain.actors, provisions=prov).equals(chain)  # fmt: skip
+    assert not ChainMap(
+        meta=dict(chain.meta), nodes=chain.nodes, edges=chain.edges, actors=chain.actors, provisions=prov
+    ).equals(chain)
     nan_share = chain.provisions.copy()
     known = nan_share["share"].notna().idxmax()
     nan_share.loc[known, "share"] = NAN
-    assert not ChainMap(meta=dict(chain.meta), nodes=chain.nodes, edges=chain.edges,
-                        actors=chain.actors, provisions=nan_share).equals(chain)  # fmt: skip
+    assert not ChainMap(
+        meta=dict(chain.meta), nodes=chain.nodes, edges=chain.edges, actors=chain.actors, provisions=nan_share
+    ).equals(chain)
     assert not ChainMap(meta={}, **chain.tables()).equals(chain)
 
 
 def test_empty_tables_round_trip(tmp_path):
     chain = ChainMap(
         nodes=pd.DataFrame({"id": ["A"], "name": ["Wafer"], "kind": ["material"]}),
-        edges=None, actors=None, provisions=None,  # type: ignore[arg-type]
-    )  # fmt: skip
+        edges=None,
+        actors=None,
+        provisions=None,  # type: ignore[arg-type]
+    )
     assert assert_lossless(chain, tmp_path).equals(chain)

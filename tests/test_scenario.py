@@ -65,10 +65,20 @@ def three_tier_chain() -> ChainMap:
     actors = [{"id": c, "name": c, "kind": "country", "country": c} for c in ("CHN", "USA", "JPN")]
     actors += [{"id": f, "name": f"Firm {f}", "kind": "enterprise", "country": "USA"} for f in ("f1", "f2")]
     prov = [
-        ("USA", "M", 0.6), ("JPN", "M", 0.4), ("USA", "K1", 1.0), ("JPN", "K2", 0.5), ("CHN", "K2", 0.5),
-        ("USA", "L1", 1.0), ("JPN", "L2", 1.0), ("CHN", "C", 1.0), ("USA", "U", 0.5), ("JPN", "U", NAN),
-        ("USA", "V", 1.0), ("f1", "V", 0.7), ("f2", "V", 0.3),
-    ]  # fmt: skip
+        ("USA", "M", 0.6),
+        ("JPN", "M", 0.4),
+        ("USA", "K1", 1.0),
+        ("JPN", "K2", 0.5),
+        ("CHN", "K2", 0.5),
+        ("USA", "L1", 1.0),
+        ("JPN", "L2", 1.0),
+        ("CHN", "C", 1.0),
+        ("USA", "U", 0.5),
+        ("JPN", "U", NAN),
+        ("USA", "V", 1.0),
+        ("f1", "V", 0.7),
+        ("f2", "V", 0.3),
+    ]
     return ChainMap(
         nodes=pd.DataFrame(nodes),
         edges=pd.DataFrame(edges),
@@ -86,17 +96,21 @@ def availability(result) -> dict[str, float]:
     ("shock", "expected"),
     [
         # JPN: M 0.6; T = min(K1 1, K2 0.5); Y = (300*1 + 100*0)/400; C = min(1, 0.6, 0.5, 1-0.5*0.25)
-        ({"type": "blockade", "country": "JPN"},
-         {"M": 0.6, "K1": 1.0, "K2": 0.5, "T": 0.5, "L2": 0.0, "Y": 0.75, "C": 0.5, "F": 0.5, "U": 0.5}),
+        (
+            {"type": "blockade", "country": "JPN"},
+            {"M": 0.6, "K1": 1.0, "K2": 0.5, "T": 0.5, "L2": 0.0, "Y": 0.75, "C": 0.5, "F": 0.5, "U": 0.5},
+        ),
         # USA at half depth: M 0.7; K1 0.5 -> T 0.5; Y = (150 + 100)/400; C = min(0.7, 0.5, 0.8125)
-        ({"type": "blockade", "country": "USA", "depth": 0.5},
-         {"M": 0.7, "K1": 0.5, "T": 0.5, "L1": 0.5, "Y": 0.625, "C": 0.5, "F": 0.5, "U": 0.75, "V": 0.5}),
+        (
+            {"type": "blockade", "country": "USA", "depth": 0.5},
+            {"M": 0.7, "K1": 0.5, "T": 0.5, "L1": 0.5, "Y": 0.625, "C": 0.5, "F": 0.5, "U": 0.75, "V": 0.5},
+        ),
         # capacity: C keeps 20% of its supply
         ({"type": "capacity", "node": "C", "loss": 0.8}, {"C": 0.2, "F": 0.2, "M": 1.0, "T": 1.0}),
         # firm outage: the organization level of V loses 70%; the country level does not see it
         ({"type": "outage", "actor": "f1"}, {"V": 0.3, "C": 1.0}),
     ],
-)  # fmt: skip
+)
 def test_hand_computed_three_tier_chain(shock, expected):
     r = run_scenario(three_tier_chain(), scenario(shock), HOME)
     got = availability(r)
@@ -183,9 +197,16 @@ P = Perspective.from_codes("CHN", "USA,JPN,NLD")
 @st.composite
 def chains(draw):
     n = draw(st.integers(3, 8))
-    nodes = [{"id": f"n{i}", "name": f"n{i}", "kind": "component",
-              "children_rule": draw(st.sampled_from(["all", "any"])),
-              "market_size": draw(st.sampled_from([NAN, 10.0, 30.0]))} for i in range(n)]  # fmt: skip
+    nodes = [
+        {
+            "id": f"n{i}",
+            "name": f"n{i}",
+            "kind": "component",
+            "children_rule": draw(st.sampled_from(["all", "any"])),
+            "market_size": draw(st.sampled_from([NAN, 10.0, 30.0])),
+        }
+        for i in range(n)
+    ]
     edges = []
     for j in range(1, n):
         for i in draw(st.sets(st.integers(0, j - 1), max_size=3)):
@@ -212,18 +233,20 @@ def chains(draw):
 
 
 shocks = st.lists(
-    st.fixed_dictionaries({"type": st.just("blockade"), "country": st.sampled_from(COUNTRIES),
-                           "depth": st.floats(0, 1)}),
+    st.fixed_dictionaries(
+        {"type": st.just("blockade"), "country": st.sampled_from(COUNTRIES), "depth": st.floats(0, 1)}
+    ),
     max_size=3,
-)  # fmt: skip
+)
 
 
 @settings(max_examples=60, deadline=None)
 @given(chains(), shocks, st.sampled_from(COUNTRIES), st.floats(0, 1))
 def test_more_or_wider_shocks_never_raise_availability(chain, base, extra_country, extra_depth):
     a0 = run_scenario(chain, scenario(*base), P).availability
-    more = run_scenario(chain, scenario(*base, {"type": "blockade", "country": extra_country,
-                                                "depth": extra_depth}), P).availability  # fmt: skip
+    more = run_scenario(
+        chain, scenario(*base, {"type": "blockade", "country": extra_country, "depth": extra_depth}), P
+    ).availability
     assert np.all(more <= a0 + 1e-12)
     if base:
         wider = [dict(base[0], depth=min(1.0, base[0]["depth"] + 0.3)), *base[1:]]
@@ -266,8 +289,12 @@ def test_moving_share_to_an_unblocked_provider_never_lowers_availability(chain, 
 def test_results_do_not_depend_on_node_order(chain, base, rnd):
     order = list(range(len(chain.nodes)))
     rnd.shuffle(order)
-    shuffled = ChainMap(nodes=chain.nodes.iloc[order], edges=chain.edges.iloc[::-1], actors=chain.actors,
-                        provisions=chain.provisions.iloc[::-1])  # fmt: skip
+    shuffled = ChainMap(
+        nodes=chain.nodes.iloc[order],
+        edges=chain.edges.iloc[::-1],
+        actors=chain.actors,
+        provisions=chain.provisions.iloc[::-1],
+    )
     a = run_scenario(chain, scenario(*base), P)
     b = run_scenario(shuffled, scenario(*base), P)
     for nid in chain.nodes["id"]:

@@ -48,8 +48,15 @@ def test_several_projects_in_one_store(store, small, other):
     # nodes are counted without stages, as in `chokepoint info`
     assert (infos["a-project"].nodes, infos["a-project"].actors, infos["a-project"].provisions) == (3, 5, 4)
     assert (infos["b-project"].nodes, infos["b-project"].title) == (2, "other")
-    assert set(infos["a-project"].to_dict()) == {"name", "created_at", "updated_at", "nodes", "actors",
-                                                 "provisions", "title"}  # fmt: skip
+    assert set(infos["a-project"].to_dict()) == {
+        "name",
+        "created_at",
+        "updated_at",
+        "nodes",
+        "actors",
+        "provisions",
+        "title",
+    }
 
 
 def test_reimport_replaces(store, small, other):
@@ -185,10 +192,14 @@ def test_migrations_recorded_once(tmp_path, monkeypatch):
     first.close()
 
     calls = []
-    monkeypatch.setattr(store_module, "MIGRATIONS", [
-        *[(name, lambda conn, n=name: calls.append(n)) for name in names],
-        ("999_test", lambda conn: calls.append("999_test")),
-    ])  # fmt: skip
+    monkeypatch.setattr(
+        store_module,
+        "MIGRATIONS",
+        [
+            *[(name, lambda conn, n=name: calls.append(n)) for name in names],
+            ("999_test", lambda conn: calls.append("999_test")),
+        ],
+    )
     second = Store(path)  # applies only the new migration
     assert calls == ["999_test"]
     third = Store(path)  # applies nothing

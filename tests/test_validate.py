@@ -163,11 +163,16 @@ def test_duplicate_node_id():
 def test_actor_alias_rows_are_merged_and_aliases_unioned():
     t = base_tables()
     t["actors"] += [
-        {"id": "F1", "name": "Wafer Co", "kind": "enterprise", "country": "CHN",
-         "aliases": "Wafer Company;WC", "name_zh": "晶圆公司"},
-        {"id": "F1", "name": "Wafer Co", "kind": "enterprise", "country": "CHN",
-         "aliases": "WaferCo Ltd"},
-    ]  # fmt: skip
+        {
+            "id": "F1",
+            "name": "Wafer Co",
+            "kind": "enterprise",
+            "country": "CHN",
+            "aliases": "Wafer Company;WC",
+            "name_zh": "晶圆公司",
+        },
+        {"id": "F1", "name": "Wafer Co", "kind": "enterprise", "country": "CHN", "aliases": "WaferCo Ltd"},
+    ]
     report = validate(t)
     assert report.merged_alias_rows == 2
     actors = report.chain.actors
@@ -178,8 +183,9 @@ def test_actor_alias_rows_are_merged_and_aliases_unioned():
     assert len(actors) == 5
 
 
-@pytest.mark.parametrize(("column", "value"), [("name", "Other Co"), ("kind", "institution"),
-                                               ("country", "USA")])  # fmt: skip
+@pytest.mark.parametrize(
+    ("column", "value"), [("name", "Other Co"), ("kind", "institution"), ("country", "USA")]
+)
 def test_conflicting_duplicate_actor_id(column, value):
     t = base_tables()
     dup = dict(t["actors"][3])
@@ -297,8 +303,10 @@ def test_cycle_in_input_of():
     t["edges"].append({"source": "C", "target": "A", "kind": "input_of"})
     cycle = [p for p in validation_problems(t) if p.code == "cycle"]
     assert sorted((p.source, p.row, p.column) for p in cycle) == [
-        ("edges.csv", 2, None), ("edges.csv", 3, None), ("edges.csv", 4, None)
-    ]  # fmt: skip
+        ("edges.csv", 2, None),
+        ("edges.csv", 3, None),
+        ("edges.csv", 4, None),
+    ]
     assert all("input_of" in p.reason and "A, B, C" in p.reason for p in cycle)
 
 
@@ -481,8 +489,14 @@ def test_labels_and_scales_of_adapter_blocks_show_in_problems():
     frame = pd.DataFrame({"actor": ["P1"], "node": ["N1"], "share": ["140"]}, dtype=object)
     from chokepoint.model.tables import RawTable
 
-    prov = RawTable("provisions", frame, "provision.csv", rows=[7],
-                    labels={"share": "share_provided"}, scales={"share": 100.0})  # fmt: skip
+    prov = RawTable(
+        "provisions",
+        frame,
+        "provision.csv",
+        rows=[7],
+        labels={"share": "share_provided"},
+        scales={"share": 100.0},
+    )
     with pytest.raises(ChainValidationError) as info:
         chain_from_tables([nodes, actors, prov])
     p = only(info.value.problems, "out_of_range")
@@ -525,8 +539,9 @@ def test_only_regions_have_members():
     assert (p.source, p.row, p.severity) == ("actors.csv", 5, "error")
 
 
-@pytest.mark.parametrize(("kind", "column"), [("type_of", "weight"), ("input_of", "switching_days"),
-                                              ("input_of", "difficulty")])  # fmt: skip
+@pytest.mark.parametrize(
+    ("kind", "column"), [("type_of", "weight"), ("input_of", "switching_days"), ("input_of", "difficulty")]
+)
 def test_edge_attribute_of_another_kind_is_an_unused_value_warning(kind, column):
     t = base_tables()
     t["edges"].append({"source": "A", "target": "C", "kind": kind, column: "0.5"})

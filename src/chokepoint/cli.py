@@ -57,6 +57,10 @@ scenario_app = typer.Typer(
     no_args_is_help=True,
 )
 app.add_typer(scenario_app, name="scenario")
+tasks_app = typer.Typer(
+    cls=_Group, help="Joint R&D tasks (联合攻关任务): list, show, set status.", no_args_is_help=True
+)
+app.add_typer(tasks_app, name="tasks")
 
 
 class OutputFormat(StrEnum):
@@ -323,12 +327,14 @@ def scenario_run(
     sc = _scenario_arg(store, project, scenario)
     spec = sc.perspective
     p = _perspective(
-        store, project, chain,
+        store,
+        project,
+        chain,
         home if home is not None or spec is None else ",".join(_codes(spec.home)),
         restricted if restricted is not None or spec is None else ",".join(_codes(spec.restricted)),
         allied if allied is not None or spec is None else ",".join(_codes(spec.allied)),
         year if year is not None or spec is None else spec.year,
-    )  # fmt: skip
+    )
     result = run_scenario(chain, sc, p, source=scenario)
     if out is not None:
         typer.echo(f"wrote {write_result(result, out)}", err=fmt != OutputFormat.table)
@@ -467,6 +473,103 @@ def scenario_delete(
     """Delete a saved scenario."""
     _store(db).delete_scenario(project, name)
     typer.echo(f"deleted scenario {name!r}")
+
+
+@app.command("lists")
+def lists_cmd(
+    project: ProjectOption,
+    home: HomeOption = None,
+    restricted: RestrictedOption = None,
+    allied: AlliedOption = None,
+    year: YearOption = None,
+    lang: LangOption = "en",
+    fmt: Annotated[
+        OutputFormat, typer.Option("--format", "-f", help="Output format on standard output: table or json.")
+    ] = OutputFormat.table,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", "-o", help=".xlsx (one sheet per list), .json, or .csv (one file per list)."),
+    ] = None,
+    db: DbOption = None,
+) -> None:
+    """Policy lists (清单): chokepoints, advantages, key enterprises, research units, joint R&D
+    tasks (stored with stable ids), supporting gaps and major problems."""
+    from chokepoint.assess import assess
+    from chokepoint.lists import policy_lists, task_list
+    from chokepoint.report.lists import format_lists, lists_document, write_lists
+
+    if lang not in ("en", "zh"):
+        raise UsageError("--lang must be en or zh")
+    if fmt == OutputFormat.csv:
+        raise UsageError("lists are several tables: use --format table or json, or --out FILE.csv")
+    store = _store(db)
+    chain = store.load_chain(project)
+    a = assess(chain, _perspective(store, project, chain, home, restricted, allied, year))
+    import pandas as pd
+
+    tasks = task_list(a, lang)
+    stored = store.upsert_tasks(project, tasks.to_dict("records"))
+    tasks["status"] = [r["status"] for r in stored]
+    lists = policy_lists(a, lang, tasks=tasks)
+    if out is not None:
+        for f in write_lists(lists, out, lang):
+            typer.echo(f"wrote {f}", err=fmt != OutputFormat.table)
+    if fmt == OutputFormat.json:
+        _echo_json(lists_document(lists, lang))
+    else:
+        typer.echo(format_lists(lists, lang))
+    del pd
+
+
+@tasks_app.command("list")
+def tasks_list(project: ProjectOption, fmt: FormatOption = OutputFormat.table, db: DbOption = None) -> None:
+    """List the project's joint R&D tasks (created and refreshed by `chokepoint lists`)."""
+    rows = _store(db).list_tasks(project)
+    rows.sort(key=lambda r: (r.get("priority", 0), r["task_id"]))
+    if fmt == OutputFormat.json:
+        _echo_json(rows)
+        return
+    cols = ["task_id", "status", "node", "name", "level", "priority_score", "lead_name", "goal"]
+    if fmt == OutputFormat.csv:
+        import csv
+
+        w = csv.DictWriter(sys.stdout, fieldnames=cols, extrasaction="ignore")
+        w.writeheader()
+        w.writerows(rows)
+        return
+    if not rows:
+        typer.echo(f"project {project!r} has no task yet (run `chokepoint lists --project {project}`)")
+    for r in rows:
+        typer.echo(
+            f"{r['task_id']:<16} {r['status']:<9} {r['level']:<4} {r['priority_score']:.3f}  {r['goal']}"
+            f"  [lead: {r['lead_name'] or '-'}]"
+        )
+
+
+@tasks_app.command("show")
+def tasks_show(
+    task_id: Annotated[str, typer.Argument(help="Task id, e.g. T-CHN-N20.")],
+    project: ProjectOption,
+    db: DbOption = None,
+) -> None:
+    """Print one task with its goal, lead, partners, priority and reason."""
+    rows = {r["task_id"]: r for r in _store(db).list_tasks(project)}
+    if task_id not in rows:
+        raise ChokepointError(f"no task {task_id!r} in project {project!r}; see `chokepoint tasks list`")
+    for k, v in rows[task_id].items():
+        typer.echo(f"{k:>15}: {v}")
+
+
+@tasks_app.command("status")
+def tasks_status(
+    task_id: Annotated[str, typer.Argument(help="Task id.")],
+    status: Annotated[str, typer.Argument(help="proposed, active, done or dropped.")],
+    project: ProjectOption,
+    db: DbOption = None,
+) -> None:
+    """Set a task's status (kept across re-runs of the lists)."""
+    _store(db).set_task_status(project, task_id, status)
+    typer.echo(f"{task_id}: {status}")
 
 
 @app.command("template")

@@ -297,8 +297,17 @@ class PropagationEngine:
         return 1.0 - self.supply_loss(cut, capacity_loss)
 
     def _propagate_in_place(self, loss: np.ndarray) -> np.ndarray:
-        _propagate_loss(loss, self._order, self._mode, self._kind_ptr, self._kind_src, self._kind_w,
-                        self._in_ptr, self._in_src, self._in_w)  # fmt: skip
+        _propagate_loss(
+            loss,
+            self._order,
+            self._mode,
+            self._kind_ptr,
+            self._kind_src,
+            self._kind_w,
+            self._in_ptr,
+            self._in_src,
+            self._in_w,
+        )
         return loss
 
     def propagate(self, supply: np.ndarray) -> np.ndarray:

@@ -68,3 +68,17 @@ scenarios = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
 )
+
+
+#: Joint R&D tasks (migration 003): stable ids, status and partners kept across list runs.
+tasks = Table(
+    "tasks",
+    metadata,
+    Column("project_id", Integer, ForeignKey("projects.id", ondelete="CASCADE"), primary_key=True),
+    Column("task_id", String(200), primary_key=True),
+    Column("node", String(200), nullable=False),
+    Column("status", String(40), nullable=False, default="proposed"),
+    Column("body", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)

@@ -37,7 +37,7 @@ from chokepoint.model.chain import ChainMap
 from chokepoint.model.schema import TABLES
 from chokepoint.model.validate import ImportReport, merge_tables
 from chokepoint.model.validate import chain_tables as raw_tables
-from chokepoint.store.schema import chain_tables, metadata, migrations_table, projects, scenarios
+from chokepoint.store.schema import chain_tables, metadata, migrations_table, projects, scenarios, tasks
 
 ENV_VAR = "CHOKEPOINT_DB"
 
@@ -66,10 +66,15 @@ def _m002_scenarios(conn: Connection) -> None:
     metadata.create_all(conn, tables=[scenarios])
 
 
+def _m003_tasks(conn: Connection) -> None:
+    metadata.create_all(conn, tables=[tasks])
+
+
 #: Ordered migrations; append new functions, never edit applied ones.
 MIGRATIONS: list[tuple[str, Callable[[Connection], None]]] = [
     ("001_initial", _m001_initial),
     ("002_scenarios", _m002_scenarios),
+    ("003_tasks", _m003_tasks),
 ]
 
 
@@ -212,7 +217,7 @@ class Store:
     def delete_project(self, name: str) -> None:
         with self.engine.begin() as conn:
             pid = self._project_id(conn, name)
-            for tab in [*chain_tables.values(), scenarios]:
+            for tab in [*chain_tables.values(), scenarios, tasks]:
                 conn.execute(delete(tab).where(tab.c.project_id == pid))
             conn.execute(delete(projects).where(projects.c.id == pid))
 
@@ -367,6 +372,78 @@ class Store:
             conn.execute(
                 delete(scenarios).where((scenarios.c.project_id == pid) & (scenarios.c.name == name))
             )
+
+    # ------------------------------------------------------------------ tasks
+    #: Task statuses, in the order a task moves through them.
+    TASK_STATUSES = ("proposed", "active", "done", "dropped")
+
+    def upsert_tasks(self, project: str, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Insert new tasks and refresh existing ones in one transaction; keep ids and status.
+
+        Returns the rows with their stored ``status``.
+        """
+        now = datetime.now(UTC)
+        out = []
+        with self.engine.begin() as conn:
+            pid = self._project_id(conn, project)
+            stored = {
+                r.task_id: r.status
+                for r in conn.execute(
+                    select(tasks.c.task_id, tasks.c.status).where(tasks.c.project_id == pid)
+                )
+            }
+            for row in rows:
+                body = json.dumps(row, ensure_ascii=False, default=str)
+                tid = str(row["task_id"])
+                if tid in stored:
+                    where = (tasks.c.project_id == pid) & (tasks.c.task_id == tid)
+                    conn.execute(update(tasks).where(where).values(body=body, updated_at=now))
+                    status = stored[tid]
+                else:
+                    status = "proposed"
+                    values = {
+                        "project_id": pid,
+                        "task_id": tid,
+                        "node": str(row["node"]),
+                        "status": status,
+                        "body": body,
+                        "created_at": now,
+                        "updated_at": now,
+                    }
+                    conn.execute(insert(tasks).values(**values))
+                out.append({**row, "status": status})
+        return out
+
+    def list_tasks(self, project: str) -> list[dict[str, Any]]:
+        """Stored tasks with status and dates, by task id."""
+        with self.engine.connect() as conn:
+            pid = self._project_id(conn, project)
+            q = select(tasks).where(tasks.c.project_id == pid).order_by(tasks.c.task_id)
+            return [
+                {
+                    **json.loads(r.body),
+                    "status": r.status,
+                    "created_at": r.created_at.isoformat(timespec="seconds"),
+                    "updated_at": r.updated_at.isoformat(timespec="seconds"),
+                }
+                for r in conn.execute(q)
+            ]
+
+    def set_task_status(self, project: str, task_id: str, status: str) -> None:
+        if status not in self.TASK_STATUSES:
+            raise UsageError(f"unknown status {status!r}; use one of {', '.join(self.TASK_STATUSES)}")
+        with self.engine.begin() as conn:
+            pid = self._project_id(conn, project)
+            where = (tasks.c.project_id == pid) & (tasks.c.task_id == task_id)
+            if (
+                conn.execute(
+                    update(tasks).where(where).values(status=status, updated_at=datetime.now(UTC))
+                ).rowcount
+                == 0
+            ):
+                raise ChokepointError(
+                    f"no task {task_id!r} in project {project!r} (run `chokepoint lists` first)"
+                )
 
     def table_names(self) -> list[str]:
         return sorted(inspect(self.engine).get_table_names())
