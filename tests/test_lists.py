@@ -25,7 +25,9 @@ def demo_lists():
     return policy_lists(assess(load_semiconductors(), CHINA))
 
 
-@pytest.mark.parametrize("name", ["chokepoints", "key_enterprises", "tasks", "supporting_gaps", "major_problems"])
+@pytest.mark.parametrize(
+    "name", ["chokepoints", "key_enterprises", "tasks", "supporting_gaps", "major_problems"]
+)
 def test_demo_lists_are_non_empty_with_reasons(demo_lists, name):
     df = demo_lists[name]
     assert len(df) > 0
@@ -117,10 +119,13 @@ def test_task_priority_reproduces_the_documented_formula():
     for node in ("A", "B"):
         row = tasks.loc[node]
         score = a.row(node)["score"]
-        assert row["priority_score"] == pytest.approx(score * row["value_share"] * row["feasibility"], abs=1e-6)
+        assert row["priority_score"] == pytest.approx(
+            score * row["value_share"] * row["feasibility"], abs=1e-6
+        )
     assert list(tasks.sort_values("priority").index)[:2] == ["A", "B"]
     assert tasks.loc["A", "task_id"] == "T-CHN-A"
-    assert tasks.loc["A", "lead"] == "u1"  # the home institution on the sibling kind leads
+    assert tasks.loc["A", "lead"] == "a2"  # the home provider of A itself leads
+    assert "Institute u1 (u1)" in tasks.loc["A", "partners"]  # the home institution on the sibling kind
     pos = a.chain.index.node_position("B")
     assert feasibility(a)[pos] == pytest.approx(0.2)
 

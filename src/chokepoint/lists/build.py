@@ -192,7 +192,8 @@ def key_enterprise_list(a: Assessment, lang: str = "en", top_partners: int = 5) 
         return "; ".join(f"{names[x]} ({a.chain.actors.iloc[x]['country']})" for x in best.index)
 
     rows = []
-    for rank, (actor, r) in enumerate(agg.iterrows(), start=1):
+    for rank, (actor_key, r) in enumerate(agg.iterrows(), start=1):
+        actor = int(actor_key)  # type: ignore[call-overload]
         act = a.chain.actors.iloc[actor]
         nodes = list(r["nodes"])
         shown = ", ".join(str(node_names[i]) for i in nodes[:4]) + (" ..." if len(nodes) > 4 else "")
@@ -254,12 +255,14 @@ def research_unit_list(
         cand["direct"] = cand["node"] == t
         cand["inst"] = cand["kind"] == "institution"
         cand = cand.sort_values(["inst", "direct", "cls", "share"], ascending=[False, False, True, False])
-        for r in cand.drop_duplicates("actor").itertuples(index=False):
-            act = a.chain.actors.iloc[r.actor]
+        for rec in cand.drop_duplicates("actor").to_dict("records"):
+            actor, node, direct = int(rec["actor"]), int(rec["node"]), bool(rec["direct"])
+            share, standing = float(rec["share"]), int(rec["cls"])
+            act = a.chain.actors.iloc[actor]
             relation = (
-                ("供给该节点" if r.direct else f"供给相关节点 {names[r.node]}")
+                ("供给该节点" if direct else f"供给相关节点 {names[node]}")
                 if lang == "zh"
-                else ("provides the node" if r.direct else f"provides related node {names[r.node]}")
+                else ("provides the node" if direct else f"provides related node {names[node]}")
             )
             rows.append(
                 {
@@ -270,8 +273,8 @@ def research_unit_list(
                     "unit_name": act["name"],
                     "unit_kind": act["kind"],
                     "country": act["country"],
-                    "standing": cls_name.get(int(r.cls), "neutral"),
-                    "share": None if np.isnan(r.share) else round(float(r.share), 4),
+                    "standing": cls_name.get(standing, "neutral"),
+                    "share": None if np.isnan(share) else round(share, 4),
                     "reason": relation,
                 }
             )
@@ -301,11 +304,11 @@ def supporting_gap_list(a: Assessment, lang: str = "en") -> pd.DataFrame:
     sel = sel.iloc[np.lexsort((sel["id"].to_numpy(dtype=str), -np.nan_to_num(sel["score"].to_numpy())))]
     names = pd.Series(_name(a.chain.nodes, lang), index=a.chain.nodes["id"])
     reasons = []
-    for r in sel.itertuples(index=False):
+    for r in sel.to_dict("records"):
         parts = []
-        if r.localization <= 0:
+        if r["localization"] <= 0:
             parts.append("无本国供应商" if lang == "zh" else "no home provider")
-        if not r.has_alternative:
+        if not r["has_alternative"]:
             parts.append(
                 "无合格替代来源（本国或友好国家）"
                 if lang == "zh"
@@ -373,7 +376,8 @@ def major_problem_list(a: Assessment, lang: str = "en") -> pd.DataFrame:
                 )
     f = a.frame
     dominant = f[f["top1_country_share"] > 0.65].groupby("top1_country").size().sort_values(ascending=False)
-    for code, count in dominant.items():
+    for code_key, count in dominant.items():
+        code = str(code_key)
         if code in a.perspective.home or count < 3:
             continue
         cname = country_name(str(code), lang)

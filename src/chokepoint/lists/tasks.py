@@ -12,8 +12,9 @@ id (and the store keeps each task's status and partners across runs).
   :math:`f_i = 0.2 + 0.8\,h_i`, where :math:`h_i` is the largest home share
   among the node and its related nodes (its kinds, parent, sibling kinds and
   inputs): existing home capability makes a task more feasible.
-* **lead**: the home enterprise or institution with the largest share on the
-  node or a related node; **partners**: the next home or allied units (up to 4).
+* **lead**: the home enterprise or institution providing the node itself with the
+  largest share, else the one with the largest share on a related node;
+  **partners**: the next home, then allied, units (up to 4).
 """
 
 from __future__ import annotations

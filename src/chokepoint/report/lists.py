@@ -111,7 +111,14 @@ def format_lists(lists: PolicyLists, lang: str = "en", limit: int = 5) -> str:
         for r in df.head(limit).to_dict("records"):
             label = r.get("name") or r.get("unit_name") or r.get("finding") or ""
             extra = r.get("goal") or r.get("reason") or ""
-            key_id = r.get("id") or r.get("task_id") or r.get("chokepoint") or r.get("actor") or r.get("kind") or ""
+            key_id = (
+                r.get("id")
+                or r.get("task_id")
+                or r.get("chokepoint")
+                or r.get("actor")
+                or r.get("kind")
+                or ""
+            )
             head = f"  {r['priority']:>3}. {key_id}"
             lines.append(f"{head} {label}" + (f" - {extra}" if extra and extra != label else ""))
     attribution = lists.assessment.chain.meta.get("attribution")
