@@ -182,3 +182,12 @@ def test_cli_lists_keep_task_ids_and_status(tmp_path):
     out = tmp_path / "lists.csv"
     cli("lists", "--project", "semiconductors", "--lang", "zh", "--out", str(out))
     assert (tmp_path / "lists_chokepoints.csv").read_text(encoding="utf-8-sig").startswith("优先次序,")
+
+
+def test_bundled_chinese_names_cover_the_demo_chain():
+    chain = load_semiconductors()
+    zh = chain.nodes["name_zh"]
+    assert (zh != "").all() and zh.is_unique
+    assert chain.node("N20")["name_zh"] == "EUV光刻机"
+    a = assess(chain, CHINA)
+    assert a.explanation("N20", "zh").startswith("EUV光刻机：")

@@ -115,6 +115,23 @@ def _infer_stages(nodes: pd.DataFrame, seq: pd.DataFrame) -> tuple[list[str], li
     return stages, inferred
 
 
+def chinese_names(folder: Path) -> dict[str, tuple[str, str]]:
+    """``names_zh.csv`` (id, name_en, name_zh) when the folder has one: the bundled Chinese names."""
+    path = folder / "names_zh.csv"
+    if not path.exists():
+        return {}
+    block, _ = read_csv_file(path, "names_zh")
+    if block is None:
+        return {}
+    f = block.frame
+    return {str(i): (str(en), str(zh)) for i, en, zh in zip(f["id"], f["name_en"], f["name_zh"], strict=True)}
+
+
+def _zh(ids: pd.Series, names: pd.Series, table: dict[str, tuple[str, str]]) -> list[str]:
+    """Chinese name per row, only where the table's English name matches the data (kept in step)."""
+    return [table[i][1] if i in table and table[i][0] == n else "" for i, n in zip(ids, names, strict=True)]
+
+
 def eto_tables(folder: Path) -> tuple[list[RawTable], list[Problem]]:
     """Map the ETO files to exchange-format blocks that remember their original rows."""
     problems: list[Problem] = []
@@ -151,6 +168,7 @@ def eto_tables(folder: Path) -> tuple[list[RawTable], list[Problem]]:
         return frame[name].fillna("").astype(str) if name in frame.columns else pd.Series([""] * len(frame))
 
     blocks: list[RawTable] = []
+    zh_names = chinese_names(folder)
     st = raw["stages"]
     sf = st.frame
     blocks.append(
@@ -160,6 +178,7 @@ def eto_tables(folder: Path) -> tuple[list[RawTable], list[Problem]]:
                 {
                     "id": col(sf, "stage_id"),
                     "name": col(sf, "stage_name"),
+                    "name_zh": _zh(col(sf, "stage_id"), col(sf, "stage_name"), zh_names),
                     "kind": "stage",
                     "description": col(sf, "description"),
                     "market_size": [
@@ -201,6 +220,7 @@ def eto_tables(folder: Path) -> tuple[list[RawTable], list[Problem]]:
                 {
                     "id": ids,
                     "name": col(f, "input_name"),
+                    "name_zh": _zh(ids, col(f, "input_name"), zh_names),
                     "kind": kinds,
                     "stage": stages,
                     "description": col(f, "description"),
