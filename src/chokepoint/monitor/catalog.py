@@ -47,12 +47,30 @@ class Indicator:
 DEFAULT_INDICATORS: tuple[Indicator, ...] = (
     Indicator("inventory_days", "Inventory days", "库存天数", "days", "node_enterprise", False, 0, 3650),
     Indicator("lead_time_days", "Lead time", "交货周期", "days", "node_enterprise", True, 0, 3650),
-    Indicator("restricted_supply_share", "Share of supply from restricted countries", "受限国家供给占比",
-              "fraction", "node_enterprise", True, 0, 1),  # fmt: skip
-    Indicator("qualified_suppliers", "Qualified supplier count", "合格供应商数量", "count", "node_enterprise",
-              False, 0, 10000),  # fmt: skip
+    Indicator(
+        "restricted_supply_share",
+        "Share of supply from restricted countries",
+        "受限国家供给占比",
+        "fraction",
+        "node_enterprise",
+        True,
+        0,
+        1,
+    ),
+    Indicator(
+        "qualified_suppliers",
+        "Qualified supplier count",
+        "合格供应商数量",
+        "count",
+        "node_enterprise",
+        False,
+        0,
+        10000,
+    ),
     Indicator("unit_price", "Unit price", "单价", "CNY", "node_enterprise", True, 0, 1e12),
-    Indicator("capacity_utilisation", "Capacity utilisation", "产能利用率", "fraction", "enterprise", False, 0, 1.5),
+    Indicator(
+        "capacity_utilisation", "Capacity utilisation", "产能利用率", "fraction", "enterprise", False, 0, 1.5
+    ),
     Indicator("order_backlog_months", "Order backlog", "订单积压", "months", "enterprise", True, 0, 600),
 )
 

@@ -82,3 +82,116 @@ tasks = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
 )
+
+
+# ----------------------------------------------------------------- monitoring (migration 004)
+users = Table(
+    "users",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("name", String(200), nullable=False, unique=True),
+    Column("role", String(20), nullable=False),
+    Column("password_hash", Text, nullable=False),
+    Column("disabled", Integer, nullable=False, default=0),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+bindings = Table(
+    "user_bindings",
+    metadata,
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("project_id", Integer, ForeignKey("projects.id", ondelete="CASCADE"), primary_key=True),
+    Column("actor", String(200), primary_key=True),
+)
+
+observations = Table(
+    "observations",
+    metadata,
+    Column("project_id", Integer, ForeignKey("projects.id", ondelete="CASCADE"), primary_key=True),
+    Column("indicator", String(100), primary_key=True),
+    Column("entity", String(400), primary_key=True),
+    Column("period", String(7), primary_key=True),
+    Column("entity_type", String(40), nullable=False),
+    Column("value", Double, nullable=False),
+    Column("reporter", String(200), nullable=False),
+    Column("submitted_at", DateTime(timezone=True), nullable=False),
+)
+
+observation_history = Table(
+    "observation_history",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("project_id", Integer, ForeignKey("projects.id", ondelete="CASCADE"), nullable=False),
+    Column("indicator", String(100), nullable=False),
+    Column("entity", String(400), nullable=False),
+    Column("period", String(7), nullable=False),
+    Column("old_value", Double, nullable=True),
+    Column("new_value", Double, nullable=False),
+    Column("changed_by", String(200), nullable=False),
+    Column("changed_at", DateTime(timezone=True), nullable=False),
+)
+
+rules = Table(
+    "rules",
+    metadata,
+    Column("project_id", Integer, ForeignKey("projects.id", ondelete="CASCADE"), primary_key=True),
+    Column("rule_id", String(200), primary_key=True),
+    Column("body", Text, nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+rule_history = Table(
+    "rule_history",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("project_id", Integer, ForeignKey("projects.id", ondelete="CASCADE"), nullable=False),
+    Column("rule_id", String(200), nullable=False),
+    Column("action", String(20), nullable=False),
+    Column("body", Text, nullable=True),
+    Column("changed_by", String(200), nullable=False),
+    Column("changed_at", DateTime(timezone=True), nullable=False),
+)
+
+alerts = Table(
+    "alerts",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("project_id", Integer, ForeignKey("projects.id", ondelete="CASCADE"), nullable=False),
+    Column("key", String(600), nullable=False),
+    Column("rule_id", String(200), nullable=False),
+    Column("entity_type", String(40), nullable=False),
+    Column("entity", String(400), nullable=False),
+    Column("level", String(4), nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("values", Text, nullable=False),
+    Column("message_en", Text, nullable=False),
+    Column("message_zh", Text, nullable=False),
+    Column("opened_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("acknowledged_by", String(200), nullable=True),
+    Column("acknowledged_at", DateTime(timezone=True), nullable=True),
+    Column("resolved_by", String(200), nullable=True),
+    Column("resolved_at", DateTime(timezone=True), nullable=True),
+)
+
+snapshots = Table(
+    "snapshots",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("project_id", Integer, ForeignKey("projects.id", ondelete="CASCADE"), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("as_of", String(7), nullable=False),
+    Column("perspective", Text, nullable=False),
+    Column("body", Text, nullable=False),
+)
+
+MONITORING_TABLES = [
+    users,
+    bindings,
+    observations,
+    observation_history,
+    rules,
+    rule_history,
+    alerts,
+    snapshots,
+]

@@ -37,7 +37,16 @@ from chokepoint.model.chain import ChainMap
 from chokepoint.model.schema import TABLES
 from chokepoint.model.validate import ImportReport, merge_tables
 from chokepoint.model.validate import chain_tables as raw_tables
-from chokepoint.store.schema import chain_tables, metadata, migrations_table, projects, scenarios, tasks
+from chokepoint.store.monitoring import MonitoringMixin
+from chokepoint.store.schema import (
+    MONITORING_TABLES,
+    chain_tables,
+    metadata,
+    migrations_table,
+    projects,
+    scenarios,
+    tasks,
+)
 
 ENV_VAR = "CHOKEPOINT_DB"
 
@@ -70,11 +79,16 @@ def _m003_tasks(conn: Connection) -> None:
     metadata.create_all(conn, tables=[tasks])
 
 
+def _m004_monitoring(conn: Connection) -> None:
+    metadata.create_all(conn, tables=MONITORING_TABLES)
+
+
 #: Ordered migrations; append new functions, never edit applied ones.
 MIGRATIONS: list[tuple[str, Callable[[Connection], None]]] = [
     ("001_initial", _m001_initial),
     ("002_scenarios", _m002_scenarios),
     ("003_tasks", _m003_tasks),
+    ("004_monitoring", _m004_monitoring),
 ]
 
 
@@ -129,7 +143,7 @@ def _from_db(value: Any, kind: str) -> Any:
     return value
 
 
-class Store:
+class Store(MonitoringMixin):
     """Named projects in one database.
 
     Parameters
@@ -217,7 +231,8 @@ class Store:
     def delete_project(self, name: str) -> None:
         with self.engine.begin() as conn:
             pid = self._project_id(conn, name)
-            for tab in [*chain_tables.values(), scenarios, tasks]:
+            per_project = [t for t in MONITORING_TABLES if "project_id" in t.c]
+            for tab in [*chain_tables.values(), scenarios, tasks, *per_project]:
                 conn.execute(delete(tab).where(tab.c.project_id == pid))
             conn.execute(delete(projects).where(projects.c.id == pid))
 
