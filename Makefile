@@ -36,6 +36,7 @@ test: install-test lint typecheck
 bench: install-test
 	$(BIN)/python benchmarks/bench_assess.py
 	$(BIN)/python benchmarks/bench_scenario.py
+	$(BIN)/python benchmarks/bench_rules.py
 
 clean:
 	rm -rf $(VENV) out .pytest_cache .hypothesis .mypy_cache .ruff_cache

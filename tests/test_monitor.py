@@ -18,15 +18,29 @@ from chokepoint.store.monitoring import AccessDeniedError, ReportRejectedError
 
 RULES = {
     "rules": [
-        {"id": "low-inventory", "type": "threshold", "indicator": "inventory_days",
-         "levels": {"I": 7, "II": 15, "III": 30, "IV": 45}},
-        {"id": "price-jump", "type": "rate", "indicator": "unit_price", "window": 3,
-         "levels": {"I": 1.0, "II": 0.5, "III": 0.2}},
-        {"id": "lead-time-anomaly", "type": "zscore", "indicator": "lead_time_days", "min_history": 6,
-         "levels": {"II": 4, "III": 3}},
+        {
+            "id": "low-inventory",
+            "type": "threshold",
+            "indicator": "inventory_days",
+            "levels": {"I": 7, "II": 15, "III": 30, "IV": 45},
+        },
+        {
+            "id": "price-jump",
+            "type": "rate",
+            "indicator": "unit_price",
+            "window": 3,
+            "levels": {"I": 1.0, "II": 0.5, "III": 0.2},
+        },
+        {
+            "id": "lead-time-anomaly",
+            "type": "zscore",
+            "indicator": "lead_time_days",
+            "min_history": 6,
+            "levels": {"II": 4, "III": 3},
+        },
         {"id": "level-rise", "type": "assessment", "change": "level_rise"},
     ]
-}  # fmt: skip
+}
 
 INVENTORY = [60, 60, 60, 60, 60, 60, 40, 20, 10, 5, 50, 50]  # IV, III, II, I, then clears
 PRICE = [100] * 11 + [160]  # +60% over 3 months in December: level II
@@ -37,14 +51,31 @@ def rows(month: int) -> pd.DataFrame:
     period = f"2026-{month:02d}"
     return pd.DataFrame(
         [
-            {"indicator": "inventory_days", "node": "N44", "enterprise": "P115", "period": period,
-             "value": INVENTORY[month - 1], "unit": "days"},
-            {"indicator": "unit_price", "node": "N44", "enterprise": "P115", "period": period,
-             "value": PRICE[month - 1], "unit": "CNY"},
-            {"indicator": "lead_time_days", "node": "N44", "enterprise": "P115", "period": period,
-             "value": LEAD[month - 1]},
+            {
+                "indicator": "inventory_days",
+                "node": "N44",
+                "enterprise": "P115",
+                "period": period,
+                "value": INVENTORY[month - 1],
+                "unit": "days",
+            },
+            {
+                "indicator": "unit_price",
+                "node": "N44",
+                "enterprise": "P115",
+                "period": period,
+                "value": PRICE[month - 1],
+                "unit": "CNY",
+            },
+            {
+                "indicator": "lead_time_days",
+                "node": "N44",
+                "enterprise": "P115",
+                "period": period,
+                "value": LEAD[month - 1],
+            },
         ]
-    )  # fmt: skip
+    )
 
 
 def euv_shared_with_home() -> pd.DataFrame:
@@ -82,8 +113,11 @@ def test_twelve_months_of_reported_data(store):
         if month == 6:  # the chain improves: EUV tools get a home source
             from chokepoint.model.chain import ChainMap
 
-            store.save_chain("semi", ChainMap(nodes=None, edges=None, actors=None,
-                                              provisions=euv_shared_with_home()), merge=True)  # fmt: skip
+            store.save_chain(
+                "semi",
+                ChainMap(nodes=None, edges=None, actors=None, provisions=euv_shared_with_home()),
+                merge=True,
+            )
         if month == 9:  # and the improvement is withdrawn
             store.save_chain("semi", chain)
         run = monitor_run(store, "semi", as_of)
@@ -93,8 +127,19 @@ def test_twelve_months_of_reported_data(store):
 
     key = ("low-inventory", "N44|P115")
     assert [levels_by_month[m].get(key) for m in range(1, 13)] == [
-        None, None, None, None, None, None, "IV", "III", "II", "I", None, None
-    ]  # fmt: skip
+        None,
+        None,
+        None,
+        None,
+        None,
+        None,
+        "IV",
+        "III",
+        "II",
+        "I",
+        None,
+        None,
+    ]
     inventory_alerts = [a for a in store.list_alerts("semi") if a["rule_id"] == "low-inventory"]
     assert len(inventory_alerts) == 1  # one alert per open condition, updated month by month
     assert inventory_alerts[0]["status"] == "resolved" and inventory_alerts[0]["resolved_by"] == "auto"
@@ -149,8 +194,17 @@ def test_reporter_cannot_submit_or_read_another_enterprise(store):
     seen = store.read_observations("semi", "naura")
     assert set(seen["entity"].str.split("|").str[-1]) == {"P115"}
     assert set(store.read_observations("semi", "root")["entity"].str.split("|").str[-1]) == {"P115", "P123"}
-    node_level = pd.DataFrame([{"indicator": "inventory_days", "node": "N44", "enterprise": "P115",
-                                "period": "2026-01", "value": 3}])  # fmt: skip
+    node_level = pd.DataFrame(
+        [
+            {
+                "indicator": "inventory_days",
+                "node": "N44",
+                "enterprise": "P115",
+                "period": "2026-01",
+                "value": 3,
+            }
+        ]
+    )
     store.add_user("viewer", "viewer", "v")
     with pytest.raises(ReportRejectedError):
         store.submit_observations("semi", node_level, "viewer", as_of="2026-01")
@@ -164,34 +218,81 @@ def test_cli_reporter_isolation(tmp_path, store):
     runner = CliRunner()
     bad = tmp_path / "other.csv"
     rows(1).assign(enterprise="P123").to_csv(bad, index=False)
-    r = runner.invoke(app, ["report-data", "upload", str(bad), "--project", "semi", "--as", "naura",
-                            "--as-of", "2026-01", "--db", db])  # fmt: skip
+    r = runner.invoke(
+        app,
+        [
+            "report-data",
+            "upload",
+            str(bad),
+            "--project",
+            "semi",
+            "--as",
+            "naura",
+            "--as-of",
+            "2026-01",
+            "--db",
+            db,
+        ],
+    )
     assert (
         r.exit_code == 1 and "not bound" in r.stderr and "other.csv, row 2, column 'enterprise'" in r.stderr
     )
     good = tmp_path / "mine.csv"
     rows(1).to_csv(good, index=False)
-    r = runner.invoke(app, ["report-data", "upload", str(good), "--project", "semi", "--as", "naura",
-                            "--as-of", "2026-01", "--db", db])  # fmt: skip
+    r = runner.invoke(
+        app,
+        [
+            "report-data",
+            "upload",
+            str(good),
+            "--project",
+            "semi",
+            "--as",
+            "naura",
+            "--as-of",
+            "2026-01",
+            "--db",
+            db,
+        ],
+    )
     assert r.exit_code == 0, r.output
     store.submit_observations("semi", rows(1).assign(enterprise="P123"), "amec", as_of="2026-01")
-    r = runner.invoke(app, ["report-data", "list", "--project", "semi", "--as", "naura", "--format", "csv",
-                            "--db", db])  # fmt: skip
+    r = runner.invoke(
+        app, ["report-data", "list", "--project", "semi", "--as", "naura", "--format", "csv", "--db", db]
+    )
     assert "P115" in r.stdout and "P123" not in r.stdout
 
 
 def test_one_bad_row_among_a_thousand_rejects_the_file(tmp_path, store):
     pairs = store.load_chain("semi").provisions
     pairs = pairs[pairs["actor"] == "P115"]["node"].tolist()
-    good = [{"indicator": ind, "node": node, "enterprise": "P115", "period": f"20{y:02d}-{m:02d}", "value": 10}
-            for ind in ("inventory_days", "lead_time_days") for node in pairs for y in range(21, 26)
-            for m in range(1, 13)]  # fmt: skip
+    good = [
+        {"indicator": ind, "node": node, "enterprise": "P115", "period": f"20{y:02d}-{m:02d}", "value": 10}
+        for ind in ("inventory_days", "lead_time_days")
+        for node in pairs
+        for y in range(21, 26)
+        for m in range(1, 13)
+    ]
     frame = pd.DataFrame(good[:1000])
     frame.loc[637, "value"] = 5000  # out of range for inventory days (0-3650)
     path = tmp_path / "big.csv"
     frame.to_csv(path, index=False)
-    r = CliRunner().invoke(app, ["report-data", "upload", str(path), "--project", "semi", "--as", "naura",
-                                 "--as-of", "2026-01", "--db", store.url.removeprefix("sqlite:///")])  # fmt: skip
+    r = CliRunner().invoke(
+        app,
+        [
+            "report-data",
+            "upload",
+            str(path),
+            "--project",
+            "semi",
+            "--as",
+            "naura",
+            "--as-of",
+            "2026-01",
+            "--db",
+            store.url.removeprefix("sqlite:///"),
+        ],
+    )
     assert r.exit_code == 1
     assert "row 639, column 'value'" in r.stderr and "outside the valid range" in r.stderr
     assert "1 problem found" in r.stderr

@@ -130,27 +130,26 @@ def evaluate_series(
     high = indicator.higher_is_worse
     name_en, name_zh, unit = indicator.name_en, indicator.name_zh, indicator.unit
     if isinstance(rule, ThresholdRule):
-        stat = last
-        level = _level_of(stat, rule.levels, high)
-        en = [f"{name_en} is {v:g} {unit} in {periods[-1]}" for v in stat]
-        zh = [f"{periods[-1]}{name_zh}为{v:g}{unit}" for v in stat]
-        vals = [{"value": _f(v), "period": periods[-1]} for v in stat]
+        level = _level_of(last, rule.levels, high)
+        hit = np.flatnonzero(level != "")
+        v = last[hit]
+        en = [f"{name_en} is {a:g} {unit} in {periods[-1]}" for a in v]
+        zh = [f"{periods[-1]}{name_zh}为{a:g}{unit}" for a in v]
+        vals = [{"value": _f(a), "period": periods[-1]} for a in v]
     elif isinstance(rule, RateRule):
         w = rule.window
         base = x[:, -1 - w] if t > w else np.full(n, np.nan)
         with np.errstate(divide="ignore", invalid="ignore"):
             change = (last - base) / np.abs(base)
-        stat = change if high else -change  # adverse change is positive
-        level = _level_of(stat, rule.levels, True)
+        level = _level_of(change if high else -change, rule.levels, True)  # adverse change is positive
+        hit = np.flatnonzero(level != "")
+        v, b, c = last[hit], base[hit], change[hit]
         en = [
-            f"{name_en} changed {c:+.0%} over {w} periods to {v:g} {unit}"
-            for c, v in zip(change, last, strict=True)
+            f"{name_en} changed {cc:+.0%} over {w} periods to {a:g} {unit}"
+            for cc, a in zip(c, v, strict=True)
         ]
-        zh = [f"{name_zh}在{w}期内变化{c:+.0%}，达到{v:g}{unit}" for c, v in zip(change, last, strict=True)]
-        vals = [
-            {"value": _f(v), "base": _f(b), "change": _f(c)}
-            for v, b, c in zip(last, base, change, strict=True)
-        ]
+        zh = [f"{name_zh}在{w}期内变化{cc:+.0%}，达到{a:g}{unit}" for cc, a in zip(c, v, strict=True)]
+        vals = [{"value": _f(a), "base": _f(bb), "change": _f(cc)} for a, bb, cc in zip(v, b, c, strict=True)]
     else:
         hist = x[:, :-1]
         count = np.sum(~np.isnan(hist), axis=1)
@@ -160,27 +159,28 @@ def evaluate_series(
             scale = 1.4826 * mad
             z = (last - med) / np.where(scale > 0, scale, np.nan)
         z = np.where(count >= rule.min_history, z, np.nan)
-        stat = z if high else -z
-        level = _level_of(stat, rule.levels, True)
+        level = _level_of(z if high else -z, rule.levels, True)
+        hit = np.flatnonzero(level != "")
+        v, m, zz = last[hit], med[hit], z[hit]
         en = [
-            f"{name_en} is {v:g} {unit}, {abs(s):.1f} robust deviations from its history"
-            for v, s in zip(last, z, strict=True)
+            f"{name_en} is {a:g} {unit}, {abs(q):.1f} robust deviations from its history"
+            for a, q in zip(v, zz, strict=True)
         ]
         zh = [
-            f"{name_zh}为{v:g}{unit}，偏离自身历史{abs(s):.1f}个稳健标准差"
-            for v, s in zip(last, z, strict=True)
+            f"{name_zh}为{a:g}{unit}，偏离自身历史{abs(q):.1f}个稳健标准差"
+            for a, q in zip(v, zz, strict=True)
         ]
-        vals = [{"value": _f(v), "median": _f(m), "z": _f(s)} for v, m, s in zip(last, med, z, strict=True)]
-    hit = np.flatnonzero(level != "")
+        vals = [{"value": _f(a), "median": _f(mm), "z": _f(q)} for a, mm, q in zip(v, m, zz, strict=True)]
+    ents = entities[hit]
     return pd.DataFrame(
         {
             "rule_id": rule.id,
             "entity_type": indicator.entity_type,
-            "entity": entities[hit],
+            "entity": ents,
             "level": level[hit],
-            "values": [vals[i] for i in hit],
-            "message_en": [f"{entities[i]}: {en[i]} (rule {rule.id})" for i in hit],
-            "message_zh": [f"{entities[i]}：{zh[i]}（规则 {rule.id}）" for i in hit],
+            "values": vals,
+            "message_en": [f"{e}: {m} (rule {rule.id})" for e, m in zip(ents, en, strict=True)],
+            "message_zh": [f"{e}：{m}（规则 {rule.id}）" for e, m in zip(ents, zh, strict=True)],
         },
         columns=CONDITION_COLUMNS,
     )
