@@ -98,8 +98,17 @@ def fixture_chain() -> ChainMap:
             {"id": "u1", "name": "Institute u1", "kind": "institution", "country": "CHN"},
         ]
     )
-    rows = [("USA", "A", 0.7), ("CHN", "A", 0.2), ("DEU", "A", 0.1), ("a1", "A", 0.7), ("a2", "A", 0.2),
-            ("JPN", "B", 0.5), ("DEU", "B", 0.3), ("USA", "B", float("nan")), ("u1", "K", 1.0)]  # fmt: skip
+    rows = [
+        ("USA", "A", 0.7),
+        ("CHN", "A", 0.2),
+        ("DEU", "A", 0.1),
+        ("a1", "A", 0.7),
+        ("a2", "A", 0.2),
+        ("JPN", "B", 0.5),
+        ("DEU", "B", 0.3),
+        ("USA", "B", float("nan")),
+        ("u1", "K", 1.0),
+    ]
     prov = pd.DataFrame([{"actor": x, "node": n, "share": s, "year": 2025} for x, n, s in rows])
     return ChainMap(nodes=nodes, edges=edges, actors=actors, provisions=prov)
 

@@ -908,6 +908,29 @@ def alerts_resolve(
     typer.echo(f"alert {alert_id} resolved by {user}")
 
 
+@app.command("serve")
+def serve(
+    host: Annotated[str, typer.Option("--host", help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", help="Port.")] = 8000,
+    db: DbOption = None,
+) -> None:
+    """Run the REST API (and, later, the web UI). On an empty store it creates user 'admin' with the
+    password from $CHOKEPOINT_ADMIN_PASSWORD, or prints a generated one once."""
+    import uvicorn
+
+    from chokepoint.api.app import create_app, ensure_admin
+
+    store = _store(db)
+    generated = ensure_admin(store)
+    if generated:
+        typer.echo(
+            f"created user 'admin' with password: {generated}  (shown once; change it with "
+            "`chokepoint users passwd admin`)"
+        )
+    typer.echo(f"chokepoint API on http://{host}:{port}/api (OpenAPI at /docs)")
+    uvicorn.run(create_app(store), host=host, port=port, log_level="warning")
+
+
 @app.command("template")
 def template(out: Annotated[Path, typer.Argument(help="Workbook to write (.xlsx).")]) -> None:
     """Write an empty exchange-format workbook with headers, example rows and a bilingual README sheet."""

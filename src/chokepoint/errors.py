@@ -104,7 +104,13 @@ class InputFileError(ChokepointError):
         super().__init__(f"{path}: {reason}")
 
 
-class ProjectNotFoundError(ChokepointError):
+class NotFoundError(ChokepointError):
+    """A named thing (scenario, task, alert, snapshot, user, node) does not exist."""
+
+    code = "not_found"
+
+
+class ProjectNotFoundError(NotFoundError):
     """A named project does not exist in the store."""
 
     code = "project_not_found"

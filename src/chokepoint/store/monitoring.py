@@ -15,7 +15,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import VerifyMismatchError
 from sqlalchemy import Connection, Engine, and_, delete, insert, select, update
 
-from chokepoint.errors import ChainValidationError, ChokepointError, Problem, UsageError
+from chokepoint.errors import ChainValidationError, ChokepointError, NotFoundError, Problem, UsageError
 from chokepoint.model.chain import ChainMap
 from chokepoint.monitor.catalog import catalog
 from chokepoint.monitor.observations import ROLES, Reporter, validate_observations
@@ -79,7 +79,7 @@ class MonitoringMixin:
     def _user_row(self, conn: Connection, name: str) -> Any:
         row = conn.execute(select(users).where(users.c.name == name)).first()
         if row is None:
-            raise ChokepointError(f"no user named {name!r} (add one with `chokepoint users add`)")
+            raise NotFoundError(f"no user named {name!r} (add one with `chokepoint users add`)")
         return row
 
     def list_users(self) -> list[dict[str, Any]]:
@@ -373,7 +373,7 @@ class MonitoringMixin:
                 )
             ).scalar()
         if body is None:
-            raise ChokepointError(
+            raise NotFoundError(
                 f"no snapshot {snapshot_id} in project {project!r} (see `chokepoint monitor list`)"
             )
         return _snapshot_frame(body)
@@ -501,7 +501,7 @@ class MonitoringMixin:
                 select(alerts.c.status).where(and_(alerts.c.project_id == pid, alerts.c.id == alert_id))
             ).first()
             if row is None:
-                raise ChokepointError(f"no alert {alert_id} in project {project!r}")
+                raise NotFoundError(f"no alert {alert_id} in project {project!r}")
             if row.status == "resolved":
                 raise UsageError(f"alert {alert_id} is already resolved")
             values: dict[str, Any] = {"status": status, "updated_at": now}

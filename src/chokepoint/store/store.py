@@ -32,14 +32,22 @@ from sqlalchemy import (
     update,
 )
 
-from chokepoint.errors import ChokepointError, ProjectExistsError, ProjectNotFoundError, UsageError
+from chokepoint.errors import (
+    NotFoundError,
+    ProjectExistsError,
+    ProjectNotFoundError,
+    UsageError,
+)
 from chokepoint.model.chain import ChainMap
 from chokepoint.model.schema import TABLES
 from chokepoint.model.validate import ImportReport, merge_tables
 from chokepoint.model.validate import chain_tables as raw_tables
+from chokepoint.store.access import AccessMixin
 from chokepoint.store.monitoring import MonitoringMixin
 from chokepoint.store.schema import (
     MONITORING_TABLES,
+    api_tokens,
+    audit_log,
     chain_tables,
     metadata,
     migrations_table,
@@ -83,12 +91,17 @@ def _m004_monitoring(conn: Connection) -> None:
     metadata.create_all(conn, tables=MONITORING_TABLES)
 
 
+def _m005_api(conn: Connection) -> None:
+    metadata.create_all(conn, tables=[api_tokens, audit_log])
+
+
 #: Ordered migrations; append new functions, never edit applied ones.
 MIGRATIONS: list[tuple[str, Callable[[Connection], None]]] = [
     ("001_initial", _m001_initial),
     ("002_scenarios", _m002_scenarios),
     ("003_tasks", _m003_tasks),
     ("004_monitoring", _m004_monitoring),
+    ("005_api", _m005_api),
 ]
 
 
@@ -143,7 +156,7 @@ def _from_db(value: Any, kind: str) -> Any:
     return value
 
 
-class Store(MonitoringMixin):
+class Store(MonitoringMixin, AccessMixin):
     """Named projects in one database.
 
     Parameters
@@ -376,7 +389,7 @@ class Store(MonitoringMixin):
             hint = (
                 f"; saved scenarios: {', '.join(names)}" if names else "; the project has no saved scenario"
             )
-            raise ChokepointError(f"no scenario named {name!r} in project {project!r}{hint}")
+            raise NotFoundError(f"no scenario named {name!r} in project {project!r}{hint}")
         data: dict[str, Any] = json.loads(body)
         return data
 
@@ -456,7 +469,7 @@ class Store(MonitoringMixin):
                 ).rowcount
                 == 0
             ):
-                raise ChokepointError(
+                raise NotFoundError(
                     f"no task {task_id!r} in project {project!r} (run `chokepoint lists` first)"
                 )
 

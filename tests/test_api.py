@@ -1,0 +1,304 @@
+"""REST API: every route for every role, reporter isolation, the error shape, the audit log."""
+
+from __future__ import annotations
+
+import io
+import shutil
+import time
+import warnings
+from datetime import timedelta
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from fastapi.routing import APIRoute
+
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore")
+    from fastapi.testclient import TestClient
+
+from chokepoint.api import create_app, ensure_admin
+from chokepoint.api.app import ALL_ROLES
+from chokepoint.datasets import load_semiconductors
+from chokepoint.store import Store
+
+ROLES = ALL_ROLES  # admin, analyst, officer, reporter, viewer
+GOOD_ROW = {
+    "indicator": "inventory_days",
+    "node": "N44",
+    "enterprise": "P115",
+    "period": "2026-01",
+    "value": 30,
+}
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@pytest.fixture(scope="module")
+def template(tmp_path_factory) -> tuple[Path, dict[str, str]]:
+    """A store with the demo chain, one user per role (the reporter bound to NAURA, P115), a second
+    reporter (AMEC, P123) with a reported value, a rule, an alert, a task, two snapshots."""
+    path = tmp_path_factory.mktemp("api") / "template.db"
+    s = Store(path)
+    s.save_chain("semi", load_semiconductors())
+    s.set_perspective("semi", {"home": ["CHN"], "restricted": ["USA", "JPN", "NLD", "KOR", "TWN"]})
+    tokens = {}
+    for role in ROLES:
+        s.add_user(role, role, f"{role}-pw")
+        tokens[role] = s.create_token(role, "bearer", timedelta(days=1))
+    s.add_user("other", "reporter", "other-pw")
+    s.bind("reporter", "semi", "P115")
+    s.bind("other", "semi", "P123")
+    s.submit_observations("semi", pd.DataFrame([{**GOOD_ROW, "enterprise": "P123", "value": 17.25}]), "other",
+                          as_of="2026-01")  # fmt: skip
+    s.import_rules("semi", [{"id": "low", "type": "threshold", "indicator": "inventory_days",
+                             "levels": {"I": 7, "II": 20}}], "admin")  # fmt: skip
+    from chokepoint.assess import Perspective, assess
+    from chokepoint.lists import task_list
+    from chokepoint.monitor.service import monitor_run
+
+    s.upsert_tasks("semi", task_list(assess(s.load_chain("semi"), Perspective.from_codes("CHN", "USA,NLD")))
+                   .head(3).to_dict("records"))  # fmt: skip
+    monitor_run(s, "semi", "2026-01")
+    monitor_run(s, "semi", "2026-01")
+    s.save_scenario("semi", "nld", {"name": "nld", "shocks": [{"type": "blockade", "country": "NLD"}]})
+    s.close()
+    return path, tokens
+
+
+@pytest.fixture
+def client(template, tmp_path):
+    path, tokens = template
+    db = tmp_path / "api.db"
+    shutil.copy(path, db)
+    store = Store(db)
+    c = TestClient(create_app(store))
+    c.tokens = tokens  # type: ignore[attr-defined]
+    c.store = store  # type: ignore[attr-defined]
+    yield c
+    store.close()
+
+
+def _chain_json() -> bytes:
+    import json
+
+    from chokepoint.io.writers import chain_to_dict
+
+    return json.dumps(chain_to_dict(load_semiconductors())).encode()
+
+
+# (method, path, keyword arguments of the request) for every route of the API
+CASES = {
+    ("POST", "/api/logout"): {},
+    ("GET", "/api/me"): {},
+    ("POST", "/api/tokens"): {},
+    ("GET", "/api/projects"): {},
+    ("GET", "/api/projects/{project}"): {"path": "/api/projects/semi"},
+    ("POST", "/api/projects/{project}/import"): {
+        "path": "/api/projects/copy/import", "files": {"file": ("chain.json", _chain_json(), "application/json")}},
+    ("GET", "/api/projects/{project}/export"): {"path": "/api/projects/semi/export"},
+    ("PATCH", "/api/projects/{project}"): {"path": "/api/projects/semi", "json": {"name": "semi2"}},
+    ("DELETE", "/api/projects/{project}"): {"path": "/api/projects/semi"},
+    ("GET", "/api/projects/{project}/nodes"): {"path": "/api/projects/semi/nodes?q=litho"},
+    ("GET", "/api/projects/{project}/nodes/{node_id}"): {"path": "/api/projects/semi/nodes/N20"},
+    ("PATCH", "/api/projects/{project}/nodes/{node_id}"): {
+        "path": "/api/projects/semi/nodes/N20", "json": {"threshold": 5}},
+    ("GET", "/api/projects/{project}/actors"): {"path": "/api/projects/semi/actors?q=ASML"},
+    ("GET", "/api/projects/{project}/actors/{actor_id}"): {"path": "/api/projects/semi/actors/P88"},
+    ("GET", "/api/projects/{project}/perspective"): {"path": "/api/projects/semi/perspective"},
+    ("PUT", "/api/projects/{project}/perspective"): {
+        "path": "/api/projects/semi/perspective", "json": {"home": ["CHN"], "restricted": ["USA"]}},
+    ("GET", "/api/projects/{project}/assessment"): {"path": "/api/projects/semi/assessment?top=3"},
+    ("GET", "/api/projects/{project}/assessment/{node_id}"): {"path": "/api/projects/semi/assessment/N20"},
+    ("POST", "/api/projects/{project}/scenarios/run"): {
+        "path": "/api/projects/semi/scenarios/run", "json": {"shocks": [{"type": "blockade", "country": "NLD"}]}},
+    ("POST", "/api/projects/{project}/scenarios/sweep"): {"path": "/api/projects/semi/scenarios/sweep"},
+    ("GET", "/api/jobs/{job_id}"): {"path": "/api/jobs/unknown"},
+    ("GET", "/api/jobs/{job_id}/result"): {"path": "/api/jobs/unknown/result"},
+    ("GET", "/api/projects/{project}/scenarios"): {"path": "/api/projects/semi/scenarios"},
+    ("PUT", "/api/projects/{project}/scenarios/{name}"): {
+        "path": "/api/projects/semi/scenarios/jpn", "json": {"shocks": [{"type": "blockade", "country": "JPN"}]}},
+    ("GET", "/api/projects/{project}/scenarios/{name}"): {"path": "/api/projects/semi/scenarios/nld"},
+    ("DELETE", "/api/projects/{project}/scenarios/{name}"): {"path": "/api/projects/semi/scenarios/nld"},
+    ("GET", "/api/projects/{project}/lists"): {"path": "/api/projects/semi/lists"},
+    ("GET", "/api/projects/{project}/tasks"): {"path": "/api/projects/semi/tasks"},
+    ("POST", "/api/projects/{project}/tasks/refresh"): {"path": "/api/projects/semi/tasks/refresh"},
+    ("PATCH", "/api/projects/{project}/tasks/{task_id}"): {"path": "TASK", "json": {"status": "active"}},
+    ("POST", "/api/projects/{project}/reports"): {
+        "path": "/api/projects/semi/reports", "json": {"rows": [GOOD_ROW], "as_of": "2026-02"}},
+    ("POST", "/api/projects/{project}/reports/upload"): {
+        "path": "/api/projects/semi/reports/upload?as_of=2026-02",
+        "files": {"file": ("r.csv", pd.DataFrame([GOOD_ROW]).to_csv(index=False).encode(), "text/csv")}},
+    ("GET", "/api/projects/{project}/reports"): {"path": "/api/projects/semi/reports"},
+    ("GET", "/api/indicators"): {},
+    ("GET", "/api/projects/{project}/rules"): {"path": "/api/projects/semi/rules"},
+    ("POST", "/api/projects/{project}/rules"): {
+        "path": "/api/projects/semi/rules",
+        "json": {"rules": [{"id": "p", "type": "rate", "indicator": "unit_price", "levels": {"II": 0.5}}]}},
+    ("GET", "/api/projects/{project}/alerts"): {"path": "/api/projects/semi/alerts"},
+    ("POST", "/api/projects/{project}/alerts/{alert_id}/ack"): {"path": "/api/projects/semi/alerts/1/ack"},
+    ("POST", "/api/projects/{project}/alerts/{alert_id}/resolve"): {"path": "/api/projects/semi/alerts/1/resolve"},
+    ("POST", "/api/projects/{project}/monitor/run"): {"path": "/api/projects/semi/monitor/run?as_of=2026-02"},
+    ("GET", "/api/projects/{project}/snapshots"): {"path": "/api/projects/semi/snapshots"},
+    ("GET", "/api/projects/{project}/snapshots/diff"): {"path": "/api/projects/semi/snapshots/diff?a=1&b=2"},
+    ("GET", "/api/users"): {},
+    ("POST", "/api/users"): {"json": {"name": "new", "role": "viewer", "password": "x"}},
+    ("PUT", "/api/users/{name}/password"): {"path": "/api/users/viewer/password", "json": {"password": "n"}},
+    ("POST", "/api/users/{name}/disable"): {"path": "/api/users/other/disable"},
+    ("POST", "/api/users/{name}/bindings"): {
+        "path": "/api/users/other/bindings", "json": {"project": "semi", "actor": "P88"}},
+    ("DELETE", "/api/users/{name}/bindings"): {"path": "/api/users/other/bindings?project=semi&actor=P123"},
+    ("GET", "/api/audit"): {},
+}  # fmt: skip
+PUBLIC = {("POST", "/api/login")}
+# routes whose result for an allowed role is a 404 by construction of the case (unknown job)
+NOT_FOUND_OK = {("GET", "/api/jobs/{job_id}"), ("GET", "/api/jobs/{job_id}/result")}
+
+
+def _routes():
+    from chokepoint.api import routes
+
+    out = {}
+    for r in routes.router.routes:
+        assert isinstance(r, APIRoute)
+        roles = None
+        for dep in r.dependant.dependencies:
+            roles = getattr(dep.call, "roles", roles)
+        for m in r.methods:
+            out[(m, "/api" + r.path)] = roles
+    return out
+
+
+ROUTES = _routes()
+
+
+def test_every_route_has_a_case_and_declares_roles():
+    assert set(ROUTES) == set(CASES) | PUBLIC
+    for key, roles in ROUTES.items():
+        if key not in PUBLIC:
+            assert roles, f"{key} declares no roles"
+
+
+def _request(client, key, role):
+    method, template_path = key
+    kw = dict(CASES[key])
+    path = kw.pop("path", template_path)
+    if path == "TASK":
+        path = f"/api/projects/semi/tasks/{client.store.list_tasks('semi')[0]['task_id']}"
+    headers = {"authorization": f"Bearer {client.tokens[role]}"} if role else {}
+    return client.request(method, path, headers=headers, **kw)
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("key", sorted(CASES), ids=lambda k: f"{k[0]} {k[1]}")
+def test_route_for_role(client, key, role):
+    r = _request(client, key, role)
+    allowed = ROUTES[key]
+    if key == ("PUT", "/api/users/{name}/password") and role not in ("admin", "viewer"):
+        allowed = ()  # the case changes user 'viewer': only admins and 'viewer' itself may
+    if role in allowed:
+        expected_ok = r.status_code < 400 or (key in NOT_FOUND_OK and r.status_code == 404)
+        assert expected_ok, (r.status_code, r.text[:300])
+    else:
+        assert r.status_code == 403, (r.status_code, r.text[:300])
+        assert r.json()["error"]["code"] == "forbidden"
+
+
+@pytest.mark.parametrize("key", sorted(CASES), ids=lambda k: f"{k[0]} {k[1]}")
+def test_route_needs_login(client, key):
+    r = _request(client, key, None)
+    assert r.status_code == 401 and r.json()["error"]["code"] == "unauthenticated"
+
+
+def test_error_shape_is_one_for_every_error(client):
+    admin = {"authorization": f"Bearer {client.tokens['admin']}"}
+    responses = [
+        client.get("/api/me"),  # 401
+        client.get("/api/users", headers={"authorization": f"Bearer {client.tokens['viewer']}"}),  # 403
+        client.get("/api/projects/nope", headers=admin),  # domain 404
+        client.put("/api/projects/semi/perspective", headers=admin, json={"home": []}),  # request 422
+        client.post("/api/projects/semi/reports", headers=admin, json={"rows": [{**GOOD_ROW, "value": -1}]}),
+    ]
+    for r in responses:
+        body = r.json()
+        assert set(body) == {"error"}
+        assert set(body["error"]) == {"status", "code", "message", "details"}
+        assert body["error"]["status"] == r.status_code
+    problems = responses[-1].json()["error"]["details"]["problems"]
+    assert (
+        problems[0]["row"] == 1 and problems[0]["column"] == "value" and problems[0]["code"] == "out_of_range"
+    )
+
+
+def test_reporter_is_isolated_and_errors_leak_nothing(client):
+    me = {"authorization": f"Bearer {client.tokens['reporter']}"}
+    seen = client.get("/api/projects/semi/reports", headers=me).json()
+    assert seen == []  # only the other reporter has reported so far: nothing visible
+    r = client.post("/api/projects/semi/reports", headers=me,
+                    json={"rows": [{**GOOD_ROW, "enterprise": "P123"}], "as_of": "2026-02"})  # fmt: skip
+    assert r.status_code == 422
+    text = r.text
+    assert "not bound" in text
+    assert "17.25" not in text and "other" not in text  # neither the stored value nor its reporter leaks
+    ok = client.post("/api/projects/semi/reports", headers=me, json={"rows": [GOOD_ROW], "as_of": "2026-02"})
+    assert ok.status_code == 200
+    rows = client.get("/api/projects/semi/reports", headers=me).json()
+    assert {r["entity"] for r in rows} == {"N44|P115"}
+    admin = {"authorization": f"Bearer {client.tokens['admin']}"}
+    assert {r["entity"] for r in client.get("/api/projects/semi/reports", headers=admin).json()} == {
+        "N44|P115", "N44|P123"}  # fmt: skip
+
+
+def test_login_cookie_session_and_logout(client):
+    r = client.post("/api/login", json={"username": "analyst", "password": "analyst-pw"})
+    assert r.status_code == 200 and r.json()["role"] == "analyst"
+    assert client.get("/api/me").json() == {"name": "analyst", "role": "analyst"}  # the cookie
+    client.post("/api/logout")
+    assert client.get("/api/me").status_code == 401
+    bad = client.post("/api/login", json={"username": "analyst", "password": "wrong"})
+    assert bad.status_code == 401 and "password" in bad.json()["error"]["message"]
+
+
+def test_audit_log_records_writes_with_before_and_after(client):
+    admin = {"authorization": f"Bearer {client.tokens['admin']}"}
+    client.patch("/api/projects/semi", headers=admin, json={"name": "chips"})
+    entries = client.get("/api/audit", headers=admin).json()
+    last = entries[0]
+    assert last["user"] == "admin" and last["method"] == "PATCH" and last["action"] == "rename project"
+    assert last["before"] == {"project": "semi"} and last["after"] == {"project": "chips"}
+
+
+def test_sweep_runs_as_a_background_job(client):
+    h = {"authorization": f"Bearer {client.tokens['analyst']}"}
+    job = client.post("/api/projects/semi/scenarios/sweep?by=country", headers=h).json()
+    for _ in range(100):
+        status = client.get(job["status_url"], headers=h).json()
+        if status["status"] == "done":
+            break
+        time.sleep(0.05)
+    assert status["status"] == "done" and status["done"] == status["total"]
+    result = client.get(status["result_url"], headers=h).json()
+    assert result["ranking"][0]["country"] in {"USA", "DEU", "NLD", "SGP", "JPN"}
+    other = {"authorization": f"Bearer {client.tokens['viewer']}"}
+    assert client.get(job["status_url"], headers=other).status_code == 404  # jobs are private
+
+
+def test_first_start_creates_an_admin(tmp_path, monkeypatch):
+    store = Store(tmp_path / "empty.db")
+    monkeypatch.delenv("CHOKEPOINT_ADMIN_PASSWORD", raising=False)
+    password = ensure_admin(store)
+    assert password and store.verify_password("admin", password)
+    assert ensure_admin(store) is None  # only on an empty store
+    other = Store(tmp_path / "empty2.db")
+    monkeypatch.setenv("CHOKEPOINT_ADMIN_PASSWORD", "from-env")
+    assert ensure_admin(other) is None and other.verify_password("admin", "from-env")
+
+
+def test_export_xlsx_and_import_round_trip(client):
+    h = {"authorization": f"Bearer {client.tokens['analyst']}"}
+    r = client.get("/api/projects/semi/export?format=xlsx", headers=h)
+    assert r.status_code == 200 and r.headers["content-type"] == XLSX
+    up = client.post(
+        "/api/projects/copy/import", headers=h, files={"file": ("c.xlsx", io.BytesIO(r.content), XLSX)}
+    )
+    assert up.status_code == 200, up.text
+    assert client.store.load_chain("copy").equals(client.store.load_chain("semi"))
