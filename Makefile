@@ -37,6 +37,7 @@ bench: install-test
 	$(BIN)/python benchmarks/bench_assess.py
 	$(BIN)/python benchmarks/bench_scenario.py
 	$(BIN)/python benchmarks/bench_rules.py
+	$(BIN)/python benchmarks/bench_api.py
 
 clean:
 	rm -rf $(VENV) out .pytest_cache .hypothesis .mypy_cache .ruff_cache

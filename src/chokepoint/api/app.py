@@ -69,6 +69,24 @@ def get_store(request: Request) -> Store:
     return store
 
 
+def cached(request: Request, key: tuple[Any, ...], make: Callable[[], Any], size: int = 32) -> Any:
+    """A small per-app cache; keys carry the project version, so a save invalidates them."""
+    cache: dict[Any, Any] = request.app.state.cache
+    if key not in cache:
+        if len(cache) >= size:
+            cache.pop(next(iter(cache)))
+        cache[key] = make()
+    return cache[key]
+
+
+def chain_of(request: Request, project: str) -> Any:
+    """The project's chain, cached per project version (any save changes the version)."""
+    store = get_store(request)
+    return cached(
+        request, ("chain", project, store.project_version(project)), lambda: store.load_chain(project)
+    )
+
+
 def current_user(request: Request) -> User:
     """The user behind the session cookie or the ``Authorization: Bearer`` token (401 otherwise)."""
     token = request.cookies.get(SESSION_COOKIE)
@@ -123,6 +141,7 @@ def create_app(store: Store | str | None = None) -> FastAPI:
     )
     app.state.store = store if isinstance(store, Store) else Store(store)
     app.state.jobs = {}
+    app.state.cache = {}
 
     @app.exception_handler(ChokepointError)
     async def domain_error(request: Request, exc: ChokepointError) -> JSONResponse:

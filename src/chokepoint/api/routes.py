@@ -24,6 +24,8 @@ from chokepoint.api.app import (
     User,
     allow,
     audit,
+    cached,
+    chain_of,
     current_user,
     get_store,
 )
@@ -100,18 +102,29 @@ class StatusBody(BaseModel):
 
 
 def _perspective(store: Store, project: str, home: str | None, restricted: str | None) -> Perspective:
+    """The query's perspective (``home``, ``restricted``), else the project's stored one."""
+    stored = store.get_perspective(project)
+    if home is None:
+        if not stored:
+            raise UsageError(f"project {project!r} has no perspective: pass home= or PUT its perspective")
+        p = Perspective.from_dict(stored)
+        return p if restricted is None else Perspective.from_codes(p.home, restricted, p.allied, p.year)
     chain = store.load_chain(project)
-    stored = store.get_perspective(project) or {}
-    if home is None and not stored:
-        raise UsageError(f"project {project!r} has no perspective: pass home= or PUT its perspective")
     regions = set(chain.actors.loc[chain.actors["kind"] == "region", "country"])
-    return Perspective.from_codes(
-        home if home is not None else stored["home"],
-        restricted if restricted is not None else stored.get("restricted", ()),
-        stored.get("allied", ()) if home is None else (),
-        stored.get("year") if home is None else None,
-        known_regions=regions,
-    )
+    return Perspective.from_codes(home, restricted or (), known_regions=regions)
+
+
+def _assessment_key(request: Request, project: str, home: str | None, restricted: str | None) -> tuple:
+    store = get_store(request)
+    p = _perspective(store, project, home, restricted)
+    return ("assessment", project, store.project_version(project), json.dumps(p.to_dict(), sort_keys=True)), p
+
+
+def _assessment(request: Request, project: str, home: str | None, restricted: str | None) -> Any:
+    """The assessment for the perspective, cached per project version and perspective."""
+    key, p = _assessment_key(request, project, home, restricted)
+    chain = chain_of(request, project)
+    return cached(request, key, lambda: assess(chain, p))
 
 
 # -------------------------------------------------------------------- auth
@@ -157,7 +170,8 @@ def list_projects(request: Request, user: User = Depends(allow(*ALL_ROLES))) -> 
 
 @router.get("/projects/{project}", tags=["projects"])
 def project_summary(project: str, request: Request, user: User = Depends(allow(*READERS))) -> dict[str, Any]:
-    return get_store(request).load_chain(project).summary()
+    chain = chain_of(request, project)
+    return cached(request, ("summary", project, get_store(request).project_version(project)), chain.summary)
 
 
 @router.post("/projects/{project}/import", tags=["projects"])
@@ -200,7 +214,7 @@ def export_project(
 ) -> Response:
     from chokepoint.io.writers import chain_to_dict, write_xlsx
 
-    chain = get_store(request).load_chain(project)
+    chain = chain_of(request, project)
     if format == "json":
         return Response(json.dumps(chain_to_dict(chain), ensure_ascii=False), media_type="application/json")
     with tempfile.TemporaryDirectory() as tmp:
@@ -239,7 +253,7 @@ def list_nodes(
     user: User = Depends(allow(*READERS)),
 ) -> list[dict[str, Any]]:
     """Nodes, optionally filtered by a search text (id, English or Chinese name) and kind."""
-    nodes = get_store(request).load_chain(project).nodes
+    nodes = chain_of(request, project).nodes
     if q:
         text = nodes["id"] + " " + nodes["name"] + " " + nodes["name_zh"]
         nodes = nodes[text.str.contains(q, case=False, regex=False)]
@@ -250,7 +264,7 @@ def list_nodes(
 
 @router.get("/projects/{project}/nodes/{node_id}", tags=["chain"])
 def get_node(project: str, node_id: str, request: Request, user: User = Depends(allow(*READERS))) -> dict:
-    chain = get_store(request).load_chain(project)
+    chain = chain_of(request, project)
     if node_id not in set(chain.nodes["id"]):
         raise HTTPException(status_code=404, detail=f"no node {node_id!r} in project {project!r}")
     prov = chain.provisions[chain.provisions["node"] == node_id]
@@ -265,7 +279,7 @@ def edit_node(
     from chokepoint.model.chain import ChainMap
 
     store = get_store(request)
-    chain = store.load_chain(project)
+    chain = chain_of(request, project)
     if node_id not in set(chain.nodes["id"]):
         raise HTTPException(status_code=404, detail=f"no node {node_id!r} in project {project!r}")
     row = chain.nodes[chain.nodes["id"] == node_id].iloc[0].to_dict()
@@ -280,7 +294,8 @@ def edit_node(
         before={"node": node_id, **before},
         after={"node": node_id, **body.model_dump(exclude_unset=True)},
     )
-    return {"node": _records(store.load_chain(project).nodes.query("id == @node_id"))[0]}
+    edited = chain_of(request, project).nodes
+    return {"node": _records(edited[edited["id"] == node_id])[0]}
 
 
 @router.get("/projects/{project}/actors", tags=["chain"])
@@ -291,7 +306,7 @@ def list_actors(
     kind: str | None = None,
     user: User = Depends(allow(*READERS)),
 ) -> list[dict[str, Any]]:
-    actors = get_store(request).load_chain(project).actors
+    actors = chain_of(request, project).actors
     if q:
         text = actors["id"] + " " + actors["name"] + " " + actors["country"]
         actors = actors[text.str.contains(q, case=False, regex=False)]
@@ -302,7 +317,7 @@ def list_actors(
 
 @router.get("/projects/{project}/actors/{actor_id}", tags=["chain"])
 def get_actor(project: str, actor_id: str, request: Request, user: User = Depends(allow(*READERS))) -> dict:
-    chain = get_store(request).load_chain(project)
+    chain = chain_of(request, project)
     if actor_id not in set(chain.actors["id"]):
         raise HTTPException(status_code=404, detail=f"no actor {actor_id!r} in project {project!r}")
     prov = chain.provisions[chain.provisions["actor"] == actor_id]
@@ -320,7 +335,7 @@ def put_perspective(
     project: str, body: PerspectiveBody, request: Request, user: User = Depends(allow(*EDITORS))
 ) -> dict[str, Any]:
     store = get_store(request)
-    chain = store.load_chain(project)
+    chain = chain_of(request, project)
     regions = set(chain.actors.loc[chain.actors["kind"] == "region", "country"])
     p = Perspective.from_codes(body.home, body.restricted, body.allied, body.year, known_regions=regions)
     before = store.get_perspective(project)
@@ -343,9 +358,9 @@ def get_assessment(
     """Every node's level, score, quadrant, components and explanation (perspective: query or stored)."""
     from chokepoint.report.assessment import assessment_document
 
-    store = get_store(request)
-    a = assess(store.load_chain(project), _perspective(store, project, home, restricted))
-    return assessment_document(a, lang, top)
+    key, _ = _assessment_key(request, project, home, restricted)
+    a = _assessment(request, project, home, restricted)
+    return cached(request, (*key, "document", lang, top), lambda: assessment_document(a, lang, top))
 
 
 @router.get("/projects/{project}/assessment/{node_id}", tags=["assessment"])
@@ -356,11 +371,13 @@ def get_node_assessment(
     lang: Literal["en", "zh"] = "en",
     user: User = Depends(allow(*READERS)),
 ) -> dict[str, Any]:
-    store = get_store(request)
-    a = assess(store.load_chain(project), _perspective(store, project, None, None))
-    if node_id not in set(a.frame["id"]):
-        raise HTTPException(status_code=404, detail=f"no assessed node {node_id!r} in project {project!r}")
-    return next(r for r in a.records(lang) if r["id"] == node_id)
+    a = _assessment(request, project, None, None)
+    try:
+        return a.record(node_id, lang)
+    except KeyError:
+        raise HTTPException(
+            status_code=404, detail=f"no assessed node {node_id!r} in project {project!r}"
+        ) from None
 
 
 # --------------------------------------------------------------- scenarios
@@ -375,7 +392,7 @@ def run_scenario_route(
     sc = scenario_from_dict(body, "request body")
     spec = sc.perspective
     home = None if spec is None else ",".join(spec.home) if isinstance(spec.home, list) else spec.home
-    return run_scenario(store.load_chain(project), sc, _perspective(store, project, home, None)).document()
+    return run_scenario(chain_of(request, project), sc, _perspective(store, project, home, None)).document()
 
 
 @router.post("/projects/{project}/scenarios/sweep", tags=["scenarios"], status_code=202)
@@ -390,7 +407,7 @@ def start_sweep(
     from chokepoint.scenario import sweep
 
     store = get_store(request)
-    chain = store.load_chain(project)
+    chain = chain_of(request, project)
     p = _perspective(store, project, None, None)
     job_id = uuid.uuid4().hex
     jobs = request.app.state.jobs
@@ -481,7 +498,7 @@ def get_lists(
     from chokepoint.report.lists import lists_document
 
     store = get_store(request)
-    a = assess(store.load_chain(project), _perspective(store, project, None, None))
+    a = assess(chain_of(request, project), _perspective(store, project, None, None))
     tasks = task_list(a, lang)
     stored = {t["task_id"]: t["status"] for t in store.list_tasks(project)}
     tasks["status"] = [stored.get(t, "not stored") for t in tasks["task_id"]]
@@ -499,7 +516,7 @@ def refresh_tasks(project: str, request: Request, user: User = Depends(allow(*ED
     from chokepoint.lists import task_list
 
     store = get_store(request)
-    a = assess(store.load_chain(project), _perspective(store, project, None, None))
+    a = assess(chain_of(request, project), _perspective(store, project, None, None))
     rows = store.upsert_tasks(project, task_list(a).to_dict("records"))
     audit(request, "refresh tasks", after={"project": project, "tasks": len(rows)})
     return rows

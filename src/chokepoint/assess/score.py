@@ -339,26 +339,31 @@ class Assessment:
     def records(self, lang: str = "en", limit: int | None = None) -> list[dict[str, Any]]:
         """JSON-ready rows: id, name, level, score, quadrant, components, explanation, indicators."""
         df = self.frame if limit is None else self.frame.head(limit)
-        out = []
-        for r in df.to_dict("records"):
-            q = r["quadrant"]
-            out.append(
-                {
-                    "rank": int(r["rank"]),
-                    "id": r["id"],
-                    "name": r["name"],
-                    "name_zh": r["name_zh"],
-                    "kind": r["kind"],
-                    "level": r["level"],
-                    "score": _f(r["score"]),
-                    "quadrant": q,
-                    "quadrant_zh": QUADRANTS[q][0] if q in QUADRANTS else "",
-                    "components": self.components_of(r["id"]),
-                    "explanation": self.explanation(r["id"], lang),
-                    "indicators": {k: _jsonable(r[k]) for k in INDICATOR_COLUMNS},
-                }
-            )
-        return out
+        return [self._record(r, lang) for r in df.to_dict("records")]
+
+    def record(self, node_id: str, lang: str = "en") -> dict[str, Any]:
+        """The JSON-ready row of one node (raises ``KeyError`` for an unknown or stage node)."""
+        rows = self.frame[self.frame["id"] == node_id]
+        if rows.empty:
+            raise KeyError(node_id)
+        return self._record(rows.to_dict("records")[0], lang)
+
+    def _record(self, r: dict[Any, Any], lang: str) -> dict[str, Any]:
+        q = r["quadrant"]
+        return {
+            "rank": int(r["rank"]),
+            "id": r["id"],
+            "name": r["name"],
+            "name_zh": r["name_zh"],
+            "kind": r["kind"],
+            "level": r["level"],
+            "score": _f(r["score"]),
+            "quadrant": q,
+            "quadrant_zh": QUADRANTS[q][0] if q in QUADRANTS else "",
+            "components": self.components_of(r["id"]),
+            "explanation": self.explanation(r["id"], lang),
+            "indicators": {k: _jsonable(r[k]) for k in INDICATOR_COLUMNS},
+        }
 
     # ------------------------------------------------------------ sensitivity
     def sensitivity(self, delta: float = 0.2) -> pd.DataFrame:

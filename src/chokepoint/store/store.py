@@ -230,6 +230,16 @@ class Store(MonitoringMixin, AccessMixin):
                 )
         return out
 
+    def project_version(self, name: str) -> str:
+        """Changes whenever the project's chain is saved: a key for caches."""
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                select(projects.c.id, projects.c.updated_at).where(projects.c.name == name)
+            ).first()
+        if row is None:
+            raise ProjectNotFoundError(name, self.project_names())
+        return f"{row.id}:{row.updated_at.isoformat()}"
+
     def rename_project(self, old: str, new: str) -> None:
         if not new.strip():
             raise UsageError("the new project name is empty")
