@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 # The demo uses its own store inside the checkout unless CHOKEPOINT_DB is set.
 export CHOKEPOINT_DB ?= $(CURDIR)/out/demo.db
 
-.PHONY: demo test install install-test lint typecheck bench clean
+.PHONY: demo test install install-test install-browser lint typecheck bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -18,6 +18,12 @@ install: $(BIN)/python
 
 install-test: $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e ".[test]"
+
+# Browser tests drive Debian's Chromium (never a downloaded browser); CJK fonts render Chinese pages.
+install-browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium fonts-noto-cjk; \
+	  else echo "chromium missing and not root: browser tests will be skipped"; fi; }
 
 demo: install
 	@mkdir -p out
@@ -30,7 +36,7 @@ lint: install-test
 typecheck: install-test
 	$(BIN)/mypy
 
-test: install-test lint typecheck
+test: install-test install-browser lint typecheck
 	$(BIN)/python -m pytest -n 2 -q
 
 bench: install-test

@@ -121,6 +121,7 @@ CASES = {
     ("DELETE", "/api/projects/{project}/scenarios/{name}"): {"path": "/api/projects/semi/scenarios/nld"},
     ("GET", "/api/projects/{project}/lists"): {"path": "/api/projects/semi/lists"},
     ("GET", "/api/projects/{project}/tasks"): {"path": "/api/projects/semi/tasks"},
+    ("GET", "/api/projects/{project}/lists/export"): {"path": "/api/projects/semi/lists/export?lang=zh"},
     ("POST", "/api/projects/{project}/tasks/refresh"): {"path": "/api/projects/semi/tasks/refresh"},
     ("PATCH", "/api/projects/{project}/tasks/{task_id}"): {"path": "TASK", "json": {"status": "active"}},
     ("POST", "/api/projects/{project}/reports"): {

@@ -43,4 +43,6 @@ schema = schema.exclude(method="DELETE").exclude(path_regex=r"/(logout|disable|p
 @schema.parametrize()
 @settings(max_examples=4, deadline=None, suppress_health_check=list(HealthCheck))
 def test_no_server_error(case):
-    case.call_and_validate(headers={"authorization": f"Bearer {TOKEN}"}, checks=[schemathesis.checks.not_a_server_error])
+    case.call_and_validate(
+        headers={"authorization": f"Bearer {TOKEN}"}, checks=[schemathesis.checks.not_a_server_error]
+    )

@@ -946,6 +946,8 @@ def demo(
     project: Annotated[str, typer.Option("--project", "-p", help="Project name to load the demo into.")] = (
         "semiconductors"
     ),
+    serve_: Annotated[bool, typer.Option("--serve", help="Then start the web UI and API.")] = False,
+    port: Annotated[int, typer.Option("--port", help="Port for --serve.")] = 8000,
     db: DbOption = None,
 ) -> None:
     """Load the bundled ETO semiconductor chain as a project, print its summary and its top
@@ -981,6 +983,9 @@ def demo(
     typer.echo("")
     typer.echo(a.explanation(top))
     typer.echo(a.explanation(top, "zh"))
+    if serve_:
+        typer.echo("")
+        serve(host="127.0.0.1", port=port, db=db)
 
 
 @projects_app.command("list")

@@ -187,4 +187,19 @@ def create_app(store: Store | str | None = None) -> FastAPI:
         return response
 
     app.include_router(routes.router, prefix="/api")
+    _mount_web(app)
     return app
+
+
+def _mount_web(app: FastAPI) -> None:
+    """The web UI: ``/`` serves the single page, ``/static`` its assets (all shipped in the package)."""
+    from fastapi.responses import FileResponse
+    from fastapi.staticfiles import StaticFiles
+
+    from chokepoint.web import STATIC
+
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+
+    @app.get("/", include_in_schema=False)
+    def index() -> FileResponse:
+        return FileResponse(STATIC / "index.html", headers={"cache-control": "no-cache"})

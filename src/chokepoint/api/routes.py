@@ -276,7 +276,7 @@ def edit_node(
     project: str, node_id: str, body: NodeEdit, request: Request, user: User = Depends(allow(*EDITORS))
 ) -> dict[str, Any]:
     """Edit a node's names or assessed attributes; the chain is re-validated as a whole."""
-    from chokepoint.model.chain import ChainMap
+    from chokepoint.model.chain import chain_from_frames
 
     store = get_store(request)
     chain = chain_of(request, project)
@@ -285,9 +285,7 @@ def edit_node(
     row = chain.nodes[chain.nodes["id"] == node_id].iloc[0].to_dict()
     before = {k: _plain(row[k]) for k in body.model_fields_set}
     row.update(body.model_dump(exclude_unset=True))
-    store.save_chain(
-        project, ChainMap(nodes=pd.DataFrame([row]), edges=None, actors=None, provisions=None), merge=True
-    )
+    store.save_chain(project, chain_from_frames({"nodes": pd.DataFrame([row])}), merge=True)
     audit(
         request,
         "edit node",
@@ -503,6 +501,24 @@ def get_lists(
     stored = {t["task_id"]: t["status"] for t in store.list_tasks(project)}
     tasks["status"] = [stored.get(t, "not stored") for t in tasks["task_id"]]
     return lists_document(policy_lists(a, lang, tasks=tasks), lang)
+
+
+@router.get("/projects/{project}/lists/export", tags=["lists"])
+def export_lists(project: str, request: Request, lang: Literal["en", "zh"] = "en",
+                 user: User = Depends(allow(*READERS))) -> Response:  # fmt: skip
+    """Every list as an Excel workbook (cover sheet and one sheet per list)."""
+    from chokepoint.lists import policy_lists
+    from chokepoint.report.lists import write_lists
+
+    lists = policy_lists(_assessment(request, project, None, None), lang)
+    with tempfile.TemporaryDirectory() as tmp:
+        (path,) = write_lists(lists, Path(tmp) / f"{project}-lists-{lang}.xlsx", lang)
+        data = path.read_bytes()
+    return Response(
+        data,
+        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        headers={"content-disposition": f'attachment; filename="{project}-lists-{lang}.xlsx"'},
+    )
 
 
 @router.get("/projects/{project}/tasks", tags=["lists"])

@@ -415,7 +415,7 @@ class Store(MonitoringMixin, AccessMixin):
     #: Task statuses, in the order a task moves through them.
     TASK_STATUSES = ("proposed", "active", "done", "dropped")
 
-    def upsert_tasks(self, project: str, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    def upsert_tasks(self, project: str, rows: list[dict[Any, Any]]) -> list[dict[str, Any]]:
         """Insert new tasks and refresh existing ones in one transaction; keep ids and status.
 
         Returns the rows with their stored ``status``.

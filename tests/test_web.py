@@ -1,0 +1,171 @@
+"""Web UI in a real headless Chromium (Debian's, driven by Playwright).
+
+Logs in, opens the chain map, clicks a node, runs a blockade, acknowledges an alert, switches the
+language, uploads a report with one bad row and sees that row's error. A screenshot of each page
+goes to ``test-artifacts/``. Every request the browser makes must go to the test server.
+"""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import threading
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+playwright_api = pytest.importorskip("playwright.sync_api")
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+if CHROMIUM is None:  # `make test` installs Debian's chromium; without it these tests cannot run
+    pytest.skip("Debian's chromium is not installed (make test installs it)", allow_module_level=True)
+
+import uvicorn  # noqa: E402
+
+from chokepoint.api import create_app  # noqa: E402
+from chokepoint.datasets import load_semiconductors  # noqa: E402
+from chokepoint.store import Store  # noqa: E402
+
+ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+         "--disable-sync", "--no-first-run", "--disable-quic", "--disable-dev-shm-usage"]  # fmt: skip
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    db = tmp_path_factory.mktemp("web") / "web.db"
+    store = Store(db)
+    store.save_chain("semi", load_semiconductors())
+    store.set_perspective("semi", {"home": ["CHN"], "restricted": ["USA", "JPN", "NLD", "KOR", "TWN"]})
+    store.add_user("admin", "admin", "admin-pw")
+    store.add_user("naura", "reporter", "naura-pw")
+    store.bind("naura", "semi", "P115")
+    store.import_rules("semi", [{"id": "low-inventory", "type": "threshold", "indicator": "inventory_days",
+                                 "levels": {"I": 7, "II": 15}}], "admin")  # fmt: skip
+    row = {
+        "indicator": "inventory_days",
+        "node": "N44",
+        "enterprise": "P115",
+        "period": "2026-01",
+        "value": 5,
+    }
+    store.submit_observations("semi", pd.DataFrame([row]), "naura", as_of="2026-01")
+    from chokepoint.monitor.service import monitor_run
+
+    monitor_run(store, "semi", "2026-01")
+    port = _free_port()
+    config = uvicorn.Config(create_app(store), host="127.0.0.1", port=port, log_level="warning")
+    srv = uvicorn.Server(config)
+    thread = threading.Thread(target=srv.run, daemon=True)
+    thread.start()
+    for _ in range(200):
+        if srv.started:
+            break
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    srv.should_exit = True
+    thread.join(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with playwright_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser, server):
+    context = browser.new_context(viewport={"width": 1400, "height": 900})
+    pg = context.new_page()
+    pg.requests = []  # type: ignore[attr-defined]
+    pg.on("request", lambda r: pg.requests.append(r.url))
+    pg.base = server  # type: ignore[attr-defined]
+    yield pg
+    outside = [u for u in pg.requests if not (u.startswith(server) or u.startswith("data:"))]
+    context.close()
+    assert not outside, f"requests outside the server: {outside}"
+
+
+def shot(page, name: str) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=False)
+
+
+def login(page, user: str, password: str) -> None:
+    page.goto(f"{page.base}/#/login")
+    page.fill("#username", user)
+    page.fill("#password", password)
+    shot(page, "01-login")
+    page.click("#login-button")
+    page.wait_for_selector("#projects")
+
+
+def test_analyst_journey(page):
+    login(page, "admin", "admin-pw")
+    shot(page, "02-projects")
+    page.click("text=semi")
+    page.wait_for_function("window.cyGraph && window.cyGraph.nodes().length > 100")
+    shot(page, "03-chain-map")
+    # click node N20 on the canvas at its rendered position
+    pos = page.evaluate(
+        "(() => { const p = window.cyGraph.$id('N20').renderedPosition(); return [p.x, p.y]; })()"
+    )
+    box = page.locator("#cy").bounding_box()
+    page.mouse.click(box["x"] + pos[0], box["y"] + pos[1])
+    page.wait_for_selector("#node-title")
+    assert "EUV lithography tools" in page.inner_text("#node-title")
+    assert "ASML" in page.inner_text("main")
+    shot(page, "04-node")
+    page.click("#nav-chokepoints")
+    page.wait_for_selector("#quadrant")
+    page.fill("#filter", "litho")
+    assert "EUV lithography tools" in page.inner_text("#table")
+    shot(page, "05-chokepoints")
+    page.click("#nav-scenario")
+    page.select_option("#country", "NLD")
+    page.click("#run-blockade")
+    page.wait_for_selector("#impacted")
+    assert "ASML <- NLD blockade" in page.inner_text("#impacted")
+    shot(page, "06-scenario")
+    page.click("#nav-alerts")
+    page.wait_for_selector("#alerts button.ack")
+    page.click("#alerts button.ack")
+    page.wait_for_selector("#alerts td.status:text('acknowledged')")
+    shot(page, "07-alerts")
+    page.click("#lang")
+    page.wait_for_selector("#nav-alerts:text('预警')")
+    assert "确认" in page.inner_text("main") or "解除" in page.inner_text("main")
+    page.click("#nav-chokepoints")
+    page.wait_for_selector("#table")
+    assert "EUV光刻机" in page.inner_text("#table")
+    shot(page, "08-chokepoints-zh")
+    page.click("#nav-lists")
+    page.wait_for_selector("#download")
+    shot(page, "09-lists")
+    page.click("#lang")  # back to English for the next test
+
+
+def test_reporter_upload_shows_the_bad_row(page, tmp_path):
+    login(page, "naura", "naura-pw")
+    page.click("text=semi")
+    page.wait_for_selector("#upload-form")
+    rows = [{"indicator": "inventory_days", "node": "N44", "enterprise": "P115", "period": "2026-01",
+             "value": 20 + i} for i in range(5)]  # fmt: skip
+    rows[3]["enterprise"] = "P123"  # not bound to this reporter: the one bad row (CSV row 5)
+    path = tmp_path / "report.csv"
+    pd.DataFrame(rows).to_csv(path, index=False)
+    page.set_input_files("#upload-file", str(path))
+    page.click("#upload-button")
+    page.wait_for_selector("#report-errors")
+    text = page.inner_text("#report-errors")
+    assert "5" in text and "enterprise" in text and "not bound" in text
+    shot(page, "10-report-error")
