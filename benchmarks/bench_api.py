@@ -63,10 +63,21 @@ def main() -> None:
     port = free_port()
     env = {**os.environ, "CHOKEPOINT_DB": str(db)}
     server = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "chokepoint.api.app:create_app", "--factory", "--host", "127.0.0.1",
-         "--port", str(port), "--log-level", "warning"],
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "chokepoint.api.app:create_app",
+            "--factory",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--log-level",
+            "warning",
+        ],
         env=env,
-    )  # fmt: skip
+    )
     base = f"http://127.0.0.1:{port}"
     headers = {"authorization": f"Bearer {token}"}
     try:

@@ -48,16 +48,24 @@ def template(tmp_path_factory) -> tuple[Path, dict[str, str]]:
     s.add_user("other", "reporter", "other-pw")
     s.bind("reporter", "semi", "P115")
     s.bind("other", "semi", "P123")
-    s.submit_observations("semi", pd.DataFrame([{**GOOD_ROW, "enterprise": "P123", "value": 17.25}]), "other",
-                          as_of="2026-01")  # fmt: skip
-    s.import_rules("semi", [{"id": "low", "type": "threshold", "indicator": "inventory_days",
-                             "levels": {"I": 7, "II": 20}}], "admin")  # fmt: skip
+    s.submit_observations(
+        "semi", pd.DataFrame([{**GOOD_ROW, "enterprise": "P123", "value": 17.25}]), "other", as_of="2026-01"
+    )
+    s.import_rules(
+        "semi",
+        [{"id": "low", "type": "threshold", "indicator": "inventory_days", "levels": {"I": 7, "II": 20}}],
+        "admin",
+    )
     from chokepoint.assess import Perspective, assess
     from chokepoint.lists import task_list
     from chokepoint.monitor.service import monitor_run
 
-    s.upsert_tasks("semi", task_list(assess(s.load_chain("semi"), Perspective.from_codes("CHN", "USA,NLD")))
-                   .head(3).to_dict("records"))  # fmt: skip
+    s.upsert_tasks(
+        "semi",
+        task_list(assess(s.load_chain("semi"), Perspective.from_codes("CHN", "USA,NLD")))
+        .head(3)
+        .to_dict("records"),
+    )
     monitor_run(s, "semi", "2026-01")
     monitor_run(s, "semi", "2026-01")
     s.save_scenario("semi", "nld", {"name": "nld", "shocks": [{"type": "blockade", "country": "NLD"}]})
@@ -94,29 +102,39 @@ CASES = {
     ("GET", "/api/projects"): {},
     ("GET", "/api/projects/{project}"): {"path": "/api/projects/semi"},
     ("POST", "/api/projects/{project}/import"): {
-        "path": "/api/projects/copy/import", "files": {"file": ("chain.json", _chain_json(), "application/json")}},
+        "path": "/api/projects/copy/import",
+        "files": {"file": ("chain.json", _chain_json(), "application/json")},
+    },
     ("GET", "/api/projects/{project}/export"): {"path": "/api/projects/semi/export"},
     ("PATCH", "/api/projects/{project}"): {"path": "/api/projects/semi", "json": {"name": "semi2"}},
     ("DELETE", "/api/projects/{project}"): {"path": "/api/projects/semi"},
     ("GET", "/api/projects/{project}/nodes"): {"path": "/api/projects/semi/nodes?q=litho"},
     ("GET", "/api/projects/{project}/nodes/{node_id}"): {"path": "/api/projects/semi/nodes/N20"},
     ("PATCH", "/api/projects/{project}/nodes/{node_id}"): {
-        "path": "/api/projects/semi/nodes/N20", "json": {"threshold": 5}},
+        "path": "/api/projects/semi/nodes/N20",
+        "json": {"threshold": 5},
+    },
     ("GET", "/api/projects/{project}/actors"): {"path": "/api/projects/semi/actors?q=ASML"},
     ("GET", "/api/projects/{project}/actors/{actor_id}"): {"path": "/api/projects/semi/actors/P88"},
     ("GET", "/api/projects/{project}/perspective"): {"path": "/api/projects/semi/perspective"},
     ("PUT", "/api/projects/{project}/perspective"): {
-        "path": "/api/projects/semi/perspective", "json": {"home": ["CHN"], "restricted": ["USA"]}},
+        "path": "/api/projects/semi/perspective",
+        "json": {"home": ["CHN"], "restricted": ["USA"]},
+    },
     ("GET", "/api/projects/{project}/assessment"): {"path": "/api/projects/semi/assessment?top=3"},
     ("GET", "/api/projects/{project}/assessment/{node_id}"): {"path": "/api/projects/semi/assessment/N20"},
     ("POST", "/api/projects/{project}/scenarios/run"): {
-        "path": "/api/projects/semi/scenarios/run", "json": {"shocks": [{"type": "blockade", "country": "NLD"}]}},
+        "path": "/api/projects/semi/scenarios/run",
+        "json": {"shocks": [{"type": "blockade", "country": "NLD"}]},
+    },
     ("POST", "/api/projects/{project}/scenarios/sweep"): {"path": "/api/projects/semi/scenarios/sweep"},
     ("GET", "/api/jobs/{job_id}"): {"path": "/api/jobs/unknown"},
     ("GET", "/api/jobs/{job_id}/result"): {"path": "/api/jobs/unknown/result"},
     ("GET", "/api/projects/{project}/scenarios"): {"path": "/api/projects/semi/scenarios"},
     ("PUT", "/api/projects/{project}/scenarios/{name}"): {
-        "path": "/api/projects/semi/scenarios/jpn", "json": {"shocks": [{"type": "blockade", "country": "JPN"}]}},
+        "path": "/api/projects/semi/scenarios/jpn",
+        "json": {"shocks": [{"type": "blockade", "country": "JPN"}]},
+    },
     ("GET", "/api/projects/{project}/scenarios/{name}"): {"path": "/api/projects/semi/scenarios/nld"},
     ("DELETE", "/api/projects/{project}/scenarios/{name}"): {"path": "/api/projects/semi/scenarios/nld"},
     ("GET", "/api/projects/{project}/lists"): {"path": "/api/projects/semi/lists"},
@@ -125,19 +143,25 @@ CASES = {
     ("POST", "/api/projects/{project}/tasks/refresh"): {"path": "/api/projects/semi/tasks/refresh"},
     ("PATCH", "/api/projects/{project}/tasks/{task_id}"): {"path": "TASK", "json": {"status": "active"}},
     ("POST", "/api/projects/{project}/reports"): {
-        "path": "/api/projects/semi/reports", "json": {"rows": [GOOD_ROW], "as_of": "2026-02"}},
+        "path": "/api/projects/semi/reports",
+        "json": {"rows": [GOOD_ROW], "as_of": "2026-02"},
+    },
     ("POST", "/api/projects/{project}/reports/upload"): {
         "path": "/api/projects/semi/reports/upload?as_of=2026-02",
-        "files": {"file": ("r.csv", pd.DataFrame([GOOD_ROW]).to_csv(index=False).encode(), "text/csv")}},
+        "files": {"file": ("r.csv", pd.DataFrame([GOOD_ROW]).to_csv(index=False).encode(), "text/csv")},
+    },
     ("GET", "/api/projects/{project}/reports"): {"path": "/api/projects/semi/reports"},
     ("GET", "/api/indicators"): {},
     ("GET", "/api/projects/{project}/rules"): {"path": "/api/projects/semi/rules"},
     ("POST", "/api/projects/{project}/rules"): {
         "path": "/api/projects/semi/rules",
-        "json": {"rules": [{"id": "p", "type": "rate", "indicator": "unit_price", "levels": {"II": 0.5}}]}},
+        "json": {"rules": [{"id": "p", "type": "rate", "indicator": "unit_price", "levels": {"II": 0.5}}]},
+    },
     ("GET", "/api/projects/{project}/alerts"): {"path": "/api/projects/semi/alerts"},
     ("POST", "/api/projects/{project}/alerts/{alert_id}/ack"): {"path": "/api/projects/semi/alerts/1/ack"},
-    ("POST", "/api/projects/{project}/alerts/{alert_id}/resolve"): {"path": "/api/projects/semi/alerts/1/resolve"},
+    ("POST", "/api/projects/{project}/alerts/{alert_id}/resolve"): {
+        "path": "/api/projects/semi/alerts/1/resolve"
+    },
     ("POST", "/api/projects/{project}/monitor/run"): {"path": "/api/projects/semi/monitor/run?as_of=2026-02"},
     ("GET", "/api/projects/{project}/snapshots"): {"path": "/api/projects/semi/snapshots"},
     ("GET", "/api/projects/{project}/snapshots/diff"): {"path": "/api/projects/semi/snapshots/diff?a=1&b=2"},
@@ -146,10 +170,12 @@ CASES = {
     ("PUT", "/api/users/{name}/password"): {"path": "/api/users/viewer/password", "json": {"password": "n"}},
     ("POST", "/api/users/{name}/disable"): {"path": "/api/users/other/disable"},
     ("POST", "/api/users/{name}/bindings"): {
-        "path": "/api/users/other/bindings", "json": {"project": "semi", "actor": "P88"}},
+        "path": "/api/users/other/bindings",
+        "json": {"project": "semi", "actor": "P88"},
+    },
     ("DELETE", "/api/users/{name}/bindings"): {"path": "/api/users/other/bindings?project=semi&actor=P123"},
     ("GET", "/api/audit"): {},
-}  # fmt: skip
+}
 PUBLIC = {("POST", "/api/login")}
 # routes whose result for an allowed role is a 404 by construction of the case (unknown job)
 NOT_FOUND_OK = {("GET", "/api/jobs/{job_id}"), ("GET", "/api/jobs/{job_id}/result")}
@@ -234,8 +260,11 @@ def test_reporter_is_isolated_and_errors_leak_nothing(client):
     me = {"authorization": f"Bearer {client.tokens['reporter']}"}
     seen = client.get("/api/projects/semi/reports", headers=me).json()
     assert seen == []  # only the other reporter has reported so far: nothing visible
-    r = client.post("/api/projects/semi/reports", headers=me,
-                    json={"rows": [{**GOOD_ROW, "enterprise": "P123"}], "as_of": "2026-02"})  # fmt: skip
+    r = client.post(
+        "/api/projects/semi/reports",
+        headers=me,
+        json={"rows": [{**GOOD_ROW, "enterprise": "P123"}], "as_of": "2026-02"},
+    )
     assert r.status_code == 422
     text = r.text
     assert "not bound" in text
@@ -246,7 +275,9 @@ def test_reporter_is_isolated_and_errors_leak_nothing(client):
     assert {r["entity"] for r in rows} == {"N44|P115"}
     admin = {"authorization": f"Bearer {client.tokens['admin']}"}
     assert {r["entity"] for r in client.get("/api/projects/semi/reports", headers=admin).json()} == {
-        "N44|P115", "N44|P123"}  # fmt: skip
+        "N44|P115",
+        "N44|P123",
+    }
 
 
 def test_login_cookie_session_and_logout(client):

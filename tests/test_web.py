@@ -28,8 +28,16 @@ from chokepoint.datasets import load_semiconductors  # noqa: E402
 from chokepoint.store import Store  # noqa: E402
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
-FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-         "--disable-sync", "--no-first-run", "--disable-quic", "--disable-dev-shm-usage"]  # fmt: skip
+FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+    "--disable-dev-shm-usage",
+]
 
 
 def _free_port() -> int:
@@ -47,8 +55,18 @@ def server(tmp_path_factory):
     store.add_user("admin", "admin", "admin-pw")
     store.add_user("naura", "reporter", "naura-pw")
     store.bind("naura", "semi", "P115")
-    store.import_rules("semi", [{"id": "low-inventory", "type": "threshold", "indicator": "inventory_days",
-                                 "levels": {"I": 7, "II": 15}}], "admin")  # fmt: skip
+    store.import_rules(
+        "semi",
+        [
+            {
+                "id": "low-inventory",
+                "type": "threshold",
+                "indicator": "inventory_days",
+                "levels": {"I": 7, "II": 15},
+            }
+        ],
+        "admin",
+    )
     row = {
         "indicator": "inventory_days",
         "node": "N44",
@@ -158,8 +176,16 @@ def test_reporter_upload_shows_the_bad_row(page, tmp_path):
     login(page, "naura", "naura-pw")
     page.click("text=semi")
     page.wait_for_selector("#upload-form")
-    rows = [{"indicator": "inventory_days", "node": "N44", "enterprise": "P115", "period": "2026-01",
-             "value": 20 + i} for i in range(5)]  # fmt: skip
+    rows = [
+        {
+            "indicator": "inventory_days",
+            "node": "N44",
+            "enterprise": "P115",
+            "period": "2026-01",
+            "value": 20 + i,
+        }
+        for i in range(5)
+    ]
     rows[3]["enterprise"] = "P123"  # not bound to this reporter: the one bad row (CSV row 5)
     path = tmp_path / "report.csv"
     pd.DataFrame(rows).to_csv(path, index=False)

@@ -334,9 +334,17 @@ def scenario_run(
     fmt: FormatOption = OutputFormat.table,
     out: Annotated[Path | None, typer.Option("--out", "-o", help="Write .xlsx, .csv or .json.")] = None,
     top: Annotated[int | None, typer.Option("--top", help="Show only the N most impacted nodes.")] = 20,
+    days: Annotated[int | None, typer.Option("--days", help="Run over time for N days (dynamics).")] = None,
+    step: Annotated[int, typer.Option("--step", help="Days per time step (with --days).")] = 1,
+    inventory: Annotated[
+        list[str] | None,
+        typer.Option("--inventory", help="NODE=DAYS of inventory (repeatable, with --days)."),
+    ] = None,
+    plot: Annotated[Path | None, typer.Option("--plot", help="PNG of the loss curves (with --days).")] = None,
     db: DbOption = None,
 ) -> None:
-    """Propagate a scenario through every tier: loss per node, explanation path, alternatives."""
+    """Propagate a scenario through every tier: loss per node, explanation path, alternatives;
+    with --days, loss curves over time with inventories and ramp-up of alternative sources."""
     from chokepoint.report.scenario import format_result, write_result
     from chokepoint.scenario import run_scenario
 
@@ -353,6 +361,9 @@ def scenario_run(
         allied if allied is not None or spec is None else ",".join(_codes(spec.allied)),
         year if year is not None or spec is None else spec.year,
     )
+    if days is not None:
+        _scenario_over_time(chain, sc, p, days, step, inventory or [], fmt, out, plot, top)
+        return
     result = run_scenario(chain, sc, p, source=scenario)
     if out is not None:
         typer.echo(f"wrote {write_result(result, out)}", err=fmt != OutputFormat.table)
@@ -362,6 +373,100 @@ def scenario_run(
         result.frame.to_csv(sys.stdout, index=False)
     else:
         typer.echo(format_result(result, top))
+
+
+def _pairs(items: list[str], what: str) -> dict[str, float]:
+    out = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        try:
+            out[key.strip()] = float(value)
+        except ValueError:
+            raise UsageError(f"{what} {item!r}: write NODE=DAYS, e.g. N19=60") from None
+        if not sep:
+            raise UsageError(f"{what} {item!r}: write NODE=DAYS, e.g. N19=60")
+    return out
+
+
+def _scenario_over_time(
+    chain: Any,
+    sc: Any,
+    p: Any,
+    days: int,
+    step: int,
+    inventory: list[str],
+    fmt: OutputFormat,
+    out: Path | None,
+    plot: Path | None,
+    top: int | None,
+) -> None:
+    from chokepoint.report.dynamics import format_dynamic, plot_curves, write_dynamic
+    from chokepoint.scenario.dynamics import DynamicsConfig, run_dynamic
+
+    if days < 1 or step < 1:
+        raise UsageError("--days and --step must be at least 1")
+    cfg = DynamicsConfig(days=days, step=step, inventory_days=_pairs(inventory, "--inventory"))
+    r = run_dynamic(chain, sc, p, cfg)
+    if out is not None:
+        typer.echo(f"wrote {write_dynamic(r, out)}", err=fmt != OutputFormat.table)
+    if plot is not None:
+        typer.echo(f"wrote {plot_curves(r, plot)}", err=fmt != OutputFormat.table)
+    if fmt == OutputFormat.json:
+        _echo_json(
+            {
+                "scenario": sc.model_dump(mode="json"),
+                "days": days,
+                "step": step,
+                "lost_final_value_days": r.lost_final_value,
+                "nodes": json.loads(r.times().to_json(orient="records")),
+            }
+        )
+    elif fmt == OutputFormat.csv:
+        r.times().to_csv(sys.stdout, index=False)
+    else:
+        typer.echo(format_dynamic(r, top))
+
+
+@scenario_app.command("montecarlo")
+def scenario_montecarlo(
+    project: ProjectOption,
+    runs: Annotated[int, typer.Option("--runs", help="Number of random scenarios.")] = 1000,
+    seed: Annotated[int, typer.Option("--seed", help="Random seed (same seed, same results).")] = 0,
+    days: Annotated[int, typer.Option("--days", help="Horizon in days.")] = 364,
+    step: Annotated[int, typer.Option("--step", help="Days per time step.")] = 7,
+    home: HomeOption = None,
+    restricted: RestrictedOption = None,
+    fmt: FormatOption = OutputFormat.table,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Write .xlsx or .json.")] = None,
+    plot: Annotated[Path | None, typer.Option("--plot", help="PNG of the loss distribution.")] = None,
+    db: DbOption = None,
+) -> None:
+    """Random blockades (documented distributions) over time: expected loss, 95% value-at-risk,
+    the nodes most often critical and the shocks that hurt most."""
+    from chokepoint.report.dynamics import format_montecarlo, plot_distribution, write_montecarlo
+    from chokepoint.scenario.dynamics import DynamicsConfig, MonteCarloConfig, monte_carlo
+
+    if runs < 1:
+        raise UsageError("--runs must be at least 1")
+    store = _store(db)
+    chain = store.load_chain(project)
+    p = _perspective(store, project, chain, home, restricted, None, None)
+    with typer.progressbar(length=runs, label="Monte Carlo runs", file=sys.stderr) as bar:
+        result = monte_carlo(
+            chain,
+            p,
+            MonteCarloConfig(runs=runs, seed=seed),
+            DynamicsConfig(days=days, step=step),
+            progress=lambda done, total: bar.update(done - bar.pos),
+        )
+    if out is not None:
+        typer.echo(f"wrote {write_montecarlo(result, out)}", err=fmt != OutputFormat.table)
+    if plot is not None:
+        typer.echo(f"wrote {plot_distribution(result, plot)}", err=fmt != OutputFormat.table)
+    if fmt == OutputFormat.json:
+        _echo_json(json.loads(json.dumps(result.summary(), default=float)))
+    else:
+        typer.echo(format_montecarlo(result))
 
 
 def _codes(v: str | list[str]) -> list[str]:

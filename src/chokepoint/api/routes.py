@@ -504,8 +504,9 @@ def get_lists(
 
 
 @router.get("/projects/{project}/lists/export", tags=["lists"])
-def export_lists(project: str, request: Request, lang: Literal["en", "zh"] = "en",
-                 user: User = Depends(allow(*READERS))) -> Response:  # fmt: skip
+def export_lists(
+    project: str, request: Request, lang: Literal["en", "zh"] = "en", user: User = Depends(allow(*READERS))
+) -> Response:
     """Every list as an Excel workbook (cover sheet and one sheet per list)."""
     from chokepoint.lists import policy_lists
     from chokepoint.report.lists import write_lists

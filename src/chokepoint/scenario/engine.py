@@ -42,7 +42,10 @@ contiguous inner dimension.
 
 from __future__ import annotations
 
+from functools import cached_property
+
 import numpy as np
+import pandas as pd
 import scipy.sparse as sp
 from numba import njit
 
@@ -69,12 +72,17 @@ def _propagate_loss(
     in_ptr: np.ndarray,
     in_src: np.ndarray,
     in_w: np.ndarray,
+    inventory: np.ndarray,
+    period: int,
+    step: float,
 ) -> None:  # pragma: no cover - compiled; covered through PropagationEngine
     """In place, in topological ``order``: ``loss[i] = max(base_i, max_j w_ji loss[j])``.
 
     ``base_i`` is the supply loss already in ``loss[i]`` (mode 0), the largest loss
     of its kinds (mode 1, rule ``all``) or their weighted mean (mode 2, rule ``any``).
-    Works on every scenario column of a row at once.
+    Works on every scenario column of a row at once. For the dynamics, columns come in
+    runs of ``period`` time steps of ``step`` days, and a node with ``inventory`` days of
+    stock covers its loss until the stock (drawn by each step's loss) runs out.
     """
     k = loss.shape[1]
     for idx in range(order.shape[0]):
@@ -99,6 +107,15 @@ def _propagate_loss(
                 v = w * loss[j, c]
                 if v > loss[i, c]:
                     loss[i, c] = v
+        if inventory[i] > 0.0:
+            stock = 0.0
+            for c in range(k):
+                if c % period == 0:
+                    stock = inventory[i]
+                need = loss[i, c] * step
+                used = need if need < stock else stock
+                stock -= used
+                loss[i, c] = (need - used) / step
 
 
 @njit(cache=True, nogil=True)
@@ -243,8 +260,19 @@ class PropagationEngine:
         self._in_ptr, self._in_src, self._in_w = _by_target(inp.col, inp.row, w_in, n)
         self._order = np.concatenate(tiers).astype(np.int64) if tiers else np.zeros(0, dtype=np.int64)
         self.n_tiers = len(tiers)
+        self._no_inventory = np.zeros(n)
 
     # ------------------------------------------------------------------ shocks
+    @cached_property
+    def _provisions_of_country(self) -> dict[str, np.ndarray]:
+        groups = pd.Series(np.arange(self.n_provisions)).groupby(self.prov_country.astype(str)).indices
+        return {str(k): np.asarray(v, dtype=np.int64) for k, v in groups.items()}
+
+    @cached_property
+    def _provisions_of_actor(self) -> dict[int, np.ndarray]:
+        groups = pd.Series(np.arange(self.n_provisions)).groupby(self.prov_actor).indices
+        return {int(k): np.asarray(v, dtype=np.int64) for k, v in groups.items()}  # type: ignore[call-overload]
+
     @property
     def n_provisions(self) -> int:
         return len(self.prov)
@@ -262,11 +290,11 @@ class PropagationEngine:
         """
         ix = self.chain.index
         hit = np.zeros(self.n_provisions, dtype=bool)
-        if countries:
-            hit |= np.isin(self.prov_country.astype(str), [c.upper() for c in countries])
-        if actors:
-            pos = ix.actor_positions(actors)
-            hit |= np.isin(self.prov_actor, pos[pos >= 0])
+        empty = np.zeros(0, dtype=np.int64)
+        for c in countries or ():
+            hit[self._provisions_of_country.get(c.upper(), empty)] = True
+        for a in ix.actor_positions(actors) if actors else ():
+            hit[self._provisions_of_actor.get(int(a), empty)] = True
         if nodes is not None:
             pos = ix.node_positions(nodes)
             hit &= np.isin(self.prov_node, pos[pos >= 0])
@@ -296,18 +324,14 @@ class PropagationEngine:
         """Supply availability ``(n_nodes, k)`` before propagation."""
         return 1.0 - self.supply_loss(cut, capacity_loss)
 
-    def _propagate_in_place(self, loss: np.ndarray) -> np.ndarray:
-        _propagate_loss(
-            loss,
-            self._order,
-            self._mode,
-            self._kind_ptr,
-            self._kind_src,
-            self._kind_w,
-            self._in_ptr,
-            self._in_src,
-            self._in_w,
-        )
+    def _propagate_in_place(
+        self, loss: np.ndarray, inventory: np.ndarray | None = None, period: int = 1, step: float = 1.0
+    ) -> np.ndarray:
+        """Propagate losses in place; ``inventory`` (days per node) buffers runs of ``period`` steps."""
+        inv = self._no_inventory if inventory is None else np.asarray(inventory, dtype=np.float64)
+        kernel_args = (self._order, self._mode, self._kind_ptr, self._kind_src, self._kind_w)
+        edge_args = (self._in_ptr, self._in_src, self._in_w)
+        _propagate_loss(loss, *kernel_args, *edge_args, inv, max(1, period), float(step))
         return loss
 
     def propagate(self, supply: np.ndarray) -> np.ndarray:

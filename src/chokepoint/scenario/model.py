@@ -41,7 +41,16 @@ class ScenarioError(ChokepointError):
 
 
 class _Shock(BaseModel):
+    """Common fields: ``start`` (day) and ``duration`` (days, absent = to the end of the horizon)
+    are used by the dynamics (:mod:`chokepoint.scenario.dynamics`); the static engine applies
+    every shock at full effect."""
+
     model_config = ConfigDict(extra="forbid", frozen=True)
+    start: int = Field(0, ge=0)
+    duration: int | None = Field(None, ge=1)
+
+    def active(self, day: int) -> bool:
+        return self.start <= day and (self.duration is None or day < self.start + self.duration)
 
 
 class Blockade(_Shock):

@@ -1,0 +1,152 @@
+"""Render scenarios over time and Monte Carlo results: text, Excel, JSON, PNG plots."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from chokepoint.errors import UsageError
+from chokepoint.scenario.dynamics import DynamicResult, MonteCarloResult
+
+
+def _fmt_days(v: float) -> str:
+    return "-" if v != v else f"{v:g}"
+
+
+def format_dynamic(r: DynamicResult, limit: int | None = 20) -> str:
+    """Headline, then per node: time-to-survive, time-to-recover, worst loss, loss-days; and the
+    availability of the final products every tenth of the horizon."""
+    t = r.times()
+    lines = [
+        f"Scenario {r.scenario.name!r} over {r.config.days} days (step {r.config.step}): "
+        f"lost final value {r.lost_final_value:.1f} final-value-days"
+    ]
+    lines.append(f"{'id':<6} {'name':<40} {'TTS':>5} {'TTR':>5} {'worst':>6} {'loss-days':>9}")
+    for row in (t if limit is None else t.head(limit)).itertuples(index=False):
+        lines.append(
+            f"{row.id:<6} {str(row.name)[:40]:<40} {_fmt_days(row.time_to_survive):>5} "
+            f"{_fmt_days(row.time_to_recover):>5} {row.worst_loss:>6.0%} {row.loss_days:>9.1f}"
+        )
+    finals = list(r.chain.index.node_ids[r.final_value > 0])
+    curves = r.curves(finals)
+    picks = sorted(set(np.linspace(0, len(curves) - 1, 11).astype(int)))
+    lines.append("availability of final products by day:")
+    lines.append("  day  " + " ".join(f"{c:>8}" for c in finals))
+    for k in picks:
+        lines.append(f"  {curves.index[k]:>4} " + " ".join(f"{v:>8.0%}" for v in curves.iloc[k]))
+    if r.chain.meta.get("attribution"):
+        lines.append(r.chain.meta["attribution"])
+    return "\n".join(lines)
+
+
+def write_dynamic(r: DynamicResult, path: str | os.PathLike[str]) -> Path:
+    """``.xlsx`` with sheets times (per node) and curves (availability by day), or ``.json``."""
+    p = Path(path)
+    impacted = list(r.times()["id"])
+    if p.suffix.lower() == ".xlsx":
+        with pd.ExcelWriter(p, engine="openpyxl") as xw:
+            r.times().to_excel(xw, sheet_name="times", index=False)
+            r.curves(impacted).to_excel(xw, sheet_name="curves", index_label="day")
+    elif p.suffix.lower() == ".json":
+        doc = {
+            "lost_final_value_days": r.lost_final_value,
+            "times": json.loads(r.times().to_json(orient="records")),
+            "curves": json.loads(r.curves(impacted).to_json()),
+        }
+        p.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+    else:
+        raise UsageError(f"cannot write {p.name}: use .xlsx or .json")
+    return p
+
+
+def plot_curves(r: DynamicResult, path: str | os.PathLike[str], top: int = 8) -> Path:
+    """PNG: availability over time of the final products and the most impacted nodes."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    ids = list(dict.fromkeys([*r.chain.index.node_ids[r.final_value > 0], *r.times()["id"].head(top)]))
+    curves = r.curves(ids)
+    fig, ax = plt.subplots(figsize=(9, 5))
+    for c in curves.columns:
+        ax.step(curves.index, curves[c], where="post", label=f"{c} {r.chain.node(c)['name'][:28]}")
+    ax.set_xlabel("day")
+    ax.set_ylabel("availability")
+    ax.set_ylim(-0.02, 1.05)
+    ax.set_title(f"{r.scenario.name}: {r.scenario.label()}")
+    ax.legend(fontsize=7, loc="lower right")
+    fig.tight_layout()
+    p = Path(path)
+    fig.savefig(p, dpi=120)
+    plt.close(fig)
+    return p
+
+
+def format_montecarlo(m: MonteCarloResult) -> str:
+    lines = [
+        f"{len(m.scenarios)} random scenarios: expected loss {m.expected_loss:.1f} final-value-days, "
+        f"95% value-at-risk {m.value_at_risk_95:.1f}"
+    ]
+    lines.append("nodes most often critical (worst loss above 50%):")
+    for r in m.most_critical(10).itertuples(index=False):
+        lines.append(f"  {r.share_of_runs_critical:6.0%}  {r.id:<6} {r.name}")
+    lines.append("shocks that hurt most:")
+    for r in m.worst_runs(5).itertuples(index=False):
+        lines.append(f"  {r.lost_final_value_days:8.1f}  {r.shocks}")
+    return "\n".join(lines)
+
+
+def write_montecarlo(m: MonteCarloResult, path: str | os.PathLike[str]) -> Path:
+    p = Path(path)
+    if p.suffix.lower() == ".xlsx":
+        runs = pd.DataFrame(
+            {
+                "run": range(len(m.scenarios)),
+                "lost_final_value_days": m.lost_value,
+                "shocks": ["; ".join(s.label() for s in sc.shocks) for sc in m.scenarios],
+            }
+        )
+        with pd.ExcelWriter(p, engine="openpyxl") as xw:
+            pd.DataFrame(
+                [
+                    {
+                        "runs": len(m.scenarios),
+                        "expected_loss": m.expected_loss,
+                        "value_at_risk_95": m.value_at_risk_95,
+                    }
+                ]
+            ).to_excel(xw, sheet_name="summary", index=False)
+            m.most_critical(50).to_excel(xw, sheet_name="most_critical", index=False)
+            m.worst_runs(50).to_excel(xw, sheet_name="worst_runs", index=False)
+            runs.to_excel(xw, sheet_name="runs", index=False)
+    elif p.suffix.lower() == ".json":
+        p.write_text(json.dumps(m.summary(), ensure_ascii=False, default=float), encoding="utf-8")
+    else:
+        raise UsageError(f"cannot write {p.name}: use .xlsx or .json")
+    return p
+
+
+def plot_distribution(m: MonteCarloResult, path: str | os.PathLike[str]) -> Path:
+    """PNG: histogram of lost final value with the mean and the 95% value-at-risk."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(8, 4.5))
+    ax.hist(m.lost_value, bins=40, color="#1f77b4")
+    ax.axvline(m.expected_loss, color="black", linestyle="--", label=f"expected {m.expected_loss:.1f}")
+    ax.axvline(m.value_at_risk_95, color="#ff4d4f", label=f"95% VaR {m.value_at_risk_95:.1f}")
+    ax.set_xlabel("lost final value (final-value-days)")
+    ax.set_ylabel("runs")
+    ax.legend()
+    fig.tight_layout()
+    p = Path(path)
+    fig.savefig(p, dpi=120)
+    plt.close(fig)
+    return p
