@@ -136,3 +136,85 @@ def test_property_a_longer_shock_never_lowers_loss(start, duration, extra, depth
     a = run_dynamic(chain(), blockade(start, duration, depth), P, cfg).lost_final_value
     b = run_dynamic(chain(), blockade(start, duration + extra, depth), P, cfg).lost_final_value
     assert b >= a - 1e-9
+
+
+def test_cli_over_time_and_montecarlo(tmp_path):
+    import json
+
+    from typer.testing import CliRunner
+
+    from chokepoint.cli import app
+
+    db = str(tmp_path / "s.db")
+    runner = CliRunner()
+    assert runner.invoke(app, ["demo", "--db", db]).exit_code == 0
+    f = tmp_path / "nld.yaml"
+    f.write_text("name: nld\nshocks:\n  - {type: blockade, country: NLD, duration: 180}\n", encoding="utf-8")
+    plot = tmp_path / "curves.png"
+    r = runner.invoke(
+        app,
+        [
+            "scenario",
+            "run",
+            str(f),
+            "--project",
+            "semiconductors",
+            "--days",
+            "240",
+            "--inventory",
+            "N19=60",
+            "--format",
+            "json",
+            "--plot",
+            str(plot),
+            "--db",
+            db,
+        ],
+    )
+    assert r.exit_code == 0, r.output
+    doc = json.loads(r.stdout)
+    times = {n["id"]: n for n in doc["nodes"]}
+    assert times["N19"]["time_to_survive"] == 60 and times["N19"]["time_to_recover"] == 180
+    assert plot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    bad = runner.invoke(
+        app,
+        [
+            "scenario",
+            "run",
+            str(f),
+            "--project",
+            "semiconductors",
+            "--days",
+            "10",
+            "--inventory",
+            "N19",
+            "--db",
+            db,
+        ],
+    )
+    assert bad.exit_code == 2 and "NODE=DAYS" in bad.stderr
+    out = tmp_path / "mc.xlsx"
+    r = runner.invoke(
+        app,
+        [
+            "scenario",
+            "montecarlo",
+            "--project",
+            "semiconductors",
+            "--runs",
+            "12",
+            "--seed",
+            "4",
+            "--days",
+            "84",
+            "--out",
+            str(out),
+            "--db",
+            db,
+        ],
+    )
+    assert r.exit_code == 0, r.output
+    assert "95% value-at-risk" in r.stdout
+    from openpyxl import load_workbook
+
+    assert load_workbook(out).sheetnames == ["summary", "most_critical", "worst_runs", "runs"]
