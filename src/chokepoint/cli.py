@@ -75,6 +75,12 @@ monitor_app = typer.Typer(
 app.add_typer(monitor_app, name="monitor")
 alerts_app = typer.Typer(cls=_Group, help="Graded warnings (预警): list, ack, resolve.", no_args_is_help=True)
 app.add_typer(alerts_app, name="alerts")
+io_app = typer.Typer(
+    cls=_Group,
+    help="Macro input-output view: load, list, rename, delete, linkages, extract, shock.",
+    no_args_is_help=True,
+)
+app.add_typer(io_app, name="io")
 tasks_app = typer.Typer(
     cls=_Group, help="Joint R&D tasks (联合攻关任务): list, show, set status.", no_args_is_help=True
 )
@@ -1034,6 +1040,175 @@ def serve(
         )
     typer.echo(f"chokepoint API on http://{host}:{port}/api (OpenAPI at /docs)")
     uvicorn.run(create_app(store), host=host, port=port, log_level="warning")
+
+
+DatasetOption = Annotated[str, typer.Option("--dataset", "-d", help="Name of the IO dataset in the store.")]
+
+
+def _write_table(df: Any, fmt: OutputFormat, out: Path | None, top: int | None = None) -> None:
+    """Shared output of tables: --out by extension (.xlsx, .csv, .json), --format to stdout."""
+    if out is not None:
+        ext = out.suffix.lower()
+        if ext == ".xlsx":
+            df.to_excel(out, index=False)
+        elif ext == ".csv":
+            df.to_csv(out, index=False)
+        elif ext == ".json":
+            out.write_text(df.to_json(orient="records", force_ascii=False), encoding="utf-8")
+        else:
+            raise UsageError(f"cannot write {out.name}: use .xlsx, .csv or .json")
+        typer.echo(f"wrote {out}", err=fmt != OutputFormat.table)
+    shown = df if top is None else df.head(top)
+    if fmt == OutputFormat.json:
+        typer.echo(shown.to_json(orient="records", force_ascii=False))
+    elif fmt == OutputFormat.csv:
+        shown.to_csv(sys.stdout, index=False)
+    elif out is None or top is not None:
+        typer.echo(shown.to_string(index=False))
+
+
+@io_app.command("load")
+def io_load(
+    dataset: DatasetOption,
+    path: Annotated[
+        Path | None, typer.Argument(help="Folder with Z.csv/Y.csv, or a BEA summary Use .xlsx.")
+    ] = None,
+    test: Annotated[bool, typer.Option("--test", help="Load pymrio's bundled test system instead.")] = False,
+    year: Annotated[int, typer.Option("--year", help="Year sheet of a BEA workbook.")] = 2015,
+    db: DbOption = None,
+) -> None:
+    """Load an input-output system into the store under a name (replacing one of that name)."""
+    from chokepoint.io.iofiles import load_pymrio_test, read_bea_summary_use, read_io_csv
+
+    if test:
+        system = load_pymrio_test()
+    elif path is None:
+        raise UsageError("give a PATH (CSV folder or BEA .xlsx) or --test")
+    elif path.suffix.lower() == ".xlsx":
+        system = read_bea_summary_use(path, year)
+    else:
+        system = read_io_csv(path)
+    _store(db).save_io(dataset, system)
+    typer.echo(
+        f"loaded {system.name!r} as dataset {dataset!r}: {system.n} sectors, "
+        f"total output {system.x.sum():,.0f}"
+    )
+
+
+@io_app.command("list")
+def io_list(fmt: FormatOption = OutputFormat.table, db: DbOption = None) -> None:
+    """List the IO datasets in the store."""
+    _print_rows(_store(db).io_datasets(), fmt, ["name", "sectors", "title", "created_at"])
+
+
+@io_app.command("rename")
+def io_rename(
+    old: Annotated[str, typer.Argument(help="Current name.")],
+    new: Annotated[str, typer.Argument(help="New name.")],
+    db: DbOption = None,
+) -> None:
+    """Rename an IO dataset."""
+    _store(db).rename_io(old, new)
+    typer.echo(f"renamed {old!r} to {new!r}")
+
+
+@io_app.command("delete")
+def io_delete(name: Annotated[str, typer.Argument(help="Dataset to delete.")], db: DbOption = None) -> None:
+    """Delete an IO dataset."""
+    _store(db).delete_io(name)
+    typer.echo(f"deleted {name!r}")
+
+
+@io_app.command("linkages")
+def io_linkages(
+    dataset: DatasetOption,
+    fmt: FormatOption = OutputFormat.table,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help=".xlsx, .csv or .json")] = None,
+    top: Annotated[int | None, typer.Option("--top", help="Only the first N rows.")] = None,
+    db: DbOption = None,
+) -> None:
+    """Rasmussen backward and forward linkages of every sector (key sectors above 1 on both)."""
+    df = _store(db).load_io(dataset).linkages().sort_values("backward", ascending=False)
+    _write_table(df, fmt, out, top)
+
+
+@io_app.command("extract")
+def io_extract(
+    dataset: DatasetOption,
+    by: Annotated[str, typer.Option("--by", help="sector or region.")] = "sector",
+    kind: Annotated[str, typer.Option("--kind", help="total, backward or forward (sectors).")] = "total",
+    fmt: FormatOption = OutputFormat.table,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help=".xlsx, .csv or .json")] = None,
+    top: Annotated[int | None, typer.Option("--top", help="Only the first N rows.")] = None,
+    db: DbOption = None,
+) -> None:
+    """Hypothetical extraction of every sector (or region) at once: output lost, largest first."""
+    system = _store(db).load_io(dataset)
+    if by == "sector":
+        df = system.extraction(kind)
+    elif by == "region":
+        df = system.extraction_by_region()
+    else:
+        raise UsageError("--by must be sector or region")
+    _write_table(df.sort_values("loss", ascending=False), fmt, out, top)
+
+
+@io_app.command("shock")
+def io_shock(
+    file: Annotated[
+        Path, typer.Argument(help="YAML: demand {region/sector: fraction}, caps {...}, recovery, steps.")
+    ],
+    dataset: DatasetOption,
+    fmt: FormatOption = OutputFormat.table,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help=".xlsx, .csv or .json")] = None,
+    top: Annotated[int | None, typer.Option("--top", help="Only the first N rows.")] = 20,
+    db: DbOption = None,
+) -> None:
+    """Inoperability of every sector after a demand perturbation and supply caps (embargoes);
+    with ``recovery`` and ``steps``, the dynamic model's path."""
+    import numpy as np
+    import pandas as pd
+    import yaml
+
+    system = _store(db).load_io(dataset)
+    spec = yaml.safe_load(file.read_text(encoding="utf-8")) or {}
+    keys = {
+        f"{r}/{s}": i
+        for i, (r, s) in enumerate(zip(system.labels["region"], system.labels["sector"], strict=True))
+    }
+
+    def index(key: str) -> int:
+        if key not in keys:
+            raise UsageError(
+                f"{file.name}: unknown sector {key!r}; write region/sector, e.g. {next(iter(keys))}"
+            )
+        return keys[key]
+
+    c = np.zeros(system.n)
+    for k, v in (spec.get("demand") or {}).items():
+        c[index(str(k))] = float(v)
+    caps = {index(str(k)): float(v) for k, v in (spec.get("caps") or {}).items()}
+    q = system.inoperability(c, caps)
+    if spec.get("steps"):
+        path = system.dynamic_inoperability(c, float(spec.get("recovery", 0.1)), int(spec["steps"]))
+        q = path[-1]
+    df = system.labels.copy()
+    df["inoperability"] = q
+    df["loss"] = system.x * q
+    df = df.sort_values("loss", ascending=False)
+    if fmt == OutputFormat.json and out is None:
+        typer.echo(
+            json.dumps(
+                {
+                    "economic_loss": float(system.economic_loss(q)),
+                    "sectors": json.loads(df.head(top).to_json(orient="records")),
+                }
+            )
+        )
+        return
+    _write_table(pd.DataFrame(df), fmt, out, top)
+    if fmt == OutputFormat.table:
+        typer.echo(f"economic loss: {system.economic_loss(q):,.2f}")
 
 
 @app.command("template")

@@ -13,6 +13,7 @@ from sqlalchemy import (
     Double,
     ForeignKey,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -220,4 +221,16 @@ audit_log = Table(
     Column("action", String(200), nullable=False),
     Column("before", Text, nullable=True),
     Column("after", Text, nullable=True),
+)
+
+
+#: Named input-output systems (migration 006): the arrays as a compressed numpy archive.
+io_datasets = Table(
+    "io_datasets",
+    metadata,
+    Column("name", String(200), primary_key=True),
+    Column("title", Text, nullable=False),
+    Column("n", Integer, nullable=False),
+    Column("body", LargeBinary, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
 )

@@ -49,6 +49,7 @@ from chokepoint.store.schema import (
     api_tokens,
     audit_log,
     chain_tables,
+    io_datasets,
     metadata,
     migrations_table,
     projects,
@@ -95,6 +96,10 @@ def _m005_api(conn: Connection) -> None:
     metadata.create_all(conn, tables=[api_tokens, audit_log])
 
 
+def _m006_io(conn: Connection) -> None:
+    metadata.create_all(conn, tables=[io_datasets])
+
+
 #: Ordered migrations; append new functions, never edit applied ones.
 MIGRATIONS: list[tuple[str, Callable[[Connection], None]]] = [
     ("001_initial", _m001_initial),
@@ -102,6 +107,7 @@ MIGRATIONS: list[tuple[str, Callable[[Connection], None]]] = [
     ("003_tasks", _m003_tasks),
     ("004_monitoring", _m004_monitoring),
     ("005_api", _m005_api),
+    ("006_io", _m006_io),
 ]
 
 
@@ -482,6 +488,60 @@ class Store(MonitoringMixin, AccessMixin):
                 raise NotFoundError(
                     f"no task {task_id!r} in project {project!r} (run `chokepoint lists` first)"
                 )
+
+    # ------------------------------------------------------------ IO datasets
+    def save_io(self, name: str, system: Any, *, replace: bool = True) -> None:
+        """Store a named input-output system (``--dataset NAME``)."""
+        from chokepoint.io.iofiles import system_to_bytes
+
+        body = system_to_bytes(system)
+        with self.engine.begin() as conn:
+            exists = conn.execute(select(io_datasets.c.name).where(io_datasets.c.name == name)).first()
+            if exists and not replace:
+                raise ProjectExistsError(name)
+            conn.execute(delete(io_datasets).where(io_datasets.c.name == name))
+            conn.execute(
+                insert(io_datasets).values(
+                    name=name, title=system.name, n=system.n, body=body, created_at=datetime.now(UTC)
+                )
+            )
+
+    def load_io(self, name: str) -> Any:
+        from chokepoint.io.iofiles import system_from_bytes
+
+        with self.engine.connect() as conn:
+            body = conn.execute(select(io_datasets.c.body).where(io_datasets.c.name == name)).scalar()
+        if body is None:
+            raise NotFoundError(f"no IO dataset named {name!r}; load one with `chokepoint io load`")
+        return system_from_bytes(body)
+
+    def io_datasets(self) -> list[dict[str, Any]]:
+        with self.engine.connect() as conn:
+            q = select(io_datasets.c.name, io_datasets.c.title, io_datasets.c.n, io_datasets.c.created_at)
+            return [
+                {
+                    "name": r.name,
+                    "title": r.title,
+                    "sectors": r.n,
+                    "created_at": r.created_at.isoformat(timespec="seconds"),
+                }
+                for r in conn.execute(q.order_by(io_datasets.c.name))
+            ]
+
+    def rename_io(self, old: str, new: str) -> None:
+        with self.engine.begin() as conn:
+            if conn.execute(select(io_datasets.c.name).where(io_datasets.c.name == new)).first():
+                raise ProjectExistsError(new)
+            if (
+                conn.execute(update(io_datasets).where(io_datasets.c.name == old).values(name=new)).rowcount
+                == 0
+            ):
+                raise NotFoundError(f"no IO dataset named {old!r}")
+
+    def delete_io(self, name: str) -> None:
+        with self.engine.begin() as conn:
+            if conn.execute(delete(io_datasets).where(io_datasets.c.name == name)).rowcount == 0:
+                raise NotFoundError(f"no IO dataset named {name!r}")
 
     def table_names(self) -> list[str]:
         return sorted(inspect(self.engine).get_table_names())
