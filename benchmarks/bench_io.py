@@ -87,18 +87,22 @@ def main() -> None:
         t_py = best(lambda: theirs(False), 2)
         t_py_g = best(lambda: theirs(True), 2)
         print(
-            f"pymrio calc_all without Ghosh:  {t_py:8.2f} s   ours {t_ours:8.2f} s   ratio {t_py / t_ours:5.2f}x (target >= 1.3x)"
+            f"pymrio calc_all without Ghosh:  {t_py:8.2f} s   ours {t_ours:8.2f} s   "
+            f"ratio {t_py / t_ours:5.2f}x (target >= 1.3x)"
         )
         print(
-            f"pymrio calc_all with Ghosh:     {t_py_g:8.2f} s   ours {t_ours_g:8.2f} s   ratio {t_py_g / t_ours_g:5.2f}x (target >= 2x)"
+            f"pymrio calc_all with Ghosh:     {t_py_g:8.2f} s   ours {t_ours_g:8.2f} s   "
+            f"ratio {t_py_g / t_ours_g:5.2f}x (target >= 2x)"
         )
     except ImportError:
         print("pymrio not installed: pip install pymrio to compare")
     print(
-        f"all-sector extraction (closed form, from L): {t_extract:8.4f} s = {t_extract / t_ours:.3f}x one Leontief inverse (target <= 1.5x)"
+        f"all-sector extraction (closed form, from L): {t_extract:8.4f} s = "
+        f"{t_extract / t_ours:.3f}x one Leontief inverse (target <= 1.5x)"
     )
     print(
-        f"naive re-solving of every sector (extrapolated from {args.sample}): {t_naive:8.1f} s   ratio {t_naive / t_extract:,.0f}x (target >= 1,000x)"
+        f"naive re-solving of every sector (extrapolated from {args.sample}): {t_naive:8.1f} s   "
+        f"ratio {t_naive / t_extract:,.0f}x (target >= 1,000x)"
     )
 
 
