@@ -234,3 +234,15 @@ io_datasets = Table(
     Column("body", LargeBinary, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
 )
+
+
+#: Named trade-flow datasets (migration 007): the long flow table as Parquet.
+trade_datasets = Table(
+    "trade_datasets",
+    metadata,
+    Column("name", String(200), primary_key=True),
+    Column("layout", String(40), nullable=False),
+    Column("rows", Integer, nullable=False),
+    Column("body", LargeBinary, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)

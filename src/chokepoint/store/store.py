@@ -55,6 +55,7 @@ from chokepoint.store.schema import (
     projects,
     scenarios,
     tasks,
+    trade_datasets,
 )
 
 ENV_VAR = "CHOKEPOINT_DB"
@@ -100,6 +101,10 @@ def _m006_io(conn: Connection) -> None:
     metadata.create_all(conn, tables=[io_datasets])
 
 
+def _m007_trade(conn: Connection) -> None:
+    metadata.create_all(conn, tables=[trade_datasets])
+
+
 #: Ordered migrations; append new functions, never edit applied ones.
 MIGRATIONS: list[tuple[str, Callable[[Connection], None]]] = [
     ("001_initial", _m001_initial),
@@ -108,6 +113,7 @@ MIGRATIONS: list[tuple[str, Callable[[Connection], None]]] = [
     ("004_monitoring", _m004_monitoring),
     ("005_api", _m005_api),
     ("006_io", _m006_io),
+    ("007_trade", _m007_trade),
 ]
 
 
@@ -542,6 +548,57 @@ class Store(MonitoringMixin, AccessMixin):
         with self.engine.begin() as conn:
             if conn.execute(delete(io_datasets).where(io_datasets.c.name == name)).rowcount == 0:
                 raise NotFoundError(f"no IO dataset named {name!r}")
+
+    # --------------------------------------------------------- trade datasets
+    def save_trade(self, name: str, flows: pd.DataFrame, layout: str) -> None:
+        """Store a named trade-flow table (``--dataset NAME``), replacing one of that name."""
+        import io as _io
+
+        buf = _io.BytesIO()
+        flows.reset_index(drop=True).to_parquet(buf, index=False)
+        with self.engine.begin() as conn:
+            conn.execute(delete(trade_datasets).where(trade_datasets.c.name == name))
+            conn.execute(
+                insert(trade_datasets).values(
+                    name=name,
+                    layout=layout,
+                    rows=len(flows),
+                    body=buf.getvalue(),
+                    created_at=datetime.now(UTC),
+                )
+            )
+
+    def load_trade(self, name: str) -> pd.DataFrame:
+        import io as _io
+
+        with self.engine.connect() as conn:
+            body = conn.execute(select(trade_datasets.c.body).where(trade_datasets.c.name == name)).scalar()
+        if body is None:
+            raise NotFoundError(f"no trade dataset named {name!r}; load one with `chokepoint trade load`")
+        return pd.read_parquet(_io.BytesIO(body))
+
+    def trade_datasets(self) -> list[dict[str, Any]]:
+        with self.engine.connect() as conn:
+            q = select(
+                trade_datasets.c.name,
+                trade_datasets.c.layout,
+                trade_datasets.c.rows,
+                trade_datasets.c.created_at,
+            )
+            return [
+                {
+                    "name": r.name,
+                    "layout": r.layout,
+                    "rows": r.rows,
+                    "created_at": r.created_at.isoformat(timespec="seconds"),
+                }
+                for r in conn.execute(q.order_by(trade_datasets.c.name))
+            ]
+
+    def delete_trade(self, name: str) -> None:
+        with self.engine.begin() as conn:
+            if conn.execute(delete(trade_datasets).where(trade_datasets.c.name == name)).rowcount == 0:
+                raise NotFoundError(f"no trade dataset named {name!r}")
 
     def table_names(self) -> list[str]:
         return sorted(inspect(self.engine).get_table_names())
