@@ -44,6 +44,10 @@ bench: install-test
 	$(BIN)/python benchmarks/bench_scenario.py
 	$(BIN)/python benchmarks/bench_rules.py
 	$(BIN)/python benchmarks/bench_api.py
+	$(BIN)/python benchmarks/bench_montecarlo.py --runs 500
+	$(BIN)/python benchmarks/bench_io.py
+	$(BIN)/python benchmarks/bench_trade.py
+	$(BIN)/python benchmarks/eval_matching.py
 
 clean:
 	rm -rf $(VENV) out .pytest_cache .hypothesis .mypy_cache .ruff_cache

@@ -50,6 +50,7 @@ from chokepoint.store.schema import (
     audit_log,
     chain_tables,
     io_datasets,
+    match_records,
     metadata,
     migrations_table,
     projects,
@@ -105,6 +106,10 @@ def _m007_trade(conn: Connection) -> None:
     metadata.create_all(conn, tables=[trade_datasets])
 
 
+def _m008_match(conn: Connection) -> None:
+    metadata.create_all(conn, tables=[match_records])
+
+
 #: Ordered migrations; append new functions, never edit applied ones.
 MIGRATIONS: list[tuple[str, Callable[[Connection], None]]] = [
     ("001_initial", _m001_initial),
@@ -114,6 +119,7 @@ MIGRATIONS: list[tuple[str, Callable[[Connection], None]]] = [
     ("005_api", _m005_api),
     ("006_io", _m006_io),
     ("007_trade", _m007_trade),
+    ("008_match", _m008_match),
 ]
 
 
@@ -267,7 +273,7 @@ class Store(MonitoringMixin, AccessMixin):
         with self.engine.begin() as conn:
             pid = self._project_id(conn, name)
             per_project = [t for t in MONITORING_TABLES if "project_id" in t.c]
-            for tab in [*chain_tables.values(), scenarios, tasks, *per_project]:
+            for tab in [*chain_tables.values(), scenarios, tasks, match_records, *per_project]:
                 conn.execute(delete(tab).where(tab.c.project_id == pid))
             conn.execute(delete(projects).where(projects.c.id == pid))
 
@@ -599,6 +605,39 @@ class Store(MonitoringMixin, AccessMixin):
         with self.engine.begin() as conn:
             if conn.execute(delete(trade_datasets).where(trade_datasets.c.name == name)).rowcount == 0:
                 raise NotFoundError(f"no trade dataset named {name!r}")
+
+    # ------------------------------------------- challenges, profiles, bids
+    def put_records(self, project: str, kind: str, records: dict[str, dict[str, Any]]) -> None:
+        """Insert or replace records of ``kind`` (challenge, profile, bid) by key, in one transaction."""
+        now = datetime.now(UTC)
+        with self.engine.begin() as conn:
+            pid = self._project_id(conn, project)
+            for key, body in records.items():
+                where = (
+                    (match_records.c.project_id == pid)
+                    & (match_records.c.kind == kind)
+                    & (match_records.c.key == key)
+                )
+                conn.execute(delete(match_records).where(where))
+                conn.execute(
+                    insert(match_records).values(
+                        project_id=pid,
+                        kind=kind,
+                        key=key,
+                        body=json.dumps(body, ensure_ascii=False),
+                        updated_at=now,
+                    )
+                )
+
+    def records(self, project: str, kind: str) -> dict[str, dict[str, Any]]:
+        with self.engine.connect() as conn:
+            pid = self._project_id(conn, project)
+            q = (
+                select(match_records.c.key, match_records.c.body)
+                .where((match_records.c.project_id == pid) & (match_records.c.kind == kind))
+                .order_by(match_records.c.key)
+            )
+            return {k: json.loads(b) for k, b in conn.execute(q)}
 
     def table_names(self) -> list[str]:
         return sorted(inspect(self.engine).get_table_names())

@@ -1,0 +1,6 @@
+"""Collaborative innovation matching (产学研对接, 揭榜挂帅): solvers for challenges, explained."""
+
+from chokepoint.match.rank import Candidate, rank_candidates
+from chokepoint.match.text import SYNONYMS, tokens
+
+__all__ = ["SYNONYMS", "Candidate", "rank_candidates", "tokens"]

@@ -1,0 +1,181 @@
+"""Challenges, capability profiles and bids of a project, and matching over the chain (orchestration).
+
+Takes a store object; the ranking itself is :func:`chokepoint.match.rank.rank_candidates`.
+Every enterprise and institution of the chain is a candidate: its document is its profile
+(description, keywords, evidence titles and abstracts) when it has one, plus its name and the
+names (English and Chinese) of the nodes it provides.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+
+from chokepoint.assess.perspective import Perspective
+from chokepoint.errors import ChainValidationError, Problem, UsageError
+from chokepoint.match.rank import Candidate, proximity, rank_candidates
+from chokepoint.model.chain import ChainMap
+
+PROFILE_COLUMNS = [
+    "actor",
+    "description",
+    "keywords",
+    "nodes",
+    "evidence_kind",
+    "evidence_title",
+    "evidence_abstract",
+]
+
+
+def profiles_from_frame(
+    frame: pd.DataFrame, rows: list[int], source: str, chain: ChainMap
+) -> dict[str, dict]:
+    """Profiles by actor from rows ``actor, description, keywords, nodes, evidence_kind,
+    evidence_title, evidence_abstract`` (one row per evidence record; rows of one actor merged).
+    Unknown actors or nodes are errors naming file, row and column; nothing is kept on error."""
+    problems = []
+    if "actor" not in frame.columns:
+        raise ChainValidationError([Problem(source, None, "actor", "required column 'actor' is missing")])
+    actors = set(chain.actors["id"])
+    nodes = set(chain.nodes["id"])
+    out: dict[str, dict] = {}
+    f = frame.fillna("").astype(str)
+    for k, r in enumerate(f.to_dict("records")):
+        row = rows[k]
+        a = r["actor"].strip()
+        if a not in actors:
+            problems.append(
+                Problem(source, row, "actor", f"{a!r} is not an actor of the chain", code="unknown_reference")
+            )
+            continue
+        ns = [n.strip() for n in r.get("nodes", "").split(";") if n.strip()]
+        for n in ns:
+            if n not in nodes:
+                problems.append(
+                    Problem(
+                        source, row, "nodes", f"{n!r} is not a node of the chain", code="unknown_reference"
+                    )
+                )
+        p = out.setdefault(a, {"actor": a, "description": "", "keywords": [], "nodes": [], "evidence": []})
+        if r.get("description"):
+            p["description"] = (p["description"] + " " + r["description"]).strip()
+        p["keywords"] += [w.strip() for w in r.get("keywords", "").split(";") if w.strip()]
+        p["nodes"] += [n for n in ns if n not in p["nodes"]]
+        if r.get("evidence_title"):
+            p["evidence"].append(
+                {
+                    "kind": r.get("evidence_kind", ""),
+                    "title": r["evidence_title"],
+                    "abstract": r.get("evidence_abstract", ""),
+                }
+            )
+    if problems:
+        raise ChainValidationError(problems)
+    return out
+
+
+def candidates(chain: ChainMap, profiles: dict[str, dict]) -> list[Candidate]:
+    orgs = chain.actors[chain.actors["kind"].isin(["enterprise", "institution"])]
+    names = dict(zip(chain.nodes["id"], chain.nodes["name"] + " " + chain.nodes["name_zh"], strict=True))
+    provided: dict[str, set[str]] = {}
+    for a, n in zip(chain.provisions["actor"], chain.provisions["node"], strict=True):
+        provided.setdefault(a, set()).add(n)
+    out = []
+    for a, name, country in zip(orgs["id"], orgs["name"], orgs["country"], strict=True):
+        p = profiles.get(a, {})
+        nodes = provided.get(a, set()) | set(p.get("nodes", []))
+        evidence = [e["title"] for e in p.get("evidence", [])]
+        text = " ".join(
+            [
+                name,
+                p.get("description", ""),
+                " ".join(p.get("keywords", [])),
+                " ".join(f"{e['title']} {e['abstract']}" for e in p.get("evidence", [])),
+                " ".join(names.get(n, "") for n in sorted(nodes)),
+            ]
+        )
+        out.append(Candidate(a, name, country, text, frozenset(nodes), tuple(evidence)))
+    return out
+
+
+def match_challenge(
+    chain: ChainMap,
+    challenge: dict[str, Any],
+    profiles: dict[str, dict],
+    perspective: Perspective | None,
+    exclude_restricted: bool = False,
+    top: int | None = 20,
+) -> pd.DataFrame:
+    """Solvers ranked for a stored challenge."""
+    from chokepoint.assess.score import assess
+    from chokepoint.lists.build import _related
+
+    cands = candidates(chain, profiles)
+    node_ids = list(chain.index.node_ids)
+    rel_matrix: dict[str, set[str]] = {}
+    restricted: tuple[str, ...] = ()
+    if perspective is not None:
+        a = assess(chain, perspective)
+        rel = _related(a)
+        for n in challenge.get("nodes", []):
+            i = chain.index.node_position(n)
+            rel_matrix[n] = {node_ids[j] for j in rel[[i]].indices}
+        restricted = perspective.restricted
+    pos = {n: j for j, n in enumerate(node_ids)}
+    rows, cols = [], []
+    for k, c in enumerate(cands):
+        for n in c.nodes:
+            if n in pos:
+                rows.append(k)
+                cols.append(pos[n])
+    provides = sp.csr_array((np.ones(len(rows)), (rows, cols)), shape=(len(cands), len(node_ids)))
+    text = " ".join(
+        [
+            challenge.get("title", ""),
+            challenge.get("description", ""),
+            " ".join(challenge.get("capabilities", [])),
+        ]
+    )
+    df = rank_candidates(
+        text,
+        challenge.get("nodes", []),
+        cands,
+        node_ids=node_ids,
+        related=rel_matrix,
+        phi=proximity(provides),
+        restricted=restricted,
+    )
+    if exclude_restricted:
+        df = df[~df["restricted"]].reset_index(drop=True)
+        df["rank"] = np.arange(1, len(df) + 1)
+    return df if top is None else df.head(top)
+
+
+def new_challenge(
+    title: str,
+    description: str,
+    nodes: list[str],
+    capabilities: list[str],
+    owner: str,
+    budget: float | None,
+    deadline: str | None,
+    chain: ChainMap,
+) -> dict[str, Any]:
+    if not title.strip():
+        raise UsageError("a challenge needs a title")
+    unknown = [n for n in nodes if n not in set(chain.nodes["id"])]
+    if unknown:
+        raise UsageError(f"unknown node(s) {', '.join(unknown)}")
+    return {
+        "title": title,
+        "description": description,
+        "nodes": nodes,
+        "capabilities": capabilities,
+        "owner": owner,
+        "budget": budget,
+        "deadline": deadline,
+        "status": "open",
+    }
