@@ -253,22 +253,12 @@ def list_nodes(
     user: User = Depends(allow(*READERS)),
 ) -> list[dict[str, Any]]:
     """Nodes, optionally filtered by a search text (id, English or Chinese name) and kind."""
-    nodes = chain_of(request, project).nodes
-    if q:
-        text = nodes["id"] + " " + nodes["name"] + " " + nodes["name_zh"]
-        nodes = nodes[text.str.contains(q, case=False, regex=False)]
-    if kind:
-        nodes = nodes[nodes["kind"] == kind]
-    return _records(nodes)
+    return _search(chain_of(request, project).nodes, ["id", "name", "name_zh"], q, kind)
 
 
 @router.get("/projects/{project}/nodes/{node_id}", tags=["chain"])
 def get_node(project: str, node_id: str, request: Request, user: User = Depends(allow(*READERS))) -> dict:
-    chain = chain_of(request, project)
-    if node_id not in set(chain.nodes["id"]):
-        raise HTTPException(status_code=404, detail=f"no node {node_id!r} in project {project!r}")
-    prov = chain.provisions[chain.provisions["node"] == node_id]
-    return {"node": _records(chain.nodes[chain.nodes["id"] == node_id])[0], "provisions": _records(prov)}
+    return _with_provisions(chain_of(request, project), "node", node_id, project)
 
 
 @router.patch("/projects/{project}/nodes/{node_id}", tags=["chain"])
@@ -304,22 +294,13 @@ def list_actors(
     kind: str | None = None,
     user: User = Depends(allow(*READERS)),
 ) -> list[dict[str, Any]]:
-    actors = chain_of(request, project).actors
-    if q:
-        text = actors["id"] + " " + actors["name"] + " " + actors["country"]
-        actors = actors[text.str.contains(q, case=False, regex=False)]
-    if kind:
-        actors = actors[actors["kind"] == kind]
-    return _records(actors)
+    """Actors, optionally filtered by a search text (id, name, country) and kind."""
+    return _search(chain_of(request, project).actors, ["id", "name", "country"], q, kind)
 
 
 @router.get("/projects/{project}/actors/{actor_id}", tags=["chain"])
 def get_actor(project: str, actor_id: str, request: Request, user: User = Depends(allow(*READERS))) -> dict:
-    chain = chain_of(request, project)
-    if actor_id not in set(chain.actors["id"]):
-        raise HTTPException(status_code=404, detail=f"no actor {actor_id!r} in project {project!r}")
-    prov = chain.provisions[chain.provisions["actor"] == actor_id]
-    return {"actor": _records(chain.actors[chain.actors["id"] == actor_id])[0], "provisions": _records(prov)}
+    return _with_provisions(chain_of(request, project), "actor", actor_id, project)
 
 
 # ------------------------------------------------------------- perspective
@@ -754,6 +735,26 @@ def audit_log(
 
 
 # ----------------------------------------------------------------- helpers
+def _search(frame: pd.DataFrame, columns: list[str], q: str | None, kind: str | None) -> list[dict[str, Any]]:
+    """Rows whose ``columns`` contain ``q`` (case-insensitive) and whose kind is ``kind``."""
+    if q:
+        text = frame[columns].astype(str).agg(" ".join, axis=1)
+        frame = frame[text.str.contains(q, case=False, regex=False)]
+    if kind:
+        frame = frame[frame["kind"] == kind]
+    return _records(frame)
+
+
+def _with_provisions(chain: Any, what: str, key: str, project: str) -> dict[str, Any]:
+    """One node or actor (``what``) with the provisions that name it; 404 when unknown."""
+    table = chain.nodes if what == "node" else chain.actors
+    row = table[table["id"] == key]
+    if row.empty:
+        raise HTTPException(status_code=404, detail=f"no {what} {key!r} in project {project!r}")
+    prov = chain.provisions[chain.provisions[what] == key]
+    return {what: _records(row)[0], "provisions": _records(prov)}
+
+
 def _plain(v: Any) -> Any:
     if isinstance(v, tuple):
         return list(v)
