@@ -67,3 +67,15 @@ def test_cli_merge_error_names_the_new_file_rows(tmp_path):
     assert result.exit_code == 1
     assert "provisions.csv, row 2, column 'node'" in result.stderr
     assert Store(db).load_chain("p").equals(before)
+
+
+def test_cycle_through_input_of_and_type_of_together_is_an_error():
+    from chokepoint.model.tables import RawTable
+    from chokepoint.model.validate import chain_from_tables
+
+    nodes = pd.DataFrame({"id": ["a", "b"], "name": ["A", "B"], "kind": ["equipment", "equipment"]})
+    edges = pd.DataFrame({"source": ["a", "b"], "target": ["b", "a"], "kind": ["input_of", "type_of"]})
+    with pytest.raises(ChainValidationError) as info:
+        chain_from_tables([RawTable("nodes", nodes, "nodes.csv"), RawTable("edges", edges, "edges.csv")])
+    assert {p.code for p in info.value.problems} == {"cycle"}
+    assert "together" in info.value.problems[0].reason

@@ -321,11 +321,14 @@ def test_cycle_in_type_of():
     assert all(p.source == "edges.csv" and p.column is None and "type_of" in p.reason for p in cycle)
 
 
-def test_input_of_and_type_of_together_are_not_a_cycle():
-    # A -> B input_of, B -> A type_of: each kind alone is acyclic
+def test_input_of_and_type_of_together_must_be_acyclic():
+    # A -> B input_of, B -> A type_of: each kind alone is acyclic, but the dependency graph
+    # (input_of plus type_of) that the assessment and the scenarios walk is not
     t = base_tables()
     t["edges"].append({"source": "B", "target": "A", "kind": "type_of"})
-    assert len(validate(t).chain.edges) == 3
+    with pytest.raises(ChainValidationError) as info:
+        validate(t)
+    assert {p.code for p in info.value.problems} == {"cycle"}
 
 
 def test_substitute_for_may_go_both_ways():

@@ -21,7 +21,8 @@ unknown_reference           an id that no node or actor has
 unknown_country             a country code that is neither ISO 3166 alpha-3 nor
                             a declared region
 self_loop / cycle           an edge from a node to itself; a cycle of
-                            ``input_of`` or ``type_of`` edges
+                            ``input_of`` or ``type_of`` edges, or of both together
+                            (the dependency graph must be acyclic)
 share_sum                   known shares of one node, one provider level
                             (countries/regions or organizations) and one year sum
                             above ``1 + share_sum_tolerance``
@@ -362,32 +363,35 @@ class _Validator:
         )
         return bad.to_numpy()
 
-    def cycles(self, edges: pd.DataFrame, node_ids: pd.Index, kind: str) -> None:
-        e = edges[edges["kind"] == kind]
+    def cycles(self, edges: pd.DataFrame, node_ids: pd.Index, kinds: tuple[str, ...]) -> bool:
+        """Report every edge of ``kinds`` that lies on a cycle; True when there is one."""
+        e = edges[edges["kind"].isin(kinds)]
         s = node_ids.get_indexer(pd.Index(e["source"]))
         t = node_ids.get_indexer(pd.Index(e["target"]))
         ok = (s >= 0) & (t >= 0) & (s != t)
         n = len(node_ids)
         if not ok.any():
-            return
+            return False
         g = sp.coo_array((np.ones(ok.sum()), (s[ok], t[ok])), shape=(n, n)).tocsr()
         _, labels = connected_components(g, directed=True, connection="strong")
         sizes = np.bincount(labels)
         in_cycle = np.zeros(len(e), dtype=bool)
         in_cycle[ok] = (labels[s[ok]] == labels[t[ok]]) & (sizes[labels[s[ok]]] > 1)
         if not in_cycle.any():
-            return
+            return False
         members = {lab: sorted(node_ids[labels == lab])[:10] for lab in np.unique(labels[s[ok & in_cycle]])}
         self.add_rows(
             e,
             in_cycle,
             None,
             lambda r: (
-                f"{kind} edge {r['source']} -> {r['target']} is part of a cycle among "
+                f"{r['kind']} edge {r['source']} -> {r['target']} is part of a cycle among "
                 f"{', '.join(members[labels[node_ids.get_loc(r['source'])]])}; a chain map must be acyclic"
+                + ("" if len(kinds) == 1 else " (input_of and type_of edges together)")
             ),
             "cycle",
         )
+        return True
 
     def share_sum_message(self, r: pd.Series) -> str:
         sc = float(r.get("_scale_share", 1.0) or 1.0)
@@ -562,8 +566,9 @@ class _Validator:
                 "warning",
             )
         node_index = pd.Index(nodes["id"])
-        for kind in ("input_of", "type_of"):
-            self.cycles(edges, node_index, kind)
+        found = [self.cycles(edges, node_index, (kind,)) for kind in ("input_of", "type_of")]
+        if not any(found):  # each kind acyclic, but together they must be too (the dependency graph)
+            self.cycles(edges, node_index, ("input_of", "type_of"))
 
         # provisions
         self.references(prov, "actor", actor_ids, "actor")
