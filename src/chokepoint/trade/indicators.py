@@ -66,24 +66,18 @@ def importer_indicators(
     con.register("restricted", pd.DataFrame({"code": list(restricted) or ["\0"]}))
     return con.execute(
         """
-        WITH tot AS (SELECT importer, product, year, SUM(m) AS imports, COUNT(*) AS partners
-                     FROM f GROUP BY ALL),
-        sh AS (SELECT f.*, m / tot.imports AS s,
-                      ROW_NUMBER() OVER (PARTITION BY f.importer, f.product,
-                          f.year ORDER BY m DESC, exporter) AS r
-               FROM f JOIN tot USING (importer, product, year)),
+        WITH g AS (
+            SELECT importer, product, year, SUM(m) AS imports, COUNT(*) AS partners, SUM(m * m) AS sumsq,
+                   MAX(m) AS top1, arg_max(exporter, m) AS top1_partner, list_sum(max(m, 3)) AS top3,
+                   SUM(CASE WHEN exporter IN (SELECT code FROM restricted) THEN m ELSE 0 END) AS restricted
+            FROM f GROUP BY ALL),
         ex AS (SELECT exporter AS importer, product, year, SUM(m) AS exports FROM f GROUP BY ALL)
-        SELECT sh.importer, sh.product, sh.year, ANY_VALUE(tot.imports) AS imports,
-               ANY_VALUE(tot.partners) AS partners, SUM(s * s) AS hhi,
-               MAX(CASE WHEN r = 1 THEN s END) AS top1_share,
-                   MAX(CASE WHEN r = 1 THEN exporter END) AS top1_partner,
-               SUM(CASE WHEN r <= 3 THEN s ELSE 0 END) AS top3_share,
-               SUM(CASE WHEN exporter IN (SELECT code FROM restricted) THEN s ELSE 0 END) AS restricted_share,
-               COALESCE(ANY_VALUE(ex.exports), 0) AS exports,
-               ANY_VALUE(tot.imports) / NULLIF(COALESCE(ANY_VALUE(ex.exports), 0), 0) AS imports_to_exports
-        FROM sh JOIN tot USING (importer, product, year) LEFT JOIN ex USING (importer, product, year)
-        GROUP BY sh.importer, sh.product, sh.year
-        ORDER BY sh.year, sh.product, imports DESC, sh.importer
+        SELECT g.importer, g.product, g.year, imports, partners, sumsq / (imports * imports) AS hhi,
+               top1 / imports AS top1_share, top1_partner, top3 / imports AS top3_share,
+               restricted / imports AS restricted_share, COALESCE(ex.exports, 0) AS exports,
+               imports / NULLIF(COALESCE(ex.exports, 0), 0) AS imports_to_exports
+        FROM g LEFT JOIN ex USING (importer, product, year)
+        ORDER BY g.year, g.product, imports DESC, g.importer
         """
     ).df()
 
@@ -94,15 +88,11 @@ def world_concentration(flows: pd.DataFrame, measure: str = "value") -> pd.DataF
     con = _con(flows, measure)
     df = con.execute(
         """
-        WITH e AS (SELECT product, year, exporter, SUM(m) AS x FROM f GROUP BY ALL),
-        w AS (SELECT product, year, SUM(x) AS world FROM e GROUP BY ALL),
-        s AS (SELECT e.*, x / w.world AS share, w.world,
-                     ROW_NUMBER() OVER (PARTITION BY e.product, e.year ORDER BY x DESC, exporter) AS r
-              FROM e JOIN w USING (product, year))
-        SELECT product, year, ANY_VALUE(world) AS world_exports, COUNT(*) AS exporters,
-               SUM(share * share) AS hhi, MAX(CASE WHEN r = 1 THEN exporter END) AS top_exporter,
-               MAX(CASE WHEN r = 1 THEN share END) AS top_share
-        FROM s GROUP BY product, year ORDER BY year, product
+        WITH e AS (SELECT product, year, exporter, SUM(m) AS x FROM f GROUP BY ALL)
+        SELECT product, year, SUM(x) AS world_exports, COUNT(*) AS exporters,
+               SUM(x * x) / (SUM(x) * SUM(x)) AS hhi, arg_max(exporter, x) AS top_exporter,
+               MAX(x) / SUM(x) AS top_share
+        FROM e GROUP BY product, year ORDER BY year, product
         """
     ).df()
     df["single_point_of_failure"] = df["top_share"] > SPOF_SHARE
