@@ -34,8 +34,11 @@ def test_extraction_closed_form_matches_re_solving():
     rng = np.random.default_rng(0)
     n = 12
     Z = rng.uniform(0, 10, (n, n))
-    io = IOSystem(Z=Z, Y=rng.uniform(20, 50, (n, 2)), labels=pd.DataFrame({"region": ["a"] * 6 + ["b"] * 6,
-                                                                         "sector": [f"s{i}" for i in range(n)]}))  # fmt: skip
+    io = IOSystem(
+        Z=Z,
+        Y=rng.uniform(20, 50, (n, 2)),
+        labels=pd.DataFrame({"region": ["a"] * 6 + ["b"] * 6, "sector": [f"s{i}" for i in range(n)]}),
+    )
     closed = io.extraction("total")["loss"].to_numpy()
     naive = np.array([io.naive_extraction(j) for j in range(n)])
     np.testing.assert_allclose(closed, naive, rtol=1e-8)
@@ -133,3 +136,37 @@ def test_store_and_cli_round_trip(tmp_path):
     doc = json.loads(r.stdout)
     assert doc["economic_loss"] > 0 and doc["sectors"][0]["inoperability"] <= 1
     assert "mrio" in runner.invoke(app, ["io", "list", "--db", db]).stdout
+
+
+def test_sector_tagged_nodes_get_macro_criticality():
+    from chokepoint.assess import Perspective, assess
+    from chokepoint.macro.link import macro_criticality
+    from chokepoint.model.chain import ChainMap
+
+    io = textbook()  # agriculture, manufacturing in region r
+    nodes = pd.DataFrame(
+        [
+            {"id": "W", "name": "Wheat", "kind": "material", "tags": "sector:r/agriculture"},
+            {"id": "T", "name": "Tractor", "kind": "equipment", "tags": "sector:manufacturing"},
+            {"id": "F", "name": "Bread", "kind": "product"},
+        ]
+    )
+    edges = pd.DataFrame(
+        [
+            {"source": "W", "target": "F", "kind": "input_of"},
+            {"source": "T", "target": "F", "kind": "input_of"},
+        ]
+    )
+    actors = pd.DataFrame([{"id": c, "name": c, "kind": "country", "country": c} for c in ("CHN", "USA")])
+    prov = pd.DataFrame([{"actor": "USA", "node": n, "share": 1.0, "year": 2025} for n in ("W", "T")])
+    chain = ChainMap(nodes=nodes, edges=edges, actors=actors, provisions=prov)
+    macro = macro_criticality(chain, io)
+    loss = io.extraction("total").set_index("sector")["loss_share"]
+    assert macro["T"] == pytest.approx(1.0) and macro["W"] == pytest.approx(loss["agriculture"] / loss.max())
+    p = Perspective.from_codes("CHN", "USA")
+    base, linked = assess(chain, p), assess(chain, p, macro=macro)
+    i = chain.index.node_position("W")
+    assert linked.components["criticality"][i] == pytest.approx(
+        0.5 * base.components["criticality"][i] + 0.5 * macro["W"]
+    )
+    assert "F" not in macro

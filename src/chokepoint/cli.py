@@ -266,6 +266,10 @@ def assess_cmd(
     fmt: FormatOption = OutputFormat.table,
     out: Annotated[Path | None, typer.Option("--out", "-o", help="Write .xlsx, .csv or .json.")] = None,
     top: Annotated[int | None, typer.Option("--top", help="Show only the first N nodes.")] = None,
+    io_dataset: Annotated[
+        str | None,
+        typer.Option("--io-dataset", help="IO dataset: blend sector extraction losses into criticality."),
+    ] = None,
     lang: LangOption = "en",
     db: DbOption = None,
 ) -> None:
@@ -280,7 +284,12 @@ def assess_cmd(
 
     store = _store(db)
     chain = store.load_chain(project)
-    a = assess(chain, _perspective(store, project, chain, home, restricted, allied, year))
+    macro = None
+    if io_dataset:
+        from chokepoint.macro.link import macro_criticality
+
+        macro = macro_criticality(chain, store.load_io(io_dataset))
+    a = assess(chain, _perspective(store, project, chain, home, restricted, allied, year), macro=macro)
     if out is not None:
         typer.echo(f"wrote {write_assessment(a, out, lang)}", err=fmt != OutputFormat.table)
     if fmt == OutputFormat.json:

@@ -32,6 +32,7 @@ Quadrants by threshold (:math:`t \ge 0.5` high) x localization
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Any
@@ -80,6 +81,8 @@ class AssessmentConfig:
     threshold_high: float = 0.5
     min_coverage: float = 0.0
     localization_high: float = 0.3
+    #: Blend of macro criticality (input-output extraction loss of a node's sector) into C.
+    macro_weight: float = 0.5
 
     def __post_init__(self) -> None:
         if set(self.weights) != {"gap", "criticality", "exposure"}:
@@ -460,7 +463,12 @@ def _ranks(score: np.ndarray, eligible: np.ndarray) -> np.ndarray:
     return ranks
 
 
-def assess(chain: ChainMap, perspective: Perspective, config: AssessmentConfig | None = None) -> Assessment:
+def assess(
+    chain: ChainMap,
+    perspective: Perspective,
+    config: AssessmentConfig | None = None,
+    macro: Mapping[str, float] | None = None,
+) -> Assessment:
     """Assess every node of ``chain`` from ``perspective``.
 
     Parameters
@@ -495,6 +503,15 @@ def assess(chain: ChainMap, perspective: Perspective, config: AssessmentConfig |
         neutral_is_alternative=cfg.neutral_is_alternative,
     )
     crit = criticality(chain)
+    if macro:
+        # nodes with a sector code: C = (1 - λ) C_graph + λ M, M = the sector's extraction loss share
+        # normalized to the largest (see chokepoint.macro.link.macro_criticality)
+        m = pd.Series(chain.index.node_ids).map(dict(macro)).to_numpy(dtype=float)
+        has = ~np.isnan(m)
+        blended = np.where(
+            has, (1 - cfg.macro_weight) * crit.score + cfg.macro_weight * np.nan_to_num(m), crit.score
+        )
+        crit = replace(crit, score=blended)
     nodes = chain.nodes
 
     # technical threshold: data or proxy
