@@ -1,0 +1,48 @@
+"""The store on PostgreSQL (portable SQL): runs when CHOKEPOINT_TEST_PG names a database URL.
+
+`.ci/run` starts the machine's PostgreSQL cluster when there is one and sets the variable; without
+it these tests are skipped.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+
+import pandas as pd
+import pytest
+
+URL = os.environ.get("CHOKEPOINT_TEST_PG")
+pytestmark = pytest.mark.skipif(not URL, reason="CHOKEPOINT_TEST_PG is not set (no PostgreSQL server)")
+
+
+def test_store_round_trip_and_monitoring_on_postgres():
+    from chokepoint.datasets import load_semiconductors
+    from chokepoint.monitor.service import monitor_run
+    from chokepoint.store import Store
+
+    s = Store(URL)
+    name = f"semi-{uuid.uuid4().hex[:8]}"
+    chain = load_semiconductors()
+    s.save_chain(name, chain)
+    try:
+        assert s.load_chain(name).equals(chain)
+        s.set_perspective(name, {"home": ["CHN"], "restricted": ["USA", "NLD"]})
+        user = f"u-{uuid.uuid4().hex[:8]}"
+        s.add_user(user, "reporter", "pw")
+        s.bind(user, name, "P115")
+        row = {
+            "indicator": "inventory_days",
+            "node": "N44",
+            "enterprise": "P115",
+            "period": "2026-01",
+            "value": 5,
+        }
+        s.submit_observations(name, pd.DataFrame([row]), user, as_of="2026-01")
+        s.import_rules(
+            name, [{"id": "low", "type": "threshold", "indicator": "inventory_days", "levels": {"I": 7}}]
+        )
+        assert monitor_run(s, name, "2026-01").opened == 1
+        assert s.user_for_token(s.create_token(user)) == (user, "reporter")
+    finally:
+        s.delete_project(name)
