@@ -1,0 +1,183 @@
+"""``chokepoint`` commands: matching."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from chokepoint.cli.base import (
+    DbOption,
+    FormatOption,
+    OutputFormat,
+    ProjectOption,
+    _echo_json,
+    _print_rows,
+    _store,
+    _write_table,
+    challenges_app,
+    profiles_app,
+)
+from chokepoint.errors import UsageError
+
+
+@challenges_app.command("add")
+def challenges_add(
+    project: ProjectOption,
+    title: Annotated[str, typer.Option("--title", help="Title (Chinese or English).")],
+    description: Annotated[str, typer.Option("--description", help="What has to be solved.")] = "",
+    nodes: Annotated[str, typer.Option("--nodes", help="Linked node ids, comma-separated.")] = "",
+    capabilities: Annotated[
+        str, typer.Option("--capabilities", help="Required capabilities, comma-separated.")
+    ] = "",
+    owner: Annotated[str, typer.Option("--owner", help="Publishing enterprise or user.")] = "",
+    budget: Annotated[float | None, typer.Option("--budget", help="Budget.")] = None,
+    deadline: Annotated[str | None, typer.Option("--deadline", help="Deadline, YYYY-MM-DD.")] = None,
+    db: DbOption = None,
+) -> None:
+    """Publish a technical challenge in the project."""
+    from chokepoint.match.service import new_challenge
+
+    store = _store(db)
+    chain = store.load_chain(project)
+    body = new_challenge(
+        title,
+        description,
+        [n.strip() for n in nodes.split(",") if n.strip()],
+        [c.strip() for c in capabilities.split(",") if c.strip()],
+        owner,
+        budget,
+        deadline,
+        chain,
+    )
+    key = f"C{len(store.records(project, 'challenge')) + 1:04d}"
+    store.put_records(project, "challenge", {key: body})
+    typer.echo(f"challenge {key}: {title}")
+
+
+@challenges_app.command("list")
+def challenges_list(
+    project: ProjectOption, fmt: FormatOption = OutputFormat.table, db: DbOption = None
+) -> None:
+    """List the project's challenges."""
+    rows = [{"id": k, **v} for k, v in _store(db).records(project, "challenge").items()]
+    _print_rows(rows, fmt, ["id", "status", "title", "nodes", "owner"])
+
+
+@challenges_app.command("show")
+def challenges_show(
+    challenge: Annotated[str, typer.Argument(help="Challenge id, e.g. C0001.")],
+    project: ProjectOption,
+    db: DbOption = None,
+) -> None:
+    """Print one challenge and its bids."""
+    store = _store(db)
+    body = store.records(project, "challenge").get(challenge)
+    if body is None:
+        from chokepoint.errors import NotFoundError
+
+        raise NotFoundError(f"no challenge {challenge!r} in project {project!r}")
+    _echo_json(
+        {
+            "id": challenge,
+            **body,
+            "bids": [b for b in store.records(project, "bid").values() if b["challenge"] == challenge],
+        }
+    )
+
+
+@challenges_app.command("match")
+def challenges_match(
+    challenge: Annotated[str, typer.Argument(help="Challenge id.")],
+    project: ProjectOption,
+    exclude_restricted: Annotated[
+        bool, typer.Option("--exclude-restricted", help="Leave restricted actors out.")
+    ] = False,
+    top: Annotated[int | None, typer.Option("--top", help="Only the first N.")] = 15,
+    fmt: FormatOption = OutputFormat.table,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help=".xlsx, .csv or .json")] = None,
+    db: DbOption = None,
+) -> None:
+    """Rank institutions and firms able to solve a challenge, each with its explanation."""
+    from chokepoint.assess import Perspective
+    from chokepoint.errors import NotFoundError
+    from chokepoint.match.service import match_challenge
+
+    store = _store(db)
+    body = store.records(project, "challenge").get(challenge)
+    if body is None:
+        raise NotFoundError(f"no challenge {challenge!r} in project {project!r}")
+    stored = store.get_perspective(project)
+    p = Perspective.from_dict(stored) if stored else None
+    df = match_challenge(
+        store.load_chain(project), body, store.records(project, "profile"), p, exclude_restricted, None
+    )
+    _write_table(df, fmt, out, top)
+
+
+@challenges_app.command("bid")
+def challenges_bid(
+    challenge: Annotated[str, typer.Argument(help="Challenge id.")],
+    project: ProjectOption,
+    actor: Annotated[str, typer.Option("--actor", help="The solver stepping forward (actor id).")],
+    note: Annotated[str, typer.Option("--note", help="Proposal summary.")] = "",
+    db: DbOption = None,
+) -> None:
+    """Record a bid: a solver steps forward for a challenge (揭榜)."""
+    store = _store(db)
+    if challenge not in store.records(project, "challenge"):
+        from chokepoint.errors import NotFoundError
+
+        raise NotFoundError(f"no challenge {challenge!r} in project {project!r}")
+    if actor not in set(store.load_chain(project).actors["id"]):
+        raise UsageError(f"{actor!r} is not an actor of the project")
+    store.put_records(
+        project, "bid", {f"{challenge}:{actor}": {"challenge": challenge, "actor": actor, "note": note}}
+    )
+    typer.echo(f"{actor} bids for {challenge}")
+
+
+@profiles_app.command("import")
+def profiles_import(
+    file: Annotated[
+        Path, typer.Argument(help="CSV, .xlsx or .json: actor, description, keywords, nodes, evidence_*.")
+    ],
+    project: ProjectOption,
+    db: DbOption = None,
+) -> None:
+    """Import capability profiles and evidence (patents, papers, projects); any bad row stores nothing."""
+    import pandas as pd
+
+    from chokepoint.match.service import profiles_from_frame
+
+    store = _store(db)
+    ext = file.suffix.lower()
+    if ext == ".csv":
+        frame = pd.read_csv(file, dtype=str, keep_default_na=False)
+    elif ext == ".xlsx":
+        frame = pd.read_excel(file, dtype=str).fillna("")
+    elif ext == ".json":
+        frame = pd.DataFrame(json.loads(file.read_text(encoding="utf-8"))).fillna("").astype(str)
+    else:
+        raise UsageError("profiles come as .csv, .xlsx or .json")
+    profiles = profiles_from_frame(
+        frame, list(range(2, len(frame) + 2)), file.name, store.load_chain(project)
+    )
+    store.put_records(project, "profile", profiles)
+    typer.echo(
+        f"{len(profiles)} profiles imported ({sum(len(p['evidence']) for p in profiles.values())} evidence)"
+    )
+
+
+@profiles_app.command("list")
+def profiles_list(
+    project: ProjectOption, fmt: FormatOption = OutputFormat.table, db: DbOption = None
+) -> None:
+    """List the imported capability profiles."""
+    rows = [
+        {"actor": k, "keywords": ", ".join(v["keywords"]), "evidence": len(v["evidence"])}
+        for k, v in _store(db).records(project, "profile").items()
+    ]
+    _print_rows(rows, fmt, ["actor", "evidence", "keywords"])

@@ -1,0 +1,305 @@
+"""``chokepoint`` commands: monitoring."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from chokepoint.cli.base import (
+    AsOption,
+    DbOption,
+    FormatOption,
+    LangOption,
+    OutputFormat,
+    PasswordOption,
+    ProjectOption,
+    _echo_json,
+    _print_rows,
+    _store,
+    alerts_app,
+    monitor_app,
+    report_app,
+    rules_app,
+    users_app,
+)
+from chokepoint.errors import ChokepointError
+
+
+@users_app.command("add")
+def users_add(
+    name: Annotated[str, typer.Argument(help="User name.")],
+    role: Annotated[str, typer.Option("--role", help="admin, analyst, officer, reporter or viewer.")],
+    password: PasswordOption,
+    db: DbOption = None,
+) -> None:
+    """Add a user (the password is stored as an argon2 hash)."""
+    _store(db).add_user(name, role, password)
+    typer.echo(f"added {role} {name!r}")
+
+
+@users_app.command("list")
+def users_list(fmt: FormatOption = OutputFormat.table, db: DbOption = None) -> None:
+    """List users with role, state and enterprise bindings."""
+    rows = _store(db).list_users()
+    for r in rows:
+        r["bindings"] = ", ".join(r["bindings"])
+    _print_rows(rows, fmt, ["name", "role", "disabled", "bindings"])
+
+
+@users_app.command("bind")
+def users_bind(
+    name: Annotated[str, typer.Argument(help="Reporter user name.")],
+    project: ProjectOption,
+    actor: Annotated[str, typer.Option("--actor", help="Enterprise id in the project (e.g. P115).")],
+    db: DbOption = None,
+) -> None:
+    """Bind a reporter to an enterprise of a project: it may report and read that enterprise's data."""
+    _store(db).bind(name, project, actor)
+    typer.echo(f"{name!r} now reports for {actor} in {project!r}")
+
+
+@users_app.command("unbind")
+def users_unbind(
+    name: Annotated[str, typer.Argument(help="Reporter user name.")],
+    project: ProjectOption,
+    actor: Annotated[str, typer.Option("--actor", help="Enterprise id.")],
+    db: DbOption = None,
+) -> None:
+    """Remove a reporter's binding to an enterprise."""
+    _store(db).unbind(name, project, actor)
+    typer.echo(f"{name!r} no longer reports for {actor} in {project!r}")
+
+
+@users_app.command("passwd")
+def users_passwd(
+    name: Annotated[str, typer.Argument(help="User name.")], password: PasswordOption, db: DbOption = None
+) -> None:
+    """Change a user's password."""
+    _store(db).set_password(name, password)
+    typer.echo(f"password of {name!r} changed")
+
+
+@users_app.command("disable")
+def users_disable(
+    name: Annotated[str, typer.Argument(help="User name.")],
+    enable: Annotated[bool, typer.Option("--enable", help="Enable again instead.")] = False,
+    db: DbOption = None,
+) -> None:
+    """Disable a user (it can no longer log in, report or act), or enable it with --enable."""
+    _store(db).disable_user(name, not enable)
+    typer.echo(f"{name!r} {'enabled' if enable else 'disabled'}")
+
+
+@report_app.command("template")
+def report_template(
+    project: ProjectOption,
+    out: Annotated[Path, typer.Option("--out", "-o", help="Workbook to write (.xlsx).")],
+    user: AsOption = "admin",
+    period: Annotated[str | None, typer.Option("--period", help="Month to prefill, YYYY-MM.")] = None,
+    db: DbOption = None,
+) -> None:
+    """Write an upload workbook prefilled with the rows the user may report, and the indicator catalog."""
+    from datetime import UTC, datetime
+
+    from chokepoint.io.report_files import write_report_template
+
+    store = _store(db)
+    who = store.reporter(user, project)
+    month = period or datetime.now(UTC).strftime("%Y-%m")
+    typer.echo(f"wrote {write_report_template(out, store.load_chain(project), who, month)}")
+
+
+@report_app.command("upload")
+def report_upload(
+    file: Annotated[Path, typer.Argument(help="Filled workbook (.xlsx) or .csv.")],
+    project: ProjectOption,
+    user: AsOption,
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="Current month YYYY-MM (default: today).")
+    ] = None,
+    db: DbOption = None,
+) -> None:
+    """Submit reported values: every row is checked, and a file with any bad row stores nothing."""
+    from chokepoint.io.report_files import read_report_file
+    from chokepoint.store.monitoring import ReportRejectedError
+
+    frame, rows, source, problems = read_report_file(file)
+    if problems:
+        raise ReportRejectedError(problems)
+    counts = _store(db).submit_observations(project, frame, user, source=source, rows=rows, as_of=as_of)
+    typer.echo(
+        f"{source}: {counts['new']} new, {counts['replaced']} replaced (history kept), "
+        f"{counts['unchanged']} unchanged"
+    )
+
+
+@report_app.command("list")
+def report_list(
+    project: ProjectOption,
+    user: AsOption,
+    indicator: Annotated[str | None, typer.Option("--indicator", help="Only this indicator.")] = None,
+    fmt: FormatOption = OutputFormat.table,
+    db: DbOption = None,
+) -> None:
+    """Reported values the user may read (a reporter sees only its own enterprises)."""
+    df = _store(db).read_observations(project, user, indicator)
+    _print_rows(df.to_dict("records"), fmt, ["indicator", "entity", "period", "value", "reporter"])
+
+
+@report_app.command("history")
+def report_history(
+    project: ProjectOption, user: AsOption, fmt: FormatOption = OutputFormat.table, db: DbOption = None
+) -> None:
+    """Revision history of reported values: who, when, old and new value."""
+    df = _store(db).observation_history(project, user)
+    rows = [
+        {k: (v.isoformat(timespec="seconds") if hasattr(v, "isoformat") else v) for k, v in r.items()}
+        for r in df.to_dict("records")
+    ]
+    _print_rows(
+        rows, fmt, ["indicator", "entity", "period", "old_value", "new_value", "changed_by", "changed_at"]
+    )
+
+
+@rules_app.command("import")
+def rules_import(
+    file: Annotated[Path, typer.Argument(help="YAML or JSON file with a 'rules' list.")],
+    project: ProjectOption,
+    user: AsOption = "cli",
+    db: DbOption = None,
+) -> None:
+    """Import rules (insert or update by id; every change is kept in the rule history)."""
+    import yaml
+    from pydantic import ValidationError
+
+    from chokepoint.errors import Problem
+    from chokepoint.monitor.rules import RuleSet
+
+    if not file.is_file():
+        raise ChokepointError(f"{file}: no such rules file")
+    data = yaml.safe_load(file.read_text(encoding="utf-8"))
+    try:
+        ruleset = RuleSet.model_validate(data)
+    except ValidationError as exc:
+        from chokepoint.store.monitoring import ReportRejectedError
+
+        problems = [
+            Problem(file.name, None, ".".join(str(x) for x in e["loc"]), e["msg"]) for e in exc.errors()
+        ]
+        raise ReportRejectedError(problems) from None
+    bodies = [r.model_dump(mode="json") for r in ruleset.rules]
+    counts = _store(db).import_rules(project, bodies, user)
+    typer.echo(
+        f"rules: {counts['created']} created, {counts['updated']} updated, {counts['unchanged']} unchanged"
+    )
+
+
+@rules_app.command("list")
+def rules_list(project: ProjectOption, fmt: FormatOption = OutputFormat.table, db: DbOption = None) -> None:
+    """List the project's rules."""
+    rows = _store(db).list_rules(project)
+    for r in rows:
+        r["what"] = r.get("indicator") or r.get("change")
+        r["levels"] = json.dumps(r.get("levels", {}))
+    _print_rows(rows, fmt, ["id", "type", "what", "levels"])
+
+
+@rules_app.command("history")
+def rules_history(
+    project: ProjectOption, fmt: FormatOption = OutputFormat.table, db: DbOption = None
+) -> None:
+    """Every change of the project's rules: which, what, who, when."""
+    _print_rows(_store(db).rule_history(project), fmt, ["rule_id", "action", "changed_by", "changed_at"])
+
+
+@monitor_app.command("run")
+def monitor_run_cmd(
+    project: ProjectOption,
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="Month evaluated, YYYY-MM (default: today).")
+    ] = None,
+    fmt: FormatOption = OutputFormat.table,
+    db: DbOption = None,
+) -> None:
+    """Evaluate every rule, re-assess with the stored perspective, update alerts, store a snapshot.
+
+    Schedule it with cron, e.g. ``0 6 1 * * chokepoint monitor run --project semiconductors``."""
+    from chokepoint.monitor.service import monitor_run
+
+    r = monitor_run(_store(db), project, as_of)
+    if fmt == OutputFormat.json:
+        _echo_json(r.to_dict())
+        return
+    typer.echo(
+        f"snapshot {r.snapshot_id} ({r.as_of}): {len(r.conditions)} conditions; alerts {r.opened} opened, "
+        f"{r.updated} updated, {r.resolved} auto-resolved; {len(r.level_changes)} level changes"
+    )
+    for c in r.level_changes.to_dict("records"):
+        typer.echo(f"  {c['change']:<6} {c['id']:<6} {c['name']}: {c['level_before']} -> {c['level']}")
+
+
+@monitor_app.command("diff")
+def monitor_diff_cmd(
+    project: ProjectOption,
+    a: Annotated[int, typer.Argument(help="Earlier snapshot id.")],
+    b: Annotated[int, typer.Argument(help="Later snapshot id.")],
+    fmt: FormatOption = OutputFormat.table,
+    db: DbOption = None,
+) -> None:
+    """What got worse and what got better between two snapshots."""
+    from chokepoint.monitor.service import monitor_diff
+
+    df = monitor_diff(_store(db), project, a, b)
+    _print_rows(df.to_dict("records"), fmt, ["change", "id", "name", "level_before", "level", "score_change"])
+
+
+@monitor_app.command("list")
+def monitor_list(project: ProjectOption, fmt: FormatOption = OutputFormat.table, db: DbOption = None) -> None:
+    """List stored snapshots with their level counts."""
+    rows = _store(db).list_snapshots(project)
+    for r in rows:
+        r["levels"] = ", ".join(f"{k} {v}" for k, v in sorted(r["levels"].items()))
+    _print_rows(rows, fmt, ["id", "as_of", "created_at", "levels"])
+
+
+@alerts_app.command("list")
+def alerts_list(
+    project: ProjectOption,
+    status: Annotated[str | None, typer.Option("--status", help="open, acknowledged or resolved.")] = None,
+    level: Annotated[str | None, typer.Option("--level", help="I, II, III or IV.")] = None,
+    lang: LangOption = "en",
+    fmt: FormatOption = OutputFormat.table,
+    db: DbOption = None,
+) -> None:
+    """List alerts with level, entity, rule and message."""
+    rows = _store(db).list_alerts(project, status, level)
+    for r in rows:
+        r["message"] = r["message_zh"] if lang == "zh" else r["message_en"]
+    _print_rows(rows, fmt, ["id", "level", "status", "rule_id", "entity", "message"])
+
+
+@alerts_app.command("ack")
+def alerts_ack(
+    alert_id: Annotated[int, typer.Argument(help="Alert id.")],
+    project: ProjectOption,
+    user: AsOption,
+    db: DbOption = None,
+) -> None:
+    """Acknowledge an alert (recorded with who and when)."""
+    _store(db).acknowledge_alert(project, alert_id, user)
+    typer.echo(f"alert {alert_id} acknowledged by {user}")
+
+
+@alerts_app.command("resolve")
+def alerts_resolve(
+    alert_id: Annotated[int, typer.Argument(help="Alert id.")],
+    project: ProjectOption,
+    user: AsOption,
+    db: DbOption = None,
+) -> None:
+    """Resolve an alert (recorded with who and when)."""
+    _store(db).resolve_alert(project, alert_id, user)
+    typer.echo(f"alert {alert_id} resolved by {user}")
