@@ -45,87 +45,35 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-projects_app = typer.Typer(
-    cls=_Group, help="List, rename and delete projects in the store.", no_args_is_help=True
+
+def _command_group(name: str, help: str) -> typer.Typer:
+    """A sub-command group ``chokepoint NAME ...`` with the shared error handling."""
+    group = typer.Typer(cls=_Group, help=help, no_args_is_help=True)
+    app.add_typer(group, name=name)
+    return group
+
+
+projects_app = _command_group("projects", "List, rename and delete projects in the store.")
+perspective_app = _command_group("perspective", "Show, set or clear a project's default perspective.")
+scenario_app = _command_group(
+    "scenario", "Disruption scenarios (断链模拟): run, sweep, save, list, show, delete."
 )
-
-app.add_typer(projects_app, name="projects")
-
-perspective_app = typer.Typer(
-    cls=_Group, help="Show, set or clear a project's default perspective.", no_args_is_help=True
+users_app = _command_group("users", "Users and roles: add, list, bind, unbind, passwd, disable.")
+report_app = _command_group(
+    "report-data", "Direct data reporting (数据直报): template, upload, list, history."
 )
-
-app.add_typer(perspective_app, name="perspective")
-
-scenario_app = typer.Typer(
-    cls=_Group,
-    help="Disruption scenarios (断链模拟): run, sweep, save, list, show, delete.",
-    no_args_is_help=True,
+rules_app = _command_group("rules", "Warning rules: import, list, history.")
+monitor_app = _command_group("monitor", "Routine re-assessment (常态化评估): run, diff, list.")
+alerts_app = _command_group("alerts", "Graded warnings (预警): list, ack, resolve.")
+io_app = _command_group(
+    "io", "Macro input-output view: load, list, rename, delete, linkages, extract, shock."
 )
-
-app.add_typer(scenario_app, name="scenario")
-
-users_app = typer.Typer(
-    cls=_Group, help="Users and roles: add, list, bind, unbind, passwd, disable.", no_args_is_help=True
+trade_app = _command_group(
+    "trade", "Trade-flow dependency: load, list, delete, dependencies, screen, embargo."
 )
-
-app.add_typer(users_app, name="users")
-
-report_app = typer.Typer(
-    cls=_Group,
-    help="Direct data reporting (数据直报): template, upload, list, history.",
-    no_args_is_help=True,
-)
-
-app.add_typer(report_app, name="report-data")
-
-rules_app = typer.Typer(cls=_Group, help="Warning rules: import, list, history.", no_args_is_help=True)
-
-app.add_typer(rules_app, name="rules")
-
-monitor_app = typer.Typer(
-    cls=_Group, help="Routine re-assessment (常态化评估): run, diff, list.", no_args_is_help=True
-)
-
-app.add_typer(monitor_app, name="monitor")
-
-alerts_app = typer.Typer(cls=_Group, help="Graded warnings (预警): list, ack, resolve.", no_args_is_help=True)
-
-app.add_typer(alerts_app, name="alerts")
-
-io_app = typer.Typer(
-    cls=_Group,
-    help="Macro input-output view: load, list, rename, delete, linkages, extract, shock.",
-    no_args_is_help=True,
-)
-
-app.add_typer(io_app, name="io")
-
-trade_app = typer.Typer(
-    cls=_Group,
-    help="Trade-flow dependency: load, list, delete, dependencies, screen, embargo.",
-    no_args_is_help=True,
-)
-
-app.add_typer(trade_app, name="trade")
-
-challenges_app = typer.Typer(
-    cls=_Group, help="Technical challenges (揭榜挂帅): add, list, show, match, bid.", no_args_is_help=True
-)
-
-app.add_typer(challenges_app, name="challenges")
-
-profiles_app = typer.Typer(
-    cls=_Group, help="Capability profiles of institutions and firms: import, list.", no_args_is_help=True
-)
-
-app.add_typer(profiles_app, name="profiles")
-
-tasks_app = typer.Typer(
-    cls=_Group, help="Joint R&D tasks (联合攻关任务): list, show, set status.", no_args_is_help=True
-)
-
-app.add_typer(tasks_app, name="tasks")
+challenges_app = _command_group("challenges", "Technical challenges (揭榜挂帅): add, list, show, match, bid.")
+profiles_app = _command_group("profiles", "Capability profiles of institutions and firms: import, list.")
+tasks_app = _command_group("tasks", "Joint R&D tasks (联合攻关任务): list, show, set status.")
 
 
 class OutputFormat(StrEnum):
