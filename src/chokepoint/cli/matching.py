@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -98,6 +98,16 @@ def challenges_match(
     top: Annotated[int | None, typer.Option("--top", help="Only the first N.")] = 15,
     fmt: FormatOption = OutputFormat.table,
     out: Annotated[Path | None, typer.Option("--out", "-o", help=".xlsx, .csv or .json")] = None,
+    embedding_model: Annotated[
+        str | None,
+        typer.Option(
+            "--embedding-model",
+            envvar="CHOKEPOINT_EMBEDDING_MODEL",
+            help="Blend dense similarity into the text score: 'lsa' (latent semantic analysis "
+            "fitted on the project's documents) or the folder of a locally saved "
+            "sentence-transformers model (never downloaded; needs chokepoint[embeddings]).",
+        ),
+    ] = None,
     db: DbOption = None,
 ) -> None:
     """Rank institutions and firms able to solve a challenge, each with its explanation."""
@@ -111,8 +121,19 @@ def challenges_match(
         raise NotFoundError(f"no challenge {challenge!r} in project {project!r}")
     stored = store.get_perspective(project)
     p = Perspective.from_dict(stored) if stored else None
+    embed: Any = embedding_model
+    if embedding_model is not None and embedding_model != "lsa":
+        from chokepoint.io.embedding_model import local_embedder
+
+        embed = local_embedder(embedding_model)
     df = match_challenge(
-        store.load_chain(project), body, store.records(project, "profile"), p, exclude_restricted, None
+        store.load_chain(project),
+        body,
+        store.records(project, "profile"),
+        p,
+        exclude_restricted,
+        None,
+        embed=embed,
     )
     _write_table(df, fmt, out, top)
 

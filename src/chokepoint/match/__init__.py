@@ -1,6 +1,6 @@
 """Collaborative innovation matching (产学研对接, 揭榜挂帅): solvers for challenges, explained."""
 
-from chokepoint.match.rank import Candidate, rank_candidates
+from chokepoint.match.rank import Candidate, Embedder, rank_candidates, semantic_similarity
 from chokepoint.match.text import SYNONYMS, tokens
 
-__all__ = ["SYNONYMS", "Candidate", "rank_candidates", "tokens"]
+__all__ = ["SYNONYMS", "Candidate", "Embedder", "rank_candidates", "semantic_similarity", "tokens"]

@@ -3,7 +3,8 @@
 For each paper with an author who has other papers in the set, the paper's title and abstract are the
 challenge and its authors are the right answers; every author's profile is built from their *other*
 papers only (no answer leaks into a profile); arXiv categories play the role of chain nodes (what a
-candidate "provides"). Compared: plain BM25 and the full method of :mod:`chokepoint.match.rank`.
+candidate "provides"). Compared: plain BM25 and the full method of :mod:`chokepoint.match.rank`;
+with a dense text encoder ``embed``, also the full method with embeddings ("full+embed").
 """
 
 from __future__ import annotations
@@ -11,12 +12,13 @@ from __future__ import annotations
 import ast
 import os
 from collections import defaultdict
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from chokepoint.match.rank import Candidate, bm25_scores, proximity, rank_candidates
+from chokepoint.match.rank import Candidate, Embedder, bm25_scores, proximity, rank_candidates
 from chokepoint.match.text import tokens
 
 
@@ -32,8 +34,21 @@ def load_arxiv(path: str | os.PathLike[str]) -> pd.DataFrame:
     return df.reset_index(drop=True)
 
 
-def evaluate(df: pd.DataFrame, limit: int | None = None) -> pd.DataFrame:
-    """Metrics of plain BM25 and the full method over the leave-one-out queries."""
+def _memoized(embed: Embedder) -> Embedder:
+    """``embed`` with a per-text cache: most profiles recur unchanged from query to query."""
+    cache: dict[str, np.ndarray] = {}
+
+    def cached(texts: Sequence[str]) -> np.ndarray:
+        new = list(dict.fromkeys(t for t in texts if t not in cache))
+        if new:
+            cache.update(zip(new, np.asarray(embed(new), dtype=float), strict=True))
+        return np.vstack([cache[t] for t in texts])
+
+    return cached
+
+
+def evaluate(df: pd.DataFrame, limit: int | None = None, embed: Embedder | None = None) -> pd.DataFrame:
+    """Metrics of plain BM25, the full method and (with ``embed``) the full method with embeddings."""
     authors_of: list[list[str]] = list(df["author_list"])
     cats_of: list[list[str]] = list(df["cats"])
     texts: list[str] = [str(t) for t in df["text"]]
@@ -52,6 +67,9 @@ def evaluate(df: pd.DataFrame, limit: int | None = None) -> pd.DataFrame:
     cats = sorted({c for cs in cats_of for c in cs})
     cat_pos = {c: j for j, c in enumerate(cats)}
     results: dict[str, list[dict[str, float]]] = {"bm25": [], "full": []}
+    if embed is not None:
+        embed = _memoized(embed)
+        results["full+embed"] = []
     for q in queries:
         cands = []
         rows, cols = [], []
@@ -61,7 +79,8 @@ def evaluate(df: pd.DataFrame, limit: int | None = None) -> pd.DataFrame:
                 continue
             nodes = frozenset(c for p in others for c in cats_of[p])
             tok = tuple(t for p in others for t in toks[p])
-            cands.append(Candidate(a, a, "", "", nodes, tuple(titles[p] for p in others[:2]), tok))
+            doc = " ".join(texts[p] for p in others) if embed is not None else ""
+            cands.append(Candidate(a, a, "", doc, nodes, tuple(titles[p] for p in others[:2]), tok))
             for c in nodes:
                 rows.append(len(cands) - 1)
                 cols.append(cat_pos[c])
@@ -75,6 +94,9 @@ def evaluate(df: pd.DataFrame, limit: int | None = None) -> pd.DataFrame:
         full = rank_candidates(texts[q], cats_of[q], cands, node_ids=cats, phi=phi)
         results["bm25"].append(_metrics(bm25_order, truth))
         results["full"].append(_metrics(list(full["actor"]), truth))
+        if embed is not None:
+            dense = rank_candidates(texts[q], cats_of[q], cands, node_ids=cats, phi=phi, embed=embed)
+            results["full+embed"].append(_metrics(list(dense["actor"]), truth))
     out = {k: pd.DataFrame(v).mean() for k, v in results.items()}
     table = pd.DataFrame(out).T
     table["queries"] = len(results["bm25"])

@@ -8,7 +8,7 @@ names (English and Chinese) of the nodes it provides.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -16,7 +16,8 @@ import scipy.sparse as sp
 
 from chokepoint.assess.perspective import Perspective
 from chokepoint.errors import ChainValidationError, Problem, UsageError
-from chokepoint.match.rank import Candidate, proximity, rank_candidates
+from chokepoint.match.lsa import lsa_embedder
+from chokepoint.match.rank import Candidate, Embedder, proximity, rank_candidates
 from chokepoint.model.chain import ChainMap
 
 PROFILE_COLUMNS = [
@@ -108,8 +109,13 @@ def match_challenge(
     perspective: Perspective | None,
     exclude_restricted: bool = False,
     top: int | None = 20,
+    embed: Embedder | Literal["lsa"] | None = None,
 ) -> pd.DataFrame:
-    """Solvers ranked for a stored challenge."""
+    """Solvers ranked for a stored challenge.
+
+    ``embed`` is an optional dense text encoder, or ``"lsa"`` for latent semantic analysis fitted
+    on the candidates' documents and the challenge (:func:`~chokepoint.match.lsa.lsa_embedder`).
+    """
     from chokepoint.assess.score import assess
     from chokepoint.lists.build import _related
 
@@ -139,6 +145,8 @@ def match_challenge(
             " ".join(challenge.get("capabilities", [])),
         ]
     )
+    if embed == "lsa":
+        embed = lsa_embedder([c.text for c in cands] + [text], seed=0)
     df = rank_candidates(
         text,
         challenge.get("nodes", []),
@@ -147,6 +155,7 @@ def match_challenge(
         related=rel_matrix,
         phi=proximity(provides),
         restricted=restricted,
+        embed=embed,
     )
     if exclude_restricted:
         df = df[~df["restricted"]].reset_index(drop=True)
