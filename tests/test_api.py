@@ -69,6 +69,19 @@ def template(tmp_path_factory) -> tuple[Path, dict[str, str]]:
     monitor_run(s, "semi", "2026-01")
     monitor_run(s, "semi", "2026-01")
     s.save_scenario("semi", "nld", {"name": "nld", "shocks": [{"type": "blockade", "country": "NLD"}]})
+    from chokepoint.match.service import add_challenge
+
+    add_challenge(
+        s,
+        "semi",
+        title="EUV光刻机光源攻关",
+        description="极紫外光源",
+        nodes=["N20"],
+        capabilities=["光源"],
+        owner="SMEE",
+        budget=None,
+        deadline=None,
+    )
     s.close()
     return path, tokens
 
@@ -175,6 +188,22 @@ CASES = {
     },
     ("DELETE", "/api/users/{name}/bindings"): {"path": "/api/users/other/bindings?project=semi&actor=P123"},
     ("GET", "/api/audit"): {},
+    ("GET", "/api/projects/{project}/challenges"): {"path": "/api/projects/semi/challenges"},
+    ("POST", "/api/projects/{project}/challenges"): {
+        "path": "/api/projects/semi/challenges",
+        "json": {"title": "高端光刻胶", "nodes": ["N44"], "deadline": "2027-06-30"},
+    },
+    ("GET", "/api/projects/{project}/challenges/{challenge}"): {
+        "path": "/api/projects/semi/challenges/C0001"
+    },
+    ("GET", "/api/projects/{project}/challenges/{challenge}/matches"): {
+        "path": "/api/projects/semi/challenges/C0001/matches?top=5"
+    },
+    ("POST", "/api/projects/{project}/challenges/{challenge}/bids"): {
+        "path": "/api/projects/semi/challenges/C0001/bids",
+        "json": {"actor": "P115", "note": "light source module"},
+    },
+    ("GET", "/api/projects/{project}/profiles"): {"path": "/api/projects/semi/profiles"},
 }
 PUBLIC = {("POST", "/api/login")}
 # routes whose result for an allowed role is a 404 by construction of the case (unknown job)
@@ -182,10 +211,10 @@ NOT_FOUND_OK = {("GET", "/api/jobs/{job_id}"), ("GET", "/api/jobs/{job_id}/resul
 
 
 def _routes():
-    from chokepoint.api import routes
+    from chokepoint.api import matching_routes, routes
 
     out = {}
-    for r in routes.router.routes:
+    for r in [*routes.router.routes, *matching_routes.router.routes]:
         assert isinstance(r, APIRoute)
         roles = None
         for dep in r.dependant.dependencies:
@@ -334,3 +363,40 @@ def test_export_xlsx_and_import_round_trip(client):
     )
     assert up.status_code == 200, up.text
     assert client.store.load_chain("copy").equals(client.store.load_chain("semi"))
+
+
+def test_challenge_workflow_publish_match_bid(client):
+    officer = {"authorization": f"Bearer {client.tokens['officer']}"}
+    viewer = {"authorization": f"Bearer {client.tokens['viewer']}"}
+    new = client.post(
+        "/api/projects/semi/challenges",
+        headers=officer,
+        json={"title": "EUV光源", "description": "极紫外光刻光源", "nodes": ["N20"], "owner": "SMEE"},
+    )
+    assert new.status_code == 201 and new.json()["id"] == "C0002" and new.json()["status"] == "open"
+    ranked = client.get("/api/projects/semi/challenges/C0002/matches?top=5", headers=viewer).json()
+    assert ranked["total"] > 5 and len(ranked["candidates"]) == 5
+    first = ranked["candidates"][0]
+    assert first["name"] == "ASML" and first["restricted"] is True and "provides N20" in first["explanation"]
+    home = client.get(
+        "/api/projects/semi/challenges/C0002/matches?exclude_restricted=true&semantic=lsa", headers=viewer
+    ).json()["candidates"]
+    assert home and not any(c["restricted"] for c in home) and all(0 <= c["semantic"] <= 1 for c in home)
+    assert (
+        client.post(
+            "/api/projects/semi/challenges/C0002/bids", headers=officer, json={"actor": "P115"}
+        ).status_code
+        == 201
+    )
+    shown = client.get("/api/projects/semi/challenges/C0002", headers=viewer).json()
+    assert shown["bids"] == [{"challenge": "C0002", "actor": "P115", "note": ""}]
+    bad = client.post(
+        "/api/projects/semi/challenges", headers=officer, json={"title": "x", "nodes": ["N999"]}
+    )
+    assert bad.status_code in (400, 422) and "N999" in bad.json()["error"]["message"]
+    missing = client.get("/api/projects/semi/challenges/C0999", headers=viewer)
+    assert missing.status_code == 404 and missing.json()["error"]["code"] == "not_found"
+    nobody = client.post(
+        "/api/projects/semi/challenges/C0002/bids", headers=officer, json={"actor": "P99999"}
+    )
+    assert nobody.status_code in (400, 422) and "P99999" in nobody.json()["error"]["message"]

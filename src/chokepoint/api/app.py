@@ -130,7 +130,7 @@ def ensure_admin(store: Store) -> str | None:
 
 def create_app(store: Store | str | None = None) -> FastAPI:
     """The API over ``store`` (a :class:`Store`, a path or URL, or the default store)."""
-    from chokepoint.api import routes
+    from chokepoint.api import matching_routes, routes
 
     app = FastAPI(
         title="chokepoint API",
@@ -187,6 +187,7 @@ def create_app(store: Store | str | None = None) -> FastAPI:
         return response
 
     app.include_router(routes.router, prefix="/api")
+    app.include_router(matching_routes.router, prefix="/api")
     _mount_web(app)
     return app
 

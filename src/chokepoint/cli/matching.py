@@ -38,22 +38,19 @@ def challenges_add(
     db: DbOption = None,
 ) -> None:
     """Publish a technical challenge in the project."""
-    from chokepoint.match.service import new_challenge
+    from chokepoint.match.service import add_challenge
 
-    store = _store(db)
-    chain = store.load_chain(project)
-    body = new_challenge(
-        title,
-        description,
-        [n.strip() for n in nodes.split(",") if n.strip()],
-        [c.strip() for c in capabilities.split(",") if c.strip()],
-        owner,
-        budget,
-        deadline,
-        chain,
+    key, _ = add_challenge(
+        _store(db),
+        project,
+        title=title,
+        description=description,
+        nodes=[n.strip() for n in nodes.split(",") if n.strip()],
+        capabilities=[c.strip() for c in capabilities.split(",") if c.strip()],
+        owner=owner,
+        budget=budget,
+        deadline=deadline,
     )
-    key = f"C{len(store.records(project, 'challenge')) + 1:04d}"
-    store.put_records(project, "challenge", {key: body})
     typer.echo(f"challenge {key}: {title}")
 
 
@@ -73,19 +70,9 @@ def challenges_show(
     db: DbOption = None,
 ) -> None:
     """Print one challenge and its bids."""
-    store = _store(db)
-    body = store.records(project, "challenge").get(challenge)
-    if body is None:
-        from chokepoint.errors import NotFoundError
+    from chokepoint.match.service import challenge_with_bids
 
-        raise NotFoundError(f"no challenge {challenge!r} in project {project!r}")
-    _echo_json(
-        {
-            "id": challenge,
-            **body,
-            "bids": [b for b in store.records(project, "bid").values() if b["challenge"] == challenge],
-        }
-    )
+    _echo_json(challenge_with_bids(_store(db), project, challenge))
 
 
 @challenges_app.command("match")
@@ -112,13 +99,10 @@ def challenges_match(
 ) -> None:
     """Rank institutions and firms able to solve a challenge, each with its explanation."""
     from chokepoint.assess import Perspective
-    from chokepoint.errors import NotFoundError
-    from chokepoint.match.service import match_challenge
+    from chokepoint.match.service import challenge_with_bids, match_challenge
 
     store = _store(db)
-    body = store.records(project, "challenge").get(challenge)
-    if body is None:
-        raise NotFoundError(f"no challenge {challenge!r} in project {project!r}")
+    body = challenge_with_bids(store, project, challenge)
     stored = store.get_perspective(project)
     p = Perspective.from_dict(stored) if stored else None
     embed: Any = embedding_model
@@ -147,16 +131,9 @@ def challenges_bid(
     db: DbOption = None,
 ) -> None:
     """Record a bid: a solver steps forward for a challenge (揭榜)."""
-    store = _store(db)
-    if challenge not in store.records(project, "challenge"):
-        from chokepoint.errors import NotFoundError
+    from chokepoint.match.service import add_bid
 
-        raise NotFoundError(f"no challenge {challenge!r} in project {project!r}")
-    if actor not in set(store.load_chain(project).actors["id"]):
-        raise UsageError(f"{actor!r} is not an actor of the project")
-    store.put_records(
-        project, "bid", {f"{challenge}:{actor}": {"challenge": challenge, "actor": actor, "note": note}}
-    )
+    add_bid(_store(db), project, challenge, actor, note)
     typer.echo(f"{actor} bids for {challenge}")
 
 

@@ -15,7 +15,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from chokepoint.assess.perspective import Perspective
-from chokepoint.errors import ChainValidationError, Problem, UsageError
+from chokepoint.errors import ChainValidationError, NotFoundError, Problem, UsageError
 from chokepoint.match.lsa import lsa_embedder
 from chokepoint.match.rank import Candidate, Embedder, proximity, rank_candidates
 from chokepoint.model.chain import ChainMap
@@ -188,3 +188,33 @@ def new_challenge(
         "deadline": deadline,
         "status": "open",
     }
+
+
+def add_challenge(store: Any, project: str, **fields: Any) -> tuple[str, dict[str, Any]]:
+    """Validate and store a new challenge (fields of :func:`new_challenge`); its key and body.
+
+    Keys run ``C0001``, ``C0002``, ... per project.
+    """
+    body = new_challenge(chain=store.load_chain(project), **fields)
+    key = f"C{len(store.records(project, 'challenge')) + 1:04d}"
+    store.put_records(project, "challenge", {key: body})
+    return key, body
+
+
+def challenge_with_bids(store: Any, project: str, key: str) -> dict[str, Any]:
+    """A stored challenge with its id and bids; :class:`NotFoundError` names the project when absent."""
+    body = store.records(project, "challenge").get(key)
+    if body is None:
+        raise NotFoundError(f"no challenge {key!r} in project {project!r}")
+    bids = [b for b in store.records(project, "bid").values() if b["challenge"] == key]
+    return {"id": key, **body, "bids": bids}
+
+
+def add_bid(store: Any, project: str, challenge: str, actor: str, note: str = "") -> dict[str, Any]:
+    """Record that ``actor`` steps forward for ``challenge`` (揭榜); one bid per actor and challenge."""
+    challenge_with_bids(store, project, challenge)  # raises when the challenge is unknown
+    if actor not in set(store.load_chain(project).actors["id"]):
+        raise UsageError(f"{actor!r} is not an actor of project {project!r}")
+    bid = {"challenge": challenge, "actor": actor, "note": note}
+    store.put_records(project, "bid", {f"{challenge}:{actor}": bid})
+    return bid
