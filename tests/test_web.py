@@ -172,6 +172,26 @@ def test_analyst_journey(page):
     page.click("#lang")  # back to English for the next test
 
 
+def test_officer_publishes_a_challenge_and_sees_ranked_solvers(page):
+    login(page, "admin", "admin-pw")
+    page.goto(f"{page.base}/#/p/semi/challenges")
+    page.wait_for_selector("#challenge-form")
+    page.fill("#ch-title", "EUV光刻机光源攻关")
+    page.fill("#ch-description", "极紫外光刻光源")
+    page.fill("#ch-nodes", "N20")
+    page.click("#ch-publish")
+    page.wait_for_selector("#match-table")
+    assert "EUV光刻机光源攻关" in page.inner_text("#challenge-title")
+    first = page.inner_text("#match-table tr:nth-child(2)")
+    assert "ASML" in first and "restricted" in first and "provides N20" in first
+    assert "EUV光刻机光源攻关" in page.inner_text("#challenges")
+    shot(page, "11-challenges")
+    page.fill("#ch-title", "bad")
+    page.fill("#ch-nodes", "N999")
+    page.click("#ch-publish")
+    page.wait_for_selector("#ch-error:has-text('N999')")
+
+
 def test_reporter_upload_shows_the_bad_row(page, tmp_path):
     login(page, "naura", "naura-pw")
     page.click("text=semi")

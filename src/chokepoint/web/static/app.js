@@ -25,7 +25,7 @@ function applyI18n() {
 
 function setNav(project, page) {
   if (!project) { $("#nav").innerHTML = `<a href="#/projects">${t("projects")}</a>`; return; }
-  const pages = ["map", "chokepoints", "scenario", "alerts", "report", "lists"];
+  const pages = ["map", "chokepoints", "scenario", "alerts", "report", "lists", "challenges"];
   $("#nav").innerHTML = `<a href="#/projects">${t("projects")}</a>` + pages.map((p) =>
     `<a href="#/p/${encodeURIComponent(project)}/${p}" class="${p === page ? "active" : ""}" id="nav-${p}">${t(p)}</a>`).join("");
 }
@@ -231,6 +231,40 @@ const pages = {
       Object.entries(doc.lists).map(([key, rows]) => `<div class="card"><h2>${esc(key)} (${rows.length} ${t("rows")})</h2>
         <table>${rows.slice(0, 10).map((r) => `<tr><td>${esc(r.priority)}</td><td>${esc(r.name || r.unit_name || r.task_id || r.kind || "")}</td><td class="muted">${esc(r.reason || r.goal || r.finding || "")}</td></tr>`).join("")}</table></div>`).join("");
   },
+};
+
+pages.challenges = async (project, id) => {
+  const base = `/api/projects/${project}/challenges`;
+  const rows = await api(base);
+  const canPublish = ["admin", "analyst", "officer"].includes(state.me.role);
+  $("#main").innerHTML = `<h1>${t("challenges")}</h1><div class="row"><div class="card"><table id="challenges">
+    <tr><th>#</th><th>${t("title")}</th><th>${t("nodes_col")}</th><th>${t("status")}</th></tr>
+    ${rows.map((c) => `<tr class="${c.id === id ? "active" : ""}"><td><a href="#/p/${encodeURIComponent(project)}/challenges/${esc(c.id)}" id="ch-${esc(c.id)}">${esc(c.id)}</a></td>
+      <td>${esc(c.title)}</td><td>${esc((c.nodes || []).join(", "))}</td><td>${esc(c.status)}</td></tr>`).join("") || `<tr><td colspan="4">${t("none")}</td></tr>`}</table></div>
+    ${canPublish ? `<form class="card" id="challenge-form"><h2>${t("publish")}</h2>
+      <p><label>${t("title")} <input name="title" id="ch-title" required></label></p>
+      <p><label>${t("description")} <input name="description" id="ch-description"></label></p>
+      <p><label>${t("nodes_col")} <input name="nodes" id="ch-nodes" placeholder="N20"></label></p>
+      <button class="action" type="submit" id="ch-publish">${t("publish")}</button><p class="error" id="ch-error"></p></form>` : ""}</div>
+    <div id="matches"></div>`;
+  if (canPublish) {
+    $("#challenge-form").onsubmit = async (ev) => {
+      ev.preventDefault(); const f = new FormData(ev.target);
+      const nodes = String(f.get("nodes") || "").split(",").map((x) => x.trim()).filter(Boolean);
+      try {
+        const c = await api(base, { method: "POST", headers: { "content-type": "application/json" },
+          body: JSON.stringify({ title: f.get("title"), description: f.get("description"), nodes }) });
+        location.hash = `#/p/${encodeURIComponent(project)}/challenges/${c.id}`;
+      } catch (e) { $("#ch-error").textContent = e.message; }
+    };
+  }
+  if (!id) return;
+  const [c, m] = await Promise.all([api(`${base}/${id}`), api(`${base}/${id}/matches?top=15`)]);
+  $("#matches").innerHTML = `<div class="card"><h2 id="challenge-title">${esc(c.id)} ${esc(c.title)}</h2><p class="muted">${esc(c.description)}</p>
+    <p>${t("bids")}: ${c.bids.map((b) => esc(b.actor)).join(", ") || t("none")}</p>
+    <table id="match-table"><tr><th>${t("rank")}</th><th>${t("name")}</th><th>${t("country")}</th><th>${t("score")}</th><th>${t("explanation")}</th></tr>
+    ${m.candidates.map((r) => `<tr><td>${r.rank}</td><td>${esc(r.name)}</td><td>${esc(r.country)} ${r.restricted ? `<span class="badge lv-I">${t("restricted")}</span>` : ""}</td>
+      <td>${r.score.toFixed(2)}</td><td class="muted">${esc(r.explanation)}</td></tr>`).join("")}</table></div>`;
 };
 
 function quadrantChart(nodes) {

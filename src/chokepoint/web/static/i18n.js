@@ -17,6 +17,8 @@ window.I18N = {
     quadrant_chart: "Threshold x localization", year: "year", share: "Share",
     uploaded: "Stored", rejected: "Rejected: nothing was stored", click_node: "Click a node to open it.",
     home: "home", restricted: "restricted", country: "Country", reason: "Reason", priority: "Priority",
+    challenges: "Challenges", title: "Title", description: "Description", nodes_col: "Nodes", bids: "Bids",
+    publish: "Publish a challenge",
   },
   zh: {
     tagline: "产业链安全", logout: "退出", login: "登录", username: "用户名", password: "密码",
@@ -32,5 +34,7 @@ window.I18N = {
     download: "下载Excel", rows: "行", quadrant_chart: "技术门槛×国产化率", year: "年份", share: "份额",
     uploaded: "已保存", rejected: "已拒绝：未保存任何数据", click_node: "点击节点查看详情。",
     home: "本国", restricted: "受限", country: "国家/地区", reason: "理由", priority: "优先次序",
+    challenges: "揭榜挂帅", title: "标题", description: "说明", nodes_col: "节点", bids: "揭榜方",
+    publish: "发布榜单",
   },
 };
