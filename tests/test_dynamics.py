@@ -72,6 +72,7 @@ def test_inventory_delays_the_loss_by_exactly_its_days():
     full = Scenario.model_validate({"shocks": [{"type": "blockade", "country": "JPN", "start": 5}]})
     c = chain()
     c.provisions.loc[c.provisions["actor"] == "DEU", "share"] = 0.0  # JPN is the only real source
+    c.provisions.loc[c.provisions["actor"] == "JPN", "share"] = 1.0
     for days in (0, 7, 30):
         r = run_dynamic(c, full, P, DynamicsConfig(days=80, inventory_days={"X": days}))
         assert r.times().set_index("id").loc["X", "time_to_survive"] == days

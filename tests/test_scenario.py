@@ -95,10 +95,11 @@ def availability(result) -> dict[str, float]:
 @pytest.mark.parametrize(
     ("shock", "expected"),
     [
-        # JPN: M 0.6; T = min(K1 1, K2 0.5); Y = (300*1 + 100*0)/400; C = min(1, 0.6, 0.5, 1-0.5*0.25)
+        # JPN: M 0.6; T = min(K1 1, K2 0.5); Y = (300*1 + 100*0)/400; C = min(1, 0.6, 0.5, 1-0.5*0.25);
+        # U: JPN's share is unknown, so the central estimate keeps U whole (the bound says 50%)
         (
             {"type": "blockade", "country": "JPN"},
-            {"M": 0.6, "K1": 1.0, "K2": 0.5, "T": 0.5, "L2": 0.0, "Y": 0.75, "C": 0.5, "F": 0.5, "U": 0.5},
+            {"M": 0.6, "K1": 1.0, "K2": 0.5, "T": 0.5, "L2": 0.0, "Y": 0.75, "C": 0.5, "F": 0.5, "U": 1.0},
         ),
         # USA at half depth: M 0.7; K1 0.5 -> T 0.5; Y = (150 + 100)/400; C = min(0.7, 0.5, 0.8125)
         (
@@ -118,12 +119,14 @@ def test_hand_computed_three_tier_chain(shock, expected):
         assert got[node] == pytest.approx(value, abs=1e-9), node
 
 
-def test_unknown_share_rule_is_flagged():
+def test_unknown_share_is_a_bound_not_a_loss():
     r = run_scenario(three_tier_chain(), scenario({"type": "blockade", "country": "JPN"}), HOME)
-    # JPN's blank share of U receives the unallocated 50%
-    assert availability(r)["U"] == pytest.approx(0.5)
+    # JPN's blank share of U is part of the unknown 50%: no known loss, up to 50% if it is all Japan's
+    i = r.chain.index.node_position("U")
+    assert r.loss[i] == 0.0 and r.loss_upper[i] == pytest.approx(0.5)
     row = r.frame.set_index("id").loc["U"]
-    assert bool(row["unknown_share_used"])
+    assert bool(row["unknown_share_used"]) and row["coverage"] == pytest.approx(0.5)
+    assert r.loss_note(i) == "0% (up to 50% if Japan (JPN) holds the unknown 50% of Node U)"
 
 
 def test_explanation_path_and_alternatives():

@@ -12,8 +12,10 @@ Components of node :math:`i`, each in [0, 1]:
   :math:`3 / (n_i + 2)` with :math:`n_i` providers worldwide (enterprises when
   known, else countries): one provider -> 1, four -> 0.5.
 * **criticality** :math:`C_i` (see :mod:`chokepoint.assess.criticality`).
-* **exposure** :math:`E_i = X_i\,(1 - \rho\,a_i)`: the restricted share
-  :math:`X_i` (see :mod:`chokepoint.assess.supply`), relieved by
+* **exposure** :math:`E_i = \bar X_i\,(1 - \rho\,a_i)`: the bound :math:`\bar X_i` of the
+  restricted share (coverage rule, see :mod:`chokepoint.assess.supply`: the known
+  restricted share plus the unknown remainder they may hold, so that an unknown share
+  never makes a node look safer; the known share is ``restricted_share``), relieved by
   :math:`\rho` (default 0.5) when an alternative source exists
   (:math:`a_i = 1`: a qualified home or allied provider of the node or of a
   ``substitute_for`` node).
@@ -552,6 +554,7 @@ def assess(
         for t, d in zip(sw.col[ok], days, strict=True):
             switch[t] = d if np.isnan(switch[t]) else np.nanmin([switch[t], d])
 
+    # the bound of the exposure (coverage rule): an unknown share never makes a node look safer
     e_comp = s.exposure * (1.0 - cfg.alternative_relief * has_alt)
     own_data = s.has_data & (s.coverage > cfg.min_coverage) & ~np.isnan(gap)
     # 'all' parents are as hard and as exposed as their hardest required kind

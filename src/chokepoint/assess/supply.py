@@ -11,9 +11,12 @@ global market, latest year per node and provider level):
   over enterprises
 * risk-weighted concentration :math:`HHI^{w}_i = \sum_c s_{ic}^2 w_c` with country
   risk :math:`w_c \in [0, 1]` (1 when not given: neutral)
-* exposure :math:`X_i = \sum_{c \in R} s_{ic}`, plus the unknown remainder
-  :math:`1 - \kappa_i` when a restricted provider's share is unknown (an
-  unknown share is never read as zero)
+* exposure :math:`X_i`: the known share a blockade by every restricted country
+  removes, and its bound :math:`\bar X_i` (the unknown remainder held by them too),
+  by the coverage rule of :mod:`chokepoint.assess.coverage`, the same rule the
+  scenarios use: the larger known loss of the country and the enterprise level;
+  an unknown share is never read as zero, never scaled up either, and is carried
+  as the bound
 
 Country shares come from country or region provisions when the node has any,
 else from enterprise provisions summed by the enterprise's country.
@@ -26,6 +29,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from chokepoint.assess.coverage import direct_loss, level_shares
 from chokepoint.assess.perspective import Perspective
 from chokepoint.model.chain import ChainMap
 
@@ -248,7 +252,19 @@ def supply_indicators(
         y = np.where(np.isinf(year), np.nan, year)
         yk = pd.Series(y[keep]).groupby(ix.prov_node[keep]).max()
         node_year[yk.index.to_numpy()] = yk.to_numpy()
-    exposure = np.minimum(1.0, restricted + remainder * restricted_unknown)
+    # exposure by the coverage rule: cut every provision of a restricted country or its enterprises
+    kept = np.flatnonzero(keep)
+    k_actor = ix.prov_actor[kept]
+    k_codes = ix.actor_country[k_actor].astype(str)
+    uq, iv = np.unique(k_codes, return_inverse=True)
+    k_cls = classify_codes(uq, chain, p)[iv] if len(uq) else np.zeros(0, dtype=np.int8)
+    shares = level_shares(ix.prov_node[kept], ix.actor_is_geo[k_actor], ix.prov_share[kept], n)
+    cut = (k_cls == RESTRICTED).astype(float)[:, None]
+    x_known, x_upper = direct_loss(shares, cut)
+    assert x_upper is not None
+    restricted = x_known[:, 0]
+    exposure = x_upper[:, 0]
+    del restricted_unknown
     return SupplyIndicators(
         has_data=has_data,
         year=node_year,

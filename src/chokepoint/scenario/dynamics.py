@@ -9,7 +9,7 @@ day for its ``duration`` (to the end of the horizon when absent). At each step:
 2. **Ramp-up**: providers that no shock touches raise output by their spare capacity
    :math:`\sigma_p` once their switching (qualification) time :math:`\tau_p` has passed since the
    node's first loss :math:`t_i^0`:
-   :math:`R_i(t) = \sum_{p\ \text{untouched}} \omega_{ip}\,\sigma_p\,[t \ge t_i^0 + \tau_p]`, and the
+   :math:`R_i(t) = \sum_{p\ \text{untouched}} s_{ip}\,\sigma_p\,[t \ge t_i^0 + \tau_p]`, and the
    supply availability is :math:`\min(1, 1 - \ell_i(t) + R_i(t))` while the loss lasts.
 3. **Propagation** through every tier as in the static engine; then a node with
    :math:`I_i` days of **inventory** covers its loss until the stock, drawn by each step's loss

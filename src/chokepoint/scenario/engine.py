@@ -4,20 +4,17 @@ Availability :math:`a_i \in [0, 1]` is relative to the no-shock baseline of the
 same model (DESIGN 6b): with no shock every node is at 1, whatever the gaps in
 the data.
 
-**Supply.** Provider :math:`p` of node :math:`i` has weight
-:math:`\omega_{ip} = s_{ip} / \sum_q s_{iq}` within its provider level
-(countries and regions, or organizations; the two describe the same market
-and are never added). A scenario cuts a fraction :math:`b_p \in [0, 1]` of each
-provision, so the level's supply availability is :math:`1 - \sum_p \omega_{ip} b_p`
-(one sparse product for all scenarios: :math:`1 - \Omega B`). When a node has
-both levels the smaller availability counts (each shock shows at least at one
-level); a node without provisions has supply availability 1. A capacity shock
-multiplies it by :math:`1 - \ell_i`.
-
-*Unknown shares* (blank in the data) receive the node's unallocated share
-:math:`\max(0, 1 - \sum \text{known})`, split equally among them; when every
-share of a level is unknown they share it equally. Nodes where this rule was
-used are flagged (``unknown_share_used``).
+**Supply.** Provider :math:`p` of node :math:`i` holds its known share
+:math:`s_{ip}` of the market at its provider level (countries and regions, or
+organizations; the two describe the same market and are never added). A
+scenario cuts a fraction :math:`b_p \in [0, 1]` of each provision; the node's
+supply loss is the larger known loss of its two levels,
+:math:`\max_l \sum_{p \in l} s_{ip} b_p`, and its bound adds the level's unknown
+remainder :math:`1 - \kappa_{il}` (the coverage rule of
+:mod:`chokepoint.assess.coverage`: unknown shares are never scaled up onto the
+named providers). A node without provisions has no supply loss. A capacity
+shock multiplies the availability by :math:`1 - \ell_i`. Bounds propagate
+through the tiers by the same kernel as the central estimate.
 
 **Tiers.** Nodes are processed in topological order of the dependency graph
 (``input_of`` plus ``type_of`` child -> parent) by one compiled kernel (numba)
@@ -49,6 +46,7 @@ import pandas as pd
 import scipy.sparse as sp
 from numba import njit
 
+from chokepoint.assess.coverage import direct_loss, level_shares
 from chokepoint.assess.perspective import Perspective
 from chokepoint.assess.supply import select_provisions
 from chokepoint.model.chain import ChainMap
@@ -118,33 +116,6 @@ def _propagate_loss(
                 loss[i, c] = (need - used) / step
 
 
-@njit(cache=True, nogil=True)
-def _supply_loss(
-    geo_loss: np.ndarray,
-    org_loss: np.ndarray,
-    prov_node: np.ndarray,
-    prov_w: np.ndarray,
-    prov_geo: np.ndarray,
-    cut_ptr: np.ndarray,
-    cut_row: np.ndarray,
-    cut_val: np.ndarray,
-) -> None:  # pragma: no cover - compiled; covered through PropagationEngine
-    """Scatter the cuts of each scenario column (CSC) into per-level node losses.
-
-    ``geo_loss[i, c] += w_p * cut[p, c]`` for country/region provisions ``p`` of node
-    ``i``, ``org_loss`` likewise for organizations; only non-zero cuts are visited.
-    """
-    k = geo_loss.shape[1]
-    for c in range(k):
-        for f in range(cut_ptr[c], cut_ptr[c + 1]):
-            p = cut_row[f]
-            i = prov_node[p]
-            if prov_geo[p]:
-                geo_loss[i, c] += prov_w[p] * cut_val[f]
-            else:
-                org_loss[i, c] += prov_w[p] * cut_val[f]
-
-
 def _by_target(targets: np.ndarray, src: np.ndarray, weight: np.ndarray, n: int) -> tuple[np.ndarray, ...]:
     """CSR-like arrays of in-edges grouped by target: ``ptr`` (n+1), sources, weights."""
     order = np.argsort(targets, kind="stable")
@@ -188,36 +159,15 @@ class PropagationEngine:
         geo = ix.actor_is_geo[actor]
         self.prov_node, self.prov_actor, self.prov_geo = node, actor, geo
         self.prov_country = ix.actor_country[actor]
-        m = len(self.prov)
 
-        # unknown-share rule, per (node, level)
-        key = node * 2 + geo.astype(np.int64)
-        known = ~np.isnan(share)
-        k_sum = np.bincount(key[known], weights=share[known], minlength=2 * n)
-        n_unknown = np.bincount(key[~known], minlength=2 * n)
-        n_known = np.bincount(key[known], minlength=2 * n)
-        remainder = np.maximum(0.0, 1.0 - k_sum)
-        all_unknown = n_known == 0
-        fill = np.where(all_unknown, 1.0 / np.maximum(n_unknown, 1), remainder / np.maximum(n_unknown, 1))
-        eff = np.where(known, share, fill[key])
-        self.imputed = ~known
-        total = np.bincount(key, weights=eff, minlength=2 * n)
-        weight = np.where(total[key] > 0, eff / np.where(total[key] > 0, total[key], 1.0), 0.0)
-        # equal weights where every share is zero (e.g. all rounded to 0.0)
-        zero = total[key] <= 0
-        if zero.any():
-            cnt = np.bincount(key[zero], minlength=2 * n)
-            weight[zero] = 1.0 / cnt[key[zero]]
-        self.prov_weight = weight
-        rows = np.arange(m)
-        self.omega_geo = sp.csr_array((np.where(geo, weight, 0.0), (node, rows)), shape=(n, m))
-        self.omega_org = sp.csr_array((np.where(~geo, weight, 0.0), (node, rows)), shape=(n, m))
-        self.omega_geo.eliminate_zeros()
-        self.omega_org.eliminate_zeros()
-
-        self.has_geo = np.bincount(node[geo], minlength=n) > 0
-        self.has_org = np.bincount(node[~geo], minlength=n) > 0
-        self.unknown_share_used = np.bincount(node[~known], minlength=n) > 0
+        # the coverage rule (chokepoint.assess.coverage): known shares, unknown remainders
+        self.shares = level_shares(node, geo, share, n)
+        self.prov_weight = self.shares.weight
+        self.imputed = ~self.shares.known  # provisions whose share is unknown (held by the remainder)
+        self.has_geo = self.shares.present[:, 0]
+        self.has_org = self.shares.present[:, 1]
+        self.unknown_share_used = np.bincount(node[~self.shares.known], minlength=n) > 0
+        self.coverage = self.shares.node_coverage
 
         # dependency graph and tiers
         inp = ix.input_of.tocoo()
@@ -304,21 +254,25 @@ class PropagationEngine:
     def supply_loss(
         self, cut: np.ndarray | sp.sparray, capacity_loss: np.ndarray | None = None
     ) -> np.ndarray:
-        """Supply loss ``1 - supply availability``, shape ``(n_nodes, k)``, for cuts ``(n_provisions, k)``.
+        """Central supply loss, shape ``(n_nodes, k)``, for cuts ``(n_provisions, k)``.
 
-        Each level's loss is :math:`\\Omega B`; the larger of the two levels counts
-        (a node without provisions at a level has no loss there).
+        The larger known loss of the two provider levels (coverage rule); a node
+        without provisions at a level has no loss there.
         """
-        c = sp.csc_array(cut)
-        n, k = self.chain.index.n_nodes, c.shape[1]
-        loss, org = np.zeros((n, k)), np.zeros((n, k))
-        cut_arrays = (c.indptr.astype(np.int64), c.indices.astype(np.int64), c.data.astype(np.float64))
-        _supply_loss(loss, org, self.prov_node.astype(np.int64), self.prov_weight, self.prov_geo, *cut_arrays)
-        np.maximum(loss, org, out=loss)
-        np.clip(loss, 0.0, 1.0, out=loss)
+        loss, _ = self.supply_loss_bounds(cut, capacity_loss, upper=False)
+        return loss
+
+    def supply_loss_bounds(
+        self, cut: np.ndarray | sp.sparray, capacity_loss: np.ndarray | None = None, upper: bool = True
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Central supply loss and its bound (the unknown remainder lost too), each ``(n_nodes, k)``."""
+        loss, bound = direct_loss(self.shares, cut, upper=upper)
+        if bound is None:
+            bound = loss
         if capacity_loss is not None:
             loss = 1.0 - (1.0 - loss) * (1.0 - capacity_loss)
-        return np.ascontiguousarray(loss, dtype=np.float64)
+            bound = 1.0 - (1.0 - bound) * (1.0 - capacity_loss) if upper else loss
+        return np.ascontiguousarray(loss, dtype=np.float64), np.ascontiguousarray(bound, dtype=np.float64)
 
     def supply(self, cut: np.ndarray | sp.sparray, capacity_loss: np.ndarray | None = None) -> np.ndarray:
         """Supply availability ``(n_nodes, k)`` before propagation."""
@@ -344,3 +298,11 @@ class PropagationEngine:
     ) -> np.ndarray:
         """Supply then propagation: availability ``(n_nodes, k)`` of every node in every column."""
         return 1.0 - self._propagate_in_place(self.supply_loss(cut, capacity_loss))
+
+    def loss_bounds(
+        self, cut: np.ndarray | sp.sparray, capacity_loss: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Propagated central loss and bound ``(n_nodes, k)`` (the kernel is monotone, so the
+        bound of every node is the propagation of the supply bounds)."""
+        loss, bound = self.supply_loss_bounds(cut, capacity_loss)
+        return self._propagate_in_place(loss), self._propagate_in_place(bound)

@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
+from chokepoint.assess.coverage import bound_level, loss_by_level
 from chokepoint.assess.perspective import Perspective
 from chokepoint.errors import Problem
 from chokepoint.model.chain import ORGANIZATION_KINDS, ChainMap
@@ -108,6 +109,10 @@ def scenario_cuts(
     return cut, cap, shock_of
 
 
+def _label(name: str, code: str, zh: bool) -> str:
+    return f"{name}（{code}）" if zh else f"{name} ({code})"
+
+
 @dataclass
 class ScenarioResult:
     """Availability of every node under one scenario, with explanations.
@@ -121,15 +126,29 @@ class ScenarioResult:
     engine: PropagationEngine
     availability: np.ndarray
     supply: np.ndarray
+    availability_lower: np.ndarray  # availability if every unknown remainder the shock may hold is lost
+    supply_lower: np.ndarray
     cut: np.ndarray
     shock_of: np.ndarray
     is_final: np.ndarray
     final_value: np.ndarray
-    _cause: dict[int, tuple[str, int]] = field(default_factory=dict)
+    _cause: dict[tuple[int, bool], tuple[str, int]] = field(default_factory=dict)
 
     @property
     def loss(self) -> np.ndarray:
+        """Central loss per node: known shares only (coverage rule, :mod:`chokepoint.assess.coverage`)."""
         return np.where(self.availability < 1.0 - EPS, 1.0 - self.availability, 0.0)
+
+    @property
+    def loss_upper(self) -> np.ndarray:
+        """Bound per node: the loss if the unknown remainders the shocked parties may hold were theirs."""
+        up = np.where(self.availability_lower < 1.0 - EPS, 1.0 - self.availability_lower, 0.0)
+        return np.maximum(up, self.loss)
+
+    @property
+    def final_value_lost_upper(self) -> float:
+        """Bound of :attr:`final_value_lost`: :math:`\\sum_f v_f \\bar\\ell_f`."""
+        return float((self.final_value * self.loss_upper).sum())
 
     @property
     def final_value_lost(self) -> float:
@@ -137,11 +156,15 @@ class ScenarioResult:
         return float((self.final_value * self.loss).sum())
 
     # ------------------------------------------------------------ explanation
-    def cause(self, i: int) -> tuple[str, int]:
-        """Why node ``i`` lost: ("supply", provision) / ("input", node) / ("kind", node) / ("", -1)."""
-        if i in self._cause:
-            return self._cause[i]
-        a = self.availability
+    def cause(self, i: int, bound: bool = False) -> tuple[str, int]:
+        """Why node ``i`` lost: ("supply", provision) / ("input", node) / ("kind", node) / ("", -1).
+
+        ``bound``: explain the bound (``loss_upper``) instead of the central loss.
+        """
+        if (i, bound) in self._cause:
+            return self._cause[(i, bound)]
+        a = self.availability_lower if bound else self.availability
+        supply = self.supply_lower if bound else self.supply
         result: tuple[str, int] = ("", -1)
         if a[i] < 1.0 - EPS:
             eng, ix = self.engine, self.chain.index
@@ -151,19 +174,88 @@ class ScenarioResult:
             cons = 1.0 - ws * (1.0 - a[srcs]) if len(srcs) else np.zeros(0)
             kinds = ix.type_of.tocsc()
             kids = kinds.indices[kinds.indptr[i] : kinds.indptr[i + 1]]
-            if not eng.combines_kinds[i] and self.supply[i] <= a[i] + EPS:
+            if not eng.combines_kinds[i] and supply[i] <= a[i] + EPS:
                 at = np.flatnonzero((eng.prov_node == i) & (self.cut > 0))
                 lost = eng.prov_weight[at] * self.cut[at]
-                # prefer naming an enterprise when its level lost as much
+                # name the level that lost most (the coverage rule's reconciliation); an enterprise
+                # when its level lost as much as the country level
                 org = ~eng.prov_geo[at]
-                pick = at[org][np.argmax(lost[org])] if org.any() else at[np.argmax(lost)] if len(at) else -1
+                org_lost, geo_lost = lost[org].sum(), lost[~org].sum()
+                use = org if org.any() and org_lost >= geo_lost - 1e-12 else ~org if (~org).any() else org
+                pick = at[use][np.argmax(lost[use])] if len(at) else -1
                 result = ("supply", int(pick)) if pick >= 0 else ("capacity", i)
             elif len(cons) and cons.min() <= a[i] + EPS:
                 result = ("input", int(srcs[np.argmin(cons)]))
             elif len(kids):
                 result = ("kind", int(kids[np.argmin(a[kids])]))
-        self._cause[i] = result
+        self._cause[(i, bound)] = result
         return result
+
+    def origin(self, i: int) -> tuple[int, int]:
+        """The node where the loss of ``i`` starts (its own supply was cut) and the provision cut
+        there; ``(-1, -1)`` when ``i`` has no loss or a capacity shock explains it."""
+        bound = self.loss[i] <= 0
+        seen = set()
+        while i >= 0 and i not in seen:
+            seen.add(i)
+            kind, j = self.cause(i, bound)
+            if kind in ("input", "kind"):
+                i = j
+                continue
+            return (i, j) if kind == "supply" else (-1, -1)
+        return -1, -1
+
+    def party(self, provision: int, lang: str = "en") -> str:
+        """Who the shock behind ``provision`` names: "Belgium (BEL)", "ASML (P88)" (zh: "比利时（BEL）")."""
+        si = self.shock_of[provision] if provision >= 0 else -1
+        shock = self.scenario.shocks[si] if si >= 0 else None
+        zh = lang == "zh"
+        if isinstance(shock, Outage):
+            return _label(self._actor_name(shock.actor, lang), shock.actor, zh)
+        if isinstance(shock, Blockade):
+            return _label(country_name(shock.country, lang), shock.country, zh)
+        if provision < 0:
+            return ""
+        aid = str(self.chain.index.actor_ids[self.engine.prov_actor[provision]])
+        return _label(self._actor_name(aid, lang), aid, zh)
+
+    def _actor_name(self, actor_id: str, lang: str) -> str:
+        actor = self.chain.actor(actor_id)
+        return str((actor.get("name_zh") if lang == "zh" else "") or actor["name"])
+
+    def coverage_of(self, i: int) -> float | None:
+        """Known coverage behind the loss of ``i``: that of the node where it starts (own coverage when
+        unaffected); ``None`` when nothing about its market is known."""
+        o, _ = self.origin(i)
+        c = self.engine.coverage[o if o >= 0 else i]
+        return None if np.isnan(c) else float(c)
+
+    @cached_property
+    def _level_loss(self) -> np.ndarray:
+        """Known loss per provider level ``(2, n_nodes)`` and the level setting each bound (row 2)."""
+        eng = self.engine
+        per_level, depth = loss_by_level(eng.shares, self.cut[:, None])
+        _, which = bound_level(eng.shares, per_level, depth)
+        return np.vstack([per_level[:, :, 0], which[:, 0][None, :]])
+
+    def loss_note(self, i: int, lang: str = "en") -> str:
+        """``"10% (up to 15% if Belgium (BEL) holds the unknown 5% of Cathode active material)"``."""
+        lo, up = float(self.loss[i]), float(self.loss_upper[i])
+        zh = lang == "zh"
+        if up <= lo + 1e-9:
+            return f"{lo:.0%}"
+        o, prov = self.origin(i)
+        if o < 0:
+            return f"{lo:.0%}" + (f"（最多{up:.0%}）" if zh else f" (up to {up:.0%})")
+        eng = self.engine
+        level = int(self._level_loss[2, o])
+        remainder = float(eng.shares.remainder[o, max(level, 0)])
+        names = self.chain.nodes["name_zh" if zh else "name"].to_numpy()
+        oname = str(names[o] or self.chain.nodes["name"].iloc[o])
+        who = self.party(prov, lang)
+        if zh:
+            return f"{lo:.0%}（若{oname}未知的{remainder:.0%}市场份额属于{who}，最多{up:.0%}）"
+        return f"{lo:.0%} (up to {up:.0%} if {who} holds the unknown {remainder:.0%} of {oname})"
 
     def path(self, node_id: str, lang: str = "en") -> str:
         """``"Finished logic chip <- ... <- EUV lithography tools <- ASML <- NLD blockade"``."""
@@ -173,10 +265,11 @@ class ScenarioResult:
         en = self.chain.nodes["name"].to_numpy()
         parts = []
         seen = set()
+        bound = self.loss[i] <= 0 if i >= 0 else False
         while i >= 0 and i not in seen:
             seen.add(i)
             parts.append(str(names[i] or en[i]))
-            kind, j = self.cause(i)
+            kind, j = self.cause(i, bound)
             if kind in ("input", "kind"):
                 i = j
                 continue
@@ -184,27 +277,38 @@ class ScenarioResult:
                 eng = self.engine
                 actor = self.chain.actors.iloc[eng.prov_actor[j]]
                 label = (
-                    f"{country_name(actor['country'], lang)} ({actor['country']})"
+                    _label(country_name(actor["country"], lang), str(actor["country"]), lang == "zh")
                     if actor["kind"] not in ORGANIZATION_KINDS
-                    else str(actor["name"])
+                    else self._actor_name(str(actor["id"]), lang)
                 )
                 parts.append(label)
                 si = self.shock_of[j]
                 if si >= 0:
-                    parts.append(self.shock_label(si))
+                    parts.append(self.shock_label(si, lang))
             elif kind == "capacity":
                 shocks = [s for s in self.scenario.shocks if isinstance(s, CapacityLoss)]
-                parts.append("; ".join(s.label() for s in shocks if s.node == en[i] or True))
+                label_of = {id(s): k for k, s in enumerate(self.scenario.shocks)}
+                node_id = self.chain.index.node_ids[i]
+                parts.append("; ".join(self.shock_label(label_of[id(s)], lang) for s in shocks if s.node == node_id))
             break
         return " <- ".join(parts)
 
-    def shock_label(self, k: int) -> str:
-        """The shock's label with names: ``ASML (P88) outage``, ``NLD blockade``."""
+    def shock_label(self, k: int, lang: str = "en") -> str:
+        """The shock's label with names: ``ASML (P88) outage``, ``NLD blockade`` (zh: ``荷兰（NLD）断供``)."""
         shock = self.scenario.shocks[k]
+        zh = lang == "zh"
         if isinstance(shock, Outage):
             name = self.chain.actor(shock.actor)["name"]
+            if zh:
+                part = "" if shock.depth == 1 else f"{shock.depth:.0%}"
+                return f"{name}（{shock.actor}）停供{part}"
             part = "" if shock.depth == 1 else f" ({shock.depth:.0%})"
             return f"{name} ({shock.actor}) outage{part}"
+        if zh and isinstance(shock, Blockade):
+            part = "" if shock.depth == 1 else f"{shock.depth:.0%}"
+            return f"{country_name(shock.country, 'zh')}（{shock.country}）断供{part}"
+        if zh and isinstance(shock, CapacityLoss):
+            return f"{shock.node}产能损失{shock.loss:.0%}"
         return shock.label()
 
     def alternatives(self, node_id: str) -> list[dict[str, Any]]:
@@ -245,10 +349,10 @@ class ScenarioResult:
     # ------------------------------------------------------------------ views
     @cached_property
     def frame(self) -> pd.DataFrame:
-        """Impacted nodes (loss > 0), largest loss first, with the explanation path."""
+        """Impacted nodes (central loss or bound > 0), largest loss first, with the explanation path."""
         ix = self.chain.index
-        loss = self.loss
-        hit = np.flatnonzero((loss > 0) & ~ix.node_is_stage)
+        loss, upper = self.loss, self.loss_upper
+        hit = np.flatnonzero(((loss > 0) | (upper > EPS)) & ~ix.node_is_stage)
         nodes = self.chain.nodes
         df = pd.DataFrame(
             {
@@ -257,16 +361,19 @@ class ScenarioResult:
                 "kind": nodes["kind"].to_numpy()[hit],
                 "availability": self.availability[hit],
                 "loss": loss[hit],
+                "loss_upper": upper[hit],
+                "coverage": [self.coverage_of(int(i)) for i in hit],
                 "supply_availability": self.supply[hit],
                 "final_product": self.is_final[hit],
                 "unknown_share_used": self.engine.unknown_share_used[hit],
             }
         )
-        # largest loss first; among equal losses final products first, then the deepest tiers
+        # largest loss first, then the largest bound; among equals final products first, then deepest tiers
         keys = (
             df["id"].to_numpy(dtype=str),
             -self.engine.tier_of[hit],
             ~df["final_product"].to_numpy(dtype=bool),
+            -df["loss_upper"].to_numpy(),
             -df["loss"].to_numpy(),
         )
         df = df.iloc[np.lexsort(keys)].reset_index(drop=True)
@@ -274,16 +381,27 @@ class ScenarioResult:
         return df
 
     def document(self, lang: str = "en") -> dict[str, Any]:
-        """The stable JSON document of ``chokepoint scenario run --format json``."""
+        """The stable JSON document of ``chokepoint scenario run --format json``.
+
+        Per node: ``loss`` (known shares), ``loss_upper`` (bound), ``coverage`` (known share of the
+        market behind the loss), ``loss_note`` (the loss in words, with its bound) and ``path``.
+        """
+        ix = self.chain.index
         rows = []
         for r in self.frame.to_dict("records"):
+            i = ix.node_position(r["id"])
+            cov = r["coverage"]
             rows.append(
                 {
                     "id": r["id"],
                     "name": r["name"],
+                    "name_zh": str(self.chain.nodes["name_zh"].iloc[i]),
                     "kind": r["kind"],
                     "availability": round(float(r["availability"]), 12),
                     "loss": round(float(r["loss"]), 12),
+                    "loss_upper": round(float(r["loss_upper"]), 12),
+                    "coverage": None if cov is None or cov != cov else round(float(cov), 12),
+                    "loss_note": self.loss_note(i, lang),
                     "supply_availability": round(float(r["supply_availability"]), 12),
                     "final_product": bool(r["final_product"]),
                     "unknown_share_used": bool(r["unknown_share_used"]),
@@ -292,11 +410,13 @@ class ScenarioResult:
                 }
             )
         return {
-            "version": 1,
+            "version": 2,
             "scenario": self.scenario.model_dump(mode="json"),
             "perspective": self.perspective.to_dict(),
             "final_value_lost": round(self.final_value_lost, 12),
+            "final_value_lost_upper": round(self.final_value_lost_upper, 12),
             "impacted_nodes": len(rows),
+            "coverage_rule": "docs/scenarios.md#unknown-shares",
             "attribution": self.chain.meta.get("attribution", ""),
             "nodes": rows,
         }
@@ -325,8 +445,10 @@ def run_scenario(
     check_scenario(chain, scenario, perspective, source)
     eng = engine or PropagationEngine(chain, perspective)
     cut, cap, shock_of = scenario_cuts(eng, [scenario])
-    supply = eng.supply(cut, cap)
+    s_loss, s_bound = eng.supply_loss_bounds(cut, cap)
+    supply, supply_lower = 1.0 - s_loss, 1.0 - s_bound
     a = eng.propagate(supply)
+    a_lower = eng.propagate(supply_lower)
     is_final, v = final_products(chain)
     return ScenarioResult(
         chain=chain,
@@ -335,6 +457,8 @@ def run_scenario(
         engine=eng,
         availability=a[:, 0],
         supply=supply[:, 0],
+        availability_lower=a_lower[:, 0],
+        supply_lower=supply_lower[:, 0],
         cut=cut.toarray()[:, 0],
         shock_of=shock_of,
         is_final=is_final,
