@@ -309,6 +309,19 @@ def test_reporter_is_isolated_and_errors_leak_nothing(client):
     }
 
 
+def test_alerts_name_entities_periods_and_units(client):
+    officer = {"authorization": f"Bearer {client.tokens['officer']}"}
+    (alert,) = client.get("/api/projects/semi/alerts", headers=officer).json()
+    assert alert["entity"] == "N44|P123" and alert["values"] == {"value": 17.25, "period": "2026-01"}
+    assert alert["entity_name"] == "AMEC for Tube-based diffusion and deposition tools"
+    assert alert["entity_name_zh"] == "AMEC供应的管式扩散及沉积设备（炉管）"
+    assert alert["message_en"].startswith(
+        "Inventory days of AMEC (P123) for Tube-based diffusion and deposition tools (N44) is 17.25 days, "
+        "reported for 2026-01"
+    )
+    assert "库存天数为17.25天（2026-01报告期）" in alert["message_zh"] and "days" not in alert["message_zh"]
+
+
 def test_login_cookie_session_and_logout(client):
     r = client.post("/api/login", json={"username": "analyst", "password": "analyst-pw"})
     assert r.status_code == 200 and r.json()["role"] == "analyst"
@@ -376,12 +389,35 @@ def test_challenge_workflow_publish_match_bid(client):
     assert new.status_code == 201 and new.json()["id"] == "C0002" and new.json()["status"] == "open"
     ranked = client.get("/api/projects/semi/challenges/C0002/matches?top=5", headers=viewer).json()
     assert ranked["total"] > 5 and len(ranked["candidates"]) == 5
+    assert ranked["perspective"]["home"] == ["CHN"]
     first = ranked["candidates"][0]
-    assert first["name"] == "ASML" and first["restricted"] is True and "provides N20" in first["explanation"]
-    home = client.get(
-        "/api/projects/semi/challenges/C0002/matches?exclude_restricted=true&semantic=lsa", headers=viewer
+    assert first["standing"] == "home" and first["restricted"] is False and first["country"] == "CHN"
+    assert not any(c["restricted"] for c in ranked["candidates"])  # left out by default
+    everyone = client.get("/api/projects/semi/challenges/C0002/matches?top=500", headers=viewer).json()
+    names = {c["name"] for c in everyone["candidates"]}
+    assert "SMEE" not in names and "Various companies" not in names  # the owner; a data aggregate
+    flagged = client.get(
+        "/api/projects/semi/challenges/C0002/matches?include_restricted=true&top=500", headers=viewer
     ).json()["candidates"]
-    assert home and not any(c["restricted"] for c in home) and all(0 <= c["semantic"] <= 1 for c in home)
+    asml = next(c for c in flagged if c["name"] == "ASML")
+    assert asml["restricted"] is True and asml["standing"] == "restricted"
+    assert "provides N20 (EUV lithography tools)" in asml["explanation"]
+    marks = [c["restricted"] for c in flagged]
+    assert marks == sorted(marks)  # restricted ones after every other one
+    zh = client.get(
+        "/api/projects/semi/challenges/C0002/matches?lang=zh&semantic=lsa", headers=viewer
+    ).json()["candidates"]
+    assert zh and not any(c["restricted"] for c in zh) and all(0 <= c["semantic"] <= 1 for c in zh)
+    assert not any("matched terms" in c["explanation"] for c in zh)
+    assert any("匹配词" in c["explanation"] for c in zh)
+    other = client.get(
+        "/api/projects/semi/challenges/C0002/matches?home=DEU&restricted=CHN&top=500", headers=viewer
+    ).json()
+    assert other["perspective"]["home"] == ["DEU"]
+    assert "CHN" not in {c["country"] for c in other["candidates"]}
+    assert (
+        client.get("/api/projects/semi/challenges/C0002/matches?lang=fr", headers=viewer).status_code == 422
+    )
     assert (
         client.post(
             "/api/projects/semi/challenges/C0002/bids", headers=officer, json={"actor": "P115"}

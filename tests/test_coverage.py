@@ -67,7 +67,9 @@ def test_assessment_exposure_follows_the_same_rule():
     chain = battery()
     a = assess(chain, Perspective.from_codes("CHN", "BEL"))
     row = a.row("B2")
-    assert row["restricted_share"] == pytest.approx(0.10) and row["restricted_share_upper"] == pytest.approx(0.15)
+    assert row["restricted_share"] == pytest.approx(0.10) and row["restricted_share_upper"] == pytest.approx(
+        0.15
+    )
 
 
 def test_nld_blockade_still_stops_euv_on_the_demo_chain():

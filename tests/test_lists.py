@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pandas as pd
 import pytest
 from openpyxl import load_workbook
@@ -31,9 +32,9 @@ def demo_lists():
 def test_demo_lists_are_non_empty_with_reasons(demo_lists, name):
     df = demo_lists[name]
     assert len(df) > 0
-    column = "finding" if name == "major_problems" else "reason"
-    assert df[column].str.len().gt(0).all()
-    assert list(df["priority"]) == list(range(1, len(df) + 1))
+    assert df["reason"].str.len().gt(0).all()
+    assert list(df.columns[:6]) == ["rank", "id", "name", "name_zh", "reason", "coverage"]
+    assert list(df["rank"]) == list(range(1, len(df) + 1))
 
 
 def test_demo_chokepoint_list_order_and_content(demo_lists):
@@ -43,11 +44,24 @@ def test_demo_chokepoint_list_order_and_content(demo_lists):
     assert (levels[1:] >= levels[:-1]).all()  # by level, then score
 
 
-def test_demo_key_enterprises_have_partners(demo_lists):
-    df = demo_lists["key_enterprises"].set_index("name")
-    asml = df.loc["ASML"]
-    assert "N20" in asml["nodes"].split("; ")
-    assert asml["upstream_partners"] or asml["downstream_partners"]
+def test_demo_key_enterprises_are_home_firms_with_partners(demo_lists):
+    df = demo_lists["key_enterprises"]
+    assert (df["country"] == "CHN").all() and len(df) >= 10
+    naura = df.set_index("name").loc["NAURA"]
+    assert naura["rank"] == 1 and naura["chain_leader"]  # the largest known weight in fabrication
+    assert "N36" in naura["nodes"]
+    partners = naura["upstream_partners"] + naura["downstream_partners"]
+    assert partners and {"id", "name", "country", "restricted"} <= set(partners[0])
+    lam = [p for p in partners if p["name"] == "Lam Research"]
+    assert lam and lam[0]["restricted"] and lam[0]["country"] == "USA"
+    # the weight is the documented sum: share x downstream value share x (1 + score) / 2
+    a = demo_lists.assessment
+    ix = a.chain.index
+    prov = a.chain.provisions[(a.chain.provisions["actor"] == "P115") & a.chain.provisions["share"].notna()]
+    pos = ix.node_positions(prov["node"])
+    score = np.nan_to_num(a.score[pos])
+    expected = float((prov["share"].to_numpy() * a.crit.value_share[pos] * (1 + score) / 2).sum())
+    assert naura["weight"] == pytest.approx(expected, abs=1e-6)
 
 
 def test_demo_research_units_empty_of_institutions_but_lists_home_firms(demo_lists):
@@ -131,7 +145,7 @@ def test_task_priority_reproduces_the_documented_formula():
         assert row["priority_score"] == pytest.approx(
             score * row["value_share"] * row["feasibility"], abs=1e-6
         )
-    assert list(tasks.sort_values("priority").index)[:2] == ["A", "B"]
+    assert list(tasks.sort_values("rank").index)[:2] == ["A", "B"]
     assert tasks.loc["A", "task_id"] == "T-CHN-A"
     assert tasks.loc["A", "lead"] == "a2"  # the home provider of A itself leads
     assert "Institute u1 (u1)" in tasks.loc["A", "partners"]  # the home institution on the sibling kind
@@ -145,9 +159,9 @@ def test_research_units_list_institutions_first():
 
     df = research_unit_list(a, levels=("I", "II", "III", "IV"))
     rows = df[df["chokepoint"] == "A"]
-    assert rows.iloc[0]["unit"] == "u1" and rows.iloc[0]["unit_kind"] == "institution"
+    assert rows.iloc[0]["id"] == "u1" and rows.iloc[0]["unit_kind"] == "institution"
     assert "related node" in rows.iloc[0]["reason"]
-    assert "a1" not in set(rows["unit"])  # restricted (USA) firms are not candidates
+    assert "a1" not in set(rows["id"])  # restricted (USA) firms are not candidates
 
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
@@ -161,7 +175,7 @@ def test_workbook_sheets_and_headers(tmp_path, demo_lists, lang):
     ws = wb[LIST_TITLES["chokepoints"][index]]
     header = [c.value for c in ws[1]]
     k = 1 if lang == "zh" else 0
-    assert header[:3] == [HEADERS["priority"][k], HEADERS["id"][k], HEADERS["name"][k]]
+    assert header[:3] == [HEADERS["rank"][k], HEADERS["id"][k], HEADERS["name"][k]]
     assert ws.freeze_panes == "A2"
     assert ws.cell(row=2, column=header.index(HEADERS["level"][k]) + 1).fill.fgColor.rgb.endswith("FF4D4F")
     cover = wb.worksheets[0]

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from chokepoint.assess import Perspective
 from chokepoint.datasets import load_semiconductors
-from chokepoint.errors import ChainValidationError
+from chokepoint.errors import ChainValidationError, UsageError
 from chokepoint.match import Candidate, rank_candidates, tokens
 from chokepoint.match.service import match_challenge, new_challenge, profiles_from_frame
 
@@ -21,6 +25,10 @@ def test_chinese_segmentation_and_synonyms():
     # different wordings of one technology share a canonical token
     assert "syn:lithography" in tokens("光刻设备国产化") and "syn:lithography" in tokens("lithography tools")
     assert "syn:photoresist" in tokens("高端光刻胶") and "syn:photoresist" in tokens("ArF photoresists")
+    # synonym terms win over segmentations that straddle them: 极紫外 + 光刻, not 极 + 紫外光 + 刻
+    assert {"极紫外", "光刻", "syn:euv", "syn:lithography"} <= set(tokens("极紫外光刻光源"))
+    # the boilerplate of challenge announcements names no capability
+    assert not {"攻关", "国产化", "高端"} & set(tokens("高端光刻胶国产化攻关"))
 
 
 def test_different_wordings_match_and_are_explained():
@@ -39,14 +47,17 @@ def test_different_wordings_match_and_are_explained():
     df = rank_candidates(
         "攻关光刻设备关键部件", ["N20"], cands, related={"N20": {"N19", "N20"}}, restricted=["USA"]
     ).set_index("actor")
-    assert set(df.index[df["rank"] <= 2]) == {"u1", "u3"}  # both lithography, in either wording
+    # both lithography, in either wording: they outscore the polishing institute
+    assert df.loc["u2", "score"] < min(df.loc["u1", "score"], df.loc["u3", "score"])
+    assert df.loc["u1", "rank"] == 1 and df.loc["u3", "rank"] == 3  # restricted: after every other
     assert (
         "lithography" in df.loc["u1", "explanation"]
         and "evidence: 浸没式光刻机双工件台" in df.loc["u1", "explanation"]
     )
     assert "provides related N19" in df.loc["u1", "explanation"]
     assert bool(df.loc["u3", "restricted"]) and not bool(df.loc["u1", "restricted"])
-    assert df.loc["u2", "score"] < df.loc["u1", "score"]
+    assert df.loc["u3", "standing"] == "restricted" and df.loc["u1", "standing"] == "neutral"
+    assert df.loc["u2", "explanation"] == "no matching evidence"
 
 
 def test_profiles_import_rejects_bad_rows():
@@ -72,18 +83,19 @@ def test_profiles_import_rejects_bad_rows():
     assert {(p.row, p.column) for p in info.value.problems} == {(3, "actor")}
 
 
-def test_demo_challenge_matches_home_lithography_firms_and_flags_restricted():
+def test_demo_challenge_by_owner_name_keeps_restricted_out_and_the_owner_away():
     chain = load_semiconductors()
     challenge = new_challenge(
         "EUV光刻机光源攻关", "极紫外光刻光源与光刻设备整机集成", ["N20"], ["光源"], "SMEE", None, None, chain
     )
-    df = match_challenge(chain, challenge, {}, CHINA, top=None)
-    top = df.head(5)
-    assert "ASML" in set(top["name"])  # the leading provider, flagged
-    assert bool(df.set_index("name").loc["ASML", "restricted"])
-    home = match_challenge(chain, challenge, {}, CHINA, exclude_restricted=True, top=None)
-    assert not home["restricted"].any() and "SMEE" in set(home.head(10)["name"])
+    home = match_challenge(chain, challenge, {}, CHINA, top=None)
+    assert not home["restricted"].any() and "ASML" not in set(home["name"])
+    assert "SMEE" not in set(home["name"])  # the owner, named by its name, is not its own solver
     assert all(e for e in home.head(5)["explanation"])
+    flagged = match_challenge(chain, challenge, {}, CHINA, include_restricted=True, top=None)
+    restricted = flagged[flagged["restricted"]]
+    assert restricted.iloc[0]["name"] == "ASML"  # the leading provider, flagged, first of its tier
+    assert "provides N20 (EUV lithography tools)" in restricted.iloc[0]["explanation"]
 
 
 def test_expert_finding_full_method_at_least_bm25():
@@ -180,7 +192,11 @@ def test_cli_challenge_match_with_missing_embedding_model(cli, tmp_path):
     assert added.exit_code == 0, added.output
     key = added.output.split()[1].rstrip(":")
     ok = cli("challenges", "match", key, "--project", "semiconductors", "--format", "json")
-    assert ok.exit_code == 0 and "ASML" in ok.output
+    assert ok.exit_code == 0 and "ASML" not in ok.output
+    flagged = cli(
+        "challenges", "match", key, "--project", "semiconductors", "--include-restricted", "--top", "500"
+    )
+    assert flagged.exit_code == 0 and "ASML" in flagged.output
     missing = tmp_path / "no-model"
     result = cli("challenges", "match", key, "--project", "semiconductors", "--embedding-model", str(missing))
     assert result.exit_code == 2  # a usage error, one clean message, no traceback
@@ -252,6 +268,220 @@ def test_demo_challenge_with_lsa_keeps_the_direct_provider_first():
     challenge = new_challenge(
         "极紫外光源攻关", "EUV光源与曝光系统集成", ["N20"], ["光源"], "SMEE", None, None, chain
     )
-    df = match_challenge(chain, challenge, {}, CHINA, top=None, embed="lsa")
-    assert df.loc[0, "name"] == "ASML" and bool(df.loc[0, "restricted"])
-    assert df["semantic"].between(0, 1).all() and df["semantic"].iloc[0] > 0
+    df = match_challenge(chain, challenge, {}, CHINA, include_restricted=True, top=None, embed="lsa")
+    restricted = df[df["restricted"]].reset_index(drop=True)
+    assert restricted.loc[0, "name"] == "ASML"
+    assert df["semantic"].between(0, 1).all() and restricted.loc[0, "semantic"] > 0
+
+
+# --- the perspective: standing, restricted actors, data aggregates, the owner, Chinese explanations ---
+
+ARF_TITLE = "ArF浸没式光刻机光源与投影物镜"
+ARF_TEXT = "研制28纳米ArF浸没式光刻机的国产光源与投影物镜"
+STABLE = ["rank", "actor", "name", "country", "standing", "score", "restricted", "explanation"]
+
+
+@pytest.fixture(scope="module")
+def semi():
+    return load_semiconductors()
+
+
+@pytest.fixture(scope="module")
+def arf(semi):
+    """SMEE (P70, CHN) asks for an ArF immersion lithography tool (N22)."""
+    return new_challenge(ARF_TITLE, ARF_TEXT, ["N22"], [], "P70", None, None, semi)
+
+
+def _classes(chain, codes, perspective=CHINA):
+    from chokepoint.assess.supply import CLASS_NAMES, classify_codes
+
+    return [CLASS_NAMES[k] for k in classify_codes(np.array(list(codes), dtype=object), chain, perspective)]
+
+
+def _aggregates(chain):
+    """Organizations whose country is a data aggregate (a region without members), per classify_codes."""
+    orgs = chain.actors[chain.actors["kind"].isin(["enterprise", "institution"])]
+    cls = _classes(chain, orgs["country"])
+    return {a for a, c, k in zip(orgs["id"], orgs["country"], cls, strict=True) if k == "aggregate" and c}
+
+
+def test_demo_aggregates_are_the_eto_various_companies(semi):
+    assert _aggregates(semi) == {"P370"}  # "Various companies", country VAR (a region without members)
+
+
+def test_default_match_is_home_first_without_restricted_aggregates_or_owner(semi, arf):
+    df = match_challenge(semi, arf, {}, CHINA, top=None)
+    assert len(df) >= 5 and set(STABLE) <= set(df.columns)
+    assert list(df["rank"]) == list(range(1, len(df) + 1))
+    top10 = df.head(10)
+    assert not top10["restricted"].any() and "restricted" not in set(df["standing"])
+    assert not set(top10["country"]) & set(CHINA.restricted)
+    assert "aggregate" not in _classes(semi, top10["country"])
+    assert "P370" not in set(df["actor"]) and "P70" not in set(df["actor"])  # aggregate, owner
+    assert df.loc[0, "standing"] == "home" and df.loc[0, "country"] == "CHN"
+    # home candidates with evidence come before every neutral one
+    lead = df[(df["standing"] == "home") & (df["explanation"] != "no matching evidence")]
+    assert not lead.empty and lead["rank"].max() < df.loc[df["standing"] == "neutral", "rank"].min()
+    assert set(df["standing"]) <= {"home", "allied", "neutral"}
+    assert all(e for e in df["explanation"])
+    assert len(match_challenge(semi, arf, {}, CHINA, top=8)) == 8
+
+
+def test_include_restricted_flags_them_after_every_other_candidate(semi, arf):
+    default = match_challenge(semi, arf, {}, CHINA, top=None)
+    df = match_challenge(semi, arf, {}, CHINA, include_restricted=True, top=None)
+    flagged = df["restricted"].to_numpy()
+    assert flagged.any() and not flagged[: (~flagged).sum()].any()  # every flagged row after the rest
+    assert (df.loc[df["restricted"], "standing"] == "restricted").all()
+    assert set(df.loc[df["restricted"], "country"]) <= set(CHINA.restricted)
+    asml = df.set_index("name").loc["ASML"]
+    assert bool(asml["restricted"]) and asml["score"] == df["score"].max()  # best score, still last tier
+    assert "provides N22 (ArF immersion (DUV) lithography tools)" in asml["explanation"]
+    # the same candidates and scores as without the restricted ones: the filter does not rescore
+    rest = df[~df["restricted"]].reset_index(drop=True)
+    pd.testing.assert_frame_equal(rest.drop(columns="rank"), default.drop(columns="rank"))
+    assert "P370" not in set(df["actor"]) and "P70" not in set(df["actor"])
+
+
+def test_chinese_explanations_name_nodes_in_chinese(semi, arf):
+    df = match_challenge(semi, arf, {}, CHINA, include_restricted=True, top=None, lang="zh")
+    text = " ".join(df["explanation"])
+    for english in (
+        "matched terms",
+        "provides",
+        "evidence:",
+        "semantic similarity",
+        "related",
+        "no matching",
+    ):
+        assert english not in text
+    asml = df.set_index("name").loc["ASML", "explanation"]
+    assert asml.startswith("匹配词：") and "供给 N22（ArF浸没式(DUV)光刻机）" in asml
+    assert "（光刻）" in asml and "lithography" not in asml  # the synonym group in its Chinese wording
+    assert "无匹配证据" in set(df["explanation"])
+    en = match_challenge(semi, arf, {}, CHINA, include_restricted=True, top=None)
+    assert list(en["actor"]) == list(df["actor"]) and np.allclose(en["score"], df["score"])
+    with pytest.raises(UsageError, match="en or zh"):
+        match_challenge(semi, arf, {}, CHINA, lang="fr")
+    profile = {"actor": "P107", "description": "浸没式光刻机涂胶显影", "keywords": ["投影物镜"], "nodes": []}
+    profile["evidence"] = [{"kind": "patent", "title": "一种浸没式光刻投影物镜", "abstract": ""}]
+    kingsemi = match_challenge(semi, arf, {"P107": profile}, CHINA, top=1, lang="zh").iloc[0]
+    assert kingsemi["actor"] == "P107" and "证据：一种浸没式光刻投影物镜" in kingsemi["explanation"]
+    assert "物镜" in kingsemi["explanation"].split("；")[0]  # a matched term of its profile
+
+
+def test_without_a_perspective_nothing_is_restricted(semi, arf):
+    df = match_challenge(semi, arf, {}, None, top=None)
+    assert not df["restricted"].any() and set(df["standing"]) == {"neutral"}
+    assert df.loc[0, "name"] == "ASML"  # today's order: by score, the direct provider first
+    assert list(df["score"]) == sorted(df["score"], reverse=True)
+    assert "P370" not in set(df["actor"]) and "P70" not in set(df["actor"])
+    assert match_challenge(semi, arf, {}, None, include_restricted=True, top=None).equals(df)
+
+
+def test_standing_orders_tiers_and_evidence_lifts_home_candidates():
+    cands = [
+        Candidate("h1", "Home lab", "CHN", "光刻机 光源", frozenset()),
+        Candidate("h2", "Home idle", "CHN", "化学品", frozenset({"N9"})),
+        Candidate("a1", "Allied firm", "DEU", "光源", frozenset()),
+        Candidate("n1", "Neutral firm", "SGP", "光刻机 光源 投影物镜", frozenset({"N1"})),
+        Candidate("r1", "Restricted firm", "USA", "光刻机 光源 投影物镜 整机", frozenset({"N1"})),
+        Candidate("n2", "Neutral idle", "BRA", "化学品", frozenset()),
+    ]
+    standing = {"CHN": "home", "DEU": "allied", "SGP": "neutral", "USA": "restricted", "BRA": "neutral"}
+    nodes = ["N1", "N9"]
+    phi = np.array([[1.0, 0.5], [0.5, 1.0]])  # N9 is close to N1: h2 has relatedness, nothing else
+    df = rank_candidates(
+        "光刻机光源与投影物镜", ["N1"], cands, node_ids=nodes, phi=phi, standing=standing, lang="zh"
+    )
+    # home and allied with evidence, by score; neutral with home-without-evidence, by score; restricted
+    assert set(df["actor"][:2]) == {"h1", "a1"} and df["score"][0] >= df["score"][1]
+    assert list(df["actor"][2:]) == ["n1", "h2", "n2", "r1"]
+    assert df["score"].iloc[-1] > df["score"][:2].max()  # r1 outscores the home lab, still last
+    assert df["score"][2] > df["score"][:2].max()  # n1 too: evidence lifts a home candidate
+    assert df["restricted"].tolist() == [False] * 5 + [True]
+    h2 = df.set_index("actor").loc["h2"]
+    assert h2["explanation"] == "能力相关度 0.33（与榜单环节的共同供给）" and h2["score"] == pytest.approx(
+        0.05
+    )
+    with pytest.raises(UsageError, match="unknown standing"):
+        rank_candidates("x", [], cands, standing={"CHN": "friendly"})
+    with pytest.raises(UsageError, match="en or zh"):
+        rank_candidates("x", [], cands, lang="de")
+
+
+_SEMI = load_semiconductors()
+_ORGS = sorted(_SEMI.actors.loc[_SEMI.actors["kind"].isin(["enterprise", "institution"]), "id"])
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    owner=st.sampled_from(_ORGS),
+    nodes=st.lists(
+        st.sampled_from(["N19", "N20", "N22", "N90", "N105"]), min_size=1, max_size=2, unique=True
+    ),
+    include=st.booleans(),
+    perspective=st.sampled_from([CHINA, None]),
+)
+def test_owner_is_never_its_own_solver_and_every_eligible_actor_is_ranked(owner, nodes, include, perspective):
+    challenge = new_challenge("光刻机关键部件攻关", "国产化", nodes, [], owner, None, None, _SEMI)
+    df = match_challenge(_SEMI, challenge, {}, perspective, include_restricted=include, top=None)
+    assert owner not in set(df["actor"])
+    orgs = _SEMI.actors[_SEMI.actors["id"].isin(_ORGS)]
+    cls = _classes(_SEMI, orgs["country"], perspective or Perspective(home=("\0",)))
+    eligible = {
+        a
+        for a, k in zip(orgs["id"], cls, strict=True)
+        if a != owner and k != "aggregate" and (include or k != "restricted")
+    }
+    assert set(df["actor"]) == eligible and len(df) >= min(5, len(eligible))
+    assert not set(df["actor"]) & _aggregates(_SEMI)
+    if perspective is None or not include:
+        assert not df["restricted"].any()
+    else:
+        flagged = df["restricted"].to_numpy()
+        assert not flagged[: (~flagged).sum()].any()
+
+
+def test_cli_match_in_chinese_with_standing_labels(cli):
+    assert cli("demo").exit_code == 0
+    added = cli(
+        "challenges", "add", "--project", "semiconductors", "--title", ARF_TITLE,
+        "--description", ARF_TEXT, "--nodes", "N22", "--owner", "P70",
+    )  # fmt: skip
+    assert added.exit_code == 0, added.output
+    key = added.output.split()[1].rstrip(":")
+    zh = cli("challenges", "match", key, "--project", "semiconductors", "--top", "8", "--lang", "zh")
+    assert zh.exit_code == 0, zh.output
+    assert "本国" in zh.output and "中立" in zh.output and "匹配词" in zh.output
+    assert "matched terms" not in zh.output and " home " not in zh.output and "受限" not in zh.output
+    assert "SMEE" not in zh.output and "Various companies" not in zh.output
+    rows = json.loads(
+        cli(
+            "challenges", "match", key, "--project", "semiconductors", "--format", "json", "--lang", "zh"
+        ).output
+    )
+    assert len(rows) >= 5 and rows[0]["standing"] == "home" and not any(r["restricted"] for r in rows)
+    assert {r["standing"] for r in rows} <= {"home", "allied", "neutral"}  # JSON keeps the codes
+    flagged = json.loads(
+        cli(
+            "challenges", "match", key, "--project", "semiconductors", "--format", "json",
+            "--include-restricted", "--top", "500",
+        ).output
+    )  # fmt: skip
+    assert flagged[-1]["restricted"] and "ASML" in {r["name"] for r in flagged if r["restricted"]}
+    other = cli(
+        "challenges", "match", key, "--project", "semiconductors", "--format", "json",
+        "--home", "DEU", "--restricted", "CHN", "--allied", "AUT", "--top", "3",
+    )  # fmt: skip
+    assert other.exit_code == 0 and {r["standing"] for r in json.loads(other.output)} <= {"home", "allied"}
+    bad = cli("challenges", "match", key, "--project", "semiconductors", "--lang", "fr")
+    assert bad.exit_code == 2 and "--lang must be en or zh" in bad.output
+    # the former flag is the default now: still accepted, same rows; contradicting it is refused
+    old = cli("challenges", "match", key, "--project", "semiconductors", "--format", "json", "--lang", "zh",
+              "--exclude-restricted")  # fmt: skip
+    assert old.exit_code == 0 and json.loads(old.output) == rows
+    both = cli("challenges", "match", key, "--project", "semiconductors", "--exclude-restricted",
+               "--include-restricted")  # fmt: skip
+    assert both.exit_code == 2 and "contradict" in both.output
+    assert "--include-restricted" in cli("challenges", "match", "--help").output

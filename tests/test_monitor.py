@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -11,8 +14,9 @@ from chokepoint.cli import app
 from chokepoint.datasets import load_semiconductors
 from chokepoint.errors import ChokepointError
 from chokepoint.monitor.catalog import catalog
-from chokepoint.monitor.rules import RuleSet, ThresholdRule, ZScoreRule, evaluate_series
+from chokepoint.monitor.rules import RuleSet, ThresholdRule, ZScoreRule, evaluate_assessment, evaluate_series
 from chokepoint.monitor.service import monitor_diff, monitor_run
+from chokepoint.monitor.text import format_value, level_label, status_label
 from chokepoint.store import Store
 from chokepoint.store.monitoring import AccessDeniedError, ReportRejectedError
 
@@ -323,7 +327,10 @@ def test_vectorized_rules_on_hand_made_series():
     values = np.array([[60, 50, 40], [60, 60, 6], [np.nan, 30, np.nan]], dtype=float)
     rule = ThresholdRule(id="t", indicator="inventory_days", levels={"I": 7, "III": 45})
     out = evaluate_series(rule, ind, np.array(["a", "b", "c"], dtype=object), values, ["m1", "m2", "m3"])
-    assert dict(zip(out["entity"], out["level"], strict=True)) == {"a": "III", "b": "I"}
+    # c's latest report (30, for m2) stands in m3
+    assert dict(zip(out["entity"], out["level"], strict=True)) == {"a": "III", "b": "I", "c": "III"}
+    assert out.set_index("entity").loc["c", "values"] == {"value": 30.0, "period": "m2", "as_of": "m3"}
+    assert out.set_index("entity").loc["a", "values"] == {"value": 40.0, "period": "m3"}
     lead = catalog()["lead_time_days"]  # higher is worse
     hist = np.array([[30, 31, 29, 30, 32, 30, 31, 60.0]])
     z = ZScoreRule(id="z", indicator="lead_time_days", min_history=6, levels={"II": 4})
@@ -338,3 +345,219 @@ def test_unknown_user_and_role_errors(store):
     with pytest.raises(ChokepointError, match="unknown role"):
         store.add_user("x", "boss", "p")
     assert store.verify_password("root", "root-pass") and not store.verify_password("root", "wrong")
+
+
+# ------------------------------------------------------------------ alerts an officer can read
+N44_EN = "Tube-based diffusion and deposition tools"
+N44_ZH = "管式扩散及沉积设备（炉管）"
+ASCII_UNITS = re.compile(r"days|months|fraction|count|CNY|day\b|month\b")
+
+READABLE_RULES = [
+    {"id": "long-lead", "type": "threshold", "indicator": "lead_time_days", "levels": {"I": 180, "II": 120}},
+    {"id": "backlog", "type": "threshold", "indicator": "order_backlog_months", "levels": {"II": 6}},
+    {"id": "restricted", "type": "threshold", "indicator": "restricted_supply_share", "levels": {"II": 0.3}},
+    {"id": "few-suppliers", "type": "threshold", "indicator": "qualified_suppliers", "levels": {"II": 1}},
+    {"id": "price-up", "type": "rate", "indicator": "unit_price", "window": 2, "levels": {"II": 0.5}},
+    {"id": "utilisation", "type": "threshold", "indicator": "capacity_utilisation", "levels": {"III": 0.5}},
+]
+
+
+def report(indicator: str, period: str, value: float, node: str = "N44") -> dict[str, object]:
+    return {"indicator": indicator, "node": node, "enterprise": "P115", "period": period, "value": value}
+
+
+@pytest.fixture
+def readable(store):
+    """Reports for 2026-08 and 2026-10, evaluated in 2026-12: every alert is about a past period."""
+    store.import_rules("semi", READABLE_RULES, "root")
+    frame = pd.DataFrame(
+        [
+            report("lead_time_days", "2026-10", 200),
+            report("order_backlog_months", "2026-10", 8, node=""),
+            report("restricted_supply_share", "2026-10", 0.35),
+            report("qualified_suppliers", "2026-10", 1),
+            report("unit_price", "2026-08", 100),
+            report("unit_price", "2026-10", 160),
+            report("capacity_utilisation", "2026-10", 0.4, node=""),
+        ]
+    )
+    store.submit_observations("semi", frame, "naura", as_of="2026-12")
+    run = monitor_run(store, "semi", "2026-12")
+    return run, {a["rule_id"]: a for a in store.list_alerts("semi")}
+
+
+def test_alert_names_the_period_the_value_was_reported_for(readable):
+    _, alerts = readable
+    lead = alerts["long-lead"]
+    assert lead["level"] == "I"
+    assert lead["values"] == {"value": 200.0, "period": "2026-10", "as_of": "2026-12"}
+    assert "200 days, reported for 2026-10" in lead["message_en"]
+    assert "（2026-10报告期）" in lead["message_zh"]
+    assert "2026-12" not in lead["message_en"] and "2026-12" not in lead["message_zh"]
+    # a rate rule names the periods it compares: the latest report and the base
+    price = alerts["price-up"]
+    assert price["values"]["period"] == "2026-10" and price["values"]["base_period"] == "2026-08"
+    assert price["values"]["as_of"] == "2026-12" and price["values"]["change"] == pytest.approx(0.6)
+    assert (
+        "rose 60% in 2 months, from 100 CNY (2026-08) to 160 CNY, reported for 2026-10" in price["message_en"]
+    )
+    assert "2个月内上涨60%，由100元（2026-08）升至160元（2026-10报告期）" in price["message_zh"]
+
+
+def test_alert_names_entities_by_name_in_both_languages(readable):
+    run, alerts = readable
+    lead = alerts["long-lead"]
+    assert lead["entity"] == "N44|P115" and lead["key"] == "long-lead|N44|P115"  # the key is unchanged
+    assert lead["message_en"].startswith(
+        f"Lead time of NAURA (P115) for {N44_EN} (N44) is 200 days, reported for 2026-10"
+    )
+    assert lead["message_zh"].startswith(
+        f"NAURA（P115）供应的{N44_ZH}（N44）交货周期为200天（2026-10报告期）"
+    )
+    assert lead["entity_name"] == f"NAURA for {N44_EN}" and lead["entity_name_zh"] == f"NAURA供应的{N44_ZH}"
+    backlog = alerts["backlog"]  # an enterprise indicator
+    assert backlog["entity"] == "P115" and backlog["entity_name"] == "NAURA"
+    assert backlog["entity_name_zh"] == "NAURA"  # no Chinese name in the chain: the English one
+    assert backlog["message_en"].startswith("Order backlog of NAURA (P115) is 8 months, reported for 2026-10")
+    assert backlog["message_zh"].startswith("NAURA（P115）订单积压为8个月（2026-10报告期）")
+    assert all("N44|P115" not in a["message_en"] + a["message_zh"] for a in alerts.values())
+    # the run's conditions carry the names too
+    cond = run.conditions.set_index("rule_id")
+    assert cond.loc["long-lead", "entity_name"] == f"NAURA for {N44_EN}"
+    assert cond.loc["long-lead", "entity_name_zh"] == f"NAURA供应的{N44_ZH}"
+
+
+def test_units_are_translated(readable):
+    _, alerts = readable
+    zh = {k: a["message_zh"] for k, a in alerts.items()}
+    en = {k: a["message_en"] for k, a in alerts.items()}
+    assert "受限国家供给占比为35%" in zh["restricted"] and "is 35%, reported" in en["restricted"]
+    assert "产能利用率为40%" in zh["utilisation"] and "is 40%, reported" in en["utilisation"]
+    assert "合格供应商数量为1家" in zh["few-suppliers"] and "count of NAURA" in en["few-suppliers"]
+    assert "is 1, reported" in en["few-suppliers"]  # a count has no unit word in English
+    assert "订单积压为8个月" in zh["backlog"] and "8 months" in en["backlog"]
+    assert "160元" in zh["price-up"] and "160 CNY" in en["price-up"]
+    for rule, text in zh.items():
+        assert not ASCII_UNITS.search(text), (rule, text)
+
+
+def test_value_formats():
+    cat = catalog()
+    assert format_value(200, cat["lead_time_days"]) == "200 days"
+    assert format_value(1, cat["lead_time_days"]) == "1 day"
+    assert format_value(200, cat["lead_time_days"], "zh") == "200天"
+    assert format_value(0.35, cat["restricted_supply_share"]) == "35%"
+    assert format_value(0.355, cat["restricted_supply_share"], "zh") == "35.5%"
+    assert format_value(3, cat["qualified_suppliers"], "zh") == "3家"
+    assert format_value(1_500_000, cat["unit_price"]) == "1,500,000 CNY"  # never 1.5e+06
+    assert format_value(12.5, cat["unit_price"], "zh") == "12.5元"
+    assert format_value(8, cat["order_backlog_months"], "zh") == "8个月"
+    assert all(i.unit_label_zh and not ASCII_UNITS.search(i.unit_label_zh) for i in cat.values())
+
+
+def test_pure_evaluation_takes_a_name_lookup():
+    lead = catalog()["lead_time_days"]
+    names = {"N44": (N44_EN, N44_ZH), "P115": ("NAURA", "北方华创")}
+    entities = np.array(["N44|P115", "N45|P9"], dtype=object)
+    values = np.array([[200.0, np.nan, np.nan], [130.0, 140, 150]])
+    rule = ThresholdRule(id="t", indicator="lead_time_days", levels={"I": 180, "II": 120})
+    out = evaluate_series(
+        rule, lead, entities, values, ["2026-10", "2026-11", "2026-12"], names=names
+    ).set_index("entity")
+    assert (
+        out.loc["N44|P115", "message_zh"]
+        == f"北方华创（P115）供应的{N44_ZH}（N44）交货周期为200天（2026-10报告期）（规则 t）"
+    )
+    assert out.loc["N44|P115", "entity_name_zh"] == f"北方华创供应的{N44_ZH}"
+    # keys the lookup does not know are shown as keys
+    assert (
+        out.loc["N45|P9", "message_en"]
+        == "Lead time of P9 for N45 is 150 days, reported for 2026-12 (rule t)"
+    )
+    assert out.loc["N45|P9", "values"] == {"value": 150.0, "period": "2026-12"}
+
+
+def test_zscore_names_its_history():
+    lead = catalog()["lead_time_days"]
+    hist = np.array([[30, 31, 29, 30, 32, 30, 31, 60.0, np.nan]])
+    periods = [f"2026-{m:02d}" for m in range(1, 10)]
+    z = ZScoreRule(id="z", indicator="lead_time_days", min_history=6, levels={"II": 4})
+    out = evaluate_series(
+        z, lead, np.array(["N44|P115"], dtype=object), hist, periods, names={"P115": ("NAURA", "")}
+    )
+    v = out.iloc[0]["values"]
+    assert v["period"] == "2026-08" and v["as_of"] == "2026-09" and v["history"] == 7
+    assert (v["history_from"], v["history_to"]) == ("2026-01", "2026-07")
+    assert (
+        "reported for 2026-08" in out.iloc[0]["message_en"]
+        and "above its history" in out.iloc[0]["message_en"]
+    )
+    assert "高于自身历史20.2个稳健标准差（中位数30天，2026-01至2026-07共7期）" in out.iloc[0]["message_zh"]
+    assert not ASCII_UNITS.search(out.iloc[0]["message_zh"])
+
+
+def test_assessment_messages_name_levels_in_chinese():
+    before = pd.DataFrame(
+        {
+            "name": ["EUV lithography tools"],
+            "name_zh": ["EUV光刻机"],
+            "level": ["II"],
+            "has_alternative": [True],
+        },
+        index=pd.Index(["N20"], name="id"),
+    ).assign(localization=0.5)
+    after = before.assign(level="I", has_alternative=False, localization=0.1)
+    rules = RuleSet.model_validate(
+        {
+            "rules": [
+                {"id": "rise", "type": "assessment", "change": "level_rise"},
+                {"id": "lost", "type": "assessment", "change": "alternative_lost"},
+                {"id": "fall", "type": "assessment", "change": "localization_fall"},
+            ]
+        }
+    ).rules
+    out = {r.id: evaluate_assessment(r, before, after).iloc[0] for r in rules}  # type: ignore[arg-type]
+    assert (
+        out["rise"]["message_en"]
+        == "EUV lithography tools (N20): level rose from II (orange) to I (red) (rule rise)"
+    )
+    assert out["rise"]["message_zh"] == "EUV光刻机（N20）：等级由橙色（II级）升至红色（I级）（规则 rise）"
+    assert out["lost"]["message_zh"].startswith("EUV光刻机（N20）：最后一个替代来源")
+    assert out["fall"]["message_zh"].startswith("EUV光刻机（N20）：国产化率由50%降至10%")
+    for r in out.values():
+        assert r["entity_name"] == "EUV lithography tools" and r["entity_name_zh"] == "EUV光刻机"
+        assert not re.search(r"[A-Za-z]{3,}", r["message_zh"].replace("EUV", "").split("（规则")[0])
+
+
+def test_labels_of_levels_and_statuses():
+    assert [level_label(lv, "zh") for lv in ("I", "II", "III", "IV")] == [
+        "红色（I级）",
+        "橙色（II级）",
+        "黄色（III级）",
+        "蓝色（IV级）",
+    ]
+    assert level_label("low", "zh") == "低风险" and level_label("I") == "I (red)"
+    assert [status_label(s, "zh") for s in ("open", "acknowledged", "resolved")] == [
+        "待处理",
+        "已确认",
+        "已解决",
+    ]
+
+
+def test_cli_alerts_list_in_chinese(readable, store):
+    db = str(store.url.removeprefix("sqlite:///"))
+    lead_id = readable[1]["long-lead"]["id"]
+    store.acknowledge_alert("semi", lead_id, "root")
+    runner = CliRunner()
+    r = runner.invoke(app, ["alerts", "list", "--project", "semi", "--lang", "zh", "--db", db])
+    assert r.exit_code == 0, r.output
+    assert "待处理" in r.stdout and "已确认" in r.stdout
+    assert not re.search(r"\b(open|acknowledged)\b", r.stdout)
+    assert f"NAURA（P115）供应的{N44_ZH}（N44）交货周期为200天（2026-10报告期）" in r.stdout
+    assert not ASCII_UNITS.search(r.stdout)
+    js = runner.invoke(
+        app, ["alerts", "list", "--project", "semi", "--lang", "zh", "--format", "json", "--db", db]
+    )
+    rows = json.loads(js.stdout)
+    assert {row["status"] for row in rows} == {"open", "acknowledged"}  # JSON keeps the codes (an API)
+    assert {row["entity_name"] for row in rows} >= {"NAURA", f"NAURA for {N44_EN}"}

@@ -12,7 +12,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, Field
 
 from chokepoint.api.app import OFFICERS, READERS, User, allow, audit, chain_of, get_store
-from chokepoint.api.routes import _records
+from chokepoint.api.routes import _perspective, _records
 from chokepoint.assess import Perspective
 from chokepoint.match.service import add_bid, add_challenge, challenge_with_bids, match_challenge
 
@@ -61,30 +61,40 @@ def challenge_matches(
     challenge: str,
     request: Request,
     top: int = Query(20, ge=1, le=500),
-    exclude_restricted: bool = False,
+    include_restricted: bool = False,
     semantic: Literal["none", "lsa"] = "none",
+    lang: Literal["en", "zh"] = "en",
+    home: str | None = None,
+    restricted: str | None = None,
     user: User = Depends(allow(*READERS)),
 ) -> dict[str, Any]:
-    """Solvers ranked for the challenge under the project's perspective, each with its explanation.
+    """Solvers ranked for the challenge under the perspective (``home``, ``restricted``, else the
+    project's stored one), each with its ``standing`` and explanation.
 
-    ``semantic=lsa`` blends latent-semantic similarity into the text score.
+    Home and allied candidates with evidence come first, then neutral ones; candidates from
+    restricted countries are left out unless ``include_restricted=true``, and then come flagged
+    after every other one. Data aggregates and the challenge's owner are never candidates.
+    ``lang=zh`` gives Chinese explanations; ``semantic=lsa`` blends latent-semantic similarity into
+    the text score.
     """
     store = get_store(request)
     body = challenge_with_bids(store, project, challenge)
-    stored = store.get_perspective(project)
-    perspective = Perspective.from_dict(stored) if stored else None
+    perspective: Perspective | None = None
+    if home is not None or restricted is not None or store.get_perspective(project):
+        perspective = _perspective(store, project, home, restricted)
     df = match_challenge(
         chain_of(request, project),
         body,
         store.records(project, "profile"),
         perspective,
-        exclude_restricted,
-        None,
+        include_restricted=include_restricted,
+        top=None,
         embed="lsa" if semantic == "lsa" else None,
+        lang=lang,
     )
     return {
         "challenge": challenge,
-        "perspective": stored,
+        "perspective": None if perspective is None else perspective.to_dict(),
         "total": len(df),
         "candidates": _records(df.head(top)),
     }

@@ -481,7 +481,9 @@ def get_lists(
     tasks = task_list(a, lang)
     stored = {t["task_id"]: t["status"] for t in store.list_tasks(project)}
     tasks["status"] = [stored.get(t, "not stored") for t in tasks["task_id"]]
-    return lists_document(policy_lists(a, lang, tasks=tasks), lang)
+    return lists_document(
+        policy_lists(a, lang, tasks=tasks, profiles=store.records(project, "profile")), lang
+    )
 
 
 @router.get("/projects/{project}/lists/export", tags=["lists"])
@@ -492,7 +494,8 @@ def export_lists(
     from chokepoint.lists import policy_lists
     from chokepoint.report.lists import write_lists
 
-    lists = policy_lists(_assessment(request, project, None, None), lang)
+    profiles = get_store(request).records(project, "profile")
+    lists = policy_lists(_assessment(request, project, None, None), lang, profiles=profiles)
     with tempfile.TemporaryDirectory() as tmp:
         (path,) = write_lists(lists, Path(tmp) / f"{project}-lists-{lang}.xlsx", lang)
         data = path.read_bytes()
@@ -728,7 +731,7 @@ def unbind_user(
 def audit_log(
     request: Request,
     limit: int = Query(100, ge=1, le=1000),
-    offset: int = Query(0, ge=0),
+    offset: int = Query(0, ge=0, le=2**62),  # a 64-bit SQL integer
     user: User = Depends(allow(*ADMINS)),
 ) -> list[dict[str, Any]]:
     return get_store(request).audit_entries(limit, offset)

@@ -149,7 +149,9 @@ def loss_by_level(shares: LevelShares, cut: np.ndarray | sp.sparray) -> tuple[np
     return per_level, depth
 
 
-def bound_level(shares: LevelShares, per_level: np.ndarray, depth: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def bound_level(
+    shares: LevelShares, per_level: np.ndarray, depth: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     r"""The bound before reconciliation and the level that sets it (``GEO``/``ORG``; -1 when none).
 
     :math:`\min_{l \text{ present}} (\sum_{p \in l} s_p c_p + r_{il} d_i)`, 0 at nodes without provisions.

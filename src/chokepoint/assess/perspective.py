@@ -109,7 +109,17 @@ class Perspective:
             country_risk=dict(d.get("country_risk") or {}),
         )
 
-    def label(self) -> str:
+    def label(self, lang: str = "en") -> str:
+        """``home CHN; restricted USA,JPN`` (zh: ``本国 CHN；受限 USA、JPN``)."""
+        if lang == "zh":
+            parts = [f"本国 {'+'.join(self.home)}"]
+            if self.restricted:
+                parts.append(f"受限 {'、'.join(self.restricted)}")
+            if self.allied:
+                parts.append(f"友好 {'、'.join(self.allied)}")
+            if self.year:
+                parts.append(f"数据年份不晚于{self.year}年")
+            return "；".join(parts)
         parts = [f"home {'+'.join(self.home)}"]
         if self.restricted:
             parts.append(f"restricted {','.join(self.restricted)}")

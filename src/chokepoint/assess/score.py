@@ -291,11 +291,18 @@ class Assessment:
         x = s.exposure_known[i]
         if rs:
             unknown = "份额未知" if lang == "zh" else "share unknown"
-            who = ", ".join(
-                f"{country_name(c, lang)} ({c}) {unknown if np.isnan(sh) else format(sh, '.0%')}"
-                + (f" ({', '.join(f)})" if f else "")
-                for c, sh, f in rs[:3]
-            )
+            if lang == "zh":
+                who = "，".join(
+                    f"{country_name(c, lang)}（{c}）{unknown if np.isnan(sh) else format(sh, '.0%')}"
+                    + (f"（{'、'.join(f)}）" if f else "")
+                    for c, sh, f in rs[:3]
+                )
+            else:
+                who = ", ".join(
+                    f"{country_name(c, lang)} ({c}) {unknown if np.isnan(sh) else format(sh, '.0%')}"
+                    + (f" ({', '.join(f)})" if f else "")
+                    for c, sh, f in rs[:3]
+                )
             if lang == "zh":
                 parts.append(f"{x:.0%}的供给来自受限国家（{who}）")
             else:

@@ -228,7 +228,7 @@ def lists_cmd(
     tasks = task_list(a, lang)
     stored = store.upsert_tasks(project, tasks.to_dict("records"))
     tasks["status"] = [r["status"] for r in stored]
-    lists = policy_lists(a, lang, tasks=tasks)
+    lists = policy_lists(a, lang, tasks=tasks, profiles=store.records(project, "profile"))
     if out is not None:
         for f in write_lists(lists, out, lang):
             typer.echo(f"wrote {f}", err=fmt != OutputFormat.table)
@@ -243,7 +243,7 @@ def lists_cmd(
 def tasks_list(project: ProjectOption, fmt: FormatOption = OutputFormat.table, db: DbOption = None) -> None:
     """List the project's joint R&D tasks (created and refreshed by `chokepoint lists`)."""
     rows = _store(db).list_tasks(project)
-    rows.sort(key=lambda r: (r.get("priority", 0), r["task_id"]))
+    rows.sort(key=lambda r: (r.get("rank", r.get("priority", 0)), r["task_id"]))
     if fmt == OutputFormat.json:
         _echo_json(rows)
         return

@@ -9,11 +9,17 @@ from typing import Annotated, Any
 import typer
 
 from chokepoint.cli.base import (
+    AlliedOption,
     DbOption,
     FormatOption,
+    HomeOption,
+    LangOption,
     OutputFormat,
     ProjectOption,
+    RestrictedOption,
+    YearOption,
     _echo_json,
+    _perspective,
     _print_rows,
     _store,
     _write_table,
@@ -32,7 +38,12 @@ def challenges_add(
     capabilities: Annotated[
         str, typer.Option("--capabilities", help="Required capabilities, comma-separated.")
     ] = "",
-    owner: Annotated[str, typer.Option("--owner", help="Publishing enterprise or user.")] = "",
+    owner: Annotated[
+        str,
+        typer.Option(
+            "--owner", help="Publishing enterprise (actor id, never matched as its own solver) or user."
+        ),
+    ] = "",
     budget: Annotated[float | None, typer.Option("--budget", help="Budget.")] = None,
     deadline: Annotated[str | None, typer.Option("--deadline", help="Deadline, YYYY-MM-DD.")] = None,
     db: DbOption = None,
@@ -75,14 +86,45 @@ def challenges_show(
     _echo_json(challenge_with_bids(_store(db), project, challenge))
 
 
-@challenges_app.command("match")
+MATCH_HELP = (
+    "Rank institutions and firms able to solve a challenge, each with its standing and explanation."
+    "\n\n"
+    "The perspective is --home/--restricted/--allied, else the project's stored one. Each candidate "
+    "has a standing (home, allied, neutral, restricted): home and allied candidates with evidence "
+    "(matched terms, a challenge node or a related one they provide) come first, then neutral ones, "
+    "each tier by score. Candidates from restricted countries are left out unless "
+    "--include-restricted; then they come flagged, after every other one. Data aggregates (ETO's "
+    "'Various companies') and the challenge's owner are never candidates."
+    "\n\n"
+    "With --lang zh explanations and node names are in Chinese, and so is the standing column of "
+    "the table (本国/友好/中立/受限); JSON, CSV and --out files keep the codes."
+)
+
+
+@challenges_app.command("match", help=MATCH_HELP)
 def challenges_match(
     challenge: Annotated[str, typer.Argument(help="Challenge id.")],
     project: ProjectOption,
+    include_restricted: Annotated[
+        bool,
+        typer.Option(
+            "--include-restricted",
+            help="Also show candidates from the perspective's restricted countries, flagged "
+            "'restricted' and ranked after every other candidate (left out by default).",
+        ),
+    ] = False,
     exclude_restricted: Annotated[
-        bool, typer.Option("--exclude-restricted", help="Leave restricted actors out.")
+        bool,
+        typer.Option(
+            "--exclude-restricted", hidden=True, help="Deprecated: restricted actors are left out by default."
+        ),
     ] = False,
     top: Annotated[int | None, typer.Option("--top", help="Only the first N.")] = 15,
+    home: HomeOption = None,
+    restricted: RestrictedOption = None,
+    allied: AlliedOption = None,
+    year: YearOption = None,
+    lang: LangOption = "en",
     fmt: FormatOption = OutputFormat.table,
     out: Annotated[Path | None, typer.Option("--out", "-o", help=".xlsx, .csv or .json")] = None,
     embedding_model: Annotated[
@@ -92,34 +134,51 @@ def challenges_match(
             envvar="CHOKEPOINT_EMBEDDING_MODEL",
             help="Blend dense similarity into the text score: 'lsa' (latent semantic analysis "
             "fitted on the project's documents) or the folder of a locally saved "
-            "sentence-transformers model (never downloaded; needs chokepoint[embeddings]).",
+            "sentence-transformers model (never downloaded; needs chokepoint\\[embeddings]).",
         ),
     ] = None,
     db: DbOption = None,
 ) -> None:
-    """Rank institutions and firms able to solve a challenge, each with its explanation."""
-    from chokepoint.assess import Perspective
+    """Rank institutions and firms able to solve a challenge (help: ``MATCH_HELP``)."""
+    from chokepoint.match.rank import STANDING_ZH
     from chokepoint.match.service import challenge_with_bids, match_challenge
 
+    if lang not in ("en", "zh"):
+        raise UsageError("--lang must be en or zh")
+    if include_restricted and exclude_restricted:
+        raise UsageError("--include-restricted and --exclude-restricted contradict each other")
     store = _store(db)
     body = challenge_with_bids(store, project, challenge)
-    stored = store.get_perspective(project)
-    p = Perspective.from_dict(stored) if stored else None
+    chain = store.load_chain(project)
+    given = any(v is not None for v in (home, restricted, allied, year))
+    p = (
+        _perspective(store, project, chain, home, restricted, allied, year)
+        if given or store.get_perspective(project)
+        else None
+    )
     embed: Any = embedding_model
     if embedding_model is not None and embedding_model != "lsa":
         from chokepoint.io.embedding_model import local_embedder
 
         embed = local_embedder(embedding_model)
     df = match_challenge(
-        store.load_chain(project),
+        chain,
         body,
         store.records(project, "profile"),
         p,
-        exclude_restricted,
-        None,
+        include_restricted=include_restricted,
+        top=None,
         embed=embed,
+        lang=lang,
     )
-    _write_table(df, fmt, out, top)
+    if lang == "zh" and fmt == OutputFormat.table:
+        if out is not None:
+            _write_table(df, fmt, out)
+        if out is None or top is not None:
+            shown = df if top is None else df.head(top)
+            typer.echo(shown.assign(standing=shown["standing"].map(STANDING_ZH)).to_string(index=False))
+    else:
+        _write_table(df, fmt, out, top)
 
 
 @challenges_app.command("bid")

@@ -274,10 +274,16 @@ def alerts_list(
     fmt: FormatOption = OutputFormat.table,
     db: DbOption = None,
 ) -> None:
-    """List alerts with level, entity, rule and message."""
+    """List alerts with level, status, rule, entity and message (--lang zh: Chinese messages, and
+    Chinese statuses in the table and CSV; JSON keeps the status codes)."""
+    from chokepoint.monitor.text import status_label
+
     rows = _store(db).list_alerts(project, status, level)
+    zh = lang == "zh"
     for r in rows:
-        r["message"] = r["message_zh"] if lang == "zh" else r["message_en"]
+        r["message"] = r["message_zh"] if zh else r["message_en"]
+        if fmt != OutputFormat.json:
+            r["status"] = status_label(r["status"], lang)
     _print_rows(rows, fmt, ["id", "level", "status", "rule_id", "entity", "message"])
 
 

@@ -34,9 +34,9 @@ def task_id(home: tuple[str, ...], node_id: str) -> str:
 
 def feasibility(a: Assessment) -> np.ndarray:
     r""":math:`f_i = 0.2 + 0.8 \max_{j \in R(i)} L_j` over the node's related nodes :math:`R(i)`."""
-    from chokepoint.lists.build import _related
+    from chokepoint.lists.common import related_nodes
 
-    rel = _related(a)
+    rel = related_nodes(a)
     loc = a.supply.localization
     best = np.zeros(a.chain.index.n_nodes)
     coo = rel.tocoo()
@@ -46,21 +46,30 @@ def feasibility(a: Assessment) -> np.ndarray:
 
 def task_list(a: Assessment, lang: str = "en", levels: tuple[str, ...] = ("I", "II")) -> pd.DataFrame:
     """The joint R&D tasks of the assessment, highest priority first (see module docstring)."""
-    from chokepoint.lists.build import _name, _org_provisions, _related
+    from chokepoint.lists.common import (
+        finish,
+        node_coverage,
+        node_names,
+        org_provisions,
+        related_nodes,
+        with_note,
+    )
 
     ix = a.chain.index
     feas = feasibility(a)
     prio = np.nan_to_num(a.score) * a.crit.value_share * feas
     targets = np.flatnonzero(np.isin(a.level, levels) & ~ix.node_is_stage)
     targets = targets[np.lexsort((ix.node_ids[targets].astype(str), -prio[targets]))]
-    names = _name(a.chain.nodes, lang)
-    rel = _related(a)
-    prov = _org_provisions(a)
+    en_names, zh_names = node_names(a)
+    names = zh_names if lang == "zh" else en_names
+    cov = node_coverage(a)
+    rel = related_nodes(a)
+    prov = org_provisions(a)
     prov = prov[np.isin(prov["cls"], [HOME, ALLIED])]
     actor_names = a.chain.actors["name"].to_numpy(dtype=object)
     actor_ids = a.chain.actors["id"].to_numpy(dtype=object)
     rows = []
-    for rank, t in enumerate(targets, start=1):
+    for t in targets:
         loc = float(a.supply.localization[t])
         if not a.has_alternative[t]:
             goal = (
@@ -91,10 +100,13 @@ def task_list(a: Assessment, lang: str = "en", levels: tuple[str, ...] = ("I", "
         )
         rows.append(
             {
-                "priority": rank,
+                "id": ix.node_ids[t],
+                "name": en_names[t],
+                "name_zh": zh_names[t],
+                "reason": with_note(reason, float(cov[t]), lang),
+                "coverage": float(cov[t]),
                 "task_id": task_id(a.perspective.home, str(ix.node_ids[t])),
                 "node": ix.node_ids[t],
-                "name": names[t],
                 "level": a.level[t],
                 "goal": goal,
                 "lead": actor_ids[lead] if lead >= 0 else "",
@@ -104,23 +116,21 @@ def task_list(a: Assessment, lang: str = "en", levels: tuple[str, ...] = ("I", "
                 "score": round(float(a.score[t]), 6),
                 "value_share": round(float(a.crit.value_share[t]), 6),
                 "feasibility": round(float(feas[t]), 6),
-                "reason": reason,
             }
         )
-    cols = [
-        "priority",
-        "task_id",
-        "node",
-        "name",
-        "level",
-        "goal",
-        "lead",
-        "lead_name",
-        "partners",
-        "priority_score",
-        "score",
-        "value_share",
-        "feasibility",
-        "reason",
-    ]
-    return pd.DataFrame(rows, columns=cols)
+    return finish(pd.DataFrame(rows), TASK_COLUMNS)
+
+
+TASK_COLUMNS = [
+    "task_id",
+    "node",
+    "level",
+    "goal",
+    "lead",
+    "lead_name",
+    "partners",
+    "priority_score",
+    "score",
+    "value_share",
+    "feasibility",
+]

@@ -1,9 +1,10 @@
 """Challenges, capability profiles and bids of a project, and matching over the chain (orchestration).
 
 Takes a store object; the ranking itself is :func:`chokepoint.match.rank.rank_candidates`.
-Every enterprise and institution of the chain is a candidate: its document is its profile
-(description, keywords, evidence titles and abstracts) when it has one, plus its name and the
-names (English and Chinese) of the nodes it provides.
+Every enterprise and institution of the chain is a candidate, except data aggregates (ETO's
+"Various companies", country ``VAR``) and the challenge's owner; restricted ones only on request.
+A candidate's document is its profile (description, keywords, evidence titles and abstracts) when
+it has one, plus its name and the names (English and Chinese) of the nodes it provides.
 """
 
 from __future__ import annotations
@@ -102,34 +103,88 @@ def candidates(chain: ChainMap, profiles: dict[str, dict]) -> list[Candidate]:
     return out
 
 
+def _owner_ids(chain: ChainMap, owner: str) -> set[str]:
+    """Actors meant by a challenge's ``owner``: the actor with that id, else those whose name,
+    Chinese name or alias is ``owner`` (case and surrounding spaces ignored)."""
+    owner = (owner or "").strip()
+    if not owner:
+        return set()
+    actors = chain.actors
+    if owner in set(actors["id"]):
+        return {owner}
+    key = owner.casefold()
+    return {
+        a
+        for a, name, name_zh, aliases in zip(
+            actors["id"], actors["name"], actors["name_zh"], actors["aliases"], strict=True
+        )
+        if key in {str(x).strip().casefold() for x in (name, name_zh, *aliases) if str(x).strip()}
+    }
+
+
+#: Stands for "no perspective": its home matches no code, nothing is restricted or allied.
+_NO_PERSPECTIVE = Perspective(home=("\0",))
+
+
+def standings(chain: ChainMap, codes: list[str], perspective: Perspective | None) -> list[str]:
+    """Standing of each country code: ``home``, ``allied``, ``neutral``, ``restricted`` or
+    ``aggregate`` (a region without declared members, or whose members differ in class), by
+    :func:`~chokepoint.assess.supply.classify_codes`. An empty code (country unknown) is
+    ``neutral``; without a perspective nothing is home, allied or restricted."""
+    from chokepoint.assess.supply import CLASS_NAMES, NEUTRAL, classify_codes
+
+    cls = classify_codes(np.array(codes, dtype=object), chain, perspective or _NO_PERSPECTIVE)
+    return [CLASS_NAMES[NEUTRAL] if c == "" else CLASS_NAMES[k] for c, k in zip(codes, cls, strict=True)]
+
+
 def match_challenge(
     chain: ChainMap,
     challenge: dict[str, Any],
     profiles: dict[str, dict],
     perspective: Perspective | None,
-    exclude_restricted: bool = False,
+    *,
+    include_restricted: bool = False,
     top: int | None = 20,
     embed: Embedder | Literal["lsa"] | None = None,
+    lang: str = "en",
 ) -> pd.DataFrame:
-    """Solvers ranked for a stored challenge.
+    """Solvers ranked for a stored challenge under ``perspective``.
 
-    ``embed`` is an optional dense text encoder, or ``"lsa"`` for latent semantic analysis fitted
-    on the candidates' documents and the challenge (:func:`~chokepoint.match.lsa.lsa_embedder`).
+    Candidates are the chain's enterprises and institutions except data aggregates (an
+    organization whose country is a region without declared members, such as ETO's "Various
+    companies" in ``VAR``) and the challenge's owner (``challenge["owner"]``: an actor id, or an
+    actor's name or alias). Restricted candidates are left out unless ``include_restricted``; then
+    they come flagged (``restricted``), after every other candidate. Each row has the candidate's
+    ``standing`` (home, allied, neutral, restricted); order and scores as in
+    :func:`~chokepoint.match.rank.rank_candidates`, which also ranks the left-out ones, so that a
+    candidate's score does not depend on the filter. Without a perspective nothing is restricted
+    and every candidate is neutral. ``lang`` (``"en"``, ``"zh"``) is the language of explanations
+    and node names. ``embed`` is an optional dense text encoder, or ``"lsa"`` for latent semantic
+    analysis fitted on the candidates' documents and the challenge
+    (:func:`~chokepoint.match.lsa.lsa_embedder`).
     """
     from chokepoint.assess.score import assess
     from chokepoint.lists.build import _related
 
-    cands = candidates(chain, profiles)
+    if lang not in ("en", "zh"):
+        raise UsageError(f"unknown language {lang!r}: use en or zh")
+    everyone = candidates(chain, profiles)
+    standing_of = dict(
+        zip(
+            (c.country for c in everyone),
+            standings(chain, [c.country for c in everyone], perspective),
+            strict=True,
+        )
+    )
+    cands = [c for c in everyone if standing_of[c.country] != "aggregate"]
     node_ids = list(chain.index.node_ids)
     rel_matrix: dict[str, set[str]] = {}
-    restricted: tuple[str, ...] = ()
     if perspective is not None:
         a = assess(chain, perspective)
         rel = _related(a)
         for n in challenge.get("nodes", []):
             i = chain.index.node_position(n)
             rel_matrix[n] = {node_ids[j] for j in rel[[i]].indices}
-        restricted = perspective.restricted
     pos = {n: j for j, n in enumerate(node_ids)}
     rows, cols = [], []
     for k, c in enumerate(cands):
@@ -147,6 +202,11 @@ def match_challenge(
     )
     if embed == "lsa":
         embed = lsa_embedder([c.text for c in cands] + [text], seed=0)
+    nodes = chain.nodes
+    names = nodes["name"].fillna("").astype(str)
+    if lang == "zh":  # Chinese names, English where a node has none
+        zh = nodes["name_zh"].fillna("").astype(str).str.strip()
+        names = zh.where(zh != "", names)
     df = rank_candidates(
         text,
         challenge.get("nodes", []),
@@ -154,12 +214,16 @@ def match_challenge(
         node_ids=node_ids,
         related=rel_matrix,
         phi=proximity(provides),
-        restricted=restricted,
+        standing={k: v for k, v in standing_of.items() if v != "aggregate"},
+        node_names=dict(zip(nodes["id"], names, strict=True)),
+        lang=lang,
         embed=embed,
     )
-    if exclude_restricted:
-        df = df[~df["restricted"]].reset_index(drop=True)
-        df["rank"] = np.arange(1, len(df) + 1)
+    keep = ~df["actor"].isin(_owner_ids(chain, str(challenge.get("owner") or "")))
+    if not include_restricted:
+        keep &= ~df["restricted"]
+    df = df[keep].reset_index(drop=True)
+    df["rank"] = np.arange(1, len(df) + 1)
     return df if top is None else df.head(top)
 
 

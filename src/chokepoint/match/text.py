@@ -36,13 +36,17 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "light_source": ("light source", "光源"),
 }
 
+#: Stopwords: English function words, Chinese function words, and the boilerplate of challenge
+#: announcements (攻关, 国产化, 高端, ...) that every challenge says and that names no capability.
 _STOP_TEXT = """
 a an and are as at be by for from has have in is it its of on or that the this to was were which with we
 our these those their can not no via using used use based new two one also than such may been more most
 的 了 和 与 及 在 是 对 为 等 中 上 下 一 个 种 研制 研究 开发 需要 提供
+攻关 攻克 研发 国产 国产化 自主 高端 关键 突破 替代 卡脖子
 """
 STOPWORDS = frozenset(_STOP_TEXT.split())
 _CJK = re.compile(r"[\u4e00-\u9fff]+")
+_SYNONYM_FREQ = 100_000
 _WORD = re.compile(r"[a-z0-9][a-z0-9\-]*[a-z0-9]|[a-z]")
 
 
@@ -54,7 +58,9 @@ def _jieba() -> Any:
     for words in SYNONYMS.values():
         for w in words:
             if _CJK.fullmatch(w):
-                jieba.add_word(w)
+                # a high frequency, so that a synonym term beats segmentations that straddle it
+                # (极紫外光刻 is 极紫外 + 光刻, not 极 + 紫外光 + 刻)
+                jieba.add_word(w, freq=max(jieba.get_FREQ(w) or 0, _SYNONYM_FREQ))
     return jieba
 
 

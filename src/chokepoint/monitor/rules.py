@@ -6,15 +6,20 @@ Levels are I (red) to IV (blue); a rule gives the threshold of each level it
 uses, and the most severe level reached wins. "Adverse" follows the
 indicator's direction (``higher_is_worse``).
 
+An entity's latest report stands until replaced: the statistics use each
+entity's latest reported value :math:`x_T` (``T`` is the period it was reported
+for, which the alert names) even when the run evaluates a later month.
+
 ``threshold``
     the latest value :math:`x_T` against the thresholds (``value >= t`` when
     higher is worse, ``value <= t`` otherwise).
 ``rate``
-    relative change over ``window`` periods, :math:`(x_T - x_{T-w}) / |x_{T-w}|`,
-    adverse sign only, against the thresholds.
+    relative change over ``window`` months, :math:`(x_T - x_{T-w}) / |x_{T-w}|`,
+    adverse sign only, against the thresholds; :math:`x_{T-w}` is the value
+    standing in month ``T - w`` (the latest report at or before it).
 ``zscore``
-    robust z-score of the latest value against the series' own history
-    (earlier periods, at least ``min_history``):
+    robust z-score of the latest value against the entity's earlier reports
+    (at least ``min_history``):
     :math:`z = (x_T - \operatorname{median}) / (1.4826\,\mathrm{MAD})`, adverse sign only.
 ``assessment``
     changes of the assessment between the previous and the current snapshot:
@@ -34,6 +39,7 @@ Example YAML::
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping
 from typing import Annotated, Any, Literal
 
@@ -42,6 +48,7 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from chokepoint.monitor.catalog import Indicator
+from chokepoint.monitor.text import Names, entity_label, entity_name, format_value, level_label
 
 LEVELS = ("I", "II", "III", "IV")
 
@@ -96,7 +103,17 @@ class RuleSet(BaseModel):
     rules: list[Rule]
 
 
-CONDITION_COLUMNS = ["rule_id", "entity_type", "entity", "level", "values", "message_en", "message_zh"]
+CONDITION_COLUMNS = [
+    "rule_id",
+    "entity_type",
+    "entity",
+    "entity_name",
+    "entity_name_zh",
+    "level",
+    "values",
+    "message_en",
+    "message_zh",
+]
 
 
 def _level_of(stat: np.ndarray, levels: Mapping[Any, float], adverse_high: bool) -> np.ndarray:
@@ -111,76 +128,157 @@ def _level_of(stat: np.ndarray, levels: Mapping[Any, float], adverse_high: bool)
     return out
 
 
+def _latest_reports(x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per entity: the latest reported value, its column (-1 when none) and, per cell, the column
+    of the report standing there (the latest at or before it; -1 before the first report)."""
+    n, t = x.shape
+    cols = np.broadcast_to(np.arange(t), (n, t))
+    standing = np.maximum.accumulate(np.where(~np.isnan(x), cols, -1), axis=1)
+    last_col = standing[:, -1]
+    rows = np.arange(n)
+    last = np.where(last_col >= 0, x[rows, np.maximum(last_col, 0)], np.nan)
+    return last, last_col, standing
+
+
 def evaluate_series(
     rule: ThresholdRule | RateRule | ZScoreRule,
     indicator: Indicator,
     entities: np.ndarray,
     values: np.ndarray,
     periods: list[str],
+    *,
+    names: Names | None = None,
+    as_of: str | None = None,
 ) -> pd.DataFrame:
     """Conditions raised by ``rule`` on ``values`` (entities x periods, NaN = not reported).
 
-    The latest period is the last column; every entity is evaluated at once.
+    Every entity is evaluated at once at the month ``as_of`` (default: the last of
+    ``periods``). An entity's latest report stands until replaced: the statistic
+    uses the latest reported value and names the period it was reported for
+    (``values["period"]``; ``values["as_of"]`` too when that is an earlier month).
+    ``rate`` compares it with the value standing ``window`` months before it
+    (``base``, reported for ``base_period``); ``zscore`` with the earlier reports.
+    ``names`` (``{key: (name_en, name_zh)}``, see :mod:`chokepoint.monitor.text`)
+    names the entities in the messages.
     """
-    x = values
-    n, t = x.shape
+    x = np.asarray(values, dtype=float)
+    n, t = x.shape if x.ndim == 2 else (0, 0)
     if t == 0 or n == 0:
         return pd.DataFrame(columns=CONDITION_COLUMNS)
-    last = x[:, -1]
+    names = names or {}
+    month = as_of or periods[-1]
+    last, last_col, standing = _latest_reports(x)
     high = indicator.higher_is_worse
-    name_en, name_zh, unit = indicator.name_en, indicator.name_zh, indicator.unit
+    ind_en, ind_zh = indicator.name_en, indicator.name_zh
+    rows = np.arange(n)
+    et = indicator.entity_type
+
+    def val(v: float, lang: str = "en") -> str:
+        return format_value(v, indicator, lang)
+
+    def when(col: int) -> dict[str, str]:
+        p = periods[col]
+        return {"period": p} if p == month else {"period": p, "as_of": month}
+
     if isinstance(rule, ThresholdRule):
         level = _level_of(last, rule.levels, high)
         hit = np.flatnonzero(level != "")
-        v = last[hit]
-        en = [f"{name_en} is {a:g} {unit} in {periods[-1]}" for a in v]
-        zh = [f"{periods[-1]}{name_zh}为{a:g}{unit}" for a in v]
-        vals = [{"value": _f(a), "period": periods[-1]} for a in v]
+        labels = [
+            (entity_label(et, entities[i], names), entity_label(et, entities[i], names, "zh")) for i in hit
+        ]
+        en = [
+            f"{ind_en} of {le} is {val(last[i])}, reported for {periods[last_col[i]]}"
+            for i, (le, _) in zip(hit, labels, strict=True)
+        ]
+        zh = [
+            f"{lz}{ind_zh}为{val(last[i], 'zh')}（{periods[last_col[i]]}报告期）"
+            for i, (_, lz) in zip(hit, labels, strict=True)
+        ]
+        vals = [{"value": _f(last[i]), **when(last_col[i])} for i in hit]
     elif isinstance(rule, RateRule):
         w = rule.window
-        base = x[:, -1 - w] if t > w else np.full(n, np.nan)
+        base_month = last_col - w
+        base_col = np.where(base_month >= 0, standing[rows, np.maximum(base_month, 0)], -1)
+        base = np.where(base_col >= 0, x[rows, np.maximum(base_col, 0)], np.nan)
+        base = np.where(base == 0, np.nan, base)  # no relative change from zero
         with np.errstate(divide="ignore", invalid="ignore"):
             change = (last - base) / np.abs(base)
         level = _level_of(change if high else -change, rule.levels, True)  # adverse change is positive
         hit = np.flatnonzero(level != "")
-        v, b, c = last[hit], base[hit], change[hit]
-        en = [
-            f"{name_en} changed {cc:+.0%} over {w} periods to {a:g} {unit}"
-            for cc, a in zip(c, v, strict=True)
-        ]
-        zh = [f"{name_zh}在{w}期内变化{cc:+.0%}，达到{a:g}{unit}" for cc, a in zip(c, v, strict=True)]
-        vals = [{"value": _f(a), "base": _f(bb), "change": _f(cc)} for a, bb, cc in zip(v, b, c, strict=True)]
+        en, zh, vals = [], [], []
+        for i in hit:
+            le, lz = entity_label(et, entities[i], names), entity_label(et, entities[i], names, "zh")
+            p, bp, c = periods[last_col[i]], periods[base_col[i]], change[i]
+            up = c > 0
+            en.append(
+                f"{ind_en} of {le} {'rose' if up else 'fell'} {abs(c):.0%} in {w} months, "
+                f"from {val(base[i])} ({bp}) to {val(last[i])}, reported for {p}"
+            )
+            zh.append(
+                f"{lz}{ind_zh}{w}个月内{'上涨' if up else '下降'}{abs(c):.0%}，"
+                f"由{val(base[i], 'zh')}（{bp}）{'升' if up else '降'}至{val(last[i], 'zh')}（{p}报告期）"
+            )
+            vals.append(
+                {
+                    "value": _f(last[i]),
+                    **when(last_col[i]),
+                    "base": _f(base[i]),
+                    "base_period": bp,
+                    "change": _f(c),
+                }
+            )
     else:
-        hist = x[:, :-1]
-        count = np.sum(~np.isnan(hist), axis=1)
-        with np.errstate(all="ignore"):
-            med = np.nanmedian(hist, axis=1) if hist.shape[1] else np.full(n, np.nan)
-            mad = np.nanmedian(np.abs(hist - med[:, None]), axis=1) if hist.shape[1] else np.full(n, np.nan)
+        earlier = (~np.isnan(x)) & (np.arange(t)[None, :] < last_col[:, None])
+        hist = np.where(earlier, x, np.nan)
+        count = earlier.sum(axis=1)
+        with np.errstate(all="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN rows: no history
+            med = np.nanmedian(hist, axis=1)
+            mad = np.nanmedian(np.abs(hist - med[:, None]), axis=1)
             scale = 1.4826 * mad
             z = (last - med) / np.where(scale > 0, scale, np.nan)
         z = np.where(count >= rule.min_history, z, np.nan)
         level = _level_of(z if high else -z, rule.levels, True)
         hit = np.flatnonzero(level != "")
-        v, m, zz = last[hit], med[hit], z[hit]
-        en = [
-            f"{name_en} is {a:g} {unit}, {abs(q):.1f} robust deviations from its history"
-            for a, q in zip(v, zz, strict=True)
-        ]
-        zh = [
-            f"{name_zh}为{a:g}{unit}，偏离自身历史{abs(q):.1f}个稳健标准差"
-            for a, q in zip(v, zz, strict=True)
-        ]
-        vals = [{"value": _f(a), "median": _f(mm), "z": _f(q)} for a, mm, q in zip(v, m, zz, strict=True)]
+        first_col = np.argmax(earlier, axis=1)
+        prev_col = np.where(last_col > 0, standing[rows, np.maximum(last_col - 1, 0)], -1)
+        en, zh, vals = [], [], []
+        for i in hit:
+            le, lz = entity_label(et, entities[i], names), entity_label(et, entities[i], names, "zh")
+            p, q = periods[last_col[i]], z[i]
+            h0, h1, k = periods[first_col[i]], periods[prev_col[i]], int(count[i])
+            en.append(
+                f"{ind_en} of {le} is {val(last[i])}, reported for {p}: {abs(q):.1f} robust "
+                f"deviations {'above' if q > 0 else 'below'} its history "
+                f"(median {val(med[i])}, {k} reports {h0} to {h1})"
+            )
+            zh.append(
+                f"{lz}{ind_zh}为{val(last[i], 'zh')}（{p}报告期），{'高于' if q > 0 else '低于'}自身历史"
+                f"{abs(q):.1f}个稳健标准差（中位数{val(med[i], 'zh')}，{h0}至{h1}共{k}期）"
+            )
+            vals.append(
+                {
+                    "value": _f(last[i]),
+                    **when(last_col[i]),
+                    "median": _f(med[i]),
+                    "z": _f(q),
+                    "history": k,
+                    "history_from": h0,
+                    "history_to": h1,
+                }
+            )
     ents = entities[hit]
     return pd.DataFrame(
         {
             "rule_id": rule.id,
-            "entity_type": indicator.entity_type,
+            "entity_type": et,
             "entity": ents,
+            "entity_name": [entity_name(et, e, names) for e in ents],
+            "entity_name_zh": [entity_name(et, e, names, "zh") for e in ents],
             "level": level[hit],
             "values": vals,
-            "message_en": [f"{e}: {m} (rule {rule.id})" for e, m in zip(ents, en, strict=True)],
-            "message_zh": [f"{e}：{m}（规则 {rule.id}）" for e, m in zip(ents, zh, strict=True)],
+            "message_en": [f"{m} (rule {rule.id})" for m in en],
+            "message_zh": [f"{m}（规则 {rule.id}）" for m in zh],
         },
         columns=CONDITION_COLUMNS,
     )
@@ -200,8 +298,10 @@ def evaluate_assessment(
         sel = both[(new < old) & (new <= 3) & (old != 5)]
         levels = sel["level"].to_numpy(dtype=object)
         recs = sel.to_dict("records")
-        en = [f"{r['name']}: level rose from {r['level_before']} to {r['level']}" for r in recs]
-        zh = [f"{r['name_zh'] or r['name']}：等级由{r['level_before']}升至{r['level']}" for r in recs]
+        en = [f"level rose from {level_label(r['level_before'])} to {level_label(r['level'])}" for r in recs]
+        zh = [
+            f"等级由{level_label(r['level_before'], 'zh')}升至{level_label(r['level'], 'zh')}" for r in recs
+        ]
         vals = [{"before": r["level_before"], "after": r["level"]} for r in recs]
     elif rule.change == "alternative_lost":
         sel = both[both["has_alternative_before"].astype(bool) & ~both["has_alternative"].astype(bool)]
@@ -209,8 +309,8 @@ def evaluate_assessment(
             sel["level"].isin(LEVELS), sel["level"], (rule.levels and min(rule.levels)) or "III"
         )
         recs = sel.to_dict("records")
-        en = [f"{r['name']}: the last alternative (home or allied) source disappeared" for r in recs]
-        zh = [f"{r['name_zh'] or r['name']}：最后一个替代来源（本国或友好国家）消失" for r in recs]
+        en = ["the last alternative (home or allied) source disappeared" for _ in recs]
+        zh = ["最后一个替代来源（本国或友好国家）消失" for _ in recs]
         vals = [{"before": True, "after": False} for _ in range(len(sel))]
     else:
         drop = both["localization_before"] - both["localization"]
@@ -220,25 +320,31 @@ def evaluate_assessment(
         levels = np.where(levels == "", "IV", levels)
         recs = sel.to_dict("records")
         en = [
-            f"{r['name']}: localization fell from {r['localization_before']:.0%} to {r['localization']:.0%}"
-            for r in recs
+            f"localization fell from {r['localization_before']:.0%} to {r['localization']:.0%}" for r in recs
         ]
-        zh = [
-            f"{r['name_zh'] or r['name']}：国产化率由{r['localization_before']:.0%}"
-            f"降至{r['localization']:.0%}"
-            for r in recs
-        ]
+        zh = [f"国产化率由{r['localization_before']:.0%}降至{r['localization']:.0%}" for r in recs]
         vals = [{"before": _f(r["localization_before"]), "after": _f(r["localization"])} for r in recs]
     ids = sel.index.to_numpy(dtype=object)
+    names: dict[str, tuple[str, str]] = {
+        str(i): (str(r["name"] or ""), str(r["name_zh"] or "")) for i, r in zip(ids, recs, strict=True)
+    }
     return pd.DataFrame(
         {
             "rule_id": rule.id,
             "entity_type": "node",
             "entity": ids,
+            "entity_name": [entity_name("node", str(i), names) for i in ids],
+            "entity_name_zh": [entity_name("node", str(i), names, "zh") for i in ids],
             "level": np.asarray(levels, dtype=object),
             "values": vals,
-            "message_en": [f"{m} (rule {rule.id})" for m in en],
-            "message_zh": [f"{m}（规则 {rule.id}）" for m in zh],
+            "message_en": [
+                f"{entity_label('node', str(i), names)}: {m} (rule {rule.id})"
+                for i, m in zip(ids, en, strict=True)
+            ],
+            "message_zh": [
+                f"{entity_label('node', str(i), names, 'zh')}：{m}（规则 {rule.id}）"
+                for i, m in zip(ids, zh, strict=True)
+            ],
         },
         columns=CONDITION_COLUMNS,
     )

@@ -15,6 +15,7 @@ import pandas as pd
 
 from chokepoint.assess import Perspective, assess
 from chokepoint.errors import ChokepointError
+from chokepoint.model.chain import ChainMap
 from chokepoint.monitor.alerts import diff_snapshots, reconcile, snapshot_of
 from chokepoint.monitor.catalog import catalog
 from chokepoint.monitor.rules import (
@@ -24,6 +25,7 @@ from chokepoint.monitor.rules import (
     evaluate_assessment,
     evaluate_series,
 )
+from chokepoint.monitor.text import entity_names
 
 
 @dataclass(frozen=True)
@@ -51,11 +53,18 @@ class MonitorRun:
 
 
 def evaluate_rules(
-    store: Any, project: str, as_of: str, snapshot: pd.DataFrame, previous: pd.DataFrame | None
+    store: Any,
+    project: str,
+    as_of: str,
+    snapshot: pd.DataFrame,
+    previous: pd.DataFrame | None,
+    chain: ChainMap | None = None,
 ) -> pd.DataFrame:
-    """Every enabled rule of the project, one vectorized evaluation per rule."""
+    """Every enabled rule of the project, one vectorized evaluation per rule; entities are named
+    from ``chain`` (default: the project's stored chain)."""
     ruleset = RuleSet.model_validate({"rules": store.list_rules(project)})
     cat = catalog()
+    names: dict[str, tuple[str, str]] | None = None
     parts = [pd.DataFrame(columns=CONDITION_COLUMNS)]
     series_cache: dict[str, tuple[Any, Any, list[str]]] = {}
     for rule in ruleset.rules:
@@ -71,8 +80,12 @@ def evaluate_rules(
             series_cache[rule.indicator] = store.series(project, rule.indicator, as_of)
         entities, values, months = series_cache[rule.indicator]
         if len(months) and months[-1] == as_of:
-            values = pd.DataFrame(values).ffill(axis=1).to_numpy()  # the latest report stands until replaced
-            parts.append(evaluate_series(rule, ind, entities, values, months))
+            if names is None:
+                names = entity_names(chain if chain is not None else store.load_chain(project))
+            if ind.entity_type == "country":
+                names.update(entity_names(None, [e for e in entities if e not in names]))
+            # the latest report stands until replaced; the alert names the period it was reported for
+            parts.append(evaluate_series(rule, ind, entities, values, months, names=names, as_of=as_of))
     return (
         pd.concat([p for p in parts if len(p)], ignore_index=True) if any(len(p) for p in parts) else parts[0]
     )
@@ -92,7 +105,7 @@ def monitor_run(store: Any, project: str, as_of: str | None = None) -> MonitorRu
     snap = snapshot_of(a)
     prev = store.latest_snapshot(project)
     previous = prev[1] if prev else None
-    conditions = evaluate_rules(store, project, month, snap, previous)
+    conditions = evaluate_rules(store, project, month, snap, previous, chain)
     rec = reconcile(store.active_alerts(project), conditions)
     sid = store.record_run(project, rec.new, rec.updated, rec.resolved, snap, month, stored)
     changes = diff_snapshots(previous, snap) if previous is not None else pd.DataFrame()

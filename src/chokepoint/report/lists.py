@@ -10,14 +10,21 @@ from typing import Any
 
 from chokepoint.errors import UsageError
 from chokepoint.lists.build import PolicyLists
+from chokepoint.vocabulary import display_value
 
 #: List key -> (English title, Chinese title, English sheet name, Chinese sheet name).
 LIST_TITLES: dict[str, tuple[str, str, str, str]] = {
     "chokepoints": ("Chokepoint technology list", "卡脖子技术清单", "chokepoints", "卡脖子技术清单"),
-    "advantages": ("Advantage list", "长板（杀手锏）技术清单", "advantages", "长板技术清单"),
+    "watch_list": ("Watch list (levels III-IV)", "关注清单（III-IV级）", "watch list", "关注清单"),
+    "advantages": (
+        "Advantage technologies (strengths, trump cards)",
+        "优势技术（长板、杀手锏）清单",
+        "advantages",
+        "优势技术清单",
+    ),
     "key_enterprises": (
-        "Key enterprises with core upstream and downstream partners",
-        "重点企业及上下游核心关联企业清单",
+        "Key enterprises and their core upstream and downstream partners",
+        "重点企业和上下游核心关联企业清单",
         "key enterprises",
         "重点企业清单",
     ),
@@ -34,9 +41,18 @@ LIST_TITLES: dict[str, tuple[str, str, str, str]] = {
 
 #: Column -> (English header, Chinese header).
 HEADERS: dict[str, tuple[str, str]] = {
+    "rank": ("Priority", "优先次序"),
     "priority": ("Priority", "优先次序"),
-    "id": ("Node id", "节点编号"),
-    "name": ("Name", "名称"),
+    "id": ("Id", "编号"),
+    "name": ("Name", "名称（英文）"),
+    "name_zh": ("Name (Chinese)", "名称"),
+    "coverage": ("Known share of the market", "已知份额覆盖率"),
+    "restricted_share": ("Restricted share (known)", "受限国家份额（已知）"),
+    "restricted_share_upper": ("Restricted share (bound)", "受限国家份额（上限）"),
+    "chain_leader": ("Chain leader", "链主企业"),
+    "weight_upper": ("Risk x value (bound)", "风险×价值（上限）"),
+    "weight_basis": ("Basis", "计算依据"),
+    "relation": ("Relation", "关联方式"),
     "level": ("Level", "等级"),
     "score": ("Score", "得分"),
     "quadrant": ("Quadrant", "象限"),
@@ -55,7 +71,7 @@ HEADERS: dict[str, tuple[str, str]] = {
     "country": ("Country", "国家/地区"),
     "home": ("Home", "本国"),
     "restricted": ("Restricted", "受限国家"),
-    "weight": ("Risk x value", "风险×价值"),
+    "weight": ("Risk x value passing through", "经其流转的风险×价值"),
     "nodes": ("Nodes", "节点"),
     "upstream_partners": ("Core upstream partners", "上游核心关联企业"),
     "downstream_partners": ("Core downstream partners", "下游核心关联企业"),
@@ -89,42 +105,70 @@ def _header(col: str, lang: str) -> str:
 
 
 def lists_document(lists: PolicyLists, lang: str = "en") -> dict[str, Any]:
-    """Stable JSON: ``version``, ``perspective``, ``attribution``, ``lists`` (key -> rows)."""
+    """Stable JSON: ``version``, ``perspective``, ``language``, ``titles``, ``lists`` (key -> rows).
+
+    Rows keep their stable keys and values in every language (``quadrant: "tackle"``); each list's
+    title in the language is in ``titles`` and every enum value's display form is in
+    :mod:`chokepoint.vocabulary`.
+    """
     a = lists.assessment
+    k = 1 if lang == "zh" else 0
     return {
-        "version": 1,
+        "version": 2,
         "perspective": a.perspective.to_dict(),
         "language": lang,
+        "titles": {key: LIST_TITLES[key][k] for key in lists.tables},
         "attribution": a.chain.meta.get("attribution", ""),
         "lists": {
-            k: json.loads(v.to_json(orient="records", force_ascii=False)) for k, v in lists.tables.items()
+            key: json.loads(v.to_json(orient="records", force_ascii=False)) for key, v in lists.tables.items()
         },
     }
 
 
 def format_lists(lists: PolicyLists, lang: str = "en", limit: int = 5) -> str:
     """Text summary: each list's title, row count and first rows."""
-    lines = [f"Policy lists ({lists.assessment.perspective.label()})"]
+    zh = lang == "zh"
+    p = lists.assessment.perspective
+    lines = [f"产业链安全清单（{p.label('zh')}）" if zh else f"Policy lists ({p.label()})"]
     for key, df in lists.tables.items():
-        en, zh, *_ = LIST_TITLES[key]
-        lines.append(f"\n{zh if lang == 'zh' else en} [{key}]: {len(df)} rows")
+        en, zh_title, *_ = LIST_TITLES[key]
+        lines.append(f"\n{zh_title}：{len(df)}行" if zh else f"\n{en}: {len(df)} rows")
         for r in df.head(limit).to_dict("records"):
-            label = r.get("name") or r.get("unit_name") or r.get("finding") or ""
+            label = (r.get("name_zh") if zh else r.get("name")) or r.get("name") or ""
             extra = r.get("goal") or r.get("reason") or ""
-            key_id = (
-                r.get("id")
-                or r.get("task_id")
-                or r.get("chokepoint")
-                or r.get("actor")
-                or r.get("kind")
-                or ""
-            )
-            head = f"  {r['priority']:>3}. {key_id}"
+            head = f"  {r['rank']:>3}. {r.get('id') or ''}"
             lines.append(f"{head} {label}" + (f" - {extra}" if extra and extra != label else ""))
     attribution = lists.assessment.chain.meta.get("attribution")
     if attribution:
         lines.append("\n" + attribution)
     return "\n".join(lines)
+
+
+def display_frame(df: Any, lang: str) -> Any:
+    """A list as a reader sees it: enum values in words, booleans yes/no, partners and node lists as text."""
+    out = df.copy()
+    for c in out.columns:
+        out[c] = [_display(c, v, lang) for v in out[c]]
+    return out
+
+
+def _display(column: str, v: Any, lang: str) -> Any:
+    if isinstance(v, list):
+        if v and isinstance(v[0], dict):
+            zh = lang == "zh"
+            if zh:
+                return "；".join(
+                    f"{p.get('name_zh') or p['name']}（{p['country']}"
+                    + ("，受限" if p.get("restricted") else "")
+                    + "）"
+                    for p in v
+                )
+            return "; ".join(
+                f"{p['name']} ({p['country']}" + (", restricted" if p.get("restricted") else "") + ")"
+                for p in v
+            )
+        return "; ".join(str(x) for x in v)
+    return display_value(column, v, lang)
 
 
 def write_lists(lists: PolicyLists, path: str | os.PathLike[str], lang: str = "en") -> list[Path]:
@@ -141,7 +185,8 @@ def write_lists(lists: PolicyLists, path: str | os.PathLike[str], lang: str = "e
         out = []
         for key, df in lists.tables.items():
             f = p.with_name(f"{p.stem}_{key}.csv")
-            df.rename(columns=lambda c: _header(c, lang)).to_csv(f, index=False, encoding="utf-8-sig")
+            shown = display_frame(df, lang)
+            shown.rename(columns=lambda c: _header(c, lang)).to_csv(f, index=False, encoding="utf-8-sig")
             out.append(f)
         return out
     if ext == ".xlsx":
@@ -164,8 +209,11 @@ def _write_xlsx(lists: PolicyLists, p: Path, lang: str) -> None:
     cover["A1"].font = Font(bold=True, size=16)
     meta = a.chain.meta
     rows = [
-        ("项目" if zh else "chain", meta.get("title", "")),
-        ("视角" if zh else "perspective", a.perspective.label()),
+        (
+            "项目" if zh else "chain",
+            meta.get("title_zh", "") if zh and meta.get("title_zh") else meta.get("title", ""),
+        ),
+        ("视角" if zh else "perspective", a.perspective.label(lang)),
         ("日期" if zh else "date", datetime.now(UTC).date().isoformat()),
         ("数据来源" if zh else "data source", meta.get("source", "")),
         ("数据署名" if zh else "attribution", meta.get("attribution", "")),
@@ -182,8 +230,9 @@ def _write_xlsx(lists: PolicyLists, p: Path, lang: str) -> None:
     cover.column_dimensions["A"].width = 44
     cover.column_dimensions["B"].width = 100
     head_fill = PatternFill("solid", fgColor="1F3864")
-    for key, df in lists.tables.items():
+    for key, raw in lists.tables.items():
         _, _, en_sheet, zh_sheet = LIST_TITLES[key]
+        df = display_frame(raw, lang)
         ws = wb.create_sheet(zh_sheet if zh else en_sheet)
         cols = list(df.columns)
         ws.append([_header(c, lang) for c in cols])
@@ -196,9 +245,9 @@ def _write_xlsx(lists: PolicyLists, p: Path, lang: str) -> None:
         if "level" in cols:
             j = cols.index("level") + 1
             for i in range(2, len(df) + 2):
-                v = ws.cell(row=i, column=j).value
-                if v in LEVEL_FILLS:
-                    ws.cell(row=i, column=j).fill = PatternFill("solid", fgColor=LEVEL_FILLS[str(v)])
+                raw_level = raw["level"].iloc[i - 2]
+                if raw_level in LEVEL_FILLS:
+                    ws.cell(row=i, column=j).fill = PatternFill("solid", fgColor=LEVEL_FILLS[str(raw_level)])
         for j, c in enumerate(cols, start=1):
             longest = max([len(str(_header(c, lang)))] + [len(str(v)) for v in df[c].head(200)])
             ws.column_dimensions[get_column_letter(j)].width = min(60, max(8, longest + 2))

@@ -289,7 +289,9 @@ class ScenarioResult:
                 shocks = [s for s in self.scenario.shocks if isinstance(s, CapacityLoss)]
                 label_of = {id(s): k for k, s in enumerate(self.scenario.shocks)}
                 node_id = self.chain.index.node_ids[i]
-                parts.append("; ".join(self.shock_label(label_of[id(s)], lang) for s in shocks if s.node == node_id))
+                parts.append(
+                    "; ".join(self.shock_label(label_of[id(s)], lang) for s in shocks if s.node == node_id)
+                )
             break
         return " <- ".join(parts)
 

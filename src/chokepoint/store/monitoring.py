@@ -19,6 +19,7 @@ from chokepoint.errors import ChainValidationError, ChokepointError, NotFoundErr
 from chokepoint.model.chain import ChainMap
 from chokepoint.monitor.catalog import catalog
 from chokepoint.monitor.observations import ROLES, Reporter, validate_observations
+from chokepoint.monitor.text import entity_name, entity_names
 from chokepoint.store.schema import (
     alerts,
     bindings,
@@ -472,6 +473,8 @@ class MonitoringMixin:
     def list_alerts(
         self, project: str, status: str | None = None, level: str | None = None
     ) -> list[dict[str, Any]]:
+        """Alerts of the project, oldest first, with ``entity_name`` and ``entity_name_zh`` named
+        from the project's current chain (the key is shown where the chain no longer has it)."""
         with self.engine.connect() as conn:
             pid = self._project_id(conn, project)
             q = select(alerts).where(alerts.c.project_id == pid)
@@ -480,11 +483,16 @@ class MonitoringMixin:
             if level:
                 q = q.where(alerts.c.level == level)
             rows = conn.execute(q.order_by(alerts.c.id)).mappings().all()
+        names = entity_names(self.load_chain(project)) if rows else {}
         out = []
         for r in rows:
             d = dict(r)
             d["values"] = json.loads(d["values"])
             d.pop("project_id")
+            if d["entity_type"] == "country" and d["entity"] not in names:
+                names.update(entity_names(None, [d["entity"]]))
+            d["entity_name"] = entity_name(d["entity_type"], d["entity"], names)
+            d["entity_name_zh"] = entity_name(d["entity_type"], d["entity"], names, "zh")
             for k in ("opened_at", "updated_at", "acknowledged_at", "resolved_at"):
                 d[k] = d[k].isoformat(timespec="seconds") if d[k] else None
             out.append(d)
