@@ -161,13 +161,17 @@ def test_analyst_journey(page):
     shot(page, "07-alerts")
     page.click("#lang")
     page.wait_for_selector("#nav-alerts:text('预警')")
-    assert "确认" in page.inner_text("main") or "解除" in page.inner_text("main")
+    # the page re-renders after its data arrives in the new language
+    page.wait_for_function("/确认|解除/.test(document.querySelector('main').innerText)")
     page.click("#nav-chokepoints")
     page.wait_for_selector("#table")
     assert "EUV光刻机" in page.inner_text("#table")
     shot(page, "08-chokepoints-zh")
     page.click("#nav-lists")
     page.wait_for_selector("#download")
+    lists_text = page.inner_text("main")
+    assert "卡脖子技术清单" in lists_text and "重点企业和上下游核心关联企业清单" in lists_text
+    assert "key_enterprises" not in lists_text and "chokepoints" not in lists_text
     shot(page, "09-lists")
     page.click("#lang")  # back to English for the next test
 

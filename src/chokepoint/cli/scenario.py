@@ -14,6 +14,7 @@ from chokepoint.cli.base import (
     DbOption,
     FormatOption,
     HomeOption,
+    LangOption,
     OutputFormat,
     ProjectOption,
     RestrictedOption,
@@ -56,6 +57,7 @@ def scenario_run(
         typer.Option("--inventory", help="NODE=DAYS of inventory (repeatable, with --days)."),
     ] = None,
     plot: Annotated[Path | None, typer.Option("--plot", help="PNG of the loss curves (with --days).")] = None,
+    lang: LangOption = "en",
     db: DbOption = None,
 ) -> None:
     """Propagate a scenario through every tier: loss per node, explanation path, alternatives;
@@ -83,11 +85,11 @@ def scenario_run(
     if out is not None:
         typer.echo(f"wrote {write_result(result, out)}", err=fmt != OutputFormat.table)
     if fmt == OutputFormat.json:
-        _echo_json(result.document())
+        _echo_json(result.document(lang))
     elif fmt == OutputFormat.csv:
         result.frame.to_csv(sys.stdout, index=False)
     else:
-        typer.echo(format_result(result, top))
+        typer.echo(format_result(result, top, lang))
 
 
 def _pairs(items: list[str], what: str) -> dict[str, float]:

@@ -12,18 +12,38 @@ from chokepoint.errors import UsageError
 from chokepoint.scenario.run import ScenarioResult, SweepResult
 
 
-def format_result(r: ScenarioResult, limit: int | None = 20) -> str:
-    """Text report: headline, impacted nodes with their explanation path."""
+def format_result(r: ScenarioResult, limit: int | None = 20, lang: str = "en") -> str:
+    """Text report: headline, impacted nodes with their loss, its bound and the explanation path."""
     df = r.frame if limit is None else r.frame.head(limit)
-    lines = [
-        f"Scenario {r.scenario.name!r}: {r.scenario.label()} ({r.perspective.label()})",
-        f"final-product value stopped: {r.final_value_lost:.1%}; impacted nodes: {len(r.frame)}",
-    ]
+    zh = lang == "zh"
+    if zh:
+        shocks = "；".join(r.shock_label(k, "zh") for k in range(len(r.scenario.shocks)))
+        lines = [
+            f"情景 {r.scenario.name!r}：{shocks}（{r.perspective.label('zh')}）",
+            f"终端产品价值受阻：{r.final_value_lost:.1%}（未知份额计入后最多{r.final_value_lost_upper:.1%}）；"
+            f"受影响节点：{len(r.frame)}",
+            "  损失（上限） 覆盖率  节点  传导路径",
+        ]
+    else:
+        lines = [
+            f"Scenario {r.scenario.name!r}: {r.scenario.label()} ({r.perspective.label()})",
+            f"final-product value stopped: {r.final_value_lost:.1%} (up to {r.final_value_lost_upper:.1%} "
+            f"with unknown shares); impacted nodes: {len(r.frame)}",
+            "    loss (bound) known  node   path",
+        ]
     for row in df.itertuples(index=False):
-        flag = " *" if row.unknown_share_used else ""
-        lines.append(f"  {row.availability:6.1%}  {row.id:<6} {row.path}{flag}")
-    if r.frame["unknown_share_used"].any():
-        lines.append("  * unknown shares imputed (see docs/scenarios.md)")
+        cov = "  n/a" if row.coverage is None or row.coverage != row.coverage else f"{row.coverage:5.0%}"
+        path = r.path(row.id, lang) if zh else row.path
+        lines.append(f"  {row.loss:6.1%} ({row.loss_upper:4.0%}) {cov}  {row.id:<6} {path}")
+    low = [
+        str(i) for i, c in zip(df["id"], df["coverage"], strict=True) if c is not None and c == c and c < 0.5
+    ]
+    if low:
+        lines.append(
+            f"  已知份额不足一半的节点：{'、'.join(low)}（结论仅供参考）"
+            if zh
+            else f"  less than half of the market known behind: {', '.join(low)} (indicative only)"
+        )
     if r.chain.meta.get("attribution"):
         lines.append(r.chain.meta["attribution"])
     return "\n".join(lines)

@@ -187,7 +187,7 @@ const pages = {
     $("#main").innerHTML = `<h1>${t("alerts")}</h1><p>${t("level")}: ${["", "I", "II", "III", "IV"].map((l) =>
       `<a href="#/p/${encodeURIComponent(project)}/alerts${l ? `?level=${l}` : ""}">${l || t("all")}</a>`).join(" | ")}</p>
       <table id="alerts"><tr><th>#</th><th>${t("level")}</th><th>${t("status")}</th><th>${t("entity")}</th><th>${t("message")}</th><th></th></tr>
-      ${rows.map((a) => `<tr data-id="${a.id}"><td>${a.id}</td><td>${badge(a.level)}</td><td class="status">${esc(a.status)}</td><td>${esc(a.entity)}</td>
+      ${rows.map((a) => `<tr data-id="${a.id}"><td>${a.id}</td><td>${badge(a.level)}</td><td class="status">${esc(t(`st_${a.status}`))}</td><td>${esc((state.lang === "zh" ? a.entity_name_zh : a.entity_name) || a.entity)}</td>
         <td>${esc(state.lang === "zh" ? a.message_zh : a.message_en)}</td><td>${a.status === "resolved" ? "" :
         `${a.status === "open" ? `<button class="action ack" data-id="${a.id}">${t("ack")}</button>` : ""} <button class="action resolve" data-id="${a.id}">${t("resolve")}</button>`}</td></tr>`).join("")}</table>`;
     document.querySelectorAll("button.ack, button.resolve").forEach((b) => {
@@ -228,8 +228,8 @@ const pages = {
   async lists(project) {
     const doc = await api(`/api/projects/${project}/lists?lang=${state.lang}`);
     $("#main").innerHTML = `<h1>${t("lists")}</h1><p><a class="action" id="download" href="/api/projects/${project}/lists/export?lang=${state.lang}">${t("download")}</a></p>` +
-      Object.entries(doc.lists).map(([key, rows]) => `<div class="card"><h2>${esc(key)} (${rows.length} ${t("rows")})</h2>
-        <table>${rows.slice(0, 10).map((r) => `<tr><td>${esc(r.priority)}</td><td>${esc(r.name || r.unit_name || r.task_id || r.kind || "")}</td><td class="muted">${esc(r.reason || r.goal || r.finding || "")}</td></tr>`).join("")}</table></div>`).join("");
+      Object.entries(doc.lists).map(([key, rows]) => `<div class="card"><h2 class="list-title">${esc((doc.titles || {})[key] || key)} (${rows.length} ${t("rows")})</h2>
+        <table><tr><th>${t("rank")}</th><th>${t("name")}</th><th>${t("reason")}</th><th>${t("coverage")}</th></tr>${rows.slice(0, 10).map((r) => `<tr><td>${esc(r.rank)}</td><td>${esc((state.lang === "zh" ? r.name_zh : r.name) || r.name || "")}</td><td class="muted">${esc(r.goal || r.reason || "")}</td><td>${r.coverage == null ? "" : esc(Math.round(r.coverage * 100) + "%")}</td></tr>`).join("")}</table></div>`).join("");
   },
 };
 
