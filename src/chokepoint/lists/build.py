@@ -47,23 +47,9 @@ from chokepoint.lists.common import (
     finish,
     node_coverage,
     node_names,
-    org_provisions,
-    related_nodes,
     with_note,
 )
 from chokepoint.model.countries import country_name
-
-# kept for the modules that import them from here
-_related = related_nodes
-_org_provisions = org_provisions
-
-
-def _name(chain_nodes: pd.DataFrame, lang: str) -> np.ndarray:
-    en = chain_nodes["name"].to_numpy(dtype=object)
-    if lang != "zh":
-        return en
-    zh = chain_nodes["name_zh"].to_numpy(dtype=object)
-    return np.where(zh != "", zh, en)
 
 
 @dataclass

@@ -164,7 +164,7 @@ def match_challenge(
     (:func:`~chokepoint.match.lsa.lsa_embedder`).
     """
     from chokepoint.assess.score import assess
-    from chokepoint.lists.build import _related
+    from chokepoint.lists.common import related_nodes as _related
 
     if lang not in ("en", "zh"):
         raise UsageError(f"unknown language {lang!r}: use en or zh")
