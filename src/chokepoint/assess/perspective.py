@@ -111,20 +111,15 @@ class Perspective:
 
     def label(self, lang: str = "en") -> str:
         """``home CHN; restricted USA,JPN`` (zh: ``本国 CHN；受限 USA、JPN``)."""
-        if lang == "zh":
-            parts = [f"本国 {'+'.join(self.home)}"]
-            if self.restricted:
-                parts.append(f"受限 {'、'.join(self.restricted)}")
-            if self.allied:
-                parts.append(f"友好 {'、'.join(self.allied)}")
-            if self.year:
-                parts.append(f"数据年份不晚于{self.year}年")
-            return "；".join(parts)
-        parts = [f"home {'+'.join(self.home)}"]
-        if self.restricted:
-            parts.append(f"restricted {','.join(self.restricted)}")
-        if self.allied:
-            parts.append(f"allied {','.join(self.allied)}")
+        zh = lang == "zh"
+        word = ("本国", "受限", "友好") if zh else ("home", "restricted", "allied")
+        comma, sep = ("、", "；") if zh else (",", "; ")
+        parts = [f"{word[0]} {'+'.join(self.home)}"]
+        parts += [
+            f"{w} {comma.join(codes)}"
+            for w, codes in zip(word[1:], (self.restricted, self.allied), strict=True)
+            if codes
+        ]
         if self.year:
-            parts.append(f"year <= {self.year}")
-        return "; ".join(parts)
+            parts.append(f"数据年份不晚于{self.year}年" if zh else f"year <= {self.year}")
+        return sep.join(parts)
