@@ -18,7 +18,7 @@ with warnings.catch_warnings():
     from fastapi.testclient import TestClient
 
 from chokepoint.api import create_app, ensure_admin
-from chokepoint.api.app import ALL_ROLES
+from chokepoint.api.deps import ALL_ROLES
 from chokepoint.datasets import load_semiconductors
 from chokepoint.store import Store
 
@@ -152,6 +152,8 @@ CASES = {
     ("DELETE", "/api/projects/{project}/scenarios/{name}"): {"path": "/api/projects/semi/scenarios/nld"},
     ("GET", "/api/projects/{project}/lists"): {"path": "/api/projects/semi/lists"},
     ("GET", "/api/projects/{project}/tasks"): {"path": "/api/projects/semi/tasks"},
+    ("POST", "/api/projects/{project}/lists"): {"path": "/api/projects/semi/lists"},
+    ("GET", "/api/projects/{project}/tasks/{task_id}"): {"path": "TASK_GET"},
     ("GET", "/api/projects/{project}/lists/export"): {"path": "/api/projects/semi/lists/export?lang=zh"},
     ("POST", "/api/projects/{project}/tasks/refresh"): {"path": "/api/projects/semi/tasks/refresh"},
     ("PATCH", "/api/projects/{project}/tasks/{task_id}"): {"path": "TASK", "json": {"status": "active"}},
@@ -211,10 +213,10 @@ NOT_FOUND_OK = {("GET", "/api/jobs/{job_id}"), ("GET", "/api/jobs/{job_id}/resul
 
 
 def _routes():
-    from chokepoint.api import matching_routes, routes
+    from chokepoint.api.routes import ROUTERS
 
     out = {}
-    for r in [*routes.router.routes, *matching_routes.router.routes]:
+    for r in [route for router in ROUTERS for route in router.routes]:
         assert isinstance(r, APIRoute)
         roles = None
         for dep in r.dependant.dependencies:
@@ -238,7 +240,7 @@ def _request(client, key, role):
     method, template_path = key
     kw = dict(CASES[key])
     path = kw.pop("path", template_path)
-    if path == "TASK":
+    if path in ("TASK", "TASK_GET"):
         path = f"/api/projects/semi/tasks/{client.store.list_tasks('semi')[0]['task_id']}"
     headers = {"authorization": f"Bearer {client.tokens[role]}"} if role else {}
     return client.request(method, path, headers=headers, **kw)

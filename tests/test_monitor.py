@@ -12,13 +12,12 @@ from typer.testing import CliRunner
 
 from chokepoint.cli import app
 from chokepoint.datasets import load_semiconductors
-from chokepoint.errors import ChokepointError
+from chokepoint.errors import AccessDeniedError, ChokepointError, ReportRejectedError
 from chokepoint.monitor.catalog import catalog
 from chokepoint.monitor.rules import RuleSet, ThresholdRule, ZScoreRule, evaluate_assessment, evaluate_series
 from chokepoint.monitor.service import monitor_diff, monitor_run
 from chokepoint.monitor.text import format_value, level_label, status_label
 from chokepoint.store import Store
-from chokepoint.store.monitoring import AccessDeniedError, ReportRejectedError
 
 RULES = {
     "rules": [

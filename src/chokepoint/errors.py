@@ -2,7 +2,9 @@
 
 Every error the package raises on purpose derives from :class:`ChokepointError`.
 Subclasses carry the context a user needs to fix the problem (file, row,
-column) and the CLI and API turn them into one clean message shape.
+column) and the CLI and API turn them into one clean message shape. Each class
+carries its HTTP status (``http_status``, used by the API) and its exit status
+(``exit_code``, used by the CLI), so neither adapter needs an isinstance chain.
 """
 
 from __future__ import annotations
@@ -58,9 +60,21 @@ class Problem:
 
 
 class ChokepointError(Exception):
-    """Base class of every error chokepoint raises on purpose."""
+    """Base class of every error chokepoint raises on purpose.
+
+    Attributes
+    ----------
+    code : str
+        Stable machine-readable code of the error's JSON shape.
+    http_status : int
+        The status the API answers with.
+    exit_code : int
+        The exit status of the command line (1: the data or the store; 2: the usage).
+    """
 
     code = "error"
+    http_status = 400
+    exit_code = 1
 
     def to_dict(self) -> dict[str, Any]:
         return {"code": self.code, "message": str(self), "details": {}}
@@ -74,6 +88,7 @@ class ChainValidationError(ChokepointError):
     """
 
     code = "validation_error"
+    http_status = 422
 
     def __init__(self, problems: list[Problem], warnings: list[Problem] | None = None):
         self.problems = list(problems)
@@ -97,6 +112,7 @@ class InputFileError(ChokepointError):
     """A file could not be read at all (missing, empty, wrong encoding or format)."""
 
     code = "input_file_error"
+    http_status = 422
 
     def __init__(self, path: str, reason: str):
         self.path = path
@@ -108,6 +124,7 @@ class NotFoundError(ChokepointError):
     """A named thing (scenario, task, alert, snapshot, user, node) does not exist."""
 
     code = "not_found"
+    http_status = 404
 
 
 class ProjectNotFoundError(NotFoundError):
@@ -129,6 +146,7 @@ class ProjectExistsError(ChokepointError):
     """A project name is already taken."""
 
     code = "project_exists"
+    http_status = 409
 
     def __init__(self, name: str):
         self.name = name
@@ -139,3 +157,25 @@ class UsageError(ChokepointError):
     """An argument or option has a value the command cannot use."""
 
     code = "usage_error"
+    http_status = 422
+    exit_code = 2
+
+
+class ReportRejectedError(ChainValidationError):
+    """A reported file or batch (data, rules, profiles) had errors: nothing of it was stored."""
+
+    code = "report_rejected"
+
+
+class AccessDeniedError(ChokepointError):
+    """The user may not do this (a role or a reporter binding does not allow it)."""
+
+    code = "forbidden"
+    http_status = 403
+
+
+class ConflictError(ChokepointError):
+    """The request conflicts with the current state (e.g. a job that has not finished)."""
+
+    code = "conflict"
+    http_status = 409

@@ -1,8 +1,9 @@
-"""The FastAPI application: app factory, authentication, roles, audit log and one error shape.
+"""The FastAPI application: the app factory, its routers, the audit log and one error shape.
 
-Every route declares the roles it allows with :func:`allow`; a request without a
-valid session cookie or bearer token gets 401, a role outside the list 403. Every
-error (validation, domain, HTTP) has one JSON shape::
+The routes live in :mod:`chokepoint.api.routes` (one router per resource), their
+dependencies (caller, roles, store, caches) in :mod:`chokepoint.api.deps`. Every
+error (validation, domain, HTTP) has one JSON shape, with the HTTP status the
+error class carries (:attr:`chokepoint.errors.ChokepointError.http_status`)::
 
     {"error": {"status": 404, "code": "project_not_found", "message": "...", "details": {...}}}
 """
@@ -12,110 +13,24 @@ from __future__ import annotations
 import os
 import secrets
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
-from fastapi import Depends, FastAPI, HTTPException, Request
+from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from chokepoint import __version__
-from chokepoint.errors import (
-    ChainValidationError,
-    ChokepointError,
-    InputFileError,
-    NotFoundError,
-    ProjectExistsError,
-    UsageError,
-)
+from chokepoint.api.routes import ROUTERS
+from chokepoint.errors import ChokepointError
 from chokepoint.store import Store
 
-SESSION_COOKIE = "chokepoint_session"
-ALL_ROLES = ("admin", "analyst", "officer", "reporter", "viewer")
-READERS = ("admin", "analyst", "officer", "viewer")
-EDITORS = ("admin", "analyst")
-OFFICERS = ("admin", "analyst", "officer")
-REPORTERS = ("admin", "analyst", "officer", "reporter")
-ADMINS = ("admin",)
 ADMIN_PASSWORD_ENV = "CHOKEPOINT_ADMIN_PASSWORD"
-
-
-@dataclass(frozen=True)
-class User:
-    name: str
-    role: str
 
 
 def error_body(status: int, code: str, message: str, details: dict[str, Any] | None = None) -> dict[str, Any]:
     """The one error shape of the API."""
     return {"error": {"status": status, "code": code, "message": message, "details": details or {}}}
-
-
-def _status_of(exc: ChokepointError) -> int:
-    if isinstance(exc, NotFoundError):
-        return 404
-    if isinstance(exc, ProjectExistsError):
-        return 409
-    if isinstance(exc, ChainValidationError | UsageError | InputFileError):
-        return 422
-    if getattr(exc, "code", "") == "forbidden":
-        return 403
-    return 400
-
-
-def get_store(request: Request) -> Store:
-    store: Store = request.app.state.store
-    return store
-
-
-def cached(request: Request, key: tuple[Any, ...], make: Callable[[], Any], size: int = 32) -> Any:
-    """A small per-app cache; keys carry the project version, so a save invalidates them."""
-    cache: dict[Any, Any] = request.app.state.cache
-    if key not in cache:
-        if len(cache) >= size:
-            cache.pop(next(iter(cache)))
-        cache[key] = make()
-    return cache[key]
-
-
-def chain_of(request: Request, project: str) -> Any:
-    """The project's chain, cached per project version (any save changes the version)."""
-    store = get_store(request)
-    return cached(
-        request, ("chain", project, store.project_version(project)), lambda: store.load_chain(project)
-    )
-
-
-def current_user(request: Request) -> User:
-    """The user behind the session cookie or the ``Authorization: Bearer`` token (401 otherwise)."""
-    token = request.cookies.get(SESSION_COOKIE)
-    auth = request.headers.get("authorization", "")
-    if auth.lower().startswith("bearer "):
-        token = auth[7:].strip()
-    found = get_store(request).user_for_token(token) if token else None
-    if found is None:
-        raise HTTPException(status_code=401, detail="log in first: POST /api/login, or send a bearer token")
-    user = User(*found)
-    request.state.user = user.name
-    return user
-
-
-def allow(*roles: str) -> Callable[..., User]:
-    """Dependency: the current user, refused with 403 unless their role is in ``roles``."""
-
-    def dependency(user: User = Depends(current_user)) -> User:
-        if user.role not in roles:
-            raise HTTPException(status_code=403, detail=f"role {user.role!r} may not use this route")
-        return user
-
-    dependency.roles = roles  # type: ignore[attr-defined]
-    return dependency
-
-
-def audit(request: Request, action: str, before: Any = None, after: Any = None) -> None:
-    """Mark the request for the audit log with before/after identifiers (written by the middleware)."""
-    request.state.audit = (action, before, after)
 
 
 def ensure_admin(store: Store) -> str | None:
@@ -130,8 +45,6 @@ def ensure_admin(store: Store) -> str | None:
 
 def create_app(store: Store | str | None = None) -> FastAPI:
     """The API over ``store`` (a :class:`Store`, a path or URL, or the default store)."""
-    from chokepoint.api import matching_routes, routes
-
     app = FastAPI(
         title="chokepoint API",
         version=__version__,
@@ -145,7 +58,7 @@ def create_app(store: Store | str | None = None) -> FastAPI:
 
     @app.exception_handler(ChokepointError)
     async def domain_error(request: Request, exc: ChokepointError) -> JSONResponse:
-        status = _status_of(exc)
+        status = exc.http_status
         body = exc.to_dict()
         return JSONResponse(
             error_body(status, body["code"], body["message"], body["details"]), status_code=status
@@ -186,8 +99,8 @@ def create_app(store: Store | str | None = None) -> FastAPI:
             )
         return response
 
-    app.include_router(routes.router, prefix="/api")
-    app.include_router(matching_routes.router, prefix="/api")
+    for router in ROUTERS:
+        app.include_router(router, prefix="/api")
     _mount_web(app)
     return app
 

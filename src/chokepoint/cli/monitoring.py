@@ -123,8 +123,8 @@ def report_upload(
     db: DbOption = None,
 ) -> None:
     """Submit reported values: every row is checked, and a file with any bad row stores nothing."""
+    from chokepoint.errors import ReportRejectedError
     from chokepoint.io.report_files import read_report_file
-    from chokepoint.store.monitoring import ReportRejectedError
 
     frame, rows, source, problems = read_report_file(file)
     if problems:
@@ -184,7 +184,7 @@ def rules_import(
     try:
         ruleset = RuleSet.model_validate(data)
     except ValidationError as exc:
-        from chokepoint.store.monitoring import ReportRejectedError
+        from chokepoint.errors import ReportRejectedError
 
         problems = [
             Problem(file.name, None, ".".join(str(x) for x in e["loc"]), e["msg"]) for e in exc.errors()

@@ -15,7 +15,14 @@ from argon2 import PasswordHasher
 from argon2.exceptions import VerifyMismatchError
 from sqlalchemy import Connection, Engine, and_, delete, insert, select, update
 
-from chokepoint.errors import ChainValidationError, ChokepointError, NotFoundError, Problem, UsageError
+from chokepoint.errors import (
+    AccessDeniedError,
+    ChainValidationError,
+    NotFoundError,
+    Problem,
+    ReportRejectedError,
+    UsageError,
+)
 from chokepoint.model.chain import ChainMap
 from chokepoint.monitor.catalog import catalog
 from chokepoint.monitor.observations import ROLES, Reporter, validate_observations
@@ -32,18 +39,6 @@ from chokepoint.store.schema import (
 )
 
 _HASHER = PasswordHasher()
-
-
-class ReportRejectedError(ChainValidationError):
-    """A reported file or batch had errors: nothing of it was stored."""
-
-    code = "report_rejected"
-
-
-class AccessDeniedError(ChokepointError):
-    """The user may not do this."""
-
-    code = "forbidden"
 
 
 class MonitoringMixin:

@@ -11,10 +11,11 @@ from typing import Any, Literal
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, Field
 
-from chokepoint.api.app import OFFICERS, READERS, User, allow, audit, chain_of, get_store
-from chokepoint.api.routes import _perspective, _records
+from chokepoint.api.deps import OFFICERS, READERS, User, allow, audit, chain_of, get_store
+from chokepoint.api.serialize import records as _records
 from chokepoint.assess import Perspective
 from chokepoint.match.service import add_bid, add_challenge, challenge_with_bids, match_challenge
+from chokepoint.service.perspective import resolve_perspective
 
 router = APIRouter(tags=["matching"])
 
@@ -81,7 +82,9 @@ def challenge_matches(
     body = challenge_with_bids(store, project, challenge)
     perspective: Perspective | None = None
     if home is not None or restricted is not None or store.get_perspective(project):
-        perspective = _perspective(store, project, home, restricted)
+        perspective = resolve_perspective(
+            store, project, home=home, restricted=restricted, chain=chain_of(request, project)
+        )
     df = match_challenge(
         chain_of(request, project),
         body,

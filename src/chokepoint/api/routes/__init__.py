@@ -1,0 +1,27 @@
+"""The API's routers, one per resource; :func:`chokepoint.api.app.create_app` mounts them under ``/api``."""
+
+from chokepoint.api.routes import (
+    assessment,
+    auth,
+    chain,
+    lists,
+    matching,
+    monitoring,
+    projects,
+    scenarios,
+    users,
+)
+
+ROUTERS = [
+    auth.router,
+    projects.router,
+    chain.router,
+    assessment.router,
+    scenarios.router,
+    lists.router,
+    monitoring.router,
+    users.router,
+    matching.router,
+]
+
+__all__ = ["ROUTERS"]

@@ -1,0 +1,87 @@
+"""Routes: the project's default perspective and its chokepoint assessment."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from fastapi import APIRouter, Depends, Query, Request
+from pydantic import BaseModel, Field
+
+from chokepoint.api.deps import (
+    EDITORS,
+    READERS,
+    PerspectiveQuery,
+    User,
+    allow,
+    assessment_of,
+    audit,
+    get_store,
+    perspective_query,
+)
+from chokepoint.service.assessment import node_record
+from chokepoint.service.perspective import store_perspective
+
+router = APIRouter(tags=["assessment"])
+
+
+class PerspectiveBody(BaseModel):
+    """A default perspective: home economy, restricted and allied countries, year."""
+
+    home: list[str] = Field(min_length=1)
+    restricted: list[str] = []
+    allied: list[str] = []
+    year: int | None = None
+
+
+@router.get("/projects/{project}/perspective")
+def get_perspective(
+    project: str, request: Request, user: User = Depends(allow(*READERS))
+) -> dict[str, Any] | None:
+    """The project's stored default perspective (null when none)."""
+    return get_store(request).get_perspective(project)
+
+
+@router.put("/projects/{project}/perspective")
+def put_perspective(
+    project: str, body: PerspectiveBody, request: Request, user: User = Depends(allow(*EDITORS))
+) -> dict[str, Any]:
+    """Store the project's default perspective."""
+    before, p = store_perspective(
+        get_store(request), project, body.home, body.restricted, body.allied, body.year
+    )
+    audit(request, "set perspective", before=before, after=p.to_dict())
+    return p.to_dict()
+
+
+@router.get("/projects/{project}/assessment")
+def get_assessment(
+    project: str,
+    request: Request,
+    pq: PerspectiveQuery = Depends(perspective_query),
+    lang: Literal["en", "zh"] = "en",
+    top: int | None = Query(None, ge=1),
+    user: User = Depends(allow(*READERS)),
+) -> dict[str, Any]:
+    """Every node's level, score, quadrant, components and explanation.
+
+    The perspective is the project's stored default with each query field (``home``,
+    ``restricted``, ``allied``, ``year``) replacing its own, the same rule as the CLI's flags.
+    """
+    from chokepoint.report.assessment import assessment_document
+
+    p = pq.resolve(request, project)
+    a = assessment_of(request, project, p)
+    return assessment_document(a, lang, top)
+
+
+@router.get("/projects/{project}/assessment/{node_id}")
+def get_node_assessment(
+    project: str,
+    node_id: str,
+    request: Request,
+    pq: PerspectiveQuery = Depends(perspective_query),
+    lang: Literal["en", "zh"] = "en",
+    user: User = Depends(allow(*READERS)),
+) -> dict[str, Any]:
+    """One node's level, score, components and explanation."""
+    return node_record(assessment_of(request, project, pq.resolve(request, project)), node_id, lang)

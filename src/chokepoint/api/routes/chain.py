@@ -1,0 +1,84 @@
+"""Routes: the chain's nodes and actors (search, one with its provisions, node edits)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request
+from pydantic import BaseModel, Field
+
+from chokepoint.api.deps import EDITORS, READERS, User, allow, audit, chain_of, get_store
+from chokepoint.api.serialize import plain, records
+from chokepoint.service import projects as svc
+
+router = APIRouter(tags=["chain"])
+
+
+class NodeEdit(BaseModel):
+    """Fields of a node an editor may change (absent ones stay)."""
+
+    name: str | None = None
+    name_zh: str | None = None
+    threshold: int | None = Field(None, ge=1, le=5)
+    gap: float | None = Field(None, ge=0, le=1)
+    gap_years: float | None = Field(None, ge=0)
+    substitutability: float | None = Field(None, ge=0, le=1)
+    description: str | None = None
+
+
+@router.get("/projects/{project}/nodes")
+def list_nodes(
+    project: str,
+    request: Request,
+    q: str | None = None,
+    kind: str | None = None,
+    user: User = Depends(allow(*READERS)),
+) -> list[dict[str, Any]]:
+    """Nodes, optionally filtered by a search text (id, English or Chinese name) and kind."""
+    return records(svc.search(chain_of(request, project).nodes, ["id", "name", "name_zh"], q, kind))
+
+
+@router.get("/projects/{project}/nodes/{node_id}")
+def get_node(
+    project: str, node_id: str, request: Request, user: User = Depends(allow(*READERS))
+) -> dict[str, Any]:
+    """One node with the provisions that name it."""
+    row, prov = svc.with_provisions(chain_of(request, project), "node", node_id)
+    return {"node": records(row)[0], "provisions": records(prov)}
+
+
+@router.patch("/projects/{project}/nodes/{node_id}")
+def edit_node(
+    project: str, node_id: str, body: NodeEdit, request: Request, user: User = Depends(allow(*EDITORS))
+) -> dict[str, Any]:
+    """Edit a node's names or assessed attributes; the chain is re-validated as a whole."""
+    changes = body.model_dump(exclude_unset=True)
+    before, row = svc.edit_node(get_store(request), project, node_id, changes)
+    audit(
+        request,
+        "edit node",
+        before={"node": node_id, **{k: plain(v) for k, v in before.items()}},
+        after={"node": node_id, **changes},
+    )
+    return {"node": records(row)[0]}
+
+
+@router.get("/projects/{project}/actors")
+def list_actors(
+    project: str,
+    request: Request,
+    q: str | None = None,
+    kind: str | None = None,
+    user: User = Depends(allow(*READERS)),
+) -> list[dict[str, Any]]:
+    """Actors, optionally filtered by a search text (id, name, country) and kind."""
+    return records(svc.search(chain_of(request, project).actors, ["id", "name", "country"], q, kind))
+
+
+@router.get("/projects/{project}/actors/{actor_id}")
+def get_actor(
+    project: str, actor_id: str, request: Request, user: User = Depends(allow(*READERS))
+) -> dict[str, Any]:
+    """One actor with the provisions that name it."""
+    row, prov = svc.with_provisions(chain_of(request, project), "actor", actor_id)
+    return {"actor": records(row)[0], "provisions": records(prov)}

@@ -1,0 +1,43 @@
+"""Serialization of domain results for JSON responses: one place for every route."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from fastapi import Response
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def plain(v: Any) -> Any:
+    """A JSON-ready scalar: tuples as lists, missing values as None, numpy scalars as Python ones."""
+    if isinstance(v, tuple):
+        return list(v)
+    if v is pd.NA or (isinstance(v, float) and v != v):
+        return None
+    if hasattr(v, "item"):
+        return v.item()
+    return v
+
+
+def records(df: pd.DataFrame) -> list[dict[str, Any]]:
+    """A frame's rows as JSON-ready dicts."""
+    return [{str(k): plain(v) for k, v in r.items()} for r in df.to_dict("records")]
+
+
+def json_response(body: Any) -> Response:
+    """A JSON response that keeps Chinese text as is."""
+    return Response(json.dumps(body, ensure_ascii=False, default=plain), media_type="application/json")
+
+
+def file_response(path: Path, filename: str) -> Response:
+    """An attachment from a written file (read whole: the files are workbooks of a few MB)."""
+    media = XLSX if filename.endswith(".xlsx") else "application/octet-stream"
+    return Response(
+        path.read_bytes(),
+        media_type=media,
+        headers={"content-disposition": f'attachment; filename="{filename}"'},
+    )

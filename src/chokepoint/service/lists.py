@@ -1,0 +1,62 @@
+"""Policy lists (清单) of a stored project and its joint R&D tasks (联合攻关任务).
+
+One rule for every entry point: building the lists never writes unless asked
+(``save_tasks=True``: ``chokepoint lists``, ``POST .../lists``, ``POST
+.../tasks/refresh``); the tasks in the lists carry their stored status, or ``not
+stored``. Stored task bodies are the English rows (ids stable across runs), so a
+Chinese and an English run refresh the same tasks.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chokepoint.assess import Assessment
+from chokepoint.errors import NotFoundError
+from chokepoint.lists import PolicyLists, policy_lists, task_list
+from chokepoint.store import Store
+
+NOT_STORED = "not stored"
+
+
+def refresh_tasks(store: Store, project: str, a: Assessment) -> list[dict[str, Any]]:
+    """Create or refresh the stored tasks from the assessment (ids and statuses kept)."""
+    return store.upsert_tasks(project, task_list(a).to_dict("records"))
+
+
+def project_lists(
+    store: Store, project: str, a: Assessment, lang: str = "en", *, save_tasks: bool = False
+) -> PolicyLists:
+    """Every policy list of ``project`` for the assessment ``a``.
+
+    Parameters
+    ----------
+    save_tasks : first create or refresh the stored joint R&D tasks.
+    """
+    if save_tasks:
+        refresh_tasks(store, project, a)
+    tasks = task_list(a, lang)
+    stored = {t["task_id"]: t["status"] for t in store.list_tasks(project)}
+    tasks["status"] = [stored.get(t, NOT_STORED) for t in tasks["task_id"]]
+    return policy_lists(a, lang, tasks=tasks, profiles=store.records(project, "profile"))
+
+
+def stored_tasks(store: Store, project: str) -> list[dict[str, Any]]:
+    """The project's stored tasks, by rank then id."""
+    rows = store.list_tasks(project)
+    rows.sort(key=lambda r: (r.get("rank", r.get("priority", 0)), r["task_id"]))
+    return rows
+
+
+def stored_task(store: Store, project: str, task_id: str) -> dict[str, Any]:
+    """One stored task (``NotFoundError`` naming how to list them)."""
+    for row in store.list_tasks(project):
+        if row["task_id"] == task_id:
+            return row
+    raise NotFoundError(f"no task {task_id!r} in project {project!r}; see `chokepoint tasks list`")
+
+
+def set_task_status(store: Store, project: str, task_id: str, status: str) -> dict[str, str]:
+    """Set a task's status (proposed, active, done, dropped); kept across refreshes."""
+    store.set_task_status(project, task_id, status)
+    return {"task_id": task_id, "status": status}

@@ -1,0 +1,105 @@
+"""Projects and their chain maps: import, export, summary, edits, rename and delete."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from chokepoint.errors import NotFoundError
+from chokepoint.model.chain import ChainMap
+from chokepoint.model.validate import ImportReport
+from chokepoint.store import Store
+
+
+@dataclass(frozen=True)
+class ImportOutcome:
+    """What an import did: the validation report and whether it replaced, merged or created."""
+
+    report: ImportReport
+    action: str  # "imported", "replaced" or "merged"
+
+    def to_dict(self, project: str) -> dict[str, Any]:
+        """The JSON answer of an import."""
+        return {
+            "project": project,
+            "action": self.action,
+            "summary": self.report.chain.summary(),
+            "warnings": self.report.warning_counts(),
+        }
+
+
+def import_chain(
+    store: Store, project: str, path: Path, *, fmt: str | None = None, merge: bool = False
+) -> ImportOutcome:
+    """Read a chain map (CSV folder, ETO layout, .xlsx or .json), validate it whole and store it.
+
+    A file with any error raises :class:`~chokepoint.errors.ChainValidationError` and changes
+    nothing; ``merge`` adds to an existing project instead of replacing it.
+    """
+    from chokepoint.io.readers import read_blocks
+    from chokepoint.model.validate import chain_from_tables
+
+    exists = store.has_project(project)
+    blocks, meta, problems = read_blocks(path, fmt)
+    if merge and exists:
+        return ImportOutcome(store.merge_tables(project, blocks, meta, problems), "merged")
+    report = chain_from_tables(blocks, meta, problems=problems)
+    store.save_chain(project, report.chain)
+    return ImportOutcome(report, "replaced" if exists else "imported")
+
+
+def export_chain(store: Store, project: str, out: Path) -> Path:
+    """Write the project as a CSV folder, .xlsx or .json (by the extension of ``out``)."""
+    from chokepoint.io import write_chain
+
+    written: Path = write_chain(store.load_chain(project), out)
+    return written
+
+
+def chain_document(chain: ChainMap) -> dict[str, Any]:
+    """The chain as the JSON exchange document."""
+    from chokepoint.io.writers import chain_to_dict
+
+    doc: dict[str, Any] = chain_to_dict(chain)
+    return doc
+
+
+def search(frame: pd.DataFrame, columns: list[str], q: str | None, kind: str | None) -> pd.DataFrame:
+    """Rows whose ``columns`` contain ``q`` (case-insensitive) and whose kind is ``kind``."""
+    if q:
+        text = frame[columns].astype(str).agg(" ".join, axis=1)
+        frame = frame[text.str.contains(q, case=False, regex=False)]
+    if kind:
+        frame = frame[frame["kind"] == kind]
+    return frame
+
+
+def with_provisions(chain: ChainMap, what: str, key: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """One node or actor (``what``) and the provisions that name it (``NotFoundError`` when unknown)."""
+    table = chain.nodes if what == "node" else chain.actors
+    row = table[table["id"] == key]
+    if row.empty:
+        raise NotFoundError(f"no {what} {key!r} in this project")
+    return row, chain.provisions[chain.provisions[what] == key]
+
+
+def edit_node(
+    store: Store, project: str, node: str, changes: dict[str, Any]
+) -> tuple[dict[str, Any], pd.DataFrame]:
+    """Change a node's names or assessed attributes; the chain is re-validated as a whole.
+
+    Returns the changed fields' old values and the edited node's row.
+    """
+    from chokepoint.model.chain import chain_from_frames
+
+    chain = store.load_chain(project)
+    if node not in set(chain.nodes["id"]):
+        raise NotFoundError(f"no node {node!r} in project {project!r}")
+    row = chain.nodes[chain.nodes["id"] == node].iloc[0].to_dict()
+    before = {k: row[k] for k in changes}
+    row.update(changes)
+    edited = store.save_chain(project, chain_from_frames({"nodes": pd.DataFrame([row])}), merge=True)
+    return before, edited.nodes[edited.nodes["id"] == node]
