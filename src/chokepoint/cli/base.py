@@ -1,22 +1,23 @@
 """Shared pieces of the ``chokepoint`` command line: the app, its groups, options and output helpers.
 
 Domain errors (:class:`~chokepoint.errors.ChokepointError`) become one clean
-message on standard error and exit status 1; usage errors exit with 2.
+message on standard error and the exit status their class carries (1 for the
+data or the store, 2 for the usage).
 """
 
 from __future__ import annotations
 
-import json
-import sys
-from collections.abc import Mapping, Sequence
-from enum import StrEnum
-from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from typer.core import TyperGroup
 
-from chokepoint.errors import ChainValidationError, ChokepointError, UsageError
+from chokepoint.errors import ChokepointError
+
+if TYPE_CHECKING:
+    from chokepoint.assess import Perspective
+    from chokepoint.model.chain import ChainMap
+    from chokepoint.store import Store
 
 
 class _Group(TyperGroup):
@@ -25,15 +26,9 @@ class _Group(TyperGroup):
     def invoke(self, ctx: Any) -> Any:
         try:
             return super().invoke(ctx)
-        except ChainValidationError as exc:
-            typer.echo(f"Error: {exc}", err=True)
-            raise typer.Exit(1) from None
-        except UsageError as exc:
-            typer.echo(f"Error: {exc}", err=True)
-            raise typer.Exit(2) from None
         except ChokepointError as exc:
             typer.echo(f"Error: {exc}", err=True)
-            raise typer.Exit(1) from None
+            raise typer.Exit(exc.exit_code) from None
 
 
 app = typer.Typer(
@@ -76,12 +71,6 @@ profiles_app = _command_group("profiles", "Capability profiles of institutions a
 tasks_app = _command_group("tasks", "Joint R&D tasks (联合攻关任务): list, show, set status.")
 
 
-class OutputFormat(StrEnum):
-    table = "table"
-    json = "json"
-    csv = "csv"
-
-
 DbOption = Annotated[
     str | None,
     typer.Option(
@@ -94,8 +83,6 @@ DbOption = Annotated[
 ]
 
 ProjectOption = Annotated[str, typer.Option("--project", "-p", help="Project name in the store.")]
-
-FormatOption = Annotated[OutputFormat, typer.Option("--format", "-f", help="Output format.")]
 
 HomeOption = Annotated[
     str | None, typer.Option("--home", help="Home economy: ISO3 code(s) or group (CHN, EU27).")
@@ -115,49 +102,44 @@ LangOption = Annotated[str, typer.Option("--lang", help="Language of names and e
 DEMO_PERSPECTIVE = {"home": "CHN", "restricted": "USA,JPN,NLD,KOR,TWN"}
 
 
-def _store(db: str | None) -> Any:
+def open_store(db: str | None) -> Store:
+    """The store at ``--db`` (else ``$CHOKEPOINT_DB``, else the user's default store)."""
     from chokepoint.store import Store
 
     return Store(db)
 
 
-def _echo_json(data: Any) -> None:
-    typer.echo(json.dumps(data, ensure_ascii=False, indent=2, sort_keys=False))
-
-
-def _print_summary(summary: dict[str, Any], title: str) -> None:
+def print_summary(summary: dict[str, Any], title: str) -> None:
+    """Print a chain summary as aligned text lines."""
     from chokepoint.report.text import summary_lines
 
     for line in summary_lines(summary, title):
         typer.echo(line)
 
 
-def _perspective(
-    store: Any,
+def request_perspective(
+    store: Store,
     project: str,
-    chain: Any,
-    home: str | None,
-    restricted: str | None,
-    allied: str | None,
-    year: int | None,
-) -> Any:
-    """Flags override the project's stored default perspective."""
-    from chokepoint.assess import Perspective
+    home: str | None = None,
+    restricted: str | None = None,
+    allied: str | None = None,
+    year: int | None = None,
+    *,
+    chain: ChainMap | None = None,
+    scenario: Any = None,
+) -> Perspective:
+    """The perspective of a command: the stored default with each given flag replacing its field."""
+    from chokepoint.service.perspective import resolve_perspective
 
-    regions = set(chain.actors.loc[chain.actors["kind"] == "region", "country"])
-    stored = store.get_perspective(project) or {}
-    if home is None and not stored:
-        raise ChokepointError(
-            f"no perspective for project {project!r}: pass --home (and --restricted), or store one with "
-            f"`chokepoint perspective set --project {project} --home CHN --restricted USA,JPN`"
-        )
-    return Perspective.from_codes(
-        home if home is not None else stored["home"],
-        restricted if restricted is not None else stored.get("restricted", ()),
-        allied if allied is not None else stored.get("allied", ()),
-        year if year is not None else stored.get("year"),
-        country_risk=stored.get("country_risk"),
-        known_regions=regions,
+    return resolve_perspective(
+        store,
+        project,
+        home=home,
+        restricted=restricted,
+        allied=allied,
+        year=year,
+        chain=chain,
+        scenario=scenario,
     )
 
 
@@ -175,41 +157,4 @@ PasswordOption = Annotated[
 ]
 
 
-def _print_rows(rows: Sequence[Mapping[Any, Any]], fmt: OutputFormat, cols: list[str]) -> None:
-    if fmt == OutputFormat.json:
-        _echo_json(rows)
-        return
-    import csv
-
-    if fmt == OutputFormat.csv:
-        w = csv.DictWriter(sys.stdout, fieldnames=cols, extrasaction="ignore")
-        w.writeheader()
-        w.writerows(rows)
-        return
-    for r in rows:
-        typer.echo("  ".join(str(r.get(c, "")) for c in cols))
-
-
 DatasetOption = Annotated[str, typer.Option("--dataset", "-d", help="Name of the IO dataset in the store.")]
-
-
-def _write_table(df: Any, fmt: OutputFormat, out: Path | None, top: int | None = None) -> None:
-    """Shared output of tables: --out by extension (.xlsx, .csv, .json), --format to stdout."""
-    if out is not None:
-        ext = out.suffix.lower()
-        if ext == ".xlsx":
-            df.to_excel(out, index=False)
-        elif ext == ".csv":
-            df.to_csv(out, index=False)
-        elif ext == ".json":
-            out.write_text(df.to_json(orient="records", force_ascii=False), encoding="utf-8")
-        else:
-            raise UsageError(f"cannot write {out.name}: use .xlsx, .csv or .json")
-        typer.echo(f"wrote {out}", err=fmt != OutputFormat.table)
-    shown = df if top is None else df.head(top)
-    if fmt == OutputFormat.json:
-        typer.echo(shown.to_json(orient="records", force_ascii=False))
-    elif fmt == OutputFormat.csv:
-        shown.to_csv(sys.stdout, index=False)
-    elif out is None or top is not None:
-        typer.echo(shown.to_string(index=False))

@@ -12,23 +12,20 @@ from chokepoint.cli.base import (
     DEMO_PERSPECTIVE,
     AlliedOption,
     DbOption,
-    FormatOption,
     HomeOption,
     LangOption,
-    OutputFormat,
     ProjectOption,
     RestrictedOption,
     YearOption,
-    _echo_json,
-    _perspective,
-    _print_rows,
-    _print_summary,
-    _store,
     app,
+    open_store,
     perspective_app,
+    print_summary,
     projects_app,
+    request_perspective,
     tasks_app,
 )
+from chokepoint.cli.output import FormatOption, OutputFormat, echo_json, emit
 from chokepoint.errors import ChokepointError, UsageError
 
 
@@ -53,7 +50,7 @@ def import_(
     from chokepoint.io.readers import read_blocks
     from chokepoint.model.validate import chain_from_tables
 
-    store = _store(db)
+    store = open_store(db)
     exists = store.has_project(project)
     blocks, meta, problems = read_blocks(path, fmt)
     if merge and exists:
@@ -83,7 +80,7 @@ def export(
     """Export a project as a CSV folder, an Excel workbook or JSON (by the extension of --out)."""
     from chokepoint.io import write_chain
 
-    chain = _store(db).load_chain(project)
+    chain = open_store(db).load_chain(project)
     written = write_chain(chain, out)
     typer.echo(f"wrote {written}")
     if chain.meta.get("attribution"):
@@ -93,10 +90,10 @@ def export(
 @app.command("info")
 def info(project: ProjectOption, fmt: FormatOption = OutputFormat.table, db: DbOption = None) -> None:
     """Summarize a project: counts by kind, stages, countries, share coverage, years."""
-    chain = _store(db).load_chain(project)
+    chain = open_store(db).load_chain(project)
     summary = chain.summary()
     if fmt == OutputFormat.json:
-        _echo_json(summary)
+        echo_json(summary)
     elif fmt == OutputFormat.csv:
         import csv
 
@@ -106,7 +103,7 @@ def info(project: ProjectOption, fmt: FormatOption = OutputFormat.table, db: DbO
         w.writerow(["key", "value"])
         w.writerows(summary_rows(summary))
     else:
-        _print_summary(summary, f"Project {project!r}")
+        print_summary(summary, f"Project {project!r}")
 
 
 @app.command("assess")
@@ -135,18 +132,18 @@ def assess_cmd(
         write_assessment,
     )
 
-    store = _store(db)
+    store = open_store(db)
     chain = store.load_chain(project)
     macro = None
     if io_dataset:
         from chokepoint.macro.link import macro_criticality
 
         macro = macro_criticality(chain, store.load_io(io_dataset))
-    a = assess(chain, _perspective(store, project, chain, home, restricted, allied, year), macro=macro)
+    a = assess(chain, request_perspective(store, project, home, restricted, allied, year), macro=macro)
     if out is not None:
         typer.echo(f"wrote {write_assessment(a, out, lang)}", err=fmt != OutputFormat.table)
     if fmt == OutputFormat.json:
-        _echo_json(assessment_document(a, lang, top))
+        echo_json(assessment_document(a, lang, top))
     elif fmt == OutputFormat.csv:
         assessment_table(a, lang, top).to_csv(sys.stdout, index=False)
     elif out is None or top is not None:
@@ -163,9 +160,9 @@ def perspective_set(
     db: DbOption = None,
 ) -> None:
     """Store the default perspective used when --home/--restricted are absent."""
-    store = _store(db)
+    store = open_store(db)
     chain = store.load_chain(project)
-    p = _perspective(store, project, chain, home, restricted or "", allied or "", year)
+    p = request_perspective(store, project, home, restricted or "", allied or "", year)
     store.set_perspective(project, p.to_dict())
     typer.echo(f"perspective of {project!r}: {p.label()}")
 
@@ -175,9 +172,9 @@ def perspective_show(
     project: ProjectOption, fmt: FormatOption = OutputFormat.table, db: DbOption = None
 ) -> None:
     """Print the project's default perspective."""
-    stored = _store(db).get_perspective(project)
+    stored = open_store(db).get_perspective(project)
     if fmt == OutputFormat.json:
-        _echo_json(stored)
+        echo_json(stored)
     elif stored is None:
         typer.echo(f"project {project!r} has no default perspective")
     else:
@@ -189,7 +186,7 @@ def perspective_show(
 @perspective_app.command("clear")
 def perspective_clear(project: ProjectOption, db: DbOption = None) -> None:
     """Remove the project's default perspective."""
-    _store(db).set_perspective(project, None)
+    open_store(db).set_perspective(project, None)
     typer.echo(f"perspective of {project!r} cleared")
 
 
@@ -220,9 +217,9 @@ def lists_cmd(
         raise UsageError("--lang must be en or zh")
     if fmt == OutputFormat.csv:
         raise UsageError("lists are several tables: use --format table or json, or --out FILE.csv")
-    store = _store(db)
+    store = open_store(db)
     chain = store.load_chain(project)
-    a = assess(chain, _perspective(store, project, chain, home, restricted, allied, year))
+    a = assess(chain, request_perspective(store, project, home, restricted, allied, year))
     import pandas as pd
 
     tasks = task_list(a, lang)
@@ -233,7 +230,7 @@ def lists_cmd(
         for f in write_lists(lists, out, lang):
             typer.echo(f"wrote {f}", err=fmt != OutputFormat.table)
     if fmt == OutputFormat.json:
-        _echo_json(lists_document(lists, lang))
+        echo_json(lists_document(lists, lang))
     else:
         typer.echo(format_lists(lists, lang))
     del pd
@@ -242,10 +239,10 @@ def lists_cmd(
 @tasks_app.command("list")
 def tasks_list(project: ProjectOption, fmt: FormatOption = OutputFormat.table, db: DbOption = None) -> None:
     """List the project's joint R&D tasks (created and refreshed by `chokepoint lists`)."""
-    rows = _store(db).list_tasks(project)
+    rows = open_store(db).list_tasks(project)
     rows.sort(key=lambda r: (r.get("rank", r.get("priority", 0)), r["task_id"]))
     if fmt == OutputFormat.json:
-        _echo_json(rows)
+        echo_json(rows)
         return
     cols = ["task_id", "status", "node", "name", "level", "priority_score", "lead_name", "goal"]
     if fmt == OutputFormat.csv:
@@ -271,7 +268,7 @@ def tasks_show(
     db: DbOption = None,
 ) -> None:
     """Print one task with its goal, lead, partners, priority and reason."""
-    rows = {r["task_id"]: r for r in _store(db).list_tasks(project)}
+    rows = {r["task_id"]: r for r in open_store(db).list_tasks(project)}
     if task_id not in rows:
         raise ChokepointError(f"no task {task_id!r} in project {project!r}; see `chokepoint tasks list`")
     for k, v in rows[task_id].items():
@@ -286,7 +283,7 @@ def tasks_status(
     db: DbOption = None,
 ) -> None:
     """Set a task's status (kept across re-runs of the lists)."""
-    _store(db).set_task_status(project, task_id, status)
+    open_store(db).set_task_status(project, task_id, status)
     typer.echo(f"{task_id}: {status}")
 
 
@@ -296,10 +293,19 @@ def indicators_cmd(fmt: FormatOption = OutputFormat.table) -> None:
     from chokepoint.monitor import catalog
 
     rows = [i.to_dict() for i in catalog().values()]
-    _print_rows(
-        rows,
+    emit(
         fmt,
-        ["code", "name_en", "name_zh", "unit", "entity_type", "higher_is_worse", "minimum", "maximum"],
+        rows=rows,
+        columns=[
+            "code",
+            "name_en",
+            "name_zh",
+            "unit",
+            "entity_type",
+            "higher_is_worse",
+            "minimum",
+            "maximum",
+        ],
     )
 
 
@@ -315,7 +321,7 @@ def serve(
 
     from chokepoint.api.app import create_app, ensure_admin
 
-    store = _store(db)
+    store = open_store(db)
     generated = ensure_admin(store)
     if generated:
         typer.echo(
@@ -350,27 +356,26 @@ def demo(
     from chokepoint.datasets import load_semiconductors_report
 
     report = load_semiconductors_report()
-    store = _store(db)
+    store = open_store(db)
     chain = store.save_chain(project, report.chain)
     typer.echo(f"Loaded the demo chain into project {project!r} ({store!r})")
     s = chain.summary()
     s["merged_alias_rows"] = report.merged_alias_rows
-    _print_summary(s, f"Project {project!r}")
+    print_summary(s, f"Project {project!r}")
     from chokepoint.assess import assess
     from chokepoint.report.assessment import format_table
 
     if store.get_perspective(project) is None:
-        p = _perspective(
+        p = request_perspective(
             store,
             project,
-            chain,
             DEMO_PERSPECTIVE["home"],
             DEMO_PERSPECTIVE["restricted"],
             "",
             None,
         )
         store.set_perspective(project, p.to_dict())
-    a = assess(chain, _perspective(store, project, chain, None, None, None, None))
+    a = assess(chain, request_perspective(store, project, None, None, None, None))
     typer.echo("")
     typer.echo("Top chokepoints (卡脖子):")
     typer.echo(format_table(a, 15))
@@ -386,9 +391,9 @@ def demo(
 @projects_app.command("list")
 def projects_list(fmt: FormatOption = OutputFormat.table, db: DbOption = None) -> None:
     """List the projects in the store."""
-    rows = [p.to_dict() for p in _store(db).projects()]
+    rows = [p.to_dict() for p in open_store(db).projects()]
     if fmt == OutputFormat.json:
-        _echo_json(rows)
+        echo_json(rows)
         return
     if fmt == OutputFormat.csv:
         import csv
@@ -413,7 +418,7 @@ def projects_rename(
     db: DbOption = None,
 ) -> None:
     """Rename a project."""
-    _store(db).rename_project(old, new)
+    open_store(db).rename_project(old, new)
     typer.echo(f"renamed {old!r} to {new!r}")
 
 
@@ -424,7 +429,7 @@ def projects_delete(
     db: DbOption = None,
 ) -> None:
     """Delete a project and everything stored with it."""
-    store = _store(db)
+    store = open_store(db)
     if not store.has_project(name):
         store.load_chain(name)  # raises ProjectNotFoundError with the list of names
     if not yes and not typer.confirm(f"Delete project {name!r}?", default=False):

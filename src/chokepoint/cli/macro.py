@@ -11,13 +11,10 @@ import typer
 from chokepoint.cli.base import (
     DatasetOption,
     DbOption,
-    FormatOption,
-    OutputFormat,
-    _print_rows,
-    _store,
-    _write_table,
     io_app,
+    open_store,
 )
+from chokepoint.cli.output import FormatOption, OutputFormat, emit
 from chokepoint.errors import UsageError
 
 
@@ -42,7 +39,7 @@ def io_load(
         system = read_bea_summary_use(path, year)
     else:
         system = read_io_csv(path)
-    _store(db).save_io(dataset, system)
+    open_store(db).save_io(dataset, system)
     typer.echo(
         f"loaded {system.name!r} as dataset {dataset!r}: {system.n} sectors, "
         f"total output {system.x.sum():,.0f}"
@@ -52,7 +49,7 @@ def io_load(
 @io_app.command("list")
 def io_list(fmt: FormatOption = OutputFormat.table, db: DbOption = None) -> None:
     """List the IO datasets in the store."""
-    _print_rows(_store(db).io_datasets(), fmt, ["name", "sectors", "title", "created_at"])
+    emit(fmt, rows=open_store(db).io_datasets(), columns=["name", "sectors", "title", "created_at"])
 
 
 @io_app.command("rename")
@@ -62,14 +59,14 @@ def io_rename(
     db: DbOption = None,
 ) -> None:
     """Rename an IO dataset."""
-    _store(db).rename_io(old, new)
+    open_store(db).rename_io(old, new)
     typer.echo(f"renamed {old!r} to {new!r}")
 
 
 @io_app.command("delete")
 def io_delete(name: Annotated[str, typer.Argument(help="Dataset to delete.")], db: DbOption = None) -> None:
     """Delete an IO dataset."""
-    _store(db).delete_io(name)
+    open_store(db).delete_io(name)
     typer.echo(f"deleted {name!r}")
 
 
@@ -82,8 +79,8 @@ def io_linkages(
     db: DbOption = None,
 ) -> None:
     """Rasmussen backward and forward linkages of every sector (key sectors above 1 on both)."""
-    df = _store(db).load_io(dataset).linkages().sort_values("backward", ascending=False)
-    _write_table(df, fmt, out, top)
+    df = open_store(db).load_io(dataset).linkages().sort_values("backward", ascending=False)
+    emit(fmt, table=df, out=out, top=top)
 
 
 @io_app.command("extract")
@@ -97,14 +94,14 @@ def io_extract(
     db: DbOption = None,
 ) -> None:
     """Hypothetical extraction of every sector (or region) at once: output lost, largest first."""
-    system = _store(db).load_io(dataset)
+    system = open_store(db).load_io(dataset)
     if by == "sector":
         df = system.extraction(kind)
     elif by == "region":
         df = system.extraction_by_region()
     else:
         raise UsageError("--by must be sector or region")
-    _write_table(df.sort_values("loss", ascending=False), fmt, out, top)
+    emit(fmt, table=df.sort_values("loss", ascending=False), out=out, top=top)
 
 
 @io_app.command("shock")
@@ -124,7 +121,7 @@ def io_shock(
     import pandas as pd
     import yaml
 
-    system = _store(db).load_io(dataset)
+    system = open_store(db).load_io(dataset)
     spec = yaml.safe_load(file.read_text(encoding="utf-8")) or {}
     keys = {
         f"{r}/{s}": i
@@ -160,6 +157,6 @@ def io_shock(
             )
         )
         return
-    _write_table(pd.DataFrame(df), fmt, out, top)
+    emit(fmt, table=pd.DataFrame(df), out=out, top=top)
     if fmt == OutputFormat.table:
         typer.echo(f"economic loss: {system.economic_loss(q):,.2f}")

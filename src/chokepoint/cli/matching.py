@@ -11,21 +11,17 @@ import typer
 from chokepoint.cli.base import (
     AlliedOption,
     DbOption,
-    FormatOption,
     HomeOption,
     LangOption,
-    OutputFormat,
     ProjectOption,
     RestrictedOption,
     YearOption,
-    _echo_json,
-    _perspective,
-    _print_rows,
-    _store,
-    _write_table,
     challenges_app,
+    open_store,
     profiles_app,
+    request_perspective,
 )
+from chokepoint.cli.output import FormatOption, OutputFormat, echo_json, emit
 from chokepoint.errors import UsageError
 
 
@@ -52,7 +48,7 @@ def challenges_add(
     from chokepoint.match.service import add_challenge
 
     key, _ = add_challenge(
-        _store(db),
+        open_store(db),
         project,
         title=title,
         description=description,
@@ -70,8 +66,8 @@ def challenges_list(
     project: ProjectOption, fmt: FormatOption = OutputFormat.table, db: DbOption = None
 ) -> None:
     """List the project's challenges."""
-    rows = [{"id": k, **v} for k, v in _store(db).records(project, "challenge").items()]
-    _print_rows(rows, fmt, ["id", "status", "title", "nodes", "owner"])
+    rows = [{"id": k, **v} for k, v in open_store(db).records(project, "challenge").items()]
+    emit(fmt, rows=rows, columns=["id", "status", "title", "nodes", "owner"])
 
 
 @challenges_app.command("show")
@@ -83,7 +79,7 @@ def challenges_show(
     """Print one challenge and its bids."""
     from chokepoint.match.service import challenge_with_bids
 
-    _echo_json(challenge_with_bids(_store(db), project, challenge))
+    echo_json(challenge_with_bids(open_store(db), project, challenge))
 
 
 MATCH_HELP = (
@@ -147,12 +143,12 @@ def challenges_match(
         raise UsageError("--lang must be en or zh")
     if include_restricted and exclude_restricted:
         raise UsageError("--include-restricted and --exclude-restricted contradict each other")
-    store = _store(db)
+    store = open_store(db)
     body = challenge_with_bids(store, project, challenge)
     chain = store.load_chain(project)
     given = any(v is not None for v in (home, restricted, allied, year))
     p = (
-        _perspective(store, project, chain, home, restricted, allied, year)
+        request_perspective(store, project, home, restricted, allied, year)
         if given or store.get_perspective(project)
         else None
     )
@@ -173,12 +169,12 @@ def challenges_match(
     )
     if lang == "zh" and fmt == OutputFormat.table:
         if out is not None:
-            _write_table(df, fmt, out)
+            emit(fmt, table=df, out=out)
         if out is None or top is not None:
             shown = df if top is None else df.head(top)
             typer.echo(shown.assign(standing=shown["standing"].map(STANDING_ZH)).to_string(index=False))
     else:
-        _write_table(df, fmt, out, top)
+        emit(fmt, table=df, out=out, top=top)
 
 
 @challenges_app.command("bid")
@@ -192,7 +188,7 @@ def challenges_bid(
     """Record a bid: a solver steps forward for a challenge (揭榜)."""
     from chokepoint.match.service import add_bid
 
-    add_bid(_store(db), project, challenge, actor, note)
+    add_bid(open_store(db), project, challenge, actor, note)
     typer.echo(f"{actor} bids for {challenge}")
 
 
@@ -209,7 +205,7 @@ def profiles_import(
 
     from chokepoint.match.service import profiles_from_frame
 
-    store = _store(db)
+    store = open_store(db)
     ext = file.suffix.lower()
     if ext == ".csv":
         frame = pd.read_csv(file, dtype=str, keep_default_na=False)
@@ -235,6 +231,6 @@ def profiles_list(
     """List the imported capability profiles."""
     rows = [
         {"actor": k, "keywords": ", ".join(v["keywords"]), "evidence": len(v["evidence"])}
-        for k, v in _store(db).records(project, "profile").items()
+        for k, v in open_store(db).records(project, "profile").items()
     ]
-    _print_rows(rows, fmt, ["actor", "evidence", "keywords"])
+    emit(fmt, rows=rows, columns=["actor", "evidence", "keywords"])

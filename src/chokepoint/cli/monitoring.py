@@ -11,20 +11,17 @@ import typer
 from chokepoint.cli.base import (
     AsOption,
     DbOption,
-    FormatOption,
     LangOption,
-    OutputFormat,
     PasswordOption,
     ProjectOption,
-    _echo_json,
-    _print_rows,
-    _store,
     alerts_app,
     monitor_app,
+    open_store,
     report_app,
     rules_app,
     users_app,
 )
+from chokepoint.cli.output import FormatOption, OutputFormat, echo_json, emit
 from chokepoint.errors import ChokepointError
 
 
@@ -36,17 +33,17 @@ def users_add(
     db: DbOption = None,
 ) -> None:
     """Add a user (the password is stored as an argon2 hash)."""
-    _store(db).add_user(name, role, password)
+    open_store(db).add_user(name, role, password)
     typer.echo(f"added {role} {name!r}")
 
 
 @users_app.command("list")
 def users_list(fmt: FormatOption = OutputFormat.table, db: DbOption = None) -> None:
     """List users with role, state and enterprise bindings."""
-    rows = _store(db).list_users()
+    rows = open_store(db).list_users()
     for r in rows:
         r["bindings"] = ", ".join(r["bindings"])
-    _print_rows(rows, fmt, ["name", "role", "disabled", "bindings"])
+    emit(fmt, rows=rows, columns=["name", "role", "disabled", "bindings"])
 
 
 @users_app.command("bind")
@@ -57,7 +54,7 @@ def users_bind(
     db: DbOption = None,
 ) -> None:
     """Bind a reporter to an enterprise of a project: it may report and read that enterprise's data."""
-    _store(db).bind(name, project, actor)
+    open_store(db).bind(name, project, actor)
     typer.echo(f"{name!r} now reports for {actor} in {project!r}")
 
 
@@ -69,7 +66,7 @@ def users_unbind(
     db: DbOption = None,
 ) -> None:
     """Remove a reporter's binding to an enterprise."""
-    _store(db).unbind(name, project, actor)
+    open_store(db).unbind(name, project, actor)
     typer.echo(f"{name!r} no longer reports for {actor} in {project!r}")
 
 
@@ -78,7 +75,7 @@ def users_passwd(
     name: Annotated[str, typer.Argument(help="User name.")], password: PasswordOption, db: DbOption = None
 ) -> None:
     """Change a user's password."""
-    _store(db).set_password(name, password)
+    open_store(db).set_password(name, password)
     typer.echo(f"password of {name!r} changed")
 
 
@@ -89,7 +86,7 @@ def users_disable(
     db: DbOption = None,
 ) -> None:
     """Disable a user (it can no longer log in, report or act), or enable it with --enable."""
-    _store(db).disable_user(name, not enable)
+    open_store(db).disable_user(name, not enable)
     typer.echo(f"{name!r} {'enabled' if enable else 'disabled'}")
 
 
@@ -106,7 +103,7 @@ def report_template(
 
     from chokepoint.io.report_files import write_report_template
 
-    store = _store(db)
+    store = open_store(db)
     who = store.reporter(user, project)
     month = period or datetime.now(UTC).strftime("%Y-%m")
     typer.echo(f"wrote {write_report_template(out, store.load_chain(project), who, month)}")
@@ -129,7 +126,7 @@ def report_upload(
     frame, rows, source, problems = read_report_file(file)
     if problems:
         raise ReportRejectedError(problems)
-    counts = _store(db).submit_observations(project, frame, user, source=source, rows=rows, as_of=as_of)
+    counts = open_store(db).submit_observations(project, frame, user, source=source, rows=rows, as_of=as_of)
     typer.echo(
         f"{source}: {counts['new']} new, {counts['replaced']} replaced (history kept), "
         f"{counts['unchanged']} unchanged"
@@ -145,8 +142,8 @@ def report_list(
     db: DbOption = None,
 ) -> None:
     """Reported values the user may read (a reporter sees only its own enterprises)."""
-    df = _store(db).read_observations(project, user, indicator)
-    _print_rows(df.to_dict("records"), fmt, ["indicator", "entity", "period", "value", "reporter"])
+    df = open_store(db).read_observations(project, user, indicator)
+    emit(fmt, rows=df.to_dict("records"), columns=["indicator", "entity", "period", "value", "reporter"])
 
 
 @report_app.command("history")
@@ -154,13 +151,15 @@ def report_history(
     project: ProjectOption, user: AsOption, fmt: FormatOption = OutputFormat.table, db: DbOption = None
 ) -> None:
     """Revision history of reported values: who, when, old and new value."""
-    df = _store(db).observation_history(project, user)
+    df = open_store(db).observation_history(project, user)
     rows = [
         {k: (v.isoformat(timespec="seconds") if hasattr(v, "isoformat") else v) for k, v in r.items()}
         for r in df.to_dict("records")
     ]
-    _print_rows(
-        rows, fmt, ["indicator", "entity", "period", "old_value", "new_value", "changed_by", "changed_at"]
+    emit(
+        fmt,
+        rows=rows,
+        columns=["indicator", "entity", "period", "old_value", "new_value", "changed_by", "changed_at"],
     )
 
 
@@ -191,7 +190,7 @@ def rules_import(
         ]
         raise ReportRejectedError(problems) from None
     bodies = [r.model_dump(mode="json") for r in ruleset.rules]
-    counts = _store(db).import_rules(project, bodies, user)
+    counts = open_store(db).import_rules(project, bodies, user)
     typer.echo(
         f"rules: {counts['created']} created, {counts['updated']} updated, {counts['unchanged']} unchanged"
     )
@@ -200,11 +199,11 @@ def rules_import(
 @rules_app.command("list")
 def rules_list(project: ProjectOption, fmt: FormatOption = OutputFormat.table, db: DbOption = None) -> None:
     """List the project's rules."""
-    rows = _store(db).list_rules(project)
+    rows = open_store(db).list_rules(project)
     for r in rows:
         r["what"] = r.get("indicator") or r.get("change")
         r["levels"] = json.dumps(r.get("levels", {}))
-    _print_rows(rows, fmt, ["id", "type", "what", "levels"])
+    emit(fmt, rows=rows, columns=["id", "type", "what", "levels"])
 
 
 @rules_app.command("history")
@@ -212,7 +211,11 @@ def rules_history(
     project: ProjectOption, fmt: FormatOption = OutputFormat.table, db: DbOption = None
 ) -> None:
     """Every change of the project's rules: which, what, who, when."""
-    _print_rows(_store(db).rule_history(project), fmt, ["rule_id", "action", "changed_by", "changed_at"])
+    emit(
+        fmt,
+        rows=open_store(db).rule_history(project),
+        columns=["rule_id", "action", "changed_by", "changed_at"],
+    )
 
 
 @monitor_app.command("run")
@@ -229,9 +232,9 @@ def monitor_run_cmd(
     Schedule it with cron, e.g. ``0 6 1 * * chokepoint monitor run --project semiconductors``."""
     from chokepoint.monitor.service import monitor_run
 
-    r = monitor_run(_store(db), project, as_of)
+    r = monitor_run(open_store(db), project, as_of)
     if fmt == OutputFormat.json:
-        _echo_json(r.to_dict())
+        echo_json(r.to_dict())
         return
     typer.echo(
         f"snapshot {r.snapshot_id} ({r.as_of}): {len(r.conditions)} conditions; alerts {r.opened} opened, "
@@ -252,17 +255,21 @@ def monitor_diff_cmd(
     """What got worse and what got better between two snapshots."""
     from chokepoint.monitor.service import monitor_diff
 
-    df = monitor_diff(_store(db), project, a, b)
-    _print_rows(df.to_dict("records"), fmt, ["change", "id", "name", "level_before", "level", "score_change"])
+    df = monitor_diff(open_store(db), project, a, b)
+    emit(
+        fmt,
+        rows=df.to_dict("records"),
+        columns=["change", "id", "name", "level_before", "level", "score_change"],
+    )
 
 
 @monitor_app.command("list")
 def monitor_list(project: ProjectOption, fmt: FormatOption = OutputFormat.table, db: DbOption = None) -> None:
     """List stored snapshots with their level counts."""
-    rows = _store(db).list_snapshots(project)
+    rows = open_store(db).list_snapshots(project)
     for r in rows:
         r["levels"] = ", ".join(f"{k} {v}" for k, v in sorted(r["levels"].items()))
-    _print_rows(rows, fmt, ["id", "as_of", "created_at", "levels"])
+    emit(fmt, rows=rows, columns=["id", "as_of", "created_at", "levels"])
 
 
 @alerts_app.command("list")
@@ -278,13 +285,13 @@ def alerts_list(
     Chinese statuses in the table and CSV; JSON keeps the status codes)."""
     from chokepoint.monitor.text import status_label
 
-    rows = _store(db).list_alerts(project, status, level)
+    rows = open_store(db).list_alerts(project, status, level)
     zh = lang == "zh"
     for r in rows:
         r["message"] = r["message_zh"] if zh else r["message_en"]
         if fmt != OutputFormat.json:
             r["status"] = status_label(r["status"], lang)
-    _print_rows(rows, fmt, ["id", "level", "status", "rule_id", "entity", "message"])
+    emit(fmt, rows=rows, columns=["id", "level", "status", "rule_id", "entity", "message"])
 
 
 @alerts_app.command("ack")
@@ -295,7 +302,7 @@ def alerts_ack(
     db: DbOption = None,
 ) -> None:
     """Acknowledge an alert (recorded with who and when)."""
-    _store(db).acknowledge_alert(project, alert_id, user)
+    open_store(db).acknowledge_alert(project, alert_id, user)
     typer.echo(f"alert {alert_id} acknowledged by {user}")
 
 
@@ -307,5 +314,5 @@ def alerts_resolve(
     db: DbOption = None,
 ) -> None:
     """Resolve an alert (recorded with who and when)."""
-    _store(db).resolve_alert(project, alert_id, user)
+    open_store(db).resolve_alert(project, alert_id, user)
     typer.echo(f"alert {alert_id} resolved by {user}")

@@ -78,7 +78,7 @@ def emit(
     fmt: OutputFormat,
     *,
     table: pd.DataFrame | None = None,
-    rows: Sequence[Mapping[str, Any]] | None = None,
+    rows: Sequence[Mapping[Any, Any]] | None = None,
     columns: Sequence[str] | None = None,
     document: Any = None,
     text: Callable[[], str] | str | None = None,

@@ -12,18 +12,16 @@ import typer
 from chokepoint.cli.base import (
     AlliedOption,
     DbOption,
-    FormatOption,
     HomeOption,
     LangOption,
-    OutputFormat,
     ProjectOption,
     RestrictedOption,
     YearOption,
-    _echo_json,
-    _perspective,
-    _store,
+    open_store,
+    request_perspective,
     scenario_app,
 )
+from chokepoint.cli.output import FormatOption, OutputFormat, echo_json
 from chokepoint.errors import UsageError
 
 
@@ -65,14 +63,13 @@ def scenario_run(
     from chokepoint.report.scenario import format_result, write_result
     from chokepoint.scenario import run_scenario
 
-    store = _store(db)
+    store = open_store(db)
     chain = store.load_chain(project)
     sc = _scenario_arg(store, project, scenario)
     spec = sc.perspective
-    p = _perspective(
+    p = request_perspective(
         store,
         project,
-        chain,
         home if home is not None or spec is None else ",".join(_codes(spec.home)),
         restricted if restricted is not None or spec is None else ",".join(_codes(spec.restricted)),
         allied if allied is not None or spec is None else ",".join(_codes(spec.allied)),
@@ -85,7 +82,7 @@ def scenario_run(
     if out is not None:
         typer.echo(f"wrote {write_result(result, out)}", err=fmt != OutputFormat.table)
     if fmt == OutputFormat.json:
-        _echo_json(result.document(lang))
+        echo_json(result.document(lang))
     elif fmt == OutputFormat.csv:
         result.frame.to_csv(sys.stdout, index=False)
     else:
@@ -129,7 +126,7 @@ def _scenario_over_time(
     if plot is not None:
         typer.echo(f"wrote {plot_curves(r, plot)}", err=fmt != OutputFormat.table)
     if fmt == OutputFormat.json:
-        _echo_json(
+        echo_json(
             {
                 "scenario": sc.model_dump(mode="json"),
                 "days": days,
@@ -165,9 +162,9 @@ def scenario_montecarlo(
 
     if runs < 1:
         raise UsageError("--runs must be at least 1")
-    store = _store(db)
+    store = open_store(db)
     chain = store.load_chain(project)
-    p = _perspective(store, project, chain, home, restricted, None, None)
+    p = request_perspective(store, project, home, restricted, None, None)
     with typer.progressbar(length=runs, label="Monte Carlo runs", file=sys.stderr) as bar:
         result = monte_carlo(
             chain,
@@ -181,7 +178,7 @@ def scenario_montecarlo(
     if plot is not None:
         typer.echo(f"wrote {plot_distribution(result, plot)}", err=fmt != OutputFormat.table)
     if fmt == OutputFormat.json:
-        _echo_json(json.loads(json.dumps(result.summary(), default=float)))
+        echo_json(json.loads(json.dumps(result.summary(), default=float)))
     else:
         typer.echo(format_montecarlo(result))
 
@@ -211,9 +208,9 @@ def scenario_sweep(
 
     if by not in ("country", "enterprise"):
         raise UsageError("--by must be 'country' or 'enterprise'")
-    store = _store(db)
+    store = open_store(db)
     chain = store.load_chain(project)
-    p = _perspective(store, project, chain, home, restricted, allied, year)
+    p = request_perspective(store, project, home, restricted, allied, year)
     engine = PropagationEngine(chain, p)
     bars: list[Any] = []
 
@@ -229,7 +226,7 @@ def scenario_sweep(
     if out is not None:
         typer.echo(f"wrote {write_sweep(result, out)}", err=fmt != OutputFormat.table)
     if fmt == OutputFormat.json:
-        _echo_json(sweep_document(result))
+        echo_json(sweep_document(result))
     elif fmt == OutputFormat.csv:
         result.ranking().to_csv(sys.stdout, index=False)
     else:
@@ -249,14 +246,14 @@ def scenario_save(
     from chokepoint.io.scenario_file import read_scenario
     from chokepoint.scenario.run import check_scenario
 
-    store = _store(db)
+    store = open_store(db)
     chain = store.load_chain(project)
     sc = read_scenario(file)
     if name:
         sc = sc.model_copy(update={"name": name})
     home = (sc.perspective and ",".join(_codes(sc.perspective.home))) or None
     stored = store.get_perspective(project)
-    p = _perspective(store, project, chain, home, None, None, None) if home or stored else None
+    p = request_perspective(store, project, home, None, None, None) if home or stored else None
     if p is not None:
         check_scenario(chain, sc, p, str(file))
     store.save_scenario(project, sc.name, sc.model_dump(mode="json"))
@@ -270,13 +267,13 @@ def scenario_list(
     """List the scenarios saved in a project."""
     from chokepoint.scenario import scenario_from_dict
 
-    store = _store(db)
+    store = open_store(db)
     rows = []
     for n in store.scenario_names(project):
         sc = scenario_from_dict(store.load_scenario(project, n), n)
         rows.append({"name": n, "shocks": len(sc.shocks), "label": sc.label()})
     if fmt == OutputFormat.json:
-        _echo_json(rows)
+        echo_json(rows)
     elif fmt == OutputFormat.csv:
         import csv
 
@@ -301,7 +298,9 @@ def scenario_show(
     """Print a saved scenario as YAML."""
     import yaml
 
-    typer.echo(yaml.safe_dump(_store(db).load_scenario(project, name), allow_unicode=True, sort_keys=False))
+    typer.echo(
+        yaml.safe_dump(open_store(db).load_scenario(project, name), allow_unicode=True, sort_keys=False)
+    )
 
 
 @scenario_app.command("delete")
@@ -311,5 +310,5 @@ def scenario_delete(
     db: DbOption = None,
 ) -> None:
     """Delete a saved scenario."""
-    _store(db).delete_scenario(project, name)
+    open_store(db).delete_scenario(project, name)
     typer.echo(f"deleted scenario {name!r}")

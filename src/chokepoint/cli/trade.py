@@ -10,14 +10,11 @@ import typer
 from chokepoint.cli.base import (
     DatasetOption,
     DbOption,
-    FormatOption,
-    OutputFormat,
     RestrictedOption,
-    _print_rows,
-    _store,
-    _write_table,
+    open_store,
     trade_app,
 )
+from chokepoint.cli.output import FormatOption, OutputFormat, emit
 from chokepoint.errors import UsageError
 
 
@@ -62,7 +59,7 @@ def trade_load(
     wanted = _years(years)
     if wanted:
         flows = flows[flows["year"].isin(wanted)]
-    _store(db).save_trade(dataset, flows, layout)
+    open_store(db).save_trade(dataset, flows, layout)
     typer.echo(
         f"loaded {len(flows):,} flows as dataset {dataset!r} ({flows['year'].min()}-{flows['year'].max()}, "
         f"{flows['product'].nunique():,} products)"
@@ -72,7 +69,7 @@ def trade_load(
 @trade_app.command("list")
 def trade_list(fmt: FormatOption = OutputFormat.table, db: DbOption = None) -> None:
     """List the trade datasets in the store."""
-    _print_rows(_store(db).trade_datasets(), fmt, ["name", "layout", "rows", "created_at"])
+    emit(fmt, rows=open_store(db).trade_datasets(), columns=["name", "layout", "rows", "created_at"])
 
 
 @trade_app.command("delete")
@@ -80,7 +77,7 @@ def trade_delete(
     name: Annotated[str, typer.Argument(help="Dataset to delete.")], db: DbOption = None
 ) -> None:
     """Delete a trade dataset."""
-    _store(db).delete_trade(name)
+    open_store(db).delete_trade(name)
     typer.echo(f"deleted {name!r}")
 
 
@@ -102,7 +99,7 @@ def trade_dependencies(
     """Import dependency per importer, product and year: shares, HHI, top partners, restricted share."""
     from chokepoint.trade import importer_indicators
 
-    flows = _store(db).load_trade(dataset)
+    flows = open_store(db).load_trade(dataset)
     if product:
         flows = flows[flows["product"] == product]
     if _years(years):
@@ -110,7 +107,7 @@ def trade_dependencies(
     df = importer_indicators(flows, (restricted or "").split(",") if restricted else (), measure)
     if home:
         df = df[df["importer"] == home.upper()]
-    _write_table(df, fmt, out, top)
+    emit(fmt, table=df, out=out, top=top)
 
 
 @trade_app.command("screen")
@@ -130,10 +127,10 @@ def trade_screen(
     from chokepoint.model.countries import expand_codes
     from chokepoint.trade import dependency_screen
 
-    df = dependency_screen(_store(db).load_trade(dataset), expand_codes(bloc.split(",")), _years(years))
+    df = dependency_screen(open_store(db).load_trade(dataset), expand_codes(bloc.split(",")), _years(years))
     if only_dependent:
         df = df[df["dependent"]]
-    _write_table(df, fmt, out, top)
+    emit(fmt, table=df, out=out, top=top)
 
 
 @trade_app.command("embargo")
@@ -162,7 +159,7 @@ def trade_embargo(
     """Exporters stop shipping a product: each importer's loss in quantity and share of its imports."""
     from chokepoint.trade import embargo, embargo_sweep
 
-    flows = _store(db).load_trade(dataset)
+    flows = open_store(db).load_trade(dataset)
     if sweep_all:
         df = embargo_sweep(flows, product, year, measure)
     else:
@@ -177,4 +174,4 @@ def trade_embargo(
             spare=spare,
             measure=measure,
         )
-    _write_table(df, fmt, out, top)
+    emit(fmt, table=df, out=out, top=top)
