@@ -32,6 +32,7 @@ demo: install
 lint: install-test
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/lint-imports
 
 typecheck: install-test
 	$(BIN)/mypy

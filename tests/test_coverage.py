@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 from chokepoint.assess import Perspective, assess
 from chokepoint.datasets import load_semiconductors
-from chokepoint.io.readers import read_chain
+from chokepoint.io.chains import read_chain
 from chokepoint.model.chain import ChainMap
 from chokepoint.scenario.engine import PropagationEngine
 from chokepoint.scenario.model import Scenario

@@ -74,17 +74,18 @@ def env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     return env
 
 
-def run_cli(env: dict[str, Any], args: list[str], format_flag: bool = True) -> Any:
+def run_cli(env: dict[str, Any], args: list[str], format_flag: bool = True, db_flag: bool = True) -> Any:
     """The command's JSON output (standard output only)."""
     extra = ["--format", "json"] if format_flag else []
-    result = env["runner"].invoke(cli_app, [*args, *extra, "--db", str(env["db"])])
+    extra += ["--db", str(env["db"])] if db_flag else []
+    result = env["runner"].invoke(cli_app, [*args, *extra])
     assert result.exit_code == 0, result.output
     return json.loads(result.stdout)
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.id)
 def test_cli_and_api_agree(env: dict[str, Any], case: parity.Case) -> None:
-    cli = run_cli(env, case.cli, case.format_flag)
+    cli = run_cli(env, case.cli, case.format_flag, case.db_flag)
     r = env["client"].request(
         case.method, case.path, params=case.params, json=case.json, headers=env["headers"]
     )

@@ -8,14 +8,8 @@ import math
 import pytest
 
 from chokepoint.errors import ChainValidationError, InputFileError
-from chokepoint.io.readers import (
-    cell_text,
-    decode_text,
-    detect_format,
-    parse_csv_text,
-    read_chain,
-    read_csv_folder,
-)
+from chokepoint.io.chains import detect_format, read_chain
+from chokepoint.io.readers import cell_text, decode_text, parse_csv_text, read_csv_folder
 from chokepoint.io.writers import write_chain, write_csv_folder, write_json, write_xlsx
 from conftest import base_tables, validate
 

@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from chokepoint.datasets import load_semiconductors
-from chokepoint.io.readers import read_chain
+from chokepoint.io.chains import read_chain
 from chokepoint.io.writers import chain_to_dict, write_chain, write_csv_folder, write_json, write_xlsx
 from chokepoint.model.chain import GEOGRAPHY_KINDS, ChainMap
 from chokepoint.model.countries import iso3_codes

@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from chokepoint.errors import ChainValidationError, Problem
-from chokepoint.io.readers import read_chain
+from chokepoint.io.chains import read_chain
 from chokepoint.model.validate import SHARE_SUM_TOLERANCE, chain_from_tables
 from conftest import base_tables, raw_table, to_blocks, validate, validation_problems
 

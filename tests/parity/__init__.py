@@ -16,8 +16,8 @@ from typing import Any
 class Case:
     """One request made both ways.
 
-    ``cli``: arguments after ``chokepoint`` (``--db`` and ``--format json`` are added unless
-    ``format_flag`` is False); ``method``/``path``/``params``/``json``: the API request (made as
+    ``cli``: arguments after ``chokepoint`` (``--format json`` and ``--db`` are added unless
+    ``format_flag``/``db_flag`` is False); ``method``/``path``/``params``/``json``: the API request (made as
     the admin); ``normalize``: applied to both answers before comparing (e.g. drop dates);
     ``api_key``: the part of the API's answer that the CLI prints (e.g. ``candidates``).
     """
@@ -31,3 +31,4 @@ class Case:
     normalize: Callable[[Any], Any] | None = None
     api_key: str | None = None
     format_flag: bool = True
+    db_flag: bool = True

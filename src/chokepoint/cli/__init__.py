@@ -7,7 +7,16 @@ registers them all on :data:`app`.
 
 from __future__ import annotations
 
-from chokepoint.cli import core, macro, matching, monitoring, scenario, trade  # noqa: F401  (registers commands)
+from chokepoint.cli import (  # noqa: F401  (registers commands)
+    assessment,
+    core,
+    macro,
+    matching,
+    monitoring,
+    projects,
+    scenario,
+    trade,
+)
 from chokepoint.cli.base import app
 
 __all__ = ["app", "main"]

@@ -60,9 +60,10 @@ report_app = _command_group(
 rules_app = _command_group("rules", "Warning rules: import, list, history.")
 monitor_app = _command_group("monitor", "Routine re-assessment (常态化评估): run, diff, list.")
 alerts_app = _command_group("alerts", "Graded warnings (预警): list, ack, resolve.")
-io_app = _command_group(
-    "io", "Macro input-output view: load, list, rename, delete, linkages, extract, shock."
+macro_app = _command_group(
+    "macro", "Macro input-output view: load, list, rename, delete, linkages, extract, shock."
 )
+io_app = _command_group("io", "Deprecated alias of `chokepoint macro` (removed in the next release).")
 trade_app = _command_group(
     "trade", "Trade-flow dependency: load, list, delete, dependencies, screen, embargo."
 )

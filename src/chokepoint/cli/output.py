@@ -39,11 +39,14 @@ FormatOption = Annotated[OutputFormat, typer.Option("--format", "-f", help="Outp
 
 
 def out_option(help: str = ".xlsx, .csv or .json") -> Any:
-    """The ``--out/-o`` option of a command, with the files it can write in its help."""
-    return Annotated[Path | None, typer.Option("--out", "-o", help=help)]
+    """The ``--out/-o`` option of a command, with the files it can write in its help.
+
+    Use as ``out: Annotated[Path | None, out_option("Write .xlsx or .json.")] = None``.
+    """
+    return typer.Option("--out", "-o", help=help)
 
 
-OutOption = out_option()
+OutOption = Annotated[Path | None, out_option()]
 TopOption = Annotated[int | None, typer.Option("--top", help="Only the first N rows.")]
 
 

@@ -11,7 +11,6 @@ import csv
 import io
 import json
 import math
-import os
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -21,7 +20,6 @@ import pandas as pd
 from chokepoint.errors import InputFileError, Problem
 from chokepoint.model.schema import LIST_SEPARATOR, TABLES
 from chokepoint.model.tables import RawTable
-from chokepoint.model.validate import SHARE_SUM_TOLERANCE, ImportReport, chain_from_tables
 
 FORMAT_TAG = "chokepoint-chain"
 FORMAT_VERSION = 1
@@ -264,70 +262,3 @@ def read_json(path: Path) -> tuple[list[RawTable], dict[str, str], list[Problem]
         blocks.append(RawTable(name, frame, source, rows=list(range(1, len(records) + 1))))
     meta = {str(k): str(v) for k, v in (doc.get("meta") or {}).items()}
     return blocks, meta, problems
-
-
-def detect_format(path: Path) -> str:
-    """Return ``csv``, ``xlsx``, ``json`` or ``eto`` for a path, from its shape."""
-    if path.is_dir():
-        if (path / "provision.csv").exists() and (path / "inputs.csv").exists():
-            return "eto"
-        return "csv"
-    ext = path.suffix.lower()
-    if ext in (".xlsx", ".xlsm"):
-        return "xlsx"
-    if ext == ".json":
-        return "json"
-    raise InputFileError(
-        path.name,
-        "cannot tell the format: give a folder of CSV files, an .xlsx workbook or a .json file",
-    )
-
-
-def read_blocks(
-    path: str | os.PathLike[str], format: str | None = None
-) -> tuple[list[RawTable], dict[str, str], list[Problem]]:
-    """Read ``path`` into raw blocks, meta and reader problems, without validating.
-
-    Use :func:`read_chain` to validate too; the CLI's ``import --merge`` validates
-    the blocks together with the stored project instead.
-    """
-    p = Path(path)
-    if not p.exists():
-        raise InputFileError(str(path), "no such file or folder")
-    fmt = format or detect_format(p)
-    if fmt == "eto":
-        from chokepoint.io.eto import eto_meta, eto_tables
-
-        blocks, problems = eto_tables(p)
-        return blocks, eto_meta(), problems
-    readers = {"csv": read_csv_folder, "xlsx": read_xlsx, "json": read_json}
-    if fmt not in readers:
-        raise InputFileError(str(path), f"unknown format {fmt!r}; use csv, xlsx, json or eto")
-    return readers[fmt](p)
-
-
-def read_chain(
-    path: str | os.PathLike[str],
-    format: str | None = None,
-    *,
-    share_sum_tolerance: float = SHARE_SUM_TOLERANCE,
-) -> ImportReport:
-    """Read and validate a chain map from ``path``.
-
-    Parameters
-    ----------
-    path : path-like
-        A folder of CSV files (exchange format or the ETO layout), an ``.xlsx``
-        workbook or a ``.json`` file.
-    format : {"csv", "xlsx", "json", "eto"}, optional
-        Overrides detection from the path.
-
-    Raises
-    ------
-    ChainValidationError
-        With every problem found, when any is an error.
-    InputFileError
-        When the path does not exist or cannot be read at all.
-    """
-    blocks, meta, problems = read_blocks(path, format)
-    return chain_from_tables(blocks, meta, share_sum_tolerance=share_sum_tolerance, problems=problems)

@@ -39,7 +39,7 @@ def import_chain(
     A file with any error raises :class:`~chokepoint.errors.ChainValidationError` and changes
     nothing; ``merge`` adds to an existing project instead of replacing it.
     """
-    from chokepoint.io.readers import read_blocks
+    from chokepoint.io.chains import read_blocks
     from chokepoint.model.validate import chain_from_tables
 
     exists = store.has_project(project)

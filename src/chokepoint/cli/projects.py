@@ -1,0 +1,127 @@
+"""``chokepoint`` commands: chain maps and projects (import, export, info, template, projects ...)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from chokepoint.cli.base import DbOption, ProjectOption, app, open_store, print_summary, projects_app
+from chokepoint.cli.output import FormatOption, OutputFormat, emit
+from chokepoint.errors import UsageError
+from chokepoint.service import projects as svc
+
+
+@app.command("import")
+def import_(
+    path: Annotated[Path, typer.Argument(help="CSV folder (exchange format or ETO layout), .xlsx or .json.")],
+    project: ProjectOption,
+    merge: Annotated[
+        bool, typer.Option("--merge", help="Add to the project instead of replacing it.")
+    ] = False,
+    fmt: Annotated[
+        str | None,
+        typer.Option("--input-format", help="csv, xlsx, json or eto (default: from the path)."),
+    ] = None,
+    show_warnings: Annotated[bool, typer.Option("--warnings", help="List every warning.")] = False,
+    db: DbOption = None,
+) -> None:
+    """Import a chain map into a project (replacing it, or adding with --merge).
+
+    A file with any error changes nothing and lists every problem with its file, row and column.
+    """
+    outcome = svc.import_chain(open_store(db), project, path, fmt=fmt, merge=merge)
+    report = outcome.report
+    verb = {"merged": "merged into", "replaced": "replaced", "imported": "imported as"}[outcome.action]
+    typer.echo(f"{path} {verb} project {project!r}: {report.chain!r}")
+    if report.merged_alias_rows:
+        n = report.merged_alias_rows
+        typer.echo(f"{n} alias row{'s' if n != 1 else ''} merged into their actors")
+    counts = report.warning_counts()
+    if counts:
+        typer.echo("warnings: " + ", ".join(f"{v} {k}" for k, v in sorted(counts.items())))
+        for w in report.warnings if show_warnings else []:
+            typer.echo(f"  {w}")
+
+
+@app.command("export")
+def export(
+    project: ProjectOption,
+    out: Annotated[Path, typer.Option("--out", "-o", help="Folder (CSV files), .xlsx or .json.")],
+    db: DbOption = None,
+) -> None:
+    """Export a project as a CSV folder, an Excel workbook or JSON (by the extension of --out)."""
+    store = open_store(db)
+    typer.echo(f"wrote {svc.export_chain(store, project, out)}")
+    attribution = store.load_chain(project).meta.get("attribution")
+    if attribution:
+        typer.echo(attribution)
+
+
+@app.command("info")
+def info(project: ProjectOption, fmt: FormatOption = OutputFormat.table, db: DbOption = None) -> None:
+    """Summarize a project: counts by kind, stages, countries, share coverage, years."""
+    from chokepoint.report.text import summary_rows
+
+    summary = open_store(db).load_chain(project).summary()
+    if fmt == OutputFormat.table:
+        print_summary(summary, f"Project {project!r}")
+        return
+    rows = [{"key": k, "value": v} for k, v in summary_rows(summary)]
+    emit(fmt, document=summary, rows=rows, columns=["key", "value"])
+
+
+@app.command("template")
+def template(out: Annotated[Path, typer.Argument(help="Workbook to write (.xlsx).")]) -> None:
+    """Write an empty exchange-format workbook with headers, example rows and a bilingual README sheet."""
+    from chokepoint.io.template import write_template
+
+    if out.suffix.lower() != ".xlsx":
+        raise UsageError(f"{out.name}: the template is an Excel workbook; use a .xlsx name")
+    typer.echo(f"wrote {write_template(out)}")
+
+
+@projects_app.command("list")
+def projects_list(fmt: FormatOption = OutputFormat.table, db: DbOption = None) -> None:
+    """List the projects in the store."""
+    rows = [p.to_dict() for p in open_store(db).projects()]
+
+    def text() -> str:
+        if not rows:
+            return "no projects (load one with `chokepoint demo` or `chokepoint import`)"
+        return "\n".join(
+            f"{r['name']:<24} {r['nodes']:>7} nodes {r['actors']:>7} actors "
+            f"{r['provisions']:>8} provisions  updated {r['updated_at']}  {r['title']}"
+            for r in rows
+        )
+
+    emit(fmt, rows=rows, columns=list(rows[0]) if rows else ["name"], text=text)
+
+
+@projects_app.command("rename")
+def projects_rename(
+    old: Annotated[str, typer.Argument(help="Current name.")],
+    new: Annotated[str, typer.Argument(help="New name.")],
+    db: DbOption = None,
+) -> None:
+    """Rename a project."""
+    open_store(db).rename_project(old, new)
+    typer.echo(f"renamed {old!r} to {new!r}")
+
+
+@projects_app.command("delete")
+def projects_delete(
+    name: Annotated[str, typer.Argument(help="Project to delete.")],
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
+    db: DbOption = None,
+) -> None:
+    """Delete a project and everything stored with it."""
+    store = open_store(db)
+    if not store.has_project(name):
+        store.load_chain(name)  # raises ProjectNotFoundError with the list of names
+    if not yes and not typer.confirm(f"Delete project {name!r}?", default=False):
+        typer.echo("not deleted", err=True)
+        raise typer.Exit(1)
+    store.delete_project(name)
+    typer.echo(f"deleted {name!r}")
