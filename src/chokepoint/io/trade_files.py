@@ -65,7 +65,7 @@ def read_fao(
             continue
         mat = pd.read_csv(f, index_col=0)
         mat.columns = [re.sub(r"\.\d+$", "", c) for c in mat.columns]  # pandas renames duplicates "X.1"
-        long = mat.stack().rename("quantity").reset_index()
+        long = mat.stack().reset_index()
         long.columns = ["exporter_name", "importer_name", "quantity"]
         long = long[long["quantity"] > 0]
         for col in ("exporter", "importer"):
@@ -122,14 +122,15 @@ def read_baci(path: str | os.PathLike[str], country_codes: str | os.PathLike[str
                     p.name,
                     int(r) + 2,
                     src,
-                    f"country code {df.at[r, src]} is not in the code table",
+                    f"country code {df.at[r, src]!s} is not in the code table",
                     code="unknown_country",
                 )
             )
     if problems:
         raise ChainValidationError(problems)
     out["value"] = pd.to_numeric(df["v"], errors="coerce").fillna(0.0)
-    out["quantity"] = pd.to_numeric(df["q"].astype(str).str.strip().replace({"NA": None}), errors="coerce")
+    quantity = df["q"].astype(str).str.strip()
+    out["quantity"] = pd.to_numeric(quantity.where(quantity != "NA"), errors="coerce")
     return out[FLOW_COLUMNS]
 
 

@@ -66,7 +66,7 @@ def format_table(a: Assessment, limit: int | None = 20, lang: str = "en") -> str
     lines = [f"Chokepoint assessment ({a.perspective.label()})"]
     head = f"{'#':>3} {'id':<6} {'name':<44} {'level':<8} {'score':>5} {'quadrant':<10} {'G':>4} {'C':>4} {'E':>4} {'local':>5} top country"  # noqa: E501
     lines.append(head)
-    for r in df.itertuples(index=False):
+    for r in _rows(df):
         name = (r.name_zh or r.name) if lang == "zh" else r.name
         score = "" if pd.isna(r.score) else f"{r.score:.2f}"
         top = f"{r.top1_country} {r.top1_country_share:.0%}" if r.top1_country else ""
@@ -147,3 +147,8 @@ def _write_xlsx(a: Assessment, p: Path, lang: str) -> None:
         for c in ws[1]:
             c.font = Font(bold=True)
         ws.freeze_panes = "C2"
+
+
+def _rows(df: pd.DataFrame) -> list[Any]:
+    """The frame's rows as named tuples (typed loosely: a frame's cells have any type)."""
+    return list(df.itertuples(index=False))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -26,7 +27,8 @@ def format_dynamic(r: DynamicResult, limit: int | None = 20) -> str:
         f"lost final value {r.lost_final_value:.1f} final-value-days"
     ]
     lines.append(f"{'id':<6} {'name':<40} {'TTS':>5} {'TTR':>5} {'worst':>6} {'loss-days':>9}")
-    for row in (t if limit is None else t.head(limit)).itertuples(index=False):
+    rows: list[Any] = list((t if limit is None else t.head(limit)).itertuples(index=False))
+    for row in rows:
         lines.append(
             f"{row.id:<6} {str(row.name)[:40]:<40} {_fmt_days(row.time_to_survive):>5} "
             f"{_fmt_days(row.time_to_recover):>5} {row.worst_loss:>6.0%} {row.loss_days:>9.1f}"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -31,7 +32,8 @@ def format_result(r: ScenarioResult, limit: int | None = 20, lang: str = "en") -
             f"with unknown shares); impacted nodes: {len(r.frame)}",
             "    loss (bound) known  node   path",
         ]
-    for row in df.itertuples(index=False):
+    rows: list[Any] = list(df.itertuples(index=False))
+    for row in rows:
         cov = "  n/a" if row.coverage is None or row.coverage != row.coverage else f"{row.coverage:5.0%}"
         path = r.path(row.id, lang) if zh else row.path
         lines.append(f"  {row.loss:6.1%} ({row.loss_upper:4.0%}) {cov}  {row.id:<6} {path}")
