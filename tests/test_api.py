@@ -48,8 +48,14 @@ def template(tmp_path_factory) -> tuple[Path, dict[str, str]]:
     s.add_user("other", "reporter", "other-pw")
     s.bind("reporter", "semi", "P115")
     s.bind("other", "semi", "P123")
-    s.submit_observations(
-        "semi", pd.DataFrame([{**GOOD_ROW, "enterprise": "P123", "value": 17.25}]), "other", as_of="2026-01"
+    from chokepoint.service.monitoring import monitor_run, submit_observations
+
+    submit_observations(
+        s,
+        "semi",
+        pd.DataFrame([{**GOOD_ROW, "enterprise": "P123", "value": 17.25}]),
+        "other",
+        as_of="2026-01",
     )
     s.import_rules(
         "semi",
@@ -58,7 +64,6 @@ def template(tmp_path_factory) -> tuple[Path, dict[str, str]]:
     )
     from chokepoint.assess import Perspective, assess
     from chokepoint.lists import task_list
-    from chokepoint.monitor.service import monitor_run
 
     s.upsert_tasks(
         "semi",
@@ -69,7 +74,7 @@ def template(tmp_path_factory) -> tuple[Path, dict[str, str]]:
     monitor_run(s, "semi", "2026-01")
     monitor_run(s, "semi", "2026-01")
     s.save_scenario("semi", "nld", {"name": "nld", "shocks": [{"type": "blockade", "country": "NLD"}]})
-    from chokepoint.match.service import add_challenge
+    from chokepoint.service.matching import publish_challenge as add_challenge
 
     add_challenge(
         s,
@@ -82,6 +87,11 @@ def template(tmp_path_factory) -> tuple[Path, dict[str, str]]:
         budget=None,
         deadline=None,
     )
+    from chokepoint.service import macro as macro_svc
+    from chokepoint.service import trade as trade_svc
+
+    macro_svc.load_dataset(s, "mrio", test=True)
+    trade_svc.load_dataset(s, "wheat", Path(__file__).parent / "data" / "fao", "fao", crops="wheat")
     s.close()
     return path, tokens
 
@@ -141,6 +151,13 @@ CASES = {
         "json": {"shocks": [{"type": "blockade", "country": "NLD"}]},
     },
     ("POST", "/api/projects/{project}/scenarios/sweep"): {"path": "/api/projects/semi/scenarios/sweep"},
+    ("POST", "/api/projects/{project}/scenarios/dynamics"): {
+        "path": "/api/projects/semi/scenarios/dynamics?days=28&step=7&inventory=N19=14",
+        "json": {"shocks": [{"type": "blockade", "country": "NLD", "duration": 14}]},
+    },
+    ("POST", "/api/projects/{project}/scenarios/montecarlo"): {
+        "path": "/api/projects/semi/scenarios/montecarlo?runs=8&seed=1&days=28&step=7"
+    },
     ("GET", "/api/jobs/{job_id}"): {"path": "/api/jobs/unknown"},
     ("GET", "/api/jobs/{job_id}/result"): {"path": "/api/jobs/unknown/result"},
     ("GET", "/api/projects/{project}/scenarios"): {"path": "/api/projects/semi/scenarios"},
@@ -166,6 +183,20 @@ CASES = {
         "files": {"file": ("r.csv", pd.DataFrame([GOOD_ROW]).to_csv(index=False).encode(), "text/csv")},
     },
     ("GET", "/api/projects/{project}/reports"): {"path": "/api/projects/semi/reports"},
+    ("GET", "/api/projects/{project}/reports/history"): {"path": "/api/projects/semi/reports/history"},
+    ("POST", "/api/projects/{project}/observations"): {
+        "path": "/api/projects/semi/observations",
+        "json": {"rows": [GOOD_ROW], "as_of": "2026-02"},
+    },
+    ("POST", "/api/projects/{project}/observations/upload"): {
+        "path": "/api/projects/semi/observations/upload?as_of=2026-02",
+        "files": {"file": ("r.csv", pd.DataFrame([GOOD_ROW]).to_csv(index=False).encode(), "text/csv")},
+    },
+    ("GET", "/api/projects/{project}/observations"): {"path": "/api/projects/semi/observations"},
+    ("GET", "/api/projects/{project}/observations/history"): {
+        "path": "/api/projects/semi/observations/history"
+    },
+    ("GET", "/api/projects/{project}/rules/history"): {"path": "/api/projects/semi/rules/history"},
     ("GET", "/api/indicators"): {},
     ("GET", "/api/projects/{project}/rules"): {"path": "/api/projects/semi/rules"},
     ("POST", "/api/projects/{project}/rules"): {
@@ -206,6 +237,41 @@ CASES = {
         "json": {"actor": "P115", "note": "light source module"},
     },
     ("GET", "/api/projects/{project}/profiles"): {"path": "/api/projects/semi/profiles"},
+    ("POST", "/api/projects/{project}/profiles"): {
+        "path": "/api/projects/semi/profiles",
+        "files": {"file": ("p.csv", "actor,keywords,nodes\nP70,光刻;lithography,N19\n".encode(), "text/csv")},
+    },
+    ("GET", "/api/macro/datasets"): {},
+    ("POST", "/api/macro/datasets/{dataset}"): {"path": "/api/macro/datasets/mrio2?test=true"},
+    ("PATCH", "/api/macro/datasets/{dataset}"): {"path": "/api/macro/datasets/mrio", "json": {"name": "m2"}},
+    ("DELETE", "/api/macro/datasets/{dataset}"): {"path": "/api/macro/datasets/mrio"},
+    ("GET", "/api/macro/datasets/{dataset}/linkages"): {"path": "/api/macro/datasets/mrio/linkages?top=5"},
+    ("GET", "/api/macro/datasets/{dataset}/extraction"): {
+        "path": "/api/macro/datasets/mrio/extraction?by=region"
+    },
+    ("POST", "/api/macro/datasets/{dataset}/shock"): {
+        "path": "/api/macro/datasets/mrio/shock",
+        "json": {"demand": {"reg1/food": 0.1}, "caps": {"reg2/mining": 0.5}},
+    },
+    ("GET", "/api/trade/datasets"): {},
+    ("POST", "/api/trade/datasets/{dataset}"): {
+        "path": "/api/trade/datasets/ct?layout=comtrade",
+        "files": {
+            "file": (
+                "ct.csv",
+                b"year,reporterISO,partnerISO,cmdCode,flowCode,primaryValue,qty\n2021,EGY,RUS,1001,M,9.5,3\n",
+                "text/csv",
+            )
+        },
+    },
+    ("DELETE", "/api/trade/datasets/{dataset}"): {"path": "/api/trade/datasets/wheat"},
+    ("GET", "/api/trade/datasets/{dataset}/dependencies"): {
+        "path": "/api/trade/datasets/wheat/dependencies?home=EGY&restricted=RUS"
+    },
+    ("GET", "/api/trade/datasets/{dataset}/screen"): {"path": "/api/trade/datasets/wheat/screen?bloc=EGY"},
+    ("GET", "/api/trade/datasets/{dataset}/embargo"): {
+        "path": "/api/trade/datasets/wheat/embargo?product=1001&year=2021&exporters=RUS,UKR"
+    },
 }
 PUBLIC = {("POST", "/api/login")}
 # routes whose result for an allowed role is a 404 by construction of the case (unknown job)

@@ -13,7 +13,7 @@ import typer.main
 
 from chokepoint.cli import app
 from chokepoint.datasets import load_semiconductors
-from chokepoint.io.readers import read_chain
+from chokepoint.io.chains import read_chain
 from chokepoint.store import Store
 
 REPO = Path(__file__).resolve().parents[1]

@@ -10,8 +10,8 @@ import pytest
 
 from chokepoint.datasets import eto_folder, load_semiconductors, load_semiconductors_report
 from chokepoint.errors import ChainValidationError
-from chokepoint.io.eto import parse_market_size, read_eto
 from chokepoint.io.chains import read_chain
+from chokepoint.io.eto import parse_market_size, read_eto
 
 
 def eto_rows(name: str) -> list[dict[str, str]]:

@@ -74,7 +74,7 @@ def test_inoperability_static_dynamic_and_cap():
 
 def test_matches_pymrio_on_its_test_system():
     pymrio = pytest.importorskip("pymrio")
-    from chokepoint.io.iofiles import from_pymrio
+    from chokepoint.io.macro_files import from_pymrio
 
     mrio = pymrio.load_test()
     mrio.calc_all(include_ghosh=True)
@@ -90,7 +90,7 @@ def test_matches_pymrio_on_its_test_system():
 def test_bea_summary_use_table_loads_and_gives_linkages():
     from pathlib import Path
 
-    from chokepoint.io.iofiles import read_bea_summary_use
+    from chokepoint.io.macro_files import read_bea_summary_use
 
     io = read_bea_summary_use(
         Path(__file__).parent / "data" / "bea" / "IOUse_Before_Redefinitions_PRO_1997-2015_Summary.xlsx", 2015
@@ -114,28 +114,51 @@ def test_store_and_cli_round_trip(tmp_path):
     pytest.importorskip("pymrio")
     db = str(tmp_path / "io.db")
     runner = CliRunner()
-    r = runner.invoke(app, ["io", "load", "--test", "--dataset", "mrio", "--db", db])
+    r = runner.invoke(app, ["macro", "load", "--test", "--dataset", "mrio", "--db", db])
     assert r.exit_code == 0, r.output
-    r = runner.invoke(app, ["io", "extract", "--dataset", "mrio", "--format", "json", "--db", db])
+    r = runner.invoke(app, ["macro", "extract", "--dataset", "mrio", "--format", "json", "--db", db])
     rows = json.loads(r.stdout)
     assert len(rows) == 48 and rows[0]["loss"] >= rows[-1]["loss"]
     r = runner.invoke(
-        app, ["io", "extract", "--dataset", "mrio", "--by", "region", "--format", "csv", "--db", db]
+        app, ["macro", "extract", "--dataset", "mrio", "--by", "region", "--format", "csv", "--db", db]
     )
     assert r.exit_code == 0 and r.stdout.startswith("region,")
     assert (
         runner.invoke(
-            app, ["io", "linkages", "--dataset", "mrio", "--out", str(tmp_path / "l.xlsx"), "--db", db]
+            app, ["macro", "linkages", "--dataset", "mrio", "--out", str(tmp_path / "l.xlsx"), "--db", db]
         ).exit_code
         == 0
     )
     shock = tmp_path / "shock.yaml"
     shock.write_text("demand:\n  reg1/food: 0.1\ncaps:\n  reg2/mining: 0.5\n", encoding="utf-8")
-    r = runner.invoke(app, ["io", "shock", str(shock), "--dataset", "mrio", "--format", "json", "--db", db])
+    r = runner.invoke(
+        app, ["macro", "shock", str(shock), "--dataset", "mrio", "--format", "json", "--db", db]
+    )
     assert r.exit_code == 0, r.output
     doc = json.loads(r.stdout)
     assert doc["economic_loss"] > 0 and doc["sectors"][0]["inoperability"] <= 1
-    assert "mrio" in runner.invoke(app, ["io", "list", "--db", db]).stdout
+    assert "mrio" in runner.invoke(app, ["macro", "list", "--db", db]).stdout
+
+
+def test_io_is_a_deprecated_alias_of_macro(tmp_path):
+    from typer.testing import CliRunner
+
+    from chokepoint.cli import app
+    from chokepoint.service.macro import load_dataset
+    from chokepoint.store import Store
+
+    pytest.importorskip("pymrio")
+    db = str(tmp_path / "io.db")
+    load_dataset(Store(db), "mrio", test=True)
+    runner = CliRunner()
+    old = runner.invoke(app, ["io", "linkages", "--dataset", "mrio", "--format", "csv", "--db", db])
+    new = runner.invoke(app, ["macro", "linkages", "--dataset", "mrio", "--format", "csv", "--db", db])
+    assert old.exit_code == 0 and old.stdout == new.stdout and old.stdout.startswith("region,sector")
+    assert (
+        "deprecated" in old.stderr and "chokepoint macro" in old.stderr and len(old.stderr.splitlines()) == 1
+    )
+    assert "deprecated" not in new.stderr
+    assert "Deprecated alias of `chokepoint macro`" in runner.invoke(app, ["io", "--help"]).output
 
 
 def test_sector_tagged_nodes_get_macro_criticality():

@@ -15,7 +15,7 @@ from chokepoint.assess import Perspective
 from chokepoint.datasets import load_semiconductors
 from chokepoint.errors import ChainValidationError, UsageError
 from chokepoint.match import Candidate, rank_candidates, tokens
-from chokepoint.match.service import match_challenge, new_challenge, profiles_from_frame
+from chokepoint.match.challenges import match_challenge, new_challenge, profiles_from_frame
 
 CHINA = Perspective.from_codes("CHN", "USA,JPN,NLD,KOR,TWN")
 

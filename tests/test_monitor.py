@@ -15,8 +15,17 @@ from chokepoint.datasets import load_semiconductors
 from chokepoint.errors import AccessDeniedError, ChokepointError, ReportRejectedError
 from chokepoint.monitor.catalog import catalog
 from chokepoint.monitor.rules import RuleSet, ThresholdRule, ZScoreRule, evaluate_assessment, evaluate_series
-from chokepoint.monitor.service import monitor_diff, monitor_run
 from chokepoint.monitor.text import format_value, level_label, status_label
+from chokepoint.service.monitoring import (
+    acknowledge_alert,
+    monitor_diff,
+    monitor_run,
+    observation_history,
+    read_observations,
+    resolve_alert,
+    submit_observations,
+)
+from chokepoint.service.users import reporter
 from chokepoint.store import Store
 
 RULES = {
@@ -112,7 +121,7 @@ def test_twelve_months_of_reported_data(store):
     levels_by_month, snapshots = {}, {}
     for month in range(1, 13):
         as_of = f"2026-{month:02d}"
-        store.submit_observations("semi", rows(month), "naura", as_of=as_of)
+        submit_observations(store, "semi", rows(month), "naura", as_of=as_of)
         if month == 6:  # the chain improves: EUV tools get a home source
             from chokepoint.model.chain import ChainMap
 
@@ -159,28 +168,28 @@ def test_twelve_months_of_reported_data(store):
 
 
 def test_alert_lifecycle_records_who_and_when(store):
-    store.submit_observations("semi", rows(10), "naura", as_of="2026-10")
+    submit_observations(store, "semi", rows(10), "naura", as_of="2026-10")
     monitor_run(store, "semi", "2026-10")
     alert = next(a for a in store.list_alerts("semi") if a["rule_id"] == "low-inventory")
     with pytest.raises(AccessDeniedError):
-        store.acknowledge_alert("semi", alert["id"], "naura")
-    store.acknowledge_alert("semi", alert["id"], "root")
+        acknowledge_alert(store, "semi", alert["id"], "naura")
+    acknowledge_alert(store, "semi", alert["id"], "root")
     acked = store.list_alerts("semi", status="acknowledged")[0]
     assert acked["acknowledged_by"] == "root" and acked["acknowledged_at"]
     monitor_run(store, "semi", "2026-10")  # the condition still holds: same alert, still acknowledged
     assert [a["status"] for a in store.list_alerts("semi") if a["rule_id"] == "low-inventory"] == [
         "acknowledged"
     ]
-    store.resolve_alert("semi", alert["id"], "root")
+    resolve_alert(store, "semi", alert["id"], "root")
     assert store.list_alerts("semi", status="resolved")[0]["resolved_by"] == "root"
 
 
 def test_resubmitting_a_period_replaces_and_keeps_history(store):
-    store.submit_observations("semi", rows(1), "naura", as_of="2026-01")
+    submit_observations(store, "semi", rows(1), "naura", as_of="2026-01")
     changed = rows(1).assign(value=[55, 100, 30])
-    counts = store.submit_observations("semi", changed, "naura", as_of="2026-01")
+    counts = submit_observations(store, "semi", changed, "naura", as_of="2026-01")
     assert counts == {"new": 0, "replaced": 1, "unchanged": 2}
-    hist = store.observation_history("semi", "naura")
+    hist = pd.DataFrame(observation_history(store, "semi", "naura"))
     inv = hist[hist["indicator"] == "inventory_days"]
     assert list(inv["old_value"].fillna(-1)) == [-1, 60] and list(inv["new_value"]) == [60, 55]
     assert set(inv["changed_by"]) == {"naura"}
@@ -189,14 +198,14 @@ def test_resubmitting_a_period_replaces_and_keeps_history(store):
 def test_reporter_cannot_submit_or_read_another_enterprise(store):
     other = rows(1).assign(enterprise="P123")
     with pytest.raises(ReportRejectedError) as info:
-        store.submit_observations("semi", other, "naura", as_of="2026-01")
+        submit_observations(store, "semi", other, "naura", as_of="2026-01")
     assert {p.code for p in info.value.problems} == {"forbidden"}
     assert all("not bound" in p.reason and p.column == "enterprise" for p in info.value.problems)
-    store.submit_observations("semi", other, "amec", as_of="2026-01")
-    store.submit_observations("semi", rows(1), "naura", as_of="2026-01")
-    seen = store.read_observations("semi", "naura")
+    submit_observations(store, "semi", other, "amec", as_of="2026-01")
+    submit_observations(store, "semi", rows(1), "naura", as_of="2026-01")
+    seen = read_observations(store, "semi", "naura")
     assert set(seen["entity"].str.split("|").str[-1]) == {"P115"}
-    assert set(store.read_observations("semi", "root")["entity"].str.split("|").str[-1]) == {"P115", "P123"}
+    assert set(read_observations(store, "semi", "root")["entity"].str.split("|").str[-1]) == {"P115", "P123"}
     node_level = pd.DataFrame(
         [
             {
@@ -210,10 +219,10 @@ def test_reporter_cannot_submit_or_read_another_enterprise(store):
     )
     store.add_user("viewer", "viewer", "v")
     with pytest.raises(ReportRejectedError):
-        store.submit_observations("semi", node_level, "viewer", as_of="2026-01")
+        submit_observations(store, "semi", node_level, "viewer", as_of="2026-01")
     store.disable_user("naura")
     with pytest.raises(AccessDeniedError):
-        store.read_observations("semi", "naura")
+        read_observations(store, "semi", "naura")
 
 
 def test_cli_reporter_isolation(tmp_path, store):
@@ -259,7 +268,7 @@ def test_cli_reporter_isolation(tmp_path, store):
         ],
     )
     assert r.exit_code == 0, r.output
-    store.submit_observations("semi", rows(1).assign(enterprise="P123"), "amec", as_of="2026-01")
+    submit_observations(store, "semi", rows(1).assign(enterprise="P123"), "amec", as_of="2026-01")
     r = runner.invoke(
         app, ["report-data", "list", "--project", "semi", "--as", "naura", "--format", "csv", "--db", db]
     )
@@ -299,7 +308,7 @@ def test_one_bad_row_among_a_thousand_rejects_the_file(tmp_path, store):
     assert r.exit_code == 1
     assert "row 639, column 'value'" in r.stderr and "outside the valid range" in r.stderr
     assert "1 problem found" in r.stderr
-    assert store.read_observations("semi", "root").empty
+    assert read_observations(store, "semi", "root").empty
 
 
 @pytest.mark.parametrize(
@@ -316,7 +325,7 @@ def test_one_bad_row_among_a_thousand_rejects_the_file(tmp_path, store):
 def test_each_validation_rule_names_the_row(store, change, code):
     frame = rows(1).head(1).assign(**change)
     with pytest.raises(ReportRejectedError) as info:
-        store.submit_observations("semi", frame, "naura", as_of="2026-06", source="upload.csv")
+        submit_observations(store, "semi", frame, "naura", as_of="2026-06", source="upload.csv")
     p = info.value.problems[0]
     assert p.code == code and p.row == 2 and p.source == "upload.csv"
 
@@ -340,7 +349,7 @@ def test_vectorized_rules_on_hand_made_series():
 
 def test_unknown_user_and_role_errors(store):
     with pytest.raises(ChokepointError, match="no user named"):
-        store.reporter("nobody", "semi")
+        reporter(store, "nobody", "semi")
     with pytest.raises(ChokepointError, match="unknown role"):
         store.add_user("x", "boss", "p")
     assert store.verify_password("root", "root-pass") and not store.verify_password("root", "wrong")
@@ -380,7 +389,7 @@ def readable(store):
             report("capacity_utilisation", "2026-10", 0.4, node=""),
         ]
     )
-    store.submit_observations("semi", frame, "naura", as_of="2026-12")
+    submit_observations(store, "semi", frame, "naura", as_of="2026-12")
     run = monitor_run(store, "semi", "2026-12")
     return run, {a["rule_id"]: a for a in store.list_alerts("semi")}
 
@@ -546,7 +555,7 @@ def test_labels_of_levels_and_statuses():
 def test_cli_alerts_list_in_chinese(readable, store):
     db = str(store.url.removeprefix("sqlite:///"))
     lead_id = readable[1]["long-lead"]["id"]
-    store.acknowledge_alert("semi", lead_id, "root")
+    acknowledge_alert(store, "semi", lead_id, "root")
     runner = CliRunner()
     r = runner.invoke(app, ["alerts", "list", "--project", "semi", "--lang", "zh", "--db", db])
     assert r.exit_code == 0, r.output

@@ -18,7 +18,7 @@ pytestmark = pytest.mark.skipif(not URL, reason="CHOKEPOINT_TEST_PG is not set (
 
 def test_store_round_trip_and_monitoring_on_postgres():
     from chokepoint.datasets import load_semiconductors
-    from chokepoint.monitor.service import monitor_run
+    from chokepoint.service.monitoring import monitor_run, submit_observations
     from chokepoint.store import Store
 
     s = Store(URL)
@@ -38,7 +38,7 @@ def test_store_round_trip_and_monitoring_on_postgres():
             "period": "2026-01",
             "value": 5,
         }
-        s.submit_observations(name, pd.DataFrame([row]), user, as_of="2026-01")
+        submit_observations(s, name, pd.DataFrame([row]), user, as_of="2026-01")
         s.import_rules(
             name, [{"id": "low", "type": "threshold", "indicator": "inventory_days", "levels": {"I": 7}}]
         )

@@ -74,8 +74,9 @@ def server(tmp_path_factory):
         "period": "2026-01",
         "value": 5,
     }
-    store.submit_observations("semi", pd.DataFrame([row]), "naura", as_of="2026-01")
-    from chokepoint.monitor.service import monitor_run
+    from chokepoint.service.monitoring import monitor_run, submit_observations
+
+    submit_observations(store, "semi", pd.DataFrame([row]), "naura", as_of="2026-01")
 
     monitor_run(store, "semi", "2026-01")
     port = _free_port()

@@ -41,3 +41,11 @@ def file_response(path: Path, filename: str) -> Response:
         media_type=media,
         headers={"content-disposition": f'attachment; filename="{filename}"'},
     )
+
+
+def table_response(df: pd.DataFrame, top: int | None = None) -> Response:
+    """A table's first ``top`` rows as JSON records, serialized as the CLI's ``--format json``."""
+    shown = df if top is None else df.head(top)
+    return Response(
+        shown.to_json(orient="records", force_ascii=False, date_format="iso"), media_type="application/json"
+    )

@@ -1,25 +1,36 @@
-"""``chokepoint`` commands: macro."""
+"""``chokepoint macro`` commands: input-output datasets, linkages, extraction, shocks.
+
+``chokepoint io`` is the same group under its old name, kept one release as a deprecated
+alias: every ``io`` command warns on standard error. The use cases are in
+:mod:`chokepoint.service.macro`.
+"""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
-from chokepoint.cli.base import (
-    DatasetOption,
-    DbOption,
-    io_app,
-    open_store,
+from chokepoint.cli.base import DatasetOption, DbOption, io_app, macro_app, open_store
+from chokepoint.cli.output import FormatOption, OutOption, OutputFormat, TopOption, emit
+from chokepoint.errors import InputFileError, UsageError
+from chokepoint.service import macro as svc
+
+DEPRECATION = (
+    "Warning: `chokepoint io` is deprecated and will be removed in the next release; use `chokepoint macro`."
 )
-from chokepoint.cli.output import FormatOption, OutputFormat, emit
-from chokepoint.errors import UsageError
 
 
+@io_app.callback()
+def io_deprecated() -> None:
+    """Deprecated alias of `chokepoint macro` (removed in the next release)."""
+    typer.echo(DEPRECATION, err=True)
+
+
+@macro_app.command("load")
 @io_app.command("load")
-def io_load(
+def macro_load(
     dataset: DatasetOption,
     path: Annotated[
         Path | None, typer.Argument(help="Folder with Z.csv/Y.csv, or a BEA summary Use .xlsx.")
@@ -29,134 +40,102 @@ def io_load(
     db: DbOption = None,
 ) -> None:
     """Load an input-output system into the store under a name (replacing one of that name)."""
-    from chokepoint.io.iofiles import load_pymrio_test, read_bea_summary_use, read_io_csv
-
-    if test:
-        system = load_pymrio_test()
-    elif path is None:
-        raise UsageError("give a PATH (CSV folder or BEA .xlsx) or --test")
-    elif path.suffix.lower() == ".xlsx":
-        system = read_bea_summary_use(path, year)
-    else:
-        system = read_io_csv(path)
-    open_store(db).save_io(dataset, system)
+    done = svc.load_dataset(open_store(db), dataset, path, test=test, year=year)
     typer.echo(
-        f"loaded {system.name!r} as dataset {dataset!r}: {system.n} sectors, "
-        f"total output {system.x.sum():,.0f}"
+        f"loaded {done['title']!r} as dataset {dataset!r}: {done['sectors']} sectors, "
+        f"total output {done['total_output']:,.0f}"
     )
 
 
+@macro_app.command("list")
 @io_app.command("list")
-def io_list(fmt: FormatOption = OutputFormat.table, db: DbOption = None) -> None:
+def macro_list(fmt: FormatOption = OutputFormat.table, db: DbOption = None) -> None:
     """List the IO datasets in the store."""
-    emit(fmt, rows=open_store(db).io_datasets(), columns=["name", "sectors", "title", "created_at"])
+    emit(fmt, rows=svc.datasets(open_store(db)), columns=["name", "sectors", "title", "created_at"])
 
 
+@macro_app.command("rename")
 @io_app.command("rename")
-def io_rename(
+def macro_rename(
     old: Annotated[str, typer.Argument(help="Current name.")],
     new: Annotated[str, typer.Argument(help="New name.")],
     db: DbOption = None,
 ) -> None:
     """Rename an IO dataset."""
-    open_store(db).rename_io(old, new)
+    svc.rename_dataset(open_store(db), old, new)
     typer.echo(f"renamed {old!r} to {new!r}")
 
 
+@macro_app.command("delete")
 @io_app.command("delete")
-def io_delete(name: Annotated[str, typer.Argument(help="Dataset to delete.")], db: DbOption = None) -> None:
+def macro_delete(
+    name: Annotated[str, typer.Argument(help="Dataset to delete.")], db: DbOption = None
+) -> None:
     """Delete an IO dataset."""
-    open_store(db).delete_io(name)
+    svc.delete_dataset(open_store(db), name)
     typer.echo(f"deleted {name!r}")
 
 
+@macro_app.command("linkages")
 @io_app.command("linkages")
-def io_linkages(
+def macro_linkages(
     dataset: DatasetOption,
     fmt: FormatOption = OutputFormat.table,
-    out: Annotated[Path | None, typer.Option("--out", "-o", help=".xlsx, .csv or .json")] = None,
-    top: Annotated[int | None, typer.Option("--top", help="Only the first N rows.")] = None,
+    out: OutOption = None,
+    top: TopOption = None,
     db: DbOption = None,
 ) -> None:
     """Rasmussen backward and forward linkages of every sector (key sectors above 1 on both)."""
-    df = open_store(db).load_io(dataset).linkages().sort_values("backward", ascending=False)
-    emit(fmt, table=df, out=out, top=top)
+    emit(fmt, table=svc.linkages(open_store(db), dataset), out=out, top=top)
 
 
+@macro_app.command("extract")
 @io_app.command("extract")
-def io_extract(
+def macro_extract(
     dataset: DatasetOption,
     by: Annotated[str, typer.Option("--by", help="sector or region.")] = "sector",
     kind: Annotated[str, typer.Option("--kind", help="total, backward or forward (sectors).")] = "total",
     fmt: FormatOption = OutputFormat.table,
-    out: Annotated[Path | None, typer.Option("--out", "-o", help=".xlsx, .csv or .json")] = None,
-    top: Annotated[int | None, typer.Option("--top", help="Only the first N rows.")] = None,
+    out: OutOption = None,
+    top: TopOption = None,
     db: DbOption = None,
 ) -> None:
     """Hypothetical extraction of every sector (or region) at once: output lost, largest first."""
-    system = open_store(db).load_io(dataset)
-    if by == "sector":
-        df = system.extraction(kind)
-    elif by == "region":
-        df = system.extraction_by_region()
-    else:
-        raise UsageError("--by must be sector or region")
-    emit(fmt, table=df.sort_values("loss", ascending=False), out=out, top=top)
+    emit(fmt, table=svc.extraction(open_store(db), dataset, by, kind), out=out, top=top)
 
 
+def _read_spec(file: Path) -> Any:
+    import yaml
+
+    try:
+        return yaml.safe_load(file.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise InputFileError(str(file), f"cannot read it ({exc.strerror or exc})") from None
+    except yaml.YAMLError as exc:
+        raise UsageError(f"{file.name}: not a YAML shock ({exc})") from None
+
+
+@macro_app.command("shock")
 @io_app.command("shock")
-def io_shock(
+def macro_shock(
     file: Annotated[
         Path, typer.Argument(help="YAML: demand {region/sector: fraction}, caps {...}, recovery, steps.")
     ],
     dataset: DatasetOption,
     fmt: FormatOption = OutputFormat.table,
-    out: Annotated[Path | None, typer.Option("--out", "-o", help=".xlsx, .csv or .json")] = None,
-    top: Annotated[int | None, typer.Option("--top", help="Only the first N rows.")] = 20,
+    out: OutOption = None,
+    top: TopOption = 20,
     db: DbOption = None,
 ) -> None:
     """Inoperability of every sector after a demand perturbation and supply caps (embargoes);
     with ``recovery`` and ``steps``, the dynamic model's path."""
-    import numpy as np
-    import pandas as pd
-    import yaml
-
-    system = open_store(db).load_io(dataset)
-    spec = yaml.safe_load(file.read_text(encoding="utf-8")) or {}
-    keys = {
-        f"{r}/{s}": i
-        for i, (r, s) in enumerate(zip(system.labels["region"], system.labels["sector"], strict=True))
-    }
-
-    def index(key: str) -> int:
-        if key not in keys:
-            raise UsageError(
-                f"{file.name}: unknown sector {key!r}; write region/sector, e.g. {next(iter(keys))}"
-            )
-        return keys[key]
-
-    c = np.zeros(system.n)
-    for k, v in (spec.get("demand") or {}).items():
-        c[index(str(k))] = float(v)
-    caps = {index(str(k)): float(v) for k, v in (spec.get("caps") or {}).items()}
-    q = system.inoperability(c, caps)
-    if spec.get("steps"):
-        path = system.dynamic_inoperability(c, float(spec.get("recovery", 0.1)), int(spec["steps"]))
-        q = path[-1]
-    df = system.labels.copy()
-    df["inoperability"] = q
-    df["loss"] = system.x * q
-    df = df.sort_values("loss", ascending=False)
-    if fmt == OutputFormat.json and out is None:
-        typer.echo(
-            json.dumps(
-                {
-                    "economic_loss": float(system.economic_loss(q)),
-                    "sectors": json.loads(df.head(top).to_json(orient="records")),
-                }
-            )
-        )
-        return
-    emit(fmt, table=pd.DataFrame(df), out=out, top=top)
-    if fmt == OutputFormat.table:
-        typer.echo(f"economic loss: {system.economic_loss(q):,.2f}")
+    result = svc.shock(open_store(db), dataset, _read_spec(file), source=file.name)
+    shown = result.table if top is None else result.table.head(top)
+    emit(
+        fmt,
+        table=result.table,
+        document=svc.shock_document(result, top),
+        text=lambda: f"{shown.to_string(index=False)}\neconomic loss: {result.economic_loss:,.2f}",
+        out=out,
+        top=top,
+    )

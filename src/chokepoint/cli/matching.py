@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
@@ -19,9 +18,8 @@ from chokepoint.cli.base import (
     challenges_app,
     open_store,
     profiles_app,
-    request_perspective,
 )
-from chokepoint.cli.output import FormatOption, OutputFormat, echo_json, emit
+from chokepoint.cli.output import FormatOption, OutOption, OutputFormat, echo_json, emit
 from chokepoint.errors import UsageError
 
 
@@ -45,9 +43,9 @@ def challenges_add(
     db: DbOption = None,
 ) -> None:
     """Publish a technical challenge in the project."""
-    from chokepoint.match.service import add_challenge
+    from chokepoint.service.matching import publish_challenge
 
-    key, _ = add_challenge(
+    key, _ = publish_challenge(
         open_store(db),
         project,
         title=title,
@@ -66,7 +64,9 @@ def challenges_list(
     project: ProjectOption, fmt: FormatOption = OutputFormat.table, db: DbOption = None
 ) -> None:
     """List the project's challenges."""
-    rows = [{"id": k, **v} for k, v in open_store(db).records(project, "challenge").items()]
+    from chokepoint.service.matching import list_challenges
+
+    rows = list_challenges(open_store(db), project)
     emit(fmt, rows=rows, columns=["id", "status", "title", "nodes", "owner"])
 
 
@@ -77,7 +77,7 @@ def challenges_show(
     db: DbOption = None,
 ) -> None:
     """Print one challenge and its bids."""
-    from chokepoint.match.service import challenge_with_bids
+    from chokepoint.service.matching import challenge_with_bids
 
     echo_json(challenge_with_bids(open_store(db), project, challenge))
 
@@ -122,7 +122,7 @@ def challenges_match(
     year: YearOption = None,
     lang: LangOption = "en",
     fmt: FormatOption = OutputFormat.table,
-    out: Annotated[Path | None, typer.Option("--out", "-o", help=".xlsx, .csv or .json")] = None,
+    out: OutOption = None,
     embedding_model: Annotated[
         str | None,
         typer.Option(
@@ -137,44 +137,31 @@ def challenges_match(
 ) -> None:
     """Rank institutions and firms able to solve a challenge (help: ``MATCH_HELP``)."""
     from chokepoint.match.rank import STANDING_ZH
-    from chokepoint.match.service import challenge_with_bids, match_challenge
+    from chokepoint.service.matching import rank_solvers
 
     if lang not in ("en", "zh"):
         raise UsageError("--lang must be en or zh")
     if include_restricted and exclude_restricted:
         raise UsageError("--include-restricted and --exclude-restricted contradict each other")
-    store = open_store(db)
-    body = challenge_with_bids(store, project, challenge)
-    chain = store.load_chain(project)
-    given = any(v is not None for v in (home, restricted, allied, year))
-    p = (
-        request_perspective(store, project, home, restricted, allied, year)
-        if given or store.get_perspective(project)
-        else None
-    )
-    embed: Any = embedding_model
-    if embedding_model is not None and embedding_model != "lsa":
-        from chokepoint.io.embedding_model import local_embedder
-
-        embed = local_embedder(embedding_model)
-    df = match_challenge(
-        chain,
-        body,
-        store.records(project, "profile"),
-        p,
+    df = rank_solvers(
+        open_store(db),
+        project,
+        challenge,
+        home=home,
+        restricted=restricted,
+        allied=allied,
+        year=year,
         include_restricted=include_restricted,
-        top=None,
-        embed=embed,
+        embed=embedding_model,
         lang=lang,
-    )
-    if lang == "zh" and fmt == OutputFormat.table:
-        if out is not None:
-            emit(fmt, table=df, out=out)
-        if out is None or top is not None:
-            shown = df if top is None else df.head(top)
-            typer.echo(shown.assign(standing=shown["standing"].map(STANDING_ZH)).to_string(index=False))
-    else:
-        emit(fmt, table=df, out=out, top=top)
+    ).frame
+    shown = df if top is None else df.head(top)
+
+    def zh_table() -> str:  # standings in Chinese in the table; JSON, CSV and files keep the codes
+        return str(shown.assign(standing=shown["standing"].map(STANDING_ZH)).to_string(index=False))
+
+    text = zh_table if lang == "zh" else None
+    emit(fmt, table=df, document=shown.to_dict("records"), text=text, out=out, top=top)
 
 
 @challenges_app.command("bid")
@@ -186,9 +173,9 @@ def challenges_bid(
     db: DbOption = None,
 ) -> None:
     """Record a bid: a solver steps forward for a challenge (揭榜)."""
-    from chokepoint.match.service import add_bid
+    from chokepoint.service.matching import record_bid
 
-    add_bid(open_store(db), project, challenge, actor, note)
+    record_bid(open_store(db), project, challenge, actor, note)
     typer.echo(f"{actor} bids for {challenge}")
 
 
@@ -201,27 +188,10 @@ def profiles_import(
     db: DbOption = None,
 ) -> None:
     """Import capability profiles and evidence (patents, papers, projects); any bad row stores nothing."""
-    import pandas as pd
+    from chokepoint.service.matching import import_profiles
 
-    from chokepoint.match.service import profiles_from_frame
-
-    store = open_store(db)
-    ext = file.suffix.lower()
-    if ext == ".csv":
-        frame = pd.read_csv(file, dtype=str, keep_default_na=False)
-    elif ext == ".xlsx":
-        frame = pd.read_excel(file, dtype=str).fillna("")
-    elif ext == ".json":
-        frame = pd.DataFrame(json.loads(file.read_text(encoding="utf-8"))).fillna("").astype(str)
-    else:
-        raise UsageError("profiles come as .csv, .xlsx or .json")
-    profiles = profiles_from_frame(
-        frame, list(range(2, len(frame) + 2)), file.name, store.load_chain(project)
-    )
-    store.put_records(project, "profile", profiles)
-    typer.echo(
-        f"{len(profiles)} profiles imported ({sum(len(p['evidence']) for p in profiles.values())} evidence)"
-    )
+    done = import_profiles(open_store(db), project, file)
+    typer.echo(f"{len(done.profiles)} profiles imported ({done.evidence} evidence)")
 
 
 @profiles_app.command("list")
@@ -229,8 +199,11 @@ def profiles_list(
     project: ProjectOption, fmt: FormatOption = OutputFormat.table, db: DbOption = None
 ) -> None:
     """List the imported capability profiles."""
+    from chokepoint.service.matching import list_profiles
+
+    profiles = list_profiles(open_store(db), project)
     rows = [
-        {"actor": k, "keywords": ", ".join(v["keywords"]), "evidence": len(v["evidence"])}
-        for k, v in open_store(db).records(project, "profile").items()
+        {"actor": p["actor"], "keywords": ", ".join(p["keywords"]), "evidence": len(p["evidence"])}
+        for p in profiles
     ]
-    emit(fmt, rows=rows, columns=["actor", "evidence", "keywords"])
+    emit(fmt, document=profiles, rows=rows, columns=["actor", "evidence", "keywords"])

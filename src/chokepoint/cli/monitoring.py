@@ -1,4 +1,8 @@
-"""``chokepoint`` commands: monitoring."""
+"""``chokepoint`` commands: users, direct data reporting, rules, monitor runs and alerts.
+
+Thin over :mod:`chokepoint.service.users` and :mod:`chokepoint.service.monitoring`: ``--as USER``
+names the acting user and the services check what it may do.
+"""
 
 from __future__ import annotations
 
@@ -22,7 +26,9 @@ from chokepoint.cli.base import (
     users_app,
 )
 from chokepoint.cli.output import FormatOption, OutputFormat, echo_json, emit
-from chokepoint.errors import ChokepointError
+from chokepoint.monitor.text import status_label
+from chokepoint.service import monitoring as svc
+from chokepoint.service import users as users_svc
 
 
 @users_app.command("add")
@@ -33,17 +39,16 @@ def users_add(
     db: DbOption = None,
 ) -> None:
     """Add a user (the password is stored as an argon2 hash)."""
-    open_store(db).add_user(name, role, password)
+    users_svc.add_user(open_store(db), name, role, password)
     typer.echo(f"added {role} {name!r}")
 
 
 @users_app.command("list")
 def users_list(fmt: FormatOption = OutputFormat.table, db: DbOption = None) -> None:
     """List users with role, state and enterprise bindings."""
-    rows = open_store(db).list_users()
-    for r in rows:
-        r["bindings"] = ", ".join(r["bindings"])
-    emit(fmt, rows=rows, columns=["name", "role", "disabled", "bindings"])
+    users = users_svc.list_users(open_store(db))
+    rows = [{**r, "bindings": ", ".join(r["bindings"])} for r in users]
+    emit(fmt, rows=rows, columns=["name", "role", "disabled", "bindings"], document=users)
 
 
 @users_app.command("bind")
@@ -54,7 +59,7 @@ def users_bind(
     db: DbOption = None,
 ) -> None:
     """Bind a reporter to an enterprise of a project: it may report and read that enterprise's data."""
-    open_store(db).bind(name, project, actor)
+    users_svc.bind(open_store(db), name, project, actor)
     typer.echo(f"{name!r} now reports for {actor} in {project!r}")
 
 
@@ -66,7 +71,7 @@ def users_unbind(
     db: DbOption = None,
 ) -> None:
     """Remove a reporter's binding to an enterprise."""
-    open_store(db).unbind(name, project, actor)
+    users_svc.unbind(open_store(db), name, project, actor)
     typer.echo(f"{name!r} no longer reports for {actor} in {project!r}")
 
 
@@ -75,7 +80,7 @@ def users_passwd(
     name: Annotated[str, typer.Argument(help="User name.")], password: PasswordOption, db: DbOption = None
 ) -> None:
     """Change a user's password."""
-    open_store(db).set_password(name, password)
+    users_svc.set_password(open_store(db), name, password)
     typer.echo(f"password of {name!r} changed")
 
 
@@ -86,7 +91,7 @@ def users_disable(
     db: DbOption = None,
 ) -> None:
     """Disable a user (it can no longer log in, report or act), or enable it with --enable."""
-    open_store(db).disable_user(name, not enable)
+    users_svc.disable_user(open_store(db), name, not enable)
     typer.echo(f"{name!r} {'enabled' if enable else 'disabled'}")
 
 
@@ -99,14 +104,7 @@ def report_template(
     db: DbOption = None,
 ) -> None:
     """Write an upload workbook prefilled with the rows the user may report, and the indicator catalog."""
-    from datetime import UTC, datetime
-
-    from chokepoint.io.report_files import write_report_template
-
-    store = open_store(db)
-    who = store.reporter(user, project)
-    month = period or datetime.now(UTC).strftime("%Y-%m")
-    typer.echo(f"wrote {write_report_template(out, store.load_chain(project), who, month)}")
+    typer.echo(f"wrote {svc.report_template(open_store(db), project, user, out, period)}")
 
 
 @report_app.command("upload")
@@ -120,13 +118,7 @@ def report_upload(
     db: DbOption = None,
 ) -> None:
     """Submit reported values: every row is checked, and a file with any bad row stores nothing."""
-    from chokepoint.errors import ReportRejectedError
-    from chokepoint.io.report_files import read_report_file
-
-    frame, rows, source, problems = read_report_file(file)
-    if problems:
-        raise ReportRejectedError(problems)
-    counts = open_store(db).submit_observations(project, frame, user, source=source, rows=rows, as_of=as_of)
+    source, counts = svc.upload_observations(open_store(db), project, file, user, as_of)
     typer.echo(
         f"{source}: {counts['new']} new, {counts['replaced']} replaced (history kept), "
         f"{counts['unchanged']} unchanged"
@@ -142,7 +134,7 @@ def report_list(
     db: DbOption = None,
 ) -> None:
     """Reported values the user may read (a reporter sees only its own enterprises)."""
-    df = open_store(db).read_observations(project, user, indicator)
+    df = svc.read_observations(open_store(db), project, user, indicator)
     emit(fmt, rows=df.to_dict("records"), columns=["indicator", "entity", "period", "value", "reporter"])
 
 
@@ -151,16 +143,7 @@ def report_history(
     project: ProjectOption, user: AsOption, fmt: FormatOption = OutputFormat.table, db: DbOption = None
 ) -> None:
     """Revision history of reported values: who, when, old and new value."""
-    df = open_store(db).observation_history(project, user)
-    rows = [
-        {k: (v.isoformat(timespec="seconds") if hasattr(v, "isoformat") else v) for k, v in r.items()}
-        for r in df.to_dict("records")
-    ]
-    emit(
-        fmt,
-        rows=rows,
-        columns=["indicator", "entity", "period", "old_value", "new_value", "changed_by", "changed_at"],
-    )
+    emit(fmt, rows=svc.observation_history(open_store(db), project, user), columns=svc.HISTORY_COLUMNS)
 
 
 @rules_app.command("import")
@@ -171,26 +154,7 @@ def rules_import(
     db: DbOption = None,
 ) -> None:
     """Import rules (insert or update by id; every change is kept in the rule history)."""
-    import yaml
-    from pydantic import ValidationError
-
-    from chokepoint.errors import Problem
-    from chokepoint.monitor.rules import RuleSet
-
-    if not file.is_file():
-        raise ChokepointError(f"{file}: no such rules file")
-    data = yaml.safe_load(file.read_text(encoding="utf-8"))
-    try:
-        ruleset = RuleSet.model_validate(data)
-    except ValidationError as exc:
-        from chokepoint.errors import ReportRejectedError
-
-        problems = [
-            Problem(file.name, None, ".".join(str(x) for x in e["loc"]), e["msg"]) for e in exc.errors()
-        ]
-        raise ReportRejectedError(problems) from None
-    bodies = [r.model_dump(mode="json") for r in ruleset.rules]
-    counts = open_store(db).import_rules(project, bodies, user)
+    counts = svc.import_rules(open_store(db), project, svc.read_rules_file(file), user, file.name)
     typer.echo(
         f"rules: {counts['created']} created, {counts['updated']} updated, {counts['unchanged']} unchanged"
     )
@@ -199,11 +163,12 @@ def rules_import(
 @rules_app.command("list")
 def rules_list(project: ProjectOption, fmt: FormatOption = OutputFormat.table, db: DbOption = None) -> None:
     """List the project's rules."""
-    rows = open_store(db).list_rules(project)
-    for r in rows:
-        r["what"] = r.get("indicator") or r.get("change")
-        r["levels"] = json.dumps(r.get("levels", {}))
-    emit(fmt, rows=rows, columns=["id", "type", "what", "levels"])
+    rules = svc.list_rules(open_store(db), project)
+    rows = [
+        {**r, "what": r.get("indicator") or r.get("change"), "levels": json.dumps(r.get("levels", {}))}
+        for r in rules
+    ]
+    emit(fmt, rows=rows, columns=["id", "type", "what", "levels"], document=rules)
 
 
 @rules_app.command("history")
@@ -213,7 +178,7 @@ def rules_history(
     """Every change of the project's rules: which, what, who, when."""
     emit(
         fmt,
-        rows=open_store(db).rule_history(project),
+        rows=svc.rule_history(open_store(db), project),
         columns=["rule_id", "action", "changed_by", "changed_at"],
     )
 
@@ -230,9 +195,7 @@ def monitor_run_cmd(
     """Evaluate every rule, re-assess with the stored perspective, update alerts, store a snapshot.
 
     Schedule it with cron, e.g. ``0 6 1 * * chokepoint monitor run --project semiconductors``."""
-    from chokepoint.monitor.service import monitor_run
-
-    r = monitor_run(open_store(db), project, as_of)
+    r = svc.monitor_run(open_store(db), project, as_of)
     if fmt == OutputFormat.json:
         echo_json(r.to_dict())
         return
@@ -253,9 +216,7 @@ def monitor_diff_cmd(
     db: DbOption = None,
 ) -> None:
     """What got worse and what got better between two snapshots."""
-    from chokepoint.monitor.service import monitor_diff
-
-    df = monitor_diff(open_store(db), project, a, b)
+    df = svc.monitor_diff(open_store(db), project, a, b)
     emit(
         fmt,
         rows=df.to_dict("records"),
@@ -266,10 +227,9 @@ def monitor_diff_cmd(
 @monitor_app.command("list")
 def monitor_list(project: ProjectOption, fmt: FormatOption = OutputFormat.table, db: DbOption = None) -> None:
     """List stored snapshots with their level counts."""
-    rows = open_store(db).list_snapshots(project)
-    for r in rows:
-        r["levels"] = ", ".join(f"{k} {v}" for k, v in sorted(r["levels"].items()))
-    emit(fmt, rows=rows, columns=["id", "as_of", "created_at", "levels"])
+    snapshots = svc.list_snapshots(open_store(db), project)
+    rows = [{**r, "levels": ", ".join(f"{k} {v}" for k, v in sorted(r["levels"].items()))} for r in snapshots]
+    emit(fmt, rows=rows, columns=["id", "as_of", "created_at", "levels"], document=snapshots)
 
 
 @alerts_app.command("list")
@@ -283,15 +243,9 @@ def alerts_list(
 ) -> None:
     """List alerts with level, status, rule, entity and message (--lang zh: Chinese messages, and
     Chinese statuses in the table and CSV; JSON keeps the status codes)."""
-    from chokepoint.monitor.text import status_label
-
-    rows = open_store(db).list_alerts(project, status, level)
-    zh = lang == "zh"
-    for r in rows:
-        r["message"] = r["message_zh"] if zh else r["message_en"]
-        if fmt != OutputFormat.json:
-            r["status"] = status_label(r["status"], lang)
-    emit(fmt, rows=rows, columns=["id", "level", "status", "rule_id", "entity", "message"])
+    alerts = svc.list_alerts(open_store(db), project, status, level, lang)
+    rows = [{**r, "status": status_label(r["status"], lang)} for r in alerts]  # for display only
+    emit(fmt, rows=rows, columns=["id", "level", "status", "rule_id", "entity", "message"], document=alerts)
 
 
 @alerts_app.command("ack")
@@ -302,7 +256,7 @@ def alerts_ack(
     db: DbOption = None,
 ) -> None:
     """Acknowledge an alert (recorded with who and when)."""
-    open_store(db).acknowledge_alert(project, alert_id, user)
+    svc.acknowledge_alert(open_store(db), project, alert_id, user)
     typer.echo(f"alert {alert_id} acknowledged by {user}")
 
 
@@ -314,5 +268,5 @@ def alerts_resolve(
     db: DbOption = None,
 ) -> None:
     """Resolve an alert (recorded with who and when)."""
-    open_store(db).resolve_alert(project, alert_id, user)
+    svc.resolve_alert(open_store(db), project, alert_id, user)
     typer.echo(f"alert {alert_id} resolved by {user}")

@@ -1,4 +1,7 @@
-"""``chokepoint`` commands: trade."""
+"""``chokepoint trade`` commands: trade-flow datasets, dependencies, screens, embargoes.
+
+The use cases are in :mod:`chokepoint.service.trade`.
+"""
 
 from __future__ import annotations
 
@@ -7,28 +10,9 @@ from typing import Annotated
 
 import typer
 
-from chokepoint.cli.base import (
-    DatasetOption,
-    DbOption,
-    RestrictedOption,
-    open_store,
-    trade_app,
-)
-from chokepoint.cli.output import FormatOption, OutputFormat, emit
-from chokepoint.errors import UsageError
-
-
-def _years(text: str | None) -> list[int] | None:
-    """``2019-2021`` or ``2019,2021`` -> years."""
-    if not text:
-        return None
-    try:
-        if "-" in text:
-            a, b = (int(x) for x in text.split("-", 1))
-            return list(range(a, b + 1))
-        return [int(x) for x in text.split(",")]
-    except ValueError:
-        raise UsageError(f"--years {text!r}: write 2019-2021 or 2019,2021") from None
+from chokepoint.cli.base import DatasetOption, DbOption, RestrictedOption, open_store, trade_app
+from chokepoint.cli.output import FormatOption, OutOption, OutputFormat, TopOption, emit
+from chokepoint.service import trade as svc
 
 
 @trade_app.command("load")
@@ -44,32 +28,19 @@ def trade_load(
     db: DbOption = None,
 ) -> None:
     """Load trade flows into the store as a named dataset (replacing one of that name)."""
-    from chokepoint.io.trade_files import read_baci, read_comtrade, read_fao
-
-    if layout == "fao":
-        flows = read_fao(path, crops.split(",") if crops else None, _years(years))
-    elif layout == "baci":
-        if codes is None:
-            raise UsageError("--layout baci needs --codes (the BACI country-code table)")
-        flows = read_baci(path, codes)
-    elif layout == "comtrade":
-        flows = read_comtrade(path)
-    else:
-        raise UsageError("--layout must be fao, baci or comtrade")
-    wanted = _years(years)
-    if wanted:
-        flows = flows[flows["year"].isin(wanted)]
-    open_store(db).save_trade(dataset, flows, layout)
+    done = svc.load_dataset(
+        open_store(db), dataset, path, layout, codes_table=codes, crops=crops, years=years
+    )
     typer.echo(
-        f"loaded {len(flows):,} flows as dataset {dataset!r} ({flows['year'].min()}-{flows['year'].max()}, "
-        f"{flows['product'].nunique():,} products)"
+        f"loaded {done['rows']:,} flows as dataset {dataset!r} ({done['first_year']}-{done['last_year']}, "
+        f"{done['products']:,} products)"
     )
 
 
 @trade_app.command("list")
 def trade_list(fmt: FormatOption = OutputFormat.table, db: DbOption = None) -> None:
     """List the trade datasets in the store."""
-    emit(fmt, rows=open_store(db).trade_datasets(), columns=["name", "layout", "rows", "created_at"])
+    emit(fmt, rows=svc.datasets(open_store(db)), columns=["name", "layout", "rows", "created_at"])
 
 
 @trade_app.command("delete")
@@ -77,7 +48,7 @@ def trade_delete(
     name: Annotated[str, typer.Argument(help="Dataset to delete.")], db: DbOption = None
 ) -> None:
     """Delete a trade dataset."""
-    open_store(db).delete_trade(name)
+    svc.delete_dataset(open_store(db), name)
     typer.echo(f"deleted {name!r}")
 
 
@@ -92,21 +63,20 @@ def trade_dependencies(
     restricted: RestrictedOption = None,
     measure: Annotated[str, typer.Option("--measure", help="value or quantity.")] = "value",
     fmt: FormatOption = OutputFormat.table,
-    out: Annotated[Path | None, typer.Option("--out", "-o", help=".xlsx, .csv or .json")] = None,
-    top: Annotated[int | None, typer.Option("--top", help="Only the first N rows.")] = 30,
+    out: OutOption = None,
+    top: TopOption = 30,
     db: DbOption = None,
 ) -> None:
     """Import dependency per importer, product and year: shares, HHI, top partners, restricted share."""
-    from chokepoint.trade import importer_indicators
-
-    flows = open_store(db).load_trade(dataset)
-    if product:
-        flows = flows[flows["product"] == product]
-    if _years(years):
-        flows = flows[flows["year"].isin(_years(years))]
-    df = importer_indicators(flows, (restricted or "").split(",") if restricted else (), measure)
-    if home:
-        df = df[df["importer"] == home.upper()]
+    df = svc.dependencies(
+        open_store(db),
+        dataset,
+        home=home,
+        product=product,
+        years=years,
+        restricted=restricted,
+        measure=measure,
+    )
     emit(fmt, table=df, out=out, top=top)
 
 
@@ -119,17 +89,12 @@ def trade_screen(
     years: Annotated[str | None, typer.Option("--years", help="e.g. 2019-2021")] = None,
     only_dependent: Annotated[bool, typer.Option("--dependent", help="Only dependent products.")] = False,
     fmt: FormatOption = OutputFormat.table,
-    out: Annotated[Path | None, typer.Option("--out", "-o", help=".xlsx, .csv or .json")] = None,
-    top: Annotated[int | None, typer.Option("--top", help="Only the first N rows.")] = 30,
+    out: OutOption = None,
+    top: TopOption = 30,
     db: DbOption = None,
 ) -> None:
     """The three-criterion strategic-dependency screen with the persistence filter."""
-    from chokepoint.model.countries import expand_codes
-    from chokepoint.trade import dependency_screen
-
-    df = dependency_screen(open_store(db).load_trade(dataset), expand_codes(bloc.split(",")), _years(years))
-    if only_dependent:
-        df = df[df["dependent"]]
+    df = svc.screen(open_store(db), dataset, bloc, years=years, only_dependent=only_dependent)
     emit(fmt, table=df, out=out, top=top)
 
 
@@ -152,26 +117,16 @@ def trade_embargo(
     ] = False,
     measure: Annotated[str, typer.Option("--measure", help="quantity or value.")] = "quantity",
     fmt: FormatOption = OutputFormat.table,
-    out: Annotated[Path | None, typer.Option("--out", "-o", help=".xlsx, .csv or .json")] = None,
-    top: Annotated[int | None, typer.Option("--top", help="Only the first N rows.")] = 30,
+    out: OutOption = None,
+    top: TopOption = 30,
     db: DbOption = None,
 ) -> None:
     """Exporters stop shipping a product: each importer's loss in quantity and share of its imports."""
-    from chokepoint.trade import embargo, embargo_sweep
-
-    flows = open_store(db).load_trade(dataset)
+    store = open_store(db)
     if sweep_all:
-        df = embargo_sweep(flows, product, year, measure)
+        df = svc.embargo_sweep(store, dataset, product, year, measure)
     else:
-        if not exporters:
-            raise UsageError("give --exporters (or --sweep for every single exporter)")
-        df = embargo(
-            flows,
-            [c.strip().upper() for c in exporters.split(",")],
-            product,
-            year,
-            [c.strip().upper() for c in importers.split(",")] if importers else None,
-            spare=spare,
-            measure=measure,
+        df = svc.embargo(
+            store, dataset, product, year, exporters, importers=importers, spare=spare, measure=measure
         )
     emit(fmt, table=df, out=out, top=top)

@@ -32,7 +32,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from chokepoint.assess.score import Assessment
+from chokepoint.assess.assessment import Assessment
 from chokepoint.assess.supply import AGGREGATE, ALLIED, CLASS_NAMES, HOME, RESTRICTED
 from chokepoint.lists.common import (
     CHOKEPOINT_LEVELS,

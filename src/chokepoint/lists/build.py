@@ -36,7 +36,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from chokepoint.assess.score import Assessment
+from chokepoint.assess.assessment import Assessment
 from chokepoint.lists.actors import key_enterprise_list, research_unit_list
 from chokepoint.lists.common import (
     CHOKEPOINT_LEVELS,
@@ -225,7 +225,7 @@ def major_problem_list(a: Assessment, lang: str = "en") -> pd.DataFrame:
     A stop is claimed only where the central loss (known shares, coverage rule) reaches 99%: a
     finding never rests on an unknown share scaled up.
     """
-    from chokepoint.scenario.run import sweep
+    from chokepoint.scenario.sweep import sweep
 
     ix = a.chain.index
     names = display_names(a, lang)

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from chokepoint.assess.score import Assessment
+from chokepoint.assess.assessment import Assessment
 from chokepoint.assess.supply import AGGREGATE, classify_codes, select_provisions
 
 #: Levels that make a chokepoint list row (卡脖子技术清单); III-IV go to the watch list.
@@ -36,7 +36,7 @@ def node_coverage(a: Assessment) -> np.ndarray:
     """Known share of each node's market at its best-known provider level (0 without data); a parent
     scored as its riskiest required kind carries that kind's coverage."""
     s = a.supply
-    cov = np.maximum(s.coverage, s.coverage_enterprise)
+    cov: np.ndarray = np.maximum(s.coverage, s.coverage_enterprise)
     src = a.derived_from
     return np.where(src >= 0, cov[np.clip(src, 0, None)], cov)
 

@@ -22,7 +22,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from chokepoint.assess.score import Assessment
+from chokepoint.assess.assessment import Assessment
 from chokepoint.assess.supply import ALLIED, HOME
 
 FEASIBILITY_FLOOR = 0.2

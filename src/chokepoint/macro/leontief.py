@@ -78,12 +78,14 @@ class IOSystem:
     @cached_property
     def A(self) -> np.ndarray:
         inv_x = np.divide(1.0, self.x, out=np.zeros(self.n), where=self.x != 0)
-        return self.Z * inv_x[None, :]
+        a: np.ndarray = self.Z * inv_x[None, :]
+        return a
 
     @cached_property
     def lu(self) -> tuple[np.ndarray, np.ndarray]:
         """LU factorization of :math:`I - A` (computed once, reused by every solve)."""
-        return sla.lu_factor(np.eye(self.n) - self.A, check_finite=False)
+        lu: tuple[np.ndarray, np.ndarray] = sla.lu_factor(np.eye(self.n) - self.A, check_finite=False)
+        return lu
 
     @cached_property
     def L(self) -> np.ndarray:
@@ -97,12 +99,14 @@ class IOSystem:
     def G(self) -> np.ndarray:
         """Ghosh inverse :math:`\\hat x^{-1} L \\hat x`."""
         inv_x = np.divide(1.0, self.x, out=np.zeros(self.n), where=self.x != 0)
-        return inv_x[:, None] * self.L * self.x[None, :]
+        g: np.ndarray = inv_x[:, None] * self.L * self.x[None, :]
+        return g
 
     @cached_property
     def B(self) -> np.ndarray:
         inv_x = np.divide(1.0, self.x, out=np.zeros(self.n), where=self.x != 0)
-        return inv_x[:, None] * self.Z
+        b: np.ndarray = inv_x[:, None] * self.Z
+        return b
 
     def linkages(self) -> pd.DataFrame:
         """Rasmussen backward (from L) and forward (from G) linkages per sector."""
@@ -188,7 +192,8 @@ class IOSystem:
     @cached_property
     def A_star(self) -> np.ndarray:
         inv_x = np.divide(1.0, self.x, out=np.zeros(self.n), where=self.x != 0)
-        return inv_x[:, None] * self.A * self.x[None, :]
+        a_star: np.ndarray = inv_x[:, None] * self.A * self.x[None, :]
+        return a_star
 
     def inoperability(self, c_star: np.ndarray, capped: dict[int, float] | None = None) -> np.ndarray:
         """Static inoperability :math:`q = (I - A^*)^{-1} c^*`, clipped to [0, 1].

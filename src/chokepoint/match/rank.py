@@ -126,7 +126,8 @@ def semantic_similarity(query: str, documents: Sequence[str], embed: Embedder) -
         )
     norms = np.linalg.norm(vectors, axis=1)
     unit = np.divide(vectors, norms[:, None], out=np.zeros_like(vectors), where=norms[:, None] > 0)
-    return np.clip(unit[1:] @ unit[0], 0.0, 1.0)
+    similarity: np.ndarray = np.clip(unit[1:] @ unit[0], 0.0, 1.0)
+    return similarity
 
 
 def proximity(provides: sp.csr_array) -> np.ndarray:
@@ -134,7 +135,8 @@ def proximity(provides: sp.csr_array) -> np.ndarray:
     c = (provides.T @ provides).toarray().astype(float)
     d = np.diag(c)
     denom = np.maximum.outer(d, d)
-    return np.divide(c, denom, out=np.zeros_like(c), where=denom > 0)
+    out: np.ndarray = np.divide(c, denom, out=np.zeros_like(c), where=denom > 0)
+    return out
 
 
 def _tier(standing: str) -> int:

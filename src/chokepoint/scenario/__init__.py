@@ -13,7 +13,9 @@ from chokepoint.scenario.model import (
     ScenarioError,
     scenario_from_dict,
 )
-from chokepoint.scenario.run import ScenarioResult, SweepResult, run_batch, run_scenario, sweep
+from chokepoint.scenario.result import ScenarioResult
+from chokepoint.scenario.run import run_batch, run_scenario
+from chokepoint.scenario.sweep import SweepResult, sweep
 
 __all__ = [
     "Blockade",

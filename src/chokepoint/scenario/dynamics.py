@@ -39,8 +39,9 @@ import scipy.sparse as sp
 from chokepoint.assess.perspective import Perspective
 from chokepoint.model.chain import ChainMap
 from chokepoint.scenario.engine import PropagationEngine
+from chokepoint.scenario.final_value import final_products
 from chokepoint.scenario.model import Blockade, CapacityLoss, Outage, Scenario
-from chokepoint.scenario.run import check_scenario, final_products
+from chokepoint.scenario.shocks import check_scenario
 
 EPS = 1e-9
 

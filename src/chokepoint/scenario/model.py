@@ -24,6 +24,7 @@ class ScenarioError(ChokepointError):
     """A scenario definition is invalid; ``problems`` locate each error."""
 
     code = "scenario_error"
+    http_status = 422
 
     def __init__(self, source: str, problems: list[Problem]):
         self.source = source

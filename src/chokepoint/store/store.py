@@ -294,7 +294,9 @@ class Store(MonitoringMixin, AccessMixin):
             if pid is None:
                 now = datetime.now(UTC)
                 values = {"name": name, "created_at": now, "updated_at": now, "meta": "{}"}
-                pid = conn.execute(insert(projects).values(**values)).inserted_primary_key[0]
+                key = conn.execute(insert(projects).values(**values)).inserted_primary_key
+                assert key is not None
+                pid = key[0]
             elif merge:
                 stored = self._load(conn, int(pid))
                 new_rows = raw_tables(chain, "new rows")
@@ -504,7 +506,7 @@ class Store(MonitoringMixin, AccessMixin):
     # ------------------------------------------------------------ IO datasets
     def save_io(self, name: str, system: Any, *, replace: bool = True) -> None:
         """Store a named input-output system (``--dataset NAME``)."""
-        from chokepoint.io.iofiles import system_to_bytes
+        from chokepoint.io.macro_files import system_to_bytes
 
         body = system_to_bytes(system)
         with self.engine.begin() as conn:
@@ -519,12 +521,12 @@ class Store(MonitoringMixin, AccessMixin):
             )
 
     def load_io(self, name: str) -> Any:
-        from chokepoint.io.iofiles import system_from_bytes
+        from chokepoint.io.macro_files import system_from_bytes
 
         with self.engine.connect() as conn:
             body = conn.execute(select(io_datasets.c.body).where(io_datasets.c.name == name)).scalar()
         if body is None:
-            raise NotFoundError(f"no IO dataset named {name!r}; load one with `chokepoint io load`")
+            raise NotFoundError(f"no IO dataset named {name!r}; load one with `chokepoint macro load`")
         return system_from_bytes(body)
 
     def io_datasets(self) -> list[dict[str, Any]]:

@@ -5,10 +5,12 @@ from chokepoint.api.routes import (
     auth,
     chain,
     lists,
+    macro,
     matching,
     monitoring,
     projects,
     scenarios,
+    trade,
     users,
 )
 
@@ -22,6 +24,8 @@ ROUTERS = [
     monitoring.router,
     users.router,
     matching.router,
+    macro.router,
+    trade.router,
 ]
 
 __all__ = ["ROUTERS"]

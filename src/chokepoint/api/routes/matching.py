@@ -1,26 +1,39 @@
 """Routes of collaborative innovation matching (产学研对接, 揭榜挂帅): challenges, bids, profiles.
 
 Readers see challenges, their ranked solvers and the profiles; officers, analysts and admins
-publish challenges and record bids. Reporters (enterprise accounts) have no access here yet.
+publish challenges and record bids; analysts and admins import profiles. Reporters (enterprise
+accounts) have no access here yet. The use cases are :mod:`chokepoint.service.matching`.
 """
 
 from __future__ import annotations
 
 from typing import Any, Literal
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, File, Query, Request, UploadFile
 from pydantic import BaseModel, Field
 
-from chokepoint.api.deps import OFFICERS, READERS, User, allow, audit, chain_of, get_store
-from chokepoint.api.serialize import records as _records
-from chokepoint.assess import Perspective
-from chokepoint.match.service import add_bid, add_challenge, challenge_with_bids, match_challenge
-from chokepoint.service.perspective import resolve_perspective
+from chokepoint.api.deps import (
+    EDITORS,
+    OFFICERS,
+    READERS,
+    PerspectiveQuery,
+    User,
+    allow,
+    audit,
+    chain_of,
+    get_store,
+    perspective_query,
+)
+from chokepoint.api.serialize import records
+from chokepoint.api.uploads import saved_upload
+from chokepoint.service import matching as svc
 
 router = APIRouter(tags=["matching"])
 
 
 class ChallengeBody(BaseModel):
+    """A new challenge: title, description, linked nodes, required capabilities, owner, budget, deadline."""
+
     title: str = Field(min_length=1, max_length=500)
     description: str = ""
     nodes: list[str] = []
@@ -31,20 +44,26 @@ class ChallengeBody(BaseModel):
 
 
 class BidBody(BaseModel):
+    """A bid: the solver stepping forward (actor id) and a proposal summary."""
+
     actor: str = Field(min_length=1)
     note: str = ""
 
 
 @router.get("/projects/{project}/challenges")
-def list_challenges(project: str, request: Request, user: User = Depends(allow(*READERS))) -> list[dict]:
-    return [{"id": k, **v} for k, v in get_store(request).records(project, "challenge").items()]
+def list_challenges(
+    project: str, request: Request, user: User = Depends(allow(*READERS))
+) -> list[dict[str, Any]]:
+    """The project's challenges, by id."""
+    return svc.list_challenges(get_store(request), project)
 
 
 @router.post("/projects/{project}/challenges", status_code=201)
 def publish_challenge(
     project: str, body: ChallengeBody, request: Request, user: User = Depends(allow(*OFFICERS))
 ) -> dict[str, Any]:
-    key, stored = add_challenge(get_store(request), project, **body.model_dump())
+    """Publish a challenge (揭榜挂帅); its id runs C0001, C0002, ... per project."""
+    key, stored = svc.publish_challenge(get_store(request), project, **body.model_dump())
     audit(request, "publish challenge", after={"project": project, "challenge": key})
     return {"id": key, **stored}
 
@@ -53,7 +72,8 @@ def publish_challenge(
 def get_challenge(
     project: str, challenge: str, request: Request, user: User = Depends(allow(*READERS))
 ) -> dict[str, Any]:
-    return challenge_with_bids(get_store(request), project, challenge)
+    """One challenge with its bids."""
+    return svc.challenge_with_bids(get_store(request), project, challenge)
 
 
 @router.get("/projects/{project}/challenges/{challenge}/matches")
@@ -61,45 +81,43 @@ def challenge_matches(
     project: str,
     challenge: str,
     request: Request,
+    pq: PerspectiveQuery = Depends(perspective_query),
     top: int = Query(20, ge=1, le=500),
     include_restricted: bool = False,
     semantic: Literal["none", "lsa"] = "none",
     lang: Literal["en", "zh"] = "en",
-    home: str | None = None,
-    restricted: str | None = None,
     user: User = Depends(allow(*READERS)),
 ) -> dict[str, Any]:
-    """Solvers ranked for the challenge under the perspective (``home``, ``restricted``, else the
-    project's stored one), each with its ``standing`` and explanation.
+    """Solvers ranked for the challenge under the perspective, each with its ``standing`` and
+    explanation.
 
-    Home and allied candidates with evidence come first, then neutral ones; candidates from
-    restricted countries are left out unless ``include_restricted=true``, and then come flagged
-    after every other one. Data aggregates and the challenge's owner are never candidates.
+    The perspective is the project's stored one with each query field (``home``, ``restricted``,
+    ``allied``, ``year``) replacing its own; with none given and none stored, every candidate is
+    neutral. Home and allied candidates with evidence come first, then neutral ones; candidates
+    from restricted countries are left out unless ``include_restricted=true``, and then come
+    flagged after every other one. Data aggregates and the challenge's owner are never candidates.
     ``lang=zh`` gives Chinese explanations; ``semantic=lsa`` blends latent-semantic similarity into
     the text score.
     """
-    store = get_store(request)
-    body = challenge_with_bids(store, project, challenge)
-    perspective: Perspective | None = None
-    if home is not None or restricted is not None or store.get_perspective(project):
-        perspective = resolve_perspective(
-            store, project, home=home, restricted=restricted, chain=chain_of(request, project)
-        )
-    df = match_challenge(
-        chain_of(request, project),
-        body,
-        store.records(project, "profile"),
-        perspective,
+    ranking = svc.rank_solvers(
+        get_store(request),
+        project,
+        challenge,
+        home=pq.home,
+        restricted=pq.restricted,
+        allied=pq.allied,
+        year=pq.year,
         include_restricted=include_restricted,
-        top=None,
         embed="lsa" if semantic == "lsa" else None,
         lang=lang,
+        top=top,
+        chain=chain_of(request, project),
     )
     return {
         "challenge": challenge,
-        "perspective": None if perspective is None else perspective.to_dict(),
-        "total": len(df),
-        "candidates": _records(df.head(top)),
+        "perspective": None if ranking.perspective is None else ranking.perspective.to_dict(),
+        "total": ranking.total,
+        "candidates": records(ranking.frame),
     }
 
 
@@ -107,11 +125,38 @@ def challenge_matches(
 def record_bid(
     project: str, challenge: str, body: BidBody, request: Request, user: User = Depends(allow(*OFFICERS))
 ) -> dict[str, Any]:
-    bid = add_bid(get_store(request), project, challenge, body.actor, body.note)
+    """Record a bid: a solver steps forward for the challenge (揭榜)."""
+    bid = svc.record_bid(get_store(request), project, challenge, body.actor, body.note)
     audit(request, "record bid", after={"project": project, "challenge": challenge, "actor": body.actor})
     return bid
 
 
 @router.get("/projects/{project}/profiles")
-def list_profiles(project: str, request: Request, user: User = Depends(allow(*READERS))) -> list[dict]:
-    return [{"actor": k, **v} for k, v in get_store(request).records(project, "profile").items()]
+def list_profiles(
+    project: str, request: Request, user: User = Depends(allow(*READERS))
+) -> list[dict[str, Any]]:
+    """The project's capability profiles, by actor."""
+    return svc.list_profiles(get_store(request), project)
+
+
+@router.post("/projects/{project}/profiles")
+def import_profiles(
+    project: str,
+    request: Request,
+    file: UploadFile = File(..., description="Capability profiles: .csv, .xlsx or .json"),
+    user: User = Depends(allow(*EDITORS)),
+) -> dict[str, Any]:
+    """Import capability profiles and evidence, as ``chokepoint profiles import``.
+
+    One row per evidence record (``actor, description, keywords, nodes, evidence_kind,
+    evidence_title, evidence_abstract``); a file with any bad row stores nothing (422 naming
+    file, row and column).
+    """
+    with saved_upload(file, svc.PROFILE_SUFFIXES, "profiles come as .csv, .xlsx or .json") as path:
+        done = svc.import_profiles(get_store(request), project, path)
+    audit(
+        request,
+        "import profiles",
+        after={"project": project, "file": done.source, "profiles": len(done.profiles)},
+    )
+    return done.to_dict()

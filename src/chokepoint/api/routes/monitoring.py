@@ -1,9 +1,11 @@
-"""Routes: monitoring."""
+"""Routes: monitoring (reported values, indicators, rules, alerts, monitor runs, snapshots).
+
+Direct data reporting (数据直报) lives under ``.../observations``; the older ``.../reports``
+paths are deprecated aliases of the same functions ("report" will name rendered reports).
+"""
 
 from __future__ import annotations
 
-import tempfile
-from pathlib import Path
 from typing import Any, Literal
 
 import pandas as pd
@@ -20,13 +22,18 @@ from chokepoint.api.deps import (
     audit,
     get_store,
 )
-from chokepoint.api.serialize import records as _records
-from chokepoint.errors import UsageError
+from chokepoint.api.serialize import records
+from chokepoint.api.uploads import saved_upload
+from chokepoint.service import monitoring as svc
 
 router = APIRouter(tags=["monitoring"])
+OBSERVATIONS = "/projects/{project}/observations"
+REPORTS = "/projects/{project}/reports"  # deprecated alias of OBSERVATIONS
 
 
 class ReportRow(BaseModel):
+    """One reported value: indicator, period ``YYYY-MM``, value and the entity it is about."""
+
     indicator: str
     period: str
     value: float
@@ -37,21 +44,27 @@ class ReportRow(BaseModel):
 
 
 class ReportBody(BaseModel):
+    """Reported values, checked as one batch (``as_of``: the current month, default today)."""
+
     rows: list[ReportRow] = Field(min_length=1)
     as_of: str | None = None
 
 
 class RulesBody(BaseModel):
+    """Warning rules to insert or update by id."""
+
     rules: list[dict[str, Any]] = Field(min_length=1)
 
 
-@router.post("/projects/{project}/reports", tags=["monitoring"])
+@router.post(OBSERVATIONS)
+@router.post(REPORTS, deprecated=True)
 def submit_reports(
     project: str, body: ReportBody, request: Request, user: User = Depends(allow(*REPORTERS))
 ) -> dict[str, int]:
     """Submit reported values; a reporter only for its own enterprises. Any bad row rejects all."""
     frame = pd.DataFrame([r.model_dump() for r in body.rows])
-    counts = get_store(request).submit_observations(
+    counts = svc.submit_observations(
+        get_store(request),
         project,
         frame,
         user.name,
@@ -63,7 +76,8 @@ def submit_reports(
     return counts
 
 
-@router.post("/projects/{project}/reports/upload", tags=["monitoring"])
+@router.post(OBSERVATIONS + "/upload")
+@router.post(REPORTS + "/upload", deprecated=True)
 def upload_reports(
     project: str,
     request: Request,
@@ -71,118 +85,118 @@ def upload_reports(
     as_of: str | None = None,
     user: User = Depends(allow(*REPORTERS)),
 ) -> dict[str, int]:
-    from chokepoint.errors import ReportRejectedError
-    from chokepoint.io.report_files import read_report_file
-
-    name = Path(file.filename or "upload.csv").name
-    if Path(name).suffix.lower() not in (".csv", ".xlsx"):
-        raise UsageError("upload a .xlsx workbook or a .csv file")
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / name
-        path.write_bytes(file.file.read())
-        frame, rows, source, problems = read_report_file(path)
-    if problems:
-        raise ReportRejectedError(problems)
-    counts = get_store(request).submit_observations(
-        project, frame, user.name, source=source, rows=rows, as_of=as_of
-    )
-    audit(request, "upload reports", after={"project": project, "file": name, **counts})
+    """Submit a filled template (.xlsx) or a .csv file; a file with any bad row stores nothing."""
+    with saved_upload(file, (".csv", ".xlsx"), "upload a .xlsx workbook or a .csv file") as path:
+        _, counts = svc.upload_observations(get_store(request), project, path, user.name, as_of)
+    audit(request, "upload reports", after={"project": project, "file": path.name, **counts})
     return counts
 
 
-@router.get("/projects/{project}/reports", tags=["monitoring"])
+@router.get(OBSERVATIONS)
+@router.get(REPORTS, deprecated=True)
 def read_reports(
     project: str, request: Request, indicator: str | None = None, user: User = Depends(allow(*ALL_ROLES))
 ) -> list[dict[str, Any]]:
     """Reported values the caller may see (a reporter: only its enterprises)."""
-    return _records(get_store(request).read_observations(project, user.name, indicator))
+    return records(svc.read_observations(get_store(request), project, user.name, indicator))
 
 
-@router.get("/indicators", tags=["monitoring"])
+@router.get(OBSERVATIONS + "/history")
+@router.get(REPORTS + "/history", deprecated=True)
+def report_history(
+    project: str, request: Request, user: User = Depends(allow(*ALL_ROLES))
+) -> list[dict[str, Any]]:
+    """Revision history of the reported values the caller may see: who, when, old and new value."""
+    return svc.observation_history(get_store(request), project, user.name)
+
+
+@router.get("/indicators")
 def indicators(user: User = Depends(allow(*ALL_ROLES))) -> list[dict[str, Any]]:
-    from chokepoint.monitor import catalog
+    """The indicator catalog: code, names, unit, entity type, direction, valid range."""
+    return svc.indicators()
 
-    return [i.to_dict() for i in catalog().values()]
 
-
-@router.get("/projects/{project}/rules", tags=["monitoring"])
+@router.get("/projects/{project}/rules")
 def list_rules(project: str, request: Request, user: User = Depends(allow(*READERS))) -> list[dict[str, Any]]:
-    return get_store(request).list_rules(project)
+    """The project's rules."""
+    return svc.list_rules(get_store(request), project)
 
 
-@router.post("/projects/{project}/rules", tags=["monitoring"])
+@router.get("/projects/{project}/rules/history")
+def rule_history(
+    project: str, request: Request, user: User = Depends(allow(*READERS))
+) -> list[dict[str, Any]]:
+    """Every change of the project's rules: which, what, who, when."""
+    return svc.rule_history(get_store(request), project)
+
+
+@router.post("/projects/{project}/rules")
 def import_rules(
     project: str, body: RulesBody, request: Request, user: User = Depends(allow(*OFFICERS))
 ) -> dict[str, int]:
-    from pydantic import ValidationError
-
-    from chokepoint.errors import Problem, ReportRejectedError
-    from chokepoint.monitor.rules import RuleSet
-
-    try:
-        rs = RuleSet.model_validate({"rules": body.rules})
-    except ValidationError as exc:
-        problems = [
-            Problem("request body", None, ".".join(str(x) for x in e["loc"]), e["msg"]) for e in exc.errors()
-        ]
-        raise ReportRejectedError(problems) from None
-    counts = get_store(request).import_rules(
-        project, [r.model_dump(mode="json") for r in rs.rules], user.name
-    )
+    """Import rules (insert or update by id; every change is kept in the rule history)."""
+    counts = svc.import_rules(get_store(request), project, {"rules": body.rules}, user.name, "request body")
     audit(request, "import rules", after={"project": project, **counts})
     return counts
 
 
-@router.get("/projects/{project}/alerts", tags=["monitoring"])
+@router.get("/projects/{project}/alerts")
 def list_alerts(
     project: str,
     request: Request,
     status: Literal["open", "acknowledged", "resolved"] | None = None,
     level: Literal["I", "II", "III", "IV"] | None = None,
+    lang: Literal["en", "zh"] = "en",
     user: User = Depends(allow(*READERS)),
 ) -> list[dict[str, Any]]:
-    return get_store(request).list_alerts(project, status, level)
+    """Alerts, oldest first; ``message`` is ``message_zh`` with ``lang=zh``, else ``message_en``."""
+    return svc.list_alerts(get_store(request), project, status, level, lang)
 
 
-@router.post("/projects/{project}/alerts/{alert_id}/ack", tags=["monitoring"])
-def ack_alert(project: str, alert_id: int, request: Request, user: User = Depends(allow(*OFFICERS))) -> dict:
-    get_store(request).acknowledge_alert(project, alert_id, user.name)
-    audit(request, "acknowledge alert", after={"alert": alert_id, "status": "acknowledged"})
-    return {"alert": alert_id, "status": "acknowledged"}
+@router.post("/projects/{project}/alerts/{alert_id}/ack")
+def ack_alert(
+    project: str, alert_id: int, request: Request, user: User = Depends(allow(*OFFICERS))
+) -> dict[str, Any]:
+    """Acknowledge an alert (recorded with who and when)."""
+    result = svc.acknowledge_alert(get_store(request), project, alert_id, user.name)
+    audit(request, "acknowledge alert", after=result)
+    return result
 
 
-@router.post("/projects/{project}/alerts/{alert_id}/resolve", tags=["monitoring"])
+@router.post("/projects/{project}/alerts/{alert_id}/resolve")
 def resolve_alert(
     project: str, alert_id: int, request: Request, user: User = Depends(allow(*OFFICERS))
-) -> dict:
-    get_store(request).resolve_alert(project, alert_id, user.name)
-    audit(request, "resolve alert", after={"alert": alert_id, "status": "resolved"})
-    return {"alert": alert_id, "status": "resolved"}
+) -> dict[str, Any]:
+    """Resolve an alert (recorded with who and when)."""
+    result = svc.resolve_alert(get_store(request), project, alert_id, user.name)
+    audit(request, "resolve alert", after=result)
+    return result
 
 
-@router.post("/projects/{project}/monitor/run", tags=["monitoring"])
+@router.post("/projects/{project}/monitor/run")
 def monitor_run_route(
     project: str,
     request: Request,
     as_of: str | None = Query(None, pattern=r"^\d{4}-\d{2}$"),
     user: User = Depends(allow(*OFFICERS)),
 ) -> dict[str, Any]:
-    from chokepoint.monitor.service import monitor_run
-
-    run = monitor_run(get_store(request), project, as_of)
+    """Evaluate every rule, re-assess with the stored perspective, update alerts, store a snapshot."""
+    run = svc.monitor_run(get_store(request), project, as_of)
     audit(request, "monitor run", after={"project": project, "snapshot": run.snapshot_id})
     return run.to_dict()
 
 
-@router.get("/projects/{project}/snapshots", tags=["monitoring"])
-def list_snapshots(project: str, request: Request, user: User = Depends(allow(*READERS))) -> list[dict]:
-    return get_store(request).list_snapshots(project)
+@router.get("/projects/{project}/snapshots")
+def list_snapshots(
+    project: str, request: Request, user: User = Depends(allow(*READERS))
+) -> list[dict[str, Any]]:
+    """Stored snapshots with their level counts."""
+    return svc.list_snapshots(get_store(request), project)
 
 
-@router.get("/projects/{project}/snapshots/diff", tags=["monitoring"])
+@router.get("/projects/{project}/snapshots/diff")
 def diff_snapshots(
     project: str, request: Request, a: int, b: int, user: User = Depends(allow(*READERS))
 ) -> list[dict[str, Any]]:
-    from chokepoint.monitor.service import monitor_diff
-
-    return _records(monitor_diff(get_store(request), project, a, b))
+    """What got worse and what got better between snapshots ``a`` and ``b``."""
+    return records(svc.monitor_diff(get_store(request), project, a, b))

@@ -1,130 +1,178 @@
-"""Routes: scenarios."""
+"""Routes: disruption scenarios (runs, over time, sweeps, Monte Carlo), saved scenarios, jobs.
+
+The fixed paths (``/scenarios/run``, ``/sweep``, ``/dynamics``, ``/montecarlo``) are POST only and
+declared before ``/scenarios/{name}`` (GET, PUT, DELETE), so a saved scenario's name never captures
+them. Sweeps and Monte Carlo run as background jobs (:mod:`chokepoint.api.jobs`); a job's result
+is the JSON ``chokepoint scenario sweep|montecarlo --format json`` prints.
+"""
 
 from __future__ import annotations
 
-import threading
-import uuid
 from typing import Any, Literal
 
-from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi import APIRouter, Depends, Query, Request
 
+from chokepoint.api import jobs
 from chokepoint.api.deps import (
     EDITORS,
     READERS,
+    PerspectiveQuery,
     User,
     allow,
     audit,
     chain_of,
     get_store,
+    perspective_query,
 )
-from chokepoint.errors import ChokepointError
-from chokepoint.service.perspective import resolve_perspective
+from chokepoint.api.jobs import Progress
+from chokepoint.service import scenarios as svc
 
 router = APIRouter(tags=["scenarios"])
 
 
-@router.post("/projects/{project}/scenarios/run", tags=["scenarios"])
-def run_scenario_route(
-    project: str, body: dict[str, Any], request: Request, user: User = Depends(allow(*READERS))
+def _fields(pq: PerspectiveQuery) -> dict[str, Any]:
+    return {"home": pq.home, "restricted": pq.restricted, "allied": pq.allied, "year": pq.year}
+
+
+@router.post("/projects/{project}/scenarios/run")
+def run_scenario(
+    project: str,
+    body: dict[str, Any],
+    request: Request,
+    pq: PerspectiveQuery = Depends(perspective_query),
+    lang: Literal["en", "zh"] = "en",
+    user: User = Depends(allow(*READERS)),
 ) -> dict[str, Any]:
-    """Run a scenario body (see docs/scenarios.md) and return impacted nodes with explanation paths."""
-    from chokepoint.scenario import run_scenario, scenario_from_dict
+    """Run a scenario body (see docs/scenarios.md): impacted nodes with explanation paths.
 
-    store = get_store(request)
-    sc = scenario_from_dict(body, "request body")
+    The perspective is the stored default, then the fields the scenario's ``perspective`` names,
+    then the query's ``home``/``restricted``/``allied``/``year`` (as ``scenario run``'s flags).
+    """
+    sc = svc.scenario_from_body(body)
     chain = chain_of(request, project)
-    p = resolve_perspective(store, project, chain=chain, scenario=sc)
-    return run_scenario(chain, sc, p).document()
+    r = svc.run(get_store(request), project, sc, **_fields(pq), chain=chain, source="request body")
+    return svc.run_document(r, lang)
 
 
-@router.post("/projects/{project}/scenarios/sweep", tags=["scenarios"], status_code=202)
+@router.post("/projects/{project}/scenarios/dynamics")
+def run_dynamics(
+    project: str,
+    body: dict[str, Any],
+    request: Request,
+    pq: PerspectiveQuery = Depends(perspective_query),
+    days: int = Query(365, ge=1, le=3650, description="Horizon in days."),
+    step: int = Query(1, ge=1, description="Days per time step."),
+    inventory: list[str] = Query([], description="NODE=DAYS of inventory, repeatable (N19=60)."),
+    user: User = Depends(allow(*READERS)),
+) -> dict[str, Any]:
+    """Run a scenario body over time: per node time-to-survive, time-to-recover, loss-days
+    (the JSON of ``chokepoint scenario run FILE --days N --format json``)."""
+    sc = svc.scenario_from_body(body)
+    r = svc.run_over_time(
+        get_store(request),
+        project,
+        sc,
+        days=days,
+        step=step,
+        inventory=inventory,
+        **_fields(pq),
+        chain=chain_of(request, project),
+    )
+    return svc.dynamic_document(r)
+
+
+@router.post("/projects/{project}/scenarios/sweep", status_code=202)
 def start_sweep(
     project: str,
     request: Request,
+    pq: PerspectiveQuery = Depends(perspective_query),
     by: Literal["country", "enterprise"] = "country",
     user: User = Depends(allow(*READERS)),
-) -> dict[str, Any]:
-    """Start a sweep as a background job; poll ``GET /api/jobs/{id}`` for progress and the result URL."""
-    from chokepoint.report.scenario import sweep_document
-    from chokepoint.scenario import sweep
+) -> dict[str, str]:
+    """Every single-country blockade (or enterprise outage) as a background job: ``{job,
+    status_url}``; poll ``GET /api/jobs/{id}`` for progress and the result URL."""
+    store, chain = get_store(request), chain_of(request, project)
+    p = pq.resolve(request, project)
 
-    store = get_store(request)
-    chain = chain_of(request, project)
-    p = resolve_perspective(store, project, chain=chain)
-    job_id = uuid.uuid4().hex
-    jobs = request.app.state.jobs
-    jobs[job_id] = {
-        "id": job_id,
-        "owner": user.name,
-        "status": "running",
-        "done": 0,
-        "total": None,
-        "result_url": None,
-        "result": None,
-        "error": None,
-    }
+    def work(progress: Progress) -> dict[str, Any]:
+        return svc.sweep_document(svc.sweep(store, project, p, by, chain=chain, progress=progress))
 
-    def work() -> None:
-        def progress(done: int, total: int) -> None:
-            jobs[job_id].update(done=done, total=total)
-
-        try:
-            jobs[job_id]["result"] = sweep_document(sweep(chain, p, by, progress=progress))
-            jobs[job_id].update(status="done", result_url=f"/api/jobs/{job_id}/result")
-        except ChokepointError as exc:  # pragma: no cover - reported through the job
-            jobs[job_id].update(status="failed", error=str(exc))
-
-    threading.Thread(target=work, daemon=True).start()
-    return {"job": job_id, "status_url": f"/api/jobs/{job_id}"}
+    return jobs.job_links(jobs.start_job(request, user.name, work, "sweep"))
 
 
-def _job(request: Request, job_id: str, user: User) -> dict[str, Any]:
-    job = request.app.state.jobs.get(job_id)
-    if job is None or (job["owner"] != user.name and user.role != "admin"):
-        raise HTTPException(status_code=404, detail=f"no job {job_id!r}")
-    return dict(job)
+@router.post("/projects/{project}/scenarios/montecarlo", status_code=202)
+def start_montecarlo(
+    project: str,
+    request: Request,
+    pq: PerspectiveQuery = Depends(perspective_query),
+    runs: int = Query(1000, ge=1, le=svc.MAX_RUNS, description="Number of random scenarios."),
+    seed: int = Query(0, ge=0, description="Random seed (same seed, same results)."),
+    days: int = Query(364, ge=1, le=3650, description="Horizon in days."),
+    step: int = Query(7, ge=1, description="Days per time step."),
+    user: User = Depends(allow(*READERS)),
+) -> dict[str, str]:
+    """Random blockades over time as a background job (result: the JSON of ``chokepoint scenario
+    montecarlo --format json``: expected loss, 95% value-at-risk, most critical nodes, worst runs).
+
+    One job computes at most 100,000 runs of a year in weekly steps (``runs x days / step``).
+    """
+    svc.check_montecarlo_size(runs, days, step)
+    store, chain = get_store(request), chain_of(request, project)
+    p = pq.resolve(request, project)
+
+    def work(progress: Progress) -> dict[str, Any]:
+        m = svc.monte_carlo(
+            store, project, p, runs=runs, seed=seed, days=days, step=step, chain=chain, progress=progress
+        )
+        return svc.montecarlo_document(m)
+
+    return jobs.job_links(jobs.start_job(request, user.name, work, "montecarlo"))
 
 
-@router.get("/jobs/{job_id}", tags=["scenarios"])
+@router.get("/jobs/{job_id}")
 def job_status(job_id: str, request: Request, user: User = Depends(allow(*READERS))) -> dict[str, Any]:
-    job = _job(request, job_id, user)
-    job.pop("result")
-    return job
+    """A job's status (``running``, ``done``, ``failed``), progress and, when done, its result URL."""
+    return jobs.job_status(request, job_id, user)
 
 
-@router.get("/jobs/{job_id}/result", tags=["scenarios"])
+@router.get("/jobs/{job_id}/result")
 def job_result(job_id: str, request: Request, user: User = Depends(allow(*READERS))) -> dict[str, Any]:
-    job = _job(request, job_id, user)
-    if job["status"] != "done":
-        raise HTTPException(status_code=409, detail=f"job {job_id} is {job['status']}")
-    result: dict[str, Any] = job["result"]
-    return result
+    """A finished job's result (409 while it runs)."""
+    return jobs.job_result(request, job_id, user)
 
 
-@router.get("/projects/{project}/scenarios", tags=["scenarios"])
+@router.get("/projects/{project}/scenarios")
 def list_scenarios(project: str, request: Request, user: User = Depends(allow(*READERS))) -> list[str]:
-    return get_store(request).scenario_names(project)
+    """The names of the project's saved scenarios."""
+    return svc.scenario_names(get_store(request), project)
 
 
-@router.put("/projects/{project}/scenarios/{name}", tags=["scenarios"])
+@router.put("/projects/{project}/scenarios/{name}")
 def save_scenario(
     project: str, name: str, body: dict[str, Any], request: Request, user: User = Depends(allow(*EDITORS))
 ) -> dict[str, Any]:
-    from chokepoint.scenario import scenario_from_dict
-
-    sc = scenario_from_dict({**body, "name": name}, "request body")
-    get_store(request).save_scenario(project, name, sc.model_dump(mode="json"))
+    """Check a scenario body against the chain and save it under ``name`` (replacing one)."""
+    sc = svc.scenario_from_body(body, name)
+    svc.save_scenario(
+        get_store(request), project, sc, source="request body", chain=chain_of(request, project)
+    )
     audit(request, "save scenario", after={"project": project, "scenario": name})
     return sc.model_dump(mode="json")
 
 
-@router.get("/projects/{project}/scenarios/{name}", tags=["scenarios"])
-def get_scenario(project: str, name: str, request: Request, user: User = Depends(allow(*READERS))) -> dict:
-    return get_store(request).load_scenario(project, name)
+@router.get("/projects/{project}/scenarios/{name}")
+def get_scenario(
+    project: str, name: str, request: Request, user: User = Depends(allow(*READERS))
+) -> dict[str, Any]:
+    """A saved scenario's body."""
+    return svc.get_scenario(get_store(request), project, name)
 
 
-@router.delete("/projects/{project}/scenarios/{name}", tags=["scenarios"])
-def delete_scenario(project: str, name: str, request: Request, user: User = Depends(allow(*EDITORS))) -> dict:
-    get_store(request).delete_scenario(project, name)
+@router.delete("/projects/{project}/scenarios/{name}")
+def delete_scenario(
+    project: str, name: str, request: Request, user: User = Depends(allow(*EDITORS))
+) -> dict[str, str]:
+    """Delete a saved scenario."""
+    result = svc.delete_scenario(get_store(request), project, name)
     audit(request, "delete scenario", before={"project": project, "scenario": name})
-    return {"deleted": name}
+    return result

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import os
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -68,9 +69,9 @@ def read_io_csv(folder: str | os.PathLike[str]) -> IOSystem:
     if Z.shape[1] - 2 != n:
         raise InputFileError("Z.csv", f"{n} rows but {Z.shape[1] - 2} sector columns: Z must be square")
     exts = {}
-    for f in sorted(p.glob("F_*.csv")):
-        F = pd.read_csv(f)
-        exts[f.stem[2:]] = (
+    for ext_file in sorted(p.glob("F_*.csv")):
+        F = pd.read_csv(ext_file)
+        exts[ext_file.stem[2:]] = (
             F.iloc[:, 2:].to_numpy(dtype=float),
             F["stressor"].astype(str).tolist(),
             F["unit"].astype(str).tolist(),
@@ -94,9 +95,13 @@ def read_bea_summary_use(path: str | os.PathLike[str], year: int = 2015) -> IOSy
     symmetric table without the Make table; values in million USD; ``...`` (suppressed) read as 0.
     """
     from openpyxl import load_workbook
+    from openpyxl.utils.exceptions import InvalidFileException
 
     p = Path(path)
-    wb = load_workbook(p, read_only=True, data_only=True)
+    try:
+        wb = load_workbook(p, read_only=True, data_only=True)
+    except (OSError, KeyError, ValueError, zipfile.BadZipFile, InvalidFileException) as exc:
+        raise InputFileError(p.name, f"not a readable .xlsx workbook ({exc})") from None
     sheet = str(year)
     if sheet not in wb.sheetnames:
         raise InputFileError(
@@ -104,7 +109,9 @@ def read_bea_summary_use(path: str | os.PathLike[str], year: int = 2015) -> IOSy
         )
     rows = [list(r) for r in wb[sheet].iter_rows(values_only=True)]
     wb.close()
-    head = next(i for i, r in enumerate(rows) if r and str(r[0]).strip() == "IOCode")
+    head = next((i for i, r in enumerate(rows) if r and str(r[0]).strip() == "IOCode"), None)
+    if head is None or head == 0:
+        raise InputFileError(f"{p.name}[{sheet}]", "no 'IOCode' header row: not a BEA summary Use table")
     codes = [str(c).strip() if c is not None else "" for c in rows[head - 1]]
     names = [str(c).strip() if c is not None else "" for c in rows[head]]
     body = [r for r in rows[head + 1 :] if r and r[0] is not None and str(r[0]).strip()]
@@ -119,6 +126,8 @@ def read_bea_summary_use(path: str | os.PathLike[str], year: int = 2015) -> IOSy
     ind_cols = [j for j, c in enumerate(codes) if j >= 2 and c and c in set(row_codes)]
     fd_cols = [j for j, c in enumerate(codes) if j >= 2 and c.startswith("F")]
     ind_codes = [codes[j] for j in ind_cols]
+    if not ind_codes:
+        raise InputFileError(f"{p.name}[{sheet}]", "no industry column matches a commodity row")
     by_code = {str(r[0]).strip(): r for r in body}
     Z = np.array([[num(by_code[c][j]) for j in ind_cols] for c in ind_codes])
     Y = np.array([[num(by_code[c][j]) for j in fd_cols] for c in ind_codes])
@@ -129,21 +138,21 @@ def read_bea_summary_use(path: str | os.PathLike[str], year: int = 2015) -> IOSy
 def system_to_bytes(system: IOSystem) -> bytes:
     """A compact binary form (numpy .npz) for the store."""
     buf = io.BytesIO()
-    ext_arrays = {f"F__{k}": v[0] for k, v in system.extensions.items()}
     meta = {k: {"names": v[1], "units": v[2]} for k, v in system.extensions.items()}
-    np.savez_compressed(
-        buf,
-        Z=system.Z,
-        Y=system.Y,
-        labels=system.labels.to_json(orient="records"),
-        meta=pd.Series(meta).to_json(),
-        name=system.name,
-        **ext_arrays,
-    )
+    arrays: dict[str, Any] = {
+        "Z": system.Z,
+        "Y": system.Y,
+        "labels": system.labels.to_json(orient="records"),
+        "meta": pd.Series(meta).to_json(),
+        "name": system.name,
+        **{f"F__{k}": v[0] for k, v in system.extensions.items()},
+    }
+    np.savez_compressed(buf, **arrays)
     return buf.getvalue()
 
 
 def system_from_bytes(data: bytes) -> IOSystem:
+    """The system back from :func:`system_to_bytes`."""
     import json
 
     with np.load(io.BytesIO(data), allow_pickle=False) as f:

@@ -1,10 +1,12 @@
-"""Challenges, capability profiles and bids of a project, and matching over the chain (orchestration).
+"""Challenges and capability profiles over a chain, and the solvers ranked for a challenge (pure).
 
-Takes a store object; the ranking itself is :func:`chokepoint.match.rank.rank_candidates`.
-Every enterprise and institution of the chain is a candidate, except data aggregates (ETO's
-"Various companies", country ``VAR``) and the challenge's owner; restricted ones only on request.
-A candidate's document is its profile (description, keywords, evidence titles and abstracts) when
-it has one, plus its name and the names (English and Chinese) of the nodes it provides.
+Nothing here touches a store: the use cases over a stored project (publish, bid, import profiles,
+rank solvers) are :mod:`chokepoint.service.matching`. The ranking itself is
+:func:`chokepoint.match.rank.rank_candidates`. Every enterprise and institution of the chain is a
+candidate, except data aggregates (ETO's "Various companies", country ``VAR``) and the challenge's
+owner; restricted ones only on request. A candidate's document is its profile (description,
+keywords, evidence titles and abstracts) when it has one, plus its name and the names (English and
+Chinese) of the nodes it provides.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from chokepoint.assess.perspective import Perspective
-from chokepoint.errors import ChainValidationError, NotFoundError, Problem, UsageError
+from chokepoint.errors import ChainValidationError, Problem, UsageError
 from chokepoint.match.lsa import lsa_embedder
 from chokepoint.match.rank import Candidate, Embedder, proximity, rank_candidates
 from chokepoint.model.chain import ChainMap
@@ -34,7 +36,7 @@ PROFILE_COLUMNS = [
 
 def profiles_from_frame(
     frame: pd.DataFrame, rows: list[int], source: str, chain: ChainMap
-) -> dict[str, dict]:
+) -> dict[str, dict[str, Any]]:
     """Profiles by actor from rows ``actor, description, keywords, nodes, evidence_kind,
     evidence_title, evidence_abstract`` (one row per evidence record; rows of one actor merged).
     Unknown actors or nodes are errors naming file, row and column; nothing is kept on error."""
@@ -43,7 +45,7 @@ def profiles_from_frame(
         raise ChainValidationError([Problem(source, None, "actor", "required column 'actor' is missing")])
     actors = set(chain.actors["id"])
     nodes = set(chain.nodes["id"])
-    out: dict[str, dict] = {}
+    out: dict[str, dict[str, Any]] = {}
     f = frame.fillna("").astype(str)
     for k, r in enumerate(f.to_dict("records")):
         row = rows[k]
@@ -79,7 +81,9 @@ def profiles_from_frame(
     return out
 
 
-def candidates(chain: ChainMap, profiles: dict[str, dict]) -> list[Candidate]:
+def candidates(chain: ChainMap, profiles: dict[str, dict[str, Any]]) -> list[Candidate]:
+    """Every enterprise and institution of the chain as a candidate, its document from its profile,
+    name and the nodes it provides (or its profile names)."""
     orgs = chain.actors[chain.actors["kind"].isin(["enterprise", "institution"])]
     names = dict(zip(chain.nodes["id"], chain.nodes["name"] + " " + chain.nodes["name_zh"], strict=True))
     provided: dict[str, set[str]] = {}
@@ -140,7 +144,7 @@ def standings(chain: ChainMap, codes: list[str], perspective: Perspective | None
 def match_challenge(
     chain: ChainMap,
     challenge: dict[str, Any],
-    profiles: dict[str, dict],
+    profiles: dict[str, dict[str, Any]],
     perspective: Perspective | None,
     *,
     include_restricted: bool = False,
@@ -237,6 +241,7 @@ def new_challenge(
     deadline: str | None,
     chain: ChainMap,
 ) -> dict[str, Any]:
+    """A new, open challenge's body, validated against ``chain`` (a title; known nodes only)."""
     if not title.strip():
         raise UsageError("a challenge needs a title")
     unknown = [n for n in nodes if n not in set(chain.nodes["id"])]
@@ -252,33 +257,3 @@ def new_challenge(
         "deadline": deadline,
         "status": "open",
     }
-
-
-def add_challenge(store: Any, project: str, **fields: Any) -> tuple[str, dict[str, Any]]:
-    """Validate and store a new challenge (fields of :func:`new_challenge`); its key and body.
-
-    Keys run ``C0001``, ``C0002``, ... per project.
-    """
-    body = new_challenge(chain=store.load_chain(project), **fields)
-    key = f"C{len(store.records(project, 'challenge')) + 1:04d}"
-    store.put_records(project, "challenge", {key: body})
-    return key, body
-
-
-def challenge_with_bids(store: Any, project: str, key: str) -> dict[str, Any]:
-    """A stored challenge with its id and bids; :class:`NotFoundError` names the project when absent."""
-    body = store.records(project, "challenge").get(key)
-    if body is None:
-        raise NotFoundError(f"no challenge {key!r} in project {project!r}")
-    bids = [b for b in store.records(project, "bid").values() if b["challenge"] == key]
-    return {"id": key, **body, "bids": bids}
-
-
-def add_bid(store: Any, project: str, challenge: str, actor: str, note: str = "") -> dict[str, Any]:
-    """Record that ``actor`` steps forward for ``challenge`` (揭榜); one bid per actor and challenge."""
-    challenge_with_bids(store, project, challenge)  # raises when the challenge is unknown
-    if actor not in set(store.load_chain(project).actors["id"]):
-        raise UsageError(f"{actor!r} is not an actor of project {project!r}")
-    bid = {"challenge": challenge, "actor": actor, "note": note}
-    store.put_records(project, "bid", {f"{challenge}:{actor}": bid})
-    return bid

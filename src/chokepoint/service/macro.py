@@ -1,0 +1,228 @@
+"""Input-output datasets of the store and what they tell: linkages, extraction, shocks.
+
+The same calls behind ``chokepoint macro ...`` and ``/api/macro/datasets/...``. Datasets
+are store-wide (not per project) and named; loading one under a taken name replaces it.
+A shock is a spec (the YAML file of ``chokepoint macro shock``, the JSON body of ``POST
+.../shock``)::
+
+    demand: {reg1/food: 0.1}      # demand perturbation c* per region/sector
+    caps: {reg2/mining: 0.5}      # supply-side inoperability fixed by an embargo
+    recovery: 0.1                 # with steps: the dynamic model's recovery rate
+    steps: 50                     # with recovery: the dynamic model's number of steps
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from chokepoint.errors import ConflictError, UsageError
+from chokepoint.macro import IOSystem
+from chokepoint.store import Store
+
+EXTRACTION_BY = ("sector", "region")
+#: the most steps of the dynamic inoperability model one shock may ask for
+MAX_STEPS = 100_000
+
+
+def read_system(path: Path | None = None, *, test: bool = False, year: int = 2015) -> IOSystem:
+    """An input-output system from a file, a folder or pymrio's test system.
+
+    Parameters
+    ----------
+    path : a folder with ``Z.csv`` and ``Y.csv`` (optional ``F_<extension>.csv``), or a BEA
+        summary Use table (``.xlsx``).
+    test : pymrio's bundled test system (6 regions x 8 sectors) instead of ``path``.
+    year : the year sheet of a BEA workbook.
+
+    Raises
+    ------
+    UsageError
+        When neither ``path`` nor ``test`` is given.
+    """
+    from chokepoint.io.macro_files import load_pymrio_test, read_bea_summary_use, read_io_csv
+
+    if test:
+        return load_pymrio_test()
+    if path is None:
+        raise UsageError("give a PATH (CSV folder or BEA .xlsx) or --test (?test=true)")
+    if path.suffix.lower() == ".xlsx":
+        return read_bea_summary_use(path, year)
+    return read_io_csv(path)
+
+
+def load_dataset(
+    store: Store, dataset: str, path: Path | None = None, *, test: bool = False, year: int = 2015
+) -> dict[str, Any]:
+    """Read a system (:func:`read_system`) and store it as ``dataset`` (replacing one of that name).
+
+    Returns
+    -------
+    dict
+        ``dataset``, ``title``, ``sectors`` and ``total_output`` of the stored system.
+    """
+    system = read_system(path, test=test, year=year)
+    store.save_io(dataset, system)
+    return {
+        "dataset": dataset,
+        "title": system.name,
+        "sectors": system.n,
+        "total_output": float(system.x.sum()),
+    }
+
+
+def datasets(store: Store) -> list[dict[str, Any]]:
+    """The IO datasets of the store: ``name``, ``title``, ``sectors``, ``created_at``."""
+    return store.io_datasets()
+
+
+def rename_dataset(store: Store, old: str, new: str) -> dict[str, str]:
+    """Rename an IO dataset (``NotFoundError`` when absent, ``ConflictError`` when ``new`` is taken)."""
+    if old != new and any(d["name"] == new for d in store.io_datasets()):
+        raise ConflictError(f"an IO dataset named {new!r} already exists; choose another name")
+    store.rename_io(old, new)
+    return {"dataset": new, "renamed_from": old}
+
+
+def delete_dataset(store: Store, name: str) -> dict[str, str]:
+    """Delete an IO dataset (``NotFoundError`` when absent)."""
+    store.delete_io(name)
+    return {"deleted": name}
+
+
+def linkages(store: Store, dataset: str) -> pd.DataFrame:
+    """Rasmussen backward and forward linkages of every sector, largest backward first.
+
+    Key sectors (``key_sector``) are above 1 on both.
+    """
+    df = store.load_io(dataset).linkages()
+    return df.sort_values("backward", ascending=False)
+
+
+def extraction(store: Store, dataset: str, by: str = "sector", kind: str = "total") -> pd.DataFrame:
+    """Hypothetical extraction of every sector (or region) at once: output lost, largest first.
+
+    Parameters
+    ----------
+    by : ``sector`` or ``region`` (a region's sectors all at once).
+    kind : for sectors, ``total`` (row and column removed), ``backward`` (its purchases) or
+        ``forward`` (its sales to other sectors).
+    """
+    system = store.load_io(dataset)
+    if by == "sector":
+        df = system.extraction(kind)
+    elif by == "region":
+        df = system.extraction_by_region()
+    else:
+        raise UsageError(f"by must be {' or '.join(EXTRACTION_BY)}, not {by!r}")
+    return df.sort_values("loss", ascending=False)
+
+
+@dataclass(frozen=True)
+class ShockResult:
+    """The inoperability of every sector after a shock, largest loss first, and the total loss."""
+
+    table: pd.DataFrame
+    economic_loss: float
+
+
+@dataclass(frozen=True)
+class ShockSpec:
+    """A parsed shock: demand perturbation, capped sectors, dynamic model (``steps`` or None)."""
+
+    demand: np.ndarray
+    caps: dict[int, float]
+    recovery: float
+    steps: int | None
+
+
+def _number(value: Any, what: str, source: str) -> float:
+    try:
+        x = float(value)
+    except (TypeError, ValueError):
+        raise UsageError(f"{source}: {what} must be a number, not {value!r}") from None
+    if not math.isfinite(x):
+        raise UsageError(f"{source}: {what} must be a finite number, not {value!r}")
+    return x
+
+
+def _mapping(spec: Mapping[str, Any], key: str, source: str) -> Mapping[Any, Any]:
+    value = spec.get(key) or {}
+    if not isinstance(value, Mapping):
+        raise UsageError(f"{source}: {key} must map region/sector to a fraction")
+    return value
+
+
+def parse_shock(system: IOSystem, spec: Mapping[str, Any] | None, source: str = "shock") -> ShockSpec:
+    """The shock of ``spec`` on ``system`` (see the module's spec).
+
+    Parameters
+    ----------
+    source : the name errors start with (the spec's file name, ``request body``).
+
+    Raises
+    ------
+    UsageError
+        On a sector that is not ``region/sector`` of the system (naming it and an example),
+        a value that is not a number, or a spec that is not a mapping.
+    """
+    spec = spec or {}
+    if not isinstance(spec, Mapping):
+        raise UsageError(f"{source}: a shock is a mapping with demand, caps, recovery and steps")
+    keys = {
+        f"{r}/{s}": i
+        for i, (r, s) in enumerate(zip(system.labels["region"], system.labels["sector"], strict=True))
+    }
+
+    def index(key: Any) -> int:
+        if str(key) not in keys:
+            raise UsageError(
+                f"{source}: unknown sector {str(key)!r}; write region/sector, e.g. {next(iter(keys))}"
+            )
+        return keys[str(key)]
+
+    c = np.zeros(system.n)
+    for k, v in _mapping(spec, "demand", source).items():
+        c[index(k)] = _number(v, f"demand of {k}", source)
+    caps = {index(k): _number(v, f"cap of {k}", source) for k, v in _mapping(spec, "caps", source).items()}
+    recovery = _number(spec.get("recovery", 0.1), "recovery", source)
+    steps = None
+    if spec.get("steps"):
+        x = _number(spec["steps"], "steps", source)
+        if not x.is_integer() or not 1 <= x <= MAX_STEPS:
+            raise UsageError(f"{source}: steps must be a whole number from 1 to {MAX_STEPS}")
+        steps = int(x)
+    return ShockSpec(c, caps, recovery, steps)
+
+
+def shock(store: Store, dataset: str, spec: Mapping[str, Any] | None, source: str = "shock") -> ShockResult:
+    """Inoperability of every sector after a demand perturbation and supply caps (embargoes).
+
+    With ``steps`` (and ``recovery``), the dynamic model's last state (Lian and Haimes 2006);
+    else the static, capped solution. ``loss`` per sector is output times inoperability.
+    """
+    system = store.load_io(dataset)
+    s = parse_shock(system, spec, source)
+    q = system.inoperability(s.demand, s.caps)
+    if s.steps:
+        q = system.dynamic_inoperability(s.demand, s.recovery, s.steps)[-1]
+    df = system.labels.copy()
+    df["inoperability"] = q
+    df["loss"] = system.x * q
+    return ShockResult(df.sort_values("loss", ascending=False), float(system.economic_loss(q)))
+
+
+def shock_document(result: ShockResult, top: int | None = 20) -> dict[str, Any]:
+    """The JSON document of a shock: ``economic_loss`` and the first ``top`` ``sectors``."""
+    shown = result.table if top is None else result.table.head(top)
+    return {
+        "economic_loss": result.economic_loss,
+        "sectors": json.loads(shown.to_json(orient="records", force_ascii=False)),
+    }

@@ -1,0 +1,163 @@
+"""Store methods for directly reported values (数据直报) and their revision history.
+
+The values come in validated and authorized (:mod:`chokepoint.service.monitoring` checks the
+rows and who may report them); reads take the scope the caller may see. Mixed into
+:class:`chokepoint.store.Store`; every write is one transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection, Iterable
+from datetime import UTC, datetime
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import Connection, Engine, and_, insert, select, update
+
+from chokepoint.monitor.catalog import REPORTER_ENTITY_TYPES, catalog
+from chokepoint.store.schema import observation_history, observations
+
+VALUE_COLUMNS = ["indicator", "entity_type", "entity", "period", "value", "reporter"]
+
+
+def of_actors(entity_types: Iterable[str], entities: Iterable[str], actors: Collection[str]) -> list[bool]:
+    """Which values belong to one of ``actors``: enterprise values (key ``P115``) and node ×
+    enterprise values (key ``N44|P115``) of those actors."""
+    return [
+        t in REPORTER_ENTITY_TYPES and str(e).split("|")[-1] in actors
+        for t, e in zip(entity_types, entities, strict=True)
+    ]
+
+
+class ObservationsMixin:
+    """Reported values of the projects in a store, with who changed what and when."""
+
+    engine: Engine
+    _project_id: Callable[[Connection, str], int]  # of Store
+
+    def submit_observations(self, project: str, clean: pd.DataFrame, reporter: str) -> dict[str, int]:
+        """Store validated values (columns ``indicator, entity_type, entity, period, value``) as
+        reported by ``reporter``, in one transaction.
+
+        A value for an (indicator, entity, period) already stored replaces it and the old value
+        goes to the revision history (who, when, old and new value). Returns counts ``new``,
+        ``replaced``, ``unchanged``.
+        """
+        counts = {"new": 0, "replaced": 0, "unchanged": 0}
+        now = datetime.now(UTC)
+        with self.engine.begin() as conn:
+            pid = self._project_id(conn, project)
+            columns = (clean[c] for c in ("indicator", "entity_type", "entity", "period", "value"))
+            for indicator, entity_type, entity, period, raw in zip(*columns, strict=True):
+                value = float(raw)
+                key = and_(
+                    observations.c.project_id == pid,
+                    observations.c.indicator == indicator,
+                    observations.c.entity == entity,
+                    observations.c.period == period,
+                )
+                old = conn.execute(select(observations.c.value).where(key)).scalar()
+                if old is None:
+                    conn.execute(
+                        insert(observations).values(
+                            project_id=pid,
+                            indicator=indicator,
+                            entity=entity,
+                            period=period,
+                            entity_type=entity_type,
+                            value=value,
+                            reporter=reporter,
+                            submitted_at=now,
+                        )
+                    )
+                    counts["new"] += 1
+                elif float(old) == value:
+                    counts["unchanged"] += 1
+                    continue
+                else:
+                    conn.execute(
+                        update(observations)
+                        .where(key)
+                        .values(value=value, reporter=reporter, submitted_at=now)
+                    )
+                    counts["replaced"] += 1
+                conn.execute(
+                    insert(observation_history).values(
+                        project_id=pid,
+                        indicator=indicator,
+                        entity=entity,
+                        period=period,
+                        old_value=None if old is None else float(old),
+                        new_value=value,
+                        changed_by=reporter,
+                        changed_at=now,
+                    )
+                )
+        return counts
+
+    def read_observations(
+        self, project: str, indicator: str | None = None, actors: Collection[str] | None = None
+    ) -> pd.DataFrame:
+        """Stored values, by indicator, entity and period.
+
+        Parameters
+        ----------
+        indicator : only this indicator.
+        actors : only the values of these actors (see :func:`of_actors`); ``None``: every value.
+        """
+        with self.engine.connect() as conn:
+            pid = self._project_id(conn, project)
+            q = select(observations).where(observations.c.project_id == pid)
+            if indicator:
+                q = q.where(observations.c.indicator == indicator)
+            df = pd.DataFrame(
+                conn.execute(
+                    q.order_by(observations.c.indicator, observations.c.entity, observations.c.period)
+                )
+                .mappings()
+                .all()
+            )
+        if df.empty:
+            return pd.DataFrame(columns=VALUE_COLUMNS)
+        if actors is not None:
+            df = df[of_actors(df["entity_type"], df["entity"], actors)]
+        return df[VALUE_COLUMNS].reset_index(drop=True)
+
+    def observation_history(self, project: str, actors: Collection[str] | None = None) -> pd.DataFrame:
+        """Revision history (who, when, old and new value) in order of change; ``actors`` as in
+        :meth:`read_observations`."""
+        with self.engine.connect() as conn:
+            pid = self._project_id(conn, project)
+            df = pd.DataFrame(
+                conn.execute(
+                    select(observation_history)
+                    .where(observation_history.c.project_id == pid)
+                    .order_by(observation_history.c.id)
+                )
+                .mappings()
+                .all()
+            )
+        if df.empty:
+            return df
+        if actors is not None:
+            et = {i: ind.entity_type for i, ind in catalog().items()}
+            df = df[of_actors([et.get(i, "node") for i in df["indicator"]], df["entity"], actors)]
+        return df.drop(columns=["id", "project_id"]).reset_index(drop=True)
+
+    def series(self, project: str, indicator: str, as_of: str) -> tuple[np.ndarray, np.ndarray, list[str]]:
+        """Entities, values (entities x months, NaN = not reported) and months up to ``as_of``."""
+        with self.engine.connect() as conn:
+            pid = self._project_id(conn, project)
+            q = select(observations.c.entity, observations.c.period, observations.c.value).where(
+                and_(
+                    observations.c.project_id == pid,
+                    observations.c.indicator == indicator,
+                    observations.c.period <= as_of,
+                )
+            )
+            df = pd.DataFrame(conn.execute(q).all(), columns=["entity", "period", "value"])
+        if df.empty:
+            return np.zeros(0, dtype=object), np.zeros((0, 0)), []
+        months = pd.period_range(df["period"].min(), as_of, freq="M").strftime("%Y-%m").tolist()
+        wide = df.pivot(index="entity", columns="period", values="value").reindex(columns=months)
+        return wide.index.to_numpy(dtype=object), wide.to_numpy(dtype=float), months
