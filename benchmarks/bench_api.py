@@ -55,10 +55,12 @@ def main() -> None:
     tmp = Path(tempfile.mkdtemp())
     db = tmp / "bench.db"
     store = Store(db)
-    store.save_chain("semi", load_semiconductors())
-    store.set_perspective("semi", {"home": ["CHN"], "restricted": ["USA", "JPN", "NLD", "KOR", "TWN"]})
-    store.add_user("bench", "analyst", "bench-pw")
-    token = store.create_token("bench", "bearer", timedelta(hours=1))
+    store.chains.save("semi", load_semiconductors())
+    store.projects.set_perspective(
+        "semi", {"home": ["CHN"], "restricted": ["USA", "JPN", "NLD", "KOR", "TWN"]}
+    )
+    store.users.add("bench", "analyst", "bench-pw")
+    token = store.tokens.create("bench", "bearer", timedelta(hours=1))
     store.close()
     port = free_port()
     env = {**os.environ, "CHOKEPOINT_DB": str(db)}

@@ -39,15 +39,15 @@ def template(tmp_path_factory) -> tuple[Path, dict[str, str]]:
     reporter (AMEC, P123) with a reported value, a rule, an alert, a task, two snapshots."""
     path = tmp_path_factory.mktemp("api") / "template.db"
     s = Store(path)
-    s.save_chain("semi", load_semiconductors())
-    s.set_perspective("semi", {"home": ["CHN"], "restricted": ["USA", "JPN", "NLD", "KOR", "TWN"]})
+    s.chains.save("semi", load_semiconductors())
+    s.projects.set_perspective("semi", {"home": ["CHN"], "restricted": ["USA", "JPN", "NLD", "KOR", "TWN"]})
     tokens = {}
     for role in ROLES:
-        s.add_user(role, role, f"{role}-pw")
-        tokens[role] = s.create_token(role, "bearer", timedelta(days=1))
-    s.add_user("other", "reporter", "other-pw")
-    s.bind("reporter", "semi", "P115")
-    s.bind("other", "semi", "P123")
+        s.users.add(role, role, f"{role}-pw")
+        tokens[role] = s.tokens.create(role, "bearer", timedelta(days=1))
+    s.users.add("other", "reporter", "other-pw")
+    s.users.bind("reporter", "semi", "P115")
+    s.users.bind("other", "semi", "P123")
     from chokepoint.service.monitoring import monitor_run, submit_observations
 
     submit_observations(
@@ -57,7 +57,7 @@ def template(tmp_path_factory) -> tuple[Path, dict[str, str]]:
         "other",
         as_of="2026-01",
     )
-    s.import_rules(
+    s.rules.put(
         "semi",
         [{"id": "low", "type": "threshold", "indicator": "inventory_days", "levels": {"I": 7, "II": 20}}],
         "admin",
@@ -65,15 +65,15 @@ def template(tmp_path_factory) -> tuple[Path, dict[str, str]]:
     from chokepoint.assess import Perspective, assess
     from chokepoint.lists import task_list
 
-    s.upsert_tasks(
+    s.tasks.upsert(
         "semi",
-        task_list(assess(s.load_chain("semi"), Perspective.from_codes("CHN", "USA,NLD")))
+        task_list(assess(s.chains.load("semi"), Perspective.from_codes("CHN", "USA,NLD")))
         .head(3)
         .to_dict("records"),
     )
     monitor_run(s, "semi", "2026-01")
     monitor_run(s, "semi", "2026-01")
-    s.save_scenario("semi", "nld", {"name": "nld", "shocks": [{"type": "blockade", "country": "NLD"}]})
+    s.scenarios.save("semi", "nld", {"name": "nld", "shocks": [{"type": "blockade", "country": "NLD"}]})
     from chokepoint.service.matching import publish_challenge as add_challenge
 
     add_challenge(
@@ -307,7 +307,7 @@ def _request(client, key, role):
     kw = dict(CASES[key])
     path = kw.pop("path", template_path)
     if path in ("TASK", "TASK_GET"):
-        path = f"/api/projects/semi/tasks/{client.store.list_tasks('semi')[0]['task_id']}"
+        path = f"/api/projects/semi/tasks/{client.store.tasks.list('semi')[0]['task_id']}"
     headers = {"authorization": f"Bearer {client.tokens[role]}"} if role else {}
     return client.request(method, path, headers=headers, **kw)
 
@@ -330,7 +330,8 @@ def test_route_for_role(client, key, role):
 @pytest.mark.parametrize("key", sorted(CASES), ids=lambda k: f"{k[0]} {k[1]}")
 def test_route_needs_login(client, key):
     r = _request(client, key, None)
-    assert r.status_code == 401 and r.json()["error"]["code"] == "unauthenticated"
+    assert r.status_code == 401
+    assert r.json()["error"]["code"] == "unauthenticated"
 
 
 def test_error_shape_is_one_for_every_error(client):
@@ -348,9 +349,9 @@ def test_error_shape_is_one_for_every_error(client):
         assert set(body["error"]) == {"status", "code", "message", "details"}
         assert body["error"]["status"] == r.status_code
     problems = responses[-1].json()["error"]["details"]["problems"]
-    assert (
-        problems[0]["row"] == 1 and problems[0]["column"] == "value" and problems[0]["code"] == "out_of_range"
-    )
+    assert problems[0]["row"] == 1
+    assert problems[0]["column"] == "value"
+    assert problems[0]["code"] == "out_of_range"
 
 
 def test_reporter_is_isolated_and_errors_leak_nothing(client):
@@ -365,7 +366,8 @@ def test_reporter_is_isolated_and_errors_leak_nothing(client):
     assert r.status_code == 422
     text = r.text
     assert "not bound" in text
-    assert "17.25" not in text and "other" not in text  # neither the stored value nor its reporter leaks
+    assert "17.25" not in text
+    assert "other" not in text
     ok = client.post("/api/projects/semi/reports", headers=me, json={"rows": [GOOD_ROW], "as_of": "2026-02"})
     assert ok.status_code == 200
     rows = client.get("/api/projects/semi/reports", headers=me).json()
@@ -380,24 +382,28 @@ def test_reporter_is_isolated_and_errors_leak_nothing(client):
 def test_alerts_name_entities_periods_and_units(client):
     officer = {"authorization": f"Bearer {client.tokens['officer']}"}
     (alert,) = client.get("/api/projects/semi/alerts", headers=officer).json()
-    assert alert["entity"] == "N44|P123" and alert["values"] == {"value": 17.25, "period": "2026-01"}
+    assert alert["entity"] == "N44|P123"
+    assert alert["values"] == {"value": 17.25, "period": "2026-01"}
     assert alert["entity_name"] == "AMEC for Tube-based diffusion and deposition tools"
     assert alert["entity_name_zh"] == "AMEC供应的管式扩散及沉积设备（炉管）"
     assert alert["message_en"].startswith(
         "Inventory days of AMEC (P123) for Tube-based diffusion and deposition tools (N44) is 17.25 days, "
         "reported for 2026-01"
     )
-    assert "库存天数为17.25天（2026-01报告期）" in alert["message_zh"] and "days" not in alert["message_zh"]
+    assert "库存天数为17.25天（2026-01报告期）" in alert["message_zh"]
+    assert "days" not in alert["message_zh"]
 
 
 def test_login_cookie_session_and_logout(client):
     r = client.post("/api/login", json={"username": "analyst", "password": "analyst-pw"})
-    assert r.status_code == 200 and r.json()["role"] == "analyst"
+    assert r.status_code == 200
+    assert r.json()["role"] == "analyst"
     assert client.get("/api/me").json() == {"name": "analyst", "role": "analyst"}  # the cookie
     client.post("/api/logout")
     assert client.get("/api/me").status_code == 401
     bad = client.post("/api/login", json={"username": "analyst", "password": "wrong"})
-    assert bad.status_code == 401 and "password" in bad.json()["error"]["message"]
+    assert bad.status_code == 401
+    assert "password" in bad.json()["error"]["message"]
 
 
 def test_audit_log_records_writes_with_before_and_after(client):
@@ -405,8 +411,11 @@ def test_audit_log_records_writes_with_before_and_after(client):
     client.patch("/api/projects/semi", headers=admin, json={"name": "chips"})
     entries = client.get("/api/audit", headers=admin).json()
     last = entries[0]
-    assert last["user"] == "admin" and last["method"] == "PATCH" and last["action"] == "rename project"
-    assert last["before"] == {"project": "semi"} and last["after"] == {"project": "chips"}
+    assert last["user"] == "admin"
+    assert last["method"] == "PATCH"
+    assert last["action"] == "rename project"
+    assert last["before"] == {"project": "semi"}
+    assert last["after"] == {"project": "chips"}
 
 
 def test_sweep_runs_as_a_background_job(client):
@@ -417,7 +426,8 @@ def test_sweep_runs_as_a_background_job(client):
         if status["status"] == "done":
             break
         time.sleep(0.05)
-    assert status["status"] == "done" and status["done"] == status["total"]
+    assert status["status"] == "done"
+    assert status["done"] == status["total"]
     result = client.get(status["result_url"], headers=h).json()
     assert result["ranking"][0]["country"] in {"USA", "DEU", "NLD", "SGP", "JPN"}
     other = {"authorization": f"Bearer {client.tokens['viewer']}"}
@@ -428,22 +438,25 @@ def test_first_start_creates_an_admin(tmp_path, monkeypatch):
     store = Store(tmp_path / "empty.db")
     monkeypatch.delenv("CHOKEPOINT_ADMIN_PASSWORD", raising=False)
     password = ensure_admin(store)
-    assert password and store.verify_password("admin", password)
+    assert password
+    assert store.users.verify_password("admin", password)
     assert ensure_admin(store) is None  # only on an empty store
     other = Store(tmp_path / "empty2.db")
     monkeypatch.setenv("CHOKEPOINT_ADMIN_PASSWORD", "from-env")
-    assert ensure_admin(other) is None and other.verify_password("admin", "from-env")
+    assert ensure_admin(other) is None
+    assert other.users.verify_password("admin", "from-env")
 
 
 def test_export_xlsx_and_import_round_trip(client):
     h = {"authorization": f"Bearer {client.tokens['analyst']}"}
     r = client.get("/api/projects/semi/export?format=xlsx", headers=h)
-    assert r.status_code == 200 and r.headers["content-type"] == XLSX
+    assert r.status_code == 200
+    assert r.headers["content-type"] == XLSX
     up = client.post(
         "/api/projects/copy/import", headers=h, files={"file": ("c.xlsx", io.BytesIO(r.content), XLSX)}
     )
     assert up.status_code == 200, up.text
-    assert client.store.load_chain("copy").equals(client.store.load_chain("semi"))
+    assert client.store.chains.load("copy").equals(client.store.chains.load("semi"))
 
 
 def test_challenge_workflow_publish_match_bid(client):
@@ -454,28 +467,37 @@ def test_challenge_workflow_publish_match_bid(client):
         headers=officer,
         json={"title": "EUV光源", "description": "极紫外光刻光源", "nodes": ["N20"], "owner": "SMEE"},
     )
-    assert new.status_code == 201 and new.json()["id"] == "C0002" and new.json()["status"] == "open"
+    assert new.status_code == 201
+    assert new.json()["id"] == "C0002"
+    assert new.json()["status"] == "open"
     ranked = client.get("/api/projects/semi/challenges/C0002/matches?top=5", headers=viewer).json()
-    assert ranked["total"] > 5 and len(ranked["candidates"]) == 5
+    assert ranked["total"] > 5
+    assert len(ranked["candidates"]) == 5
     assert ranked["perspective"]["home"] == ["CHN"]
     first = ranked["candidates"][0]
-    assert first["standing"] == "home" and first["restricted"] is False and first["country"] == "CHN"
+    assert first["standing"] == "home"
+    assert first["restricted"] is False
+    assert first["country"] == "CHN"
     assert not any(c["restricted"] for c in ranked["candidates"])  # left out by default
     everyone = client.get("/api/projects/semi/challenges/C0002/matches?top=500", headers=viewer).json()
     names = {c["name"] for c in everyone["candidates"]}
-    assert "SMEE" not in names and "Various companies" not in names  # the owner; a data aggregate
+    assert "SMEE" not in names
+    assert "Various companies" not in names
     flagged = client.get(
         "/api/projects/semi/challenges/C0002/matches?include_restricted=true&top=500", headers=viewer
     ).json()["candidates"]
     asml = next(c for c in flagged if c["name"] == "ASML")
-    assert asml["restricted"] is True and asml["standing"] == "restricted"
+    assert asml["restricted"] is True
+    assert asml["standing"] == "restricted"
     assert "provides N20 (EUV lithography tools)" in asml["explanation"]
     marks = [c["restricted"] for c in flagged]
     assert marks == sorted(marks)  # restricted ones after every other one
     zh = client.get(
         "/api/projects/semi/challenges/C0002/matches?lang=zh&semantic=lsa", headers=viewer
     ).json()["candidates"]
-    assert zh and not any(c["restricted"] for c in zh) and all(0 <= c["semantic"] <= 1 for c in zh)
+    assert zh
+    assert not any(c["restricted"] for c in zh)
+    assert all(0 <= c["semantic"] <= 1 for c in zh)
     assert not any("matched terms" in c["explanation"] for c in zh)
     assert any("匹配词" in c["explanation"] for c in zh)
     other = client.get(
@@ -497,10 +519,13 @@ def test_challenge_workflow_publish_match_bid(client):
     bad = client.post(
         "/api/projects/semi/challenges", headers=officer, json={"title": "x", "nodes": ["N999"]}
     )
-    assert bad.status_code in (400, 422) and "N999" in bad.json()["error"]["message"]
+    assert bad.status_code in (400, 422)
+    assert "N999" in bad.json()["error"]["message"]
     missing = client.get("/api/projects/semi/challenges/C0999", headers=viewer)
-    assert missing.status_code == 404 and missing.json()["error"]["code"] == "not_found"
+    assert missing.status_code == 404
+    assert missing.json()["error"]["code"] == "not_found"
     nobody = client.post(
         "/api/projects/semi/challenges/C0002/bids", headers=officer, json={"actor": "P99999"}
     )
-    assert nobody.status_code in (400, 422) and "P99999" in nobody.json()["error"]["message"]
+    assert nobody.status_code in (400, 422)
+    assert "P99999" in nobody.json()["error"]["message"]

@@ -27,10 +27,10 @@ def _app(tmp_path_factory=None):
 
     path = Path(tempfile.mkdtemp()) / "schema.db"
     store = Store(path)
-    store.save_chain("semi", load_semiconductors())
-    store.set_perspective("semi", {"home": ["CHN"], "restricted": ["USA", "NLD"]})
-    store.add_user("admin", "admin", "pw")
-    token = store.create_token("admin", "bearer", timedelta(days=1))
+    store.chains.save("semi", load_semiconductors())
+    store.projects.set_perspective("semi", {"home": ["CHN"], "restricted": ["USA", "NLD"]})
+    store.users.add("admin", "admin", "pw")
+    token = store.tokens.create("admin", "bearer", timedelta(days=1))
     return create_app(store), token
 
 

@@ -113,8 +113,10 @@ def test_hand_computed_supply_indicators():
                 assert row[key] == pytest.approx(value, abs=1e-9), key
             else:
                 assert row[key] == value, key
-    assert A["threshold_basis"] == "data" and B["threshold_basis"].startswith("proxy")
-    assert "one country above 65%" in A["spof_reasons"] and "one enterprise above 50%" in A["spof_reasons"]
+    assert A["threshold_basis"] == "data"
+    assert B["threshold_basis"].startswith("proxy")
+    assert "one country above 65%" in A["spof_reasons"]
+    assert "one enterprise above 50%" in A["spof_reasons"]
     assert not B["single_point_of_failure"]
 
 
@@ -126,7 +128,8 @@ def test_hand_computed_criticality_and_score():
     assert c.exact
     assert c.value_share[pos["A"]] == pytest.approx(1.0)
     assert c.value_share[pos["B"]] == pytest.approx(0.5)
-    assert c.reach[pos["A"]] == pytest.approx(2.0) and c.reach[pos["B"]] == pytest.approx(1.0)
+    assert c.reach[pos["A"]] == pytest.approx(2.0)
+    assert c.reach[pos["B"]] == pytest.approx(1.0)
     expected_c = {"A": 1.0, "B": 0.5, "P": 0.75, "F": 0.5}
     for n, v in expected_c.items():
         assert c.score[pos[n]] == pytest.approx(v, abs=1e-9)
@@ -136,7 +139,8 @@ def test_hand_computed_criticality_and_score():
     assert A["gap"] == pytest.approx(5 / 7, abs=1e-9)
     assert A["exposure"] == pytest.approx(0.35, abs=1e-9)
     assert A["score"] == pytest.approx(0.25 ** (1 / 3), abs=1e-9)
-    assert A["level"] == "III" and A["quadrant"] == "tackle"
+    assert A["level"] == "III"
+    assert A["quadrant"] == "tackle"
     # B: G = 1 * (0.5 + 0.5 * 0.6) = 0.8; E = 0.2 * 0.5 = 0.1; S = (0.8 * 0.5 * 0.1)^(1/3)
     assert B["score"] == pytest.approx(0.04 ** (1 / 3), abs=1e-9)
     assert B["level"] == "IV"
@@ -163,7 +167,8 @@ def test_all_parent_takes_its_riskiest_kind_and_any_parent_does_not():
     a = assess(small_chain(kinds, edges, prov), PERSPECTIVE)
     q, k = a.row("Q"), a.row("K")
     # K: G = 1 * 0.5, E = 1 (no alternative): partial risk sqrt(0.5) > A's sqrt(0.25)
-    assert q["gap"] == pytest.approx(k["gap"]) and q["exposure"] == pytest.approx(1.0)
+    assert q["gap"] == pytest.approx(k["gap"])
+    assert q["exposure"] == pytest.approx(1.0)
     assert "Kind K (K)" in a.explanation("Q")
     kinds[0]["children_rule"] = "any"
     a_any = assess(small_chain(kinds, edges, prov), PERSPECTIVE)
@@ -185,7 +190,8 @@ def test_substitute_gives_an_alternative_source():
     edges.append({"source": "S", "target": "X", "kind": "substitute_for", "switching_days": 90})
     with_sub = assess(small_chain(extra_nodes, edges, prov), PERSPECTIVE)
     x = with_sub.row("X")
-    assert x["has_alternative"] and x["substitute_switch_days"] == 90
+    assert x["has_alternative"]
+    assert x["substitute_switch_days"] == 90
     assert x["score"] < no_sub.row("X")["score"]
     assert "90 days" in with_sub.explanation("X")
 
@@ -194,9 +200,11 @@ def test_year_filter_uses_latest_year_per_node():
     prov = [{"actor": "CHN", "node": "A", "share": 0.9, "year": 2019}]
     chain = small_chain(extra_prov=prov)
     latest = assess(chain, PERSPECTIVE).row("A")
-    assert latest["localization"] == pytest.approx(0.2) and latest["year"] == 2025
+    assert latest["localization"] == pytest.approx(0.2)
+    assert latest["year"] == 2025
     old = assess(chain, Perspective.from_codes("CHN", "USA", "JPN", year=2020)).row("A")
-    assert old["localization"] == pytest.approx(0.9) and old["year"] == 2019
+    assert old["localization"] == pytest.approx(0.9)
+    assert old["year"] == 2019
 
 
 def test_risk_weighted_concentration():
@@ -227,7 +235,8 @@ def test_demo_lithography_is_level_one_naming_netherlands_and_asml(demo_assessme
     row = demo_assessment.row(node)
     assert row["level"] == "I"
     text = demo_assessment.explanation(node)
-    assert "Netherlands" in text and "ASML" in text
+    assert "Netherlands" in text
+    assert "ASML" in text
     assert "荷兰" in demo_assessment.explanation(node, "zh")
 
 
@@ -252,7 +261,8 @@ def test_demo_every_node_has_components_and_explanation(demo_assessment):
 def test_demo_sensitivity(demo_assessment):
     sens = demo_assessment.sensitivity()
     assert len(sens) == 126
-    assert (sens["rank_min"] <= sens["rank"]).all() and (sens["rank"] <= sens["rank_max"]).all()
+    assert (sens["rank_min"] <= sens["rank"]).all()
+    assert (sens["rank"] <= sens["rank_max"]).all()
     assert bool(sens.set_index("id").loc["N20", "level_stable"])
 
 

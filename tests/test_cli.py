@@ -108,7 +108,8 @@ def test_info_table_and_csv(cli):
     assert cli("demo", "--project", "chips").exit_code == 0
     table = cli("info", "--project", "chips")
     assert table.exit_code == 0
-    assert "Project 'chips'" in table.stdout and "1300 (1279 on nodes, 21 on stages" in table.stdout
+    assert "Project 'chips'" in table.stdout
+    assert "1300 (1279 on nodes, 21 on stages" in table.stdout
     assert "CC BY-NC 4.0" in table.stdout
     result = cli("info", "-p", "chips", "-f", "csv")
     assert result.exit_code == 0, result.output
@@ -129,7 +130,7 @@ def test_demo_uses_the_env_store(runner, tmp_path, monkeypatch):
     db = tmp_path / "from-env.db"
     monkeypatch.setenv("CHOKEPOINT_DB", str(db))
     assert runner.invoke(app, ["demo"]).exit_code == 0
-    assert Store(db).project_names() == ["semiconductors"]
+    assert Store(db).projects.names() == ["semiconductors"]
 
 
 # -------------------------------------------------------------------- import
@@ -187,12 +188,12 @@ def test_import_new_replace_and_merge(cli, db, tmp_path, eto_copy):
     merged = cli("import", str(small), "--project", "chips", "--merge")
     assert merged.exit_code == 0, merged.output
     assert "merged into project 'chips'" in merged.stdout
-    assert len(Store(db).load_chain("chips").nodes) == 130
+    assert len(Store(db).chains.load("chips").nodes) == 130
 
     replaced = cli("import", str(small), "--project", "chips")
     assert replaced.exit_code == 0
     assert "replaced project 'chips'" in replaced.stdout
-    assert len(Store(db).load_chain("chips").nodes) == 1
+    assert len(Store(db).chains.load("chips").nodes) == 1
 
 
 def test_import_warnings_listed_on_request(cli, tmp_path):
@@ -215,7 +216,7 @@ def test_import_input_format_option(cli, db, tmp_path):
     path = write_json(chain, tmp_path / "chain.json").rename(tmp_path / "chain.txt")
     result = cli("import", str(path), "--project", "p", "--input-format", "json")
     assert result.exit_code == 0, result.output
-    assert Store(db).load_chain("p").equals(chain)
+    assert Store(db).chains.load("p").equals(chain)
 
 
 # ------------------------------------------------------------------ template
@@ -234,7 +235,7 @@ def test_template_imports_cleanly(cli, db, tmp_path):
     imported = cli("import", str(out), "--project", "from-template")
     assert imported.exit_code == 0, imported.output
     assert "warnings" not in imported.stdout
-    assert Store(db).load_chain("from-template").equals(report.chain)
+    assert Store(db).chains.load("from-template").equals(report.chain)
 
 
 def test_template_needs_xlsx(cli, tmp_path):
@@ -272,14 +273,16 @@ def test_export_bad_extension(cli, tmp_path):
 # ------------------------------------------------------------------ projects
 def test_projects_list_rename_delete(cli):
     empty = cli("projects", "list")
-    assert empty.exit_code == 0 and "no projects" in empty.stdout
+    assert empty.exit_code == 0
+    assert "no projects" in empty.stdout
     assert cli("demo", "--project", "a").exit_code == 0
     assert cli("demo", "--project", "b").exit_code == 0
 
     listed = cli("projects", "list")
     assert listed.exit_code == 0
     assert [ln.split()[0] for ln in listed.stdout.splitlines()] == ["a", "b"]
-    assert "126 nodes" in listed.stdout and "1300 provisions" in listed.stdout
+    assert "126 nodes" in listed.stdout
+    assert "1300 provisions" in listed.stdout
     as_json = json.loads(cli("projects", "list", "--format", "json").stdout)
     assert [(p["name"], p["nodes"], p["actors"], p["provisions"]) for p in as_json] == [
         ("a", 126, 396, 1300),
@@ -289,14 +292,16 @@ def test_projects_list_rename_delete(cli):
     assert [r["name"] for r in as_csv] == ["a", "b"]
 
     renamed = cli("projects", "rename", "a", "c")
-    assert renamed.exit_code == 0 and "renamed 'a' to 'c'" in renamed.stdout
+    assert renamed.exit_code == 0
+    assert "renamed 'a' to 'c'" in renamed.stdout
     clash = cli("projects", "rename", "c", "b")
     assert_clean_error(clash, "'b' already exists")
 
     kept = cli("projects", "delete", "b", input="n\n")
     assert kept.exit_code == 1
     deleted = cli("projects", "delete", "b", "--yes")
-    assert deleted.exit_code == 0 and "deleted 'b'" in deleted.stdout
+    assert deleted.exit_code == 0
+    assert "deleted 'b'" in deleted.stdout
     names = [p["name"] for p in json.loads(cli("projects", "list", "-f", "json").stdout)]
     assert names == ["c"]
 
@@ -341,7 +346,7 @@ def test_usage_errors_exit_2(runner):
 
 def test_import_merge_may_refer_to_stored_rows_and_is_refused_whole(cli, db, tmp_path):
     assert cli("demo").exit_code == 0
-    before = Store(db).load_chain("semiconductors")
+    before = Store(db).chains.load("semiconductors")
     folder = tmp_path / "more"
     folder.mkdir()
     (folder / "nodes.csv").write_text("id,name,kind\n", encoding="utf-8")
@@ -351,7 +356,7 @@ def test_import_merge_may_refer_to_stored_rows_and_is_refused_whole(cli, db, tmp
     (folder / "provisions.csv").write_text("actor,node,share,year\nX1,N20,,2025\n", encoding="utf-8")
     ok = cli("import", str(folder), "--project", "semiconductors", "--merge")
     assert ok.exit_code == 0, ok.output
-    merged = Store(db).load_chain("semiconductors")
+    merged = Store(db).chains.load("semiconductors")
     assert len(merged.actors) == len(before.actors) + 1
     assert len(merged.provisions) == len(before.provisions) + 1
 
@@ -359,4 +364,4 @@ def test_import_merge_may_refer_to_stored_rows_and_is_refused_whole(cli, db, tmp
     (folder / "provisions.csv").write_text("actor,node,share,year\nX1,N20,0.3,2025\n", encoding="utf-8")
     refused = cli("import", str(folder), "--project", "semiconductors", "--merge")
     assert_clean_error(refused, "'N20'")
-    assert Store(db).load_chain("semiconductors").equals(merged)
+    assert Store(db).chains.load("semiconductors").equals(merged)

@@ -42,11 +42,13 @@ def test_partial_enterprise_share_is_not_scaled_to_a_full_stop():
     i = chain.index.node_position("B2")
     assert r.loss[i] == pytest.approx(0.10, abs=1e-12)
     assert r.loss_upper[i] == pytest.approx(0.15, abs=1e-12)
-    assert r.final_value_lost < 0.2 and r.final_value_lost == pytest.approx(0.10, abs=1e-12)
+    assert r.final_value_lost < 0.2
+    assert r.final_value_lost == pytest.approx(0.10, abs=1e-12)
     assert r.final_value_lost_upper == pytest.approx(0.15, abs=1e-12)
     doc = r.document()
     rows = {n["id"]: n for n in doc["nodes"]}
-    assert rows["B2"]["coverage"] == pytest.approx(0.95) and rows["B4"]["coverage"] == pytest.approx(0.95)
+    assert rows["B2"]["coverage"] == pytest.approx(0.95)
+    assert rows["B4"]["coverage"] == pytest.approx(0.95)
     assert rows["B4"]["loss_note"] == (
         "10% (up to 15% if Belgium (BEL) holds the unknown 5% of Cathode active material)"
     )
@@ -67,9 +69,8 @@ def test_assessment_exposure_follows_the_same_rule():
     chain = battery()
     a = assess(chain, Perspective.from_codes("CHN", "BEL"))
     row = a.row("B2")
-    assert row["restricted_share"] == pytest.approx(0.10) and row["restricted_share_upper"] == pytest.approx(
-        0.15
-    )
+    assert row["restricted_share"] == pytest.approx(0.10)
+    assert row["restricted_share_upper"] == pytest.approx(0.15)
 
 
 def test_nld_blockade_still_stops_euv_on_the_demo_chain():
@@ -77,7 +78,8 @@ def test_nld_blockade_still_stops_euv_on_the_demo_chain():
     chain = load_semiconductors()
     r = run_scenario(chain, blockade("NLD"), CHINA)
     i = chain.index.node_position("N20")
-    assert r.loss[i] == 1.0 and r.loss_upper[i] == 1.0
+    assert r.loss[i] == 1.0
+    assert r.loss_upper[i] == 1.0
     assert r.document()["nodes"][0]["coverage"] is not None
 
 

@@ -64,7 +64,8 @@ def test_hand_computed_inventory_and_ramp_up():
     np.testing.assert_allclose(x, expected, atol=1e-12)
     np.testing.assert_allclose(r.curves(["F"])["F"].to_numpy(), expected, atol=1e-12)
     times = r.times().set_index("id")
-    assert times.loc["X", "time_to_survive"] == 16 and times.loc["X", "time_to_recover"] == 50
+    assert times.loc["X", "time_to_survive"] == 16
+    assert times.loc["X", "time_to_recover"] == 50
     assert r.lost_final_value == pytest.approx(0.2 + 13 * 0.6 + 20 * 0.4)
 
 
@@ -82,7 +83,8 @@ def test_alternative_source_restores_supply_after_its_switching_time():
     c = chain()
     cfg = DynamicsConfig(days=60, spare_capacity={"DEU": 1.5}, switching_days={"DEU": 12})
     x = run_dynamic(c, blockade(start=0, duration=None), P, cfg).curves(["X"])["X"].to_numpy()
-    assert np.allclose(x[:12], 0.4) and np.allclose(x[12:], 1.0)  # 0.4 + 0.4 x 1.5 = 1.0 from day 12
+    assert np.allclose(x[:12], 0.4)
+    assert np.allclose(x[12:], 1.0)
 
 
 def test_weekly_steps_match_daily_totals_for_whole_weeks():
@@ -103,7 +105,8 @@ def test_demo_netherlands_blockade_with_lithography_inventory():
         DynamicsConfig(days=240, inventory_days={"N19": 60}),
     )
     litho = r.curves(["N19"])["N19"].to_numpy()
-    assert np.all(litho[:60] == 1.0) and litho[60] < 1.0  # loss starts after day 60
+    assert np.all(litho[:60] == 1.0)
+    assert litho[60] < 1.0
     assert np.all(litho[180:] == 1.0)  # and ends with the blockade
 
 
@@ -115,7 +118,8 @@ def test_monte_carlo_is_reproducible_and_summarizes():
     b = monte_carlo(demo, p, MonteCarloConfig(runs=30, seed=11), cfg, batch=5)
     np.testing.assert_array_equal(a.lost_value, b.lost_value)
     assert a.value_at_risk_95 >= a.expected_loss > 0
-    assert len(a.worst_runs(3)) == 3 and a.most_critical(3)["share_of_runs_critical"].between(0, 1).all()
+    assert len(a.worst_runs(3)) == 3
+    assert a.most_critical(3)["share_of_runs_critical"].between(0, 1).all()
     c = monte_carlo(demo, p, MonteCarloConfig(runs=30, seed=12), cfg)
     assert not np.array_equal(a.lost_value, c.lost_value)
 
@@ -175,7 +179,8 @@ def test_cli_over_time_and_montecarlo(tmp_path):
     assert r.exit_code == 0, r.output
     doc = json.loads(r.stdout)
     times = {n["id"]: n for n in doc["nodes"]}
-    assert times["N19"]["time_to_survive"] == 60 and times["N19"]["time_to_recover"] == 180
+    assert times["N19"]["time_to_survive"] == 60
+    assert times["N19"]["time_to_recover"] == 180
     assert plot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     bad = runner.invoke(
         app,
@@ -193,7 +198,8 @@ def test_cli_over_time_and_montecarlo(tmp_path):
             db,
         ],
     )
-    assert bad.exit_code == 2 and "NODE=DAYS" in bad.stderr
+    assert bad.exit_code == 2
+    assert "NODE=DAYS" in bad.stderr
     out = tmp_path / "mc.xlsx"
     r = runner.invoke(
         app,

@@ -50,7 +50,8 @@ def test_summary_is_json_and_names_the_source(summary):
     import json
 
     assert json.loads(json.dumps(summary)) == summary
-    assert "ETO" in summary["meta"]["attribution"] and "CC BY-NC 4.0" in summary["meta"]["license"]
+    assert "ETO" in summary["meta"]["attribution"]
+    assert "CC BY-NC 4.0" in summary["meta"]["license"]
 
 
 def test_report_merges_alias_rows_and_warns_only_about_unknown_shares():
@@ -84,7 +85,8 @@ def test_shares_are_fractions(chain):
     assert prov[("P313", "N55", 2025)] == 0.024  # ACM Research, etch and clean tools: 2.4 %
     assert prov[("P2", "S3", 2022)] == 0.30  # China, ATP stage: 30.0 %
     known = chain.provisions["share"].dropna()
-    assert known.between(0, 1).all() and known.max() == 1.0
+    assert known.between(0, 1).all()
+    assert known.max() == 1.0
 
 
 def test_every_share_and_year_matches_provision_csv(chain):
@@ -143,9 +145,11 @@ def test_node_kinds_stages_and_edges(chain):
     non_stage = chain.nodes[chain.nodes["kind"] != "stage"]
     # every node has a stage, its own or inferred downstream, except the final product
     without = non_stage[~non_stage["stage"].isin(["S1", "S2", "S3"])]
-    assert without["id"].tolist() == ["N99"] and without["stage"].tolist() == [""]
+    assert without["id"].tolist() == ["N99"]
+    assert without["stage"].tolist() == [""]
     assert chain.node("N99")["kind"] == "product"
-    assert chain.node("N0")["stage"] == "S1" and "stage_inferred" not in chain.node("N0")["tags"]
+    assert chain.node("N0")["stage"] == "S1"
+    assert "stage_inferred" not in chain.node("N0")["tags"]
     assert "stage_inferred" in chain.node("N84")["tags"]
     edges = set(zip(chain.edges["kind"], chain.edges["source"], chain.edges["target"], strict=True))
     assert ("type_of", "N20", "N19") in edges
@@ -155,7 +159,8 @@ def test_node_kinds_stages_and_edges(chain):
 
 def test_market_size_parsed_and_text_kept(chain):
     n1 = chain.node("N1")
-    assert n1["market_size"] == 56.2e9 and n1["market_size_year"] == 2019
+    assert n1["market_size"] == 56.2e9
+    assert n1["market_size_year"] == 2019
     assert "Market size: $56.2 billion (microprocessors) (2019)" in n1["source"]
     assert chain.node("S1")["market_size"] == 574e9
 

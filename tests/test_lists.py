@@ -39,21 +39,27 @@ def test_demo_lists_are_non_empty_with_reasons(demo_lists, name):
 
 def test_demo_chokepoint_list_order_and_content(demo_lists):
     df = demo_lists["chokepoints"]
-    assert df.iloc[0]["id"] == "N20" and df.iloc[0]["level"] == "I"
+    assert df.iloc[0]["id"] == "N20"
+    assert df.iloc[0]["level"] == "I"
     levels = df["level"].map({"I": 0, "II": 1, "III": 2, "IV": 3}).to_numpy()
     assert (levels[1:] >= levels[:-1]).all()  # by level, then score
 
 
 def test_demo_key_enterprises_are_home_firms_with_partners(demo_lists):
     df = demo_lists["key_enterprises"]
-    assert (df["country"] == "CHN").all() and len(df) >= 10
+    assert (df["country"] == "CHN").all()
+    assert len(df) >= 10
     naura = df.set_index("name").loc["NAURA"]
-    assert naura["rank"] == 1 and naura["chain_leader"]  # the largest known weight in fabrication
+    assert naura["rank"] == 1
+    assert naura["chain_leader"]
     assert "N36" in naura["nodes"]
     partners = naura["upstream_partners"] + naura["downstream_partners"]
-    assert partners and {"id", "name", "country", "restricted"} <= set(partners[0])
+    assert partners
+    assert {"id", "name", "country", "restricted"} <= set(partners[0])
     lam = [p for p in partners if p["name"] == "Lam Research"]
-    assert lam and lam[0]["restricted"] and lam[0]["country"] == "USA"
+    assert lam
+    assert lam[0]["restricted"]
+    assert lam[0]["country"] == "USA"
     # the weight is the documented sum: share x downstream value share x (1 + score) / 2
     a = demo_lists.assessment
     ix = a.chain.index
@@ -159,7 +165,8 @@ def test_research_units_list_institutions_first():
 
     df = research_unit_list(a, levels=("I", "II", "III", "IV"))
     rows = df[df["chokepoint"] == "A"]
-    assert rows.iloc[0]["id"] == "u1" and rows.iloc[0]["unit_kind"] == "institution"
+    assert rows.iloc[0]["id"] == "u1"
+    assert rows.iloc[0]["unit_kind"] == "institution"
     assert "related node" in rows.iloc[0]["reason"]
     assert "a1" not in set(rows["id"])  # restricted (USA) firms are not candidates
 
@@ -180,7 +187,8 @@ def test_workbook_sheets_and_headers(tmp_path, demo_lists, lang):
     assert ws.cell(row=2, column=header.index(HEADERS["level"][k]) + 1).fill.fgColor.rgb.endswith("FF4D4F")
     cover = wb.worksheets[0]
     text = " ".join(str(c.value) for row in cover.iter_rows() for c in row if c.value)
-    assert "CC BY-NC 4.0" in text and "CHN" in text
+    assert "CC BY-NC 4.0" in text
+    assert "CHN" in text
 
 
 def test_cli_lists_keep_task_ids_and_status(tmp_path):
@@ -195,7 +203,8 @@ def test_cli_lists_keep_task_ids_and_status(tmp_path):
     cli("demo")
     first = json.loads(cli("lists", "--project", "semiconductors", "--format", "json").stdout)
     ids = [t["task_id"] for t in first["lists"]["tasks"]]
-    assert ids and len(set(ids)) == len(ids)
+    assert ids
+    assert len(set(ids)) == len(ids)
     cli("tasks", "status", ids[0], "active", "--project", "semiconductors")
     second = json.loads(cli("lists", "--project", "semiconductors", "--format", "json").stdout)
     assert [t["task_id"] for t in second["lists"]["tasks"]] == ids
@@ -210,7 +219,8 @@ def test_cli_lists_keep_task_ids_and_status(tmp_path):
 def test_bundled_chinese_names_cover_the_demo_chain():
     chain = load_semiconductors()
     zh = chain.nodes["name_zh"]
-    assert (zh != "").all() and zh.is_unique
+    assert (zh != "").all()
+    assert zh.is_unique
     assert chain.node("N20")["name_zh"] == "EUV光刻机"
     a = assess(chain, CHINA)
     assert a.explanation("N20", "zh").startswith("EUV光刻机：")

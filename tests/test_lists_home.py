@@ -43,7 +43,8 @@ def test_json_shape_and_base_columns(lists_doc):
         assert rows, name
         for r in rows:
             assert list(r)[:6] == ["rank", "id", "name", "name_zh", "reason", "coverage"], name
-            assert r["reason"] and r["id"], name
+            assert r["reason"], name
+            assert r["id"], name
     assert all(t["task_id"].startswith("T-CHN-") and t["id"] == t["node"] for t in lists["tasks"])
 
 
@@ -98,7 +99,8 @@ def test_research_units_include_profiled_institutions_without_provisions():
     profiles = {"I-CAS": {"nodes": ["N20"], "evidence": [{"title": "EUV source", "abstract": ""}]}}
     df = policy_lists(a, "en", profiles=profiles)["research_units"]
     rows = df[(df["id"] == "I-CAS") & (df["chokepoint"] == "N20")]
-    assert len(rows) == 1 and rows.iloc[0]["unit_kind"] == "institution"
+    assert len(rows) == 1
+    assert rows.iloc[0]["unit_kind"] == "institution"
     assert "capability profile" in rows.iloc[0]["reason"]
     euv = df[df["chokepoint"] == "N20"]
     assert euv.iloc[0]["id"] == "I-CAS"  # home institutions first
@@ -110,7 +112,8 @@ def test_chinese_sheets_carry_the_policy_names(tmp_path):
     lists = policy_lists(assess(load_semiconductors(), CHINA), "zh")
     (path,) = write_lists(lists, tmp_path / "zh.xlsx", "zh")
     wb = load_workbook(path)
-    assert "卡脖子技术清单" in wb.sheetnames and "重点企业清单" in wb.sheetnames
+    assert "卡脖子技术清单" in wb.sheetnames
+    assert "重点企业清单" in wb.sheetnames
     cover = " ".join(str(c.value) for row in wb.worksheets[0].iter_rows() for c in row if c.value)
     for title in (
         "卡脖子技术清单",
@@ -119,5 +122,6 @@ def test_chinese_sheets_carry_the_policy_names(tmp_path):
         "联合攻关任务清单",
     ):
         assert title in cover
-    assert "本国 CHN" in cover and "home CHN" not in cover
+    assert "本国 CHN" in cover
+    assert "home CHN" not in cover
     assert LIST_TITLES["advantages"][1].startswith("优势技术")

@@ -69,7 +69,8 @@ def test_inoperability_static_dynamic_and_cap():
     path = io.dynamic_inoperability(c, recovery=0.5, steps=200)
     np.testing.assert_allclose(path[-1], q, atol=1e-9)  # converges to the static solution
     capped = io.inoperability(np.zeros(2), capped={0: 0.3})
-    assert capped[0] == 0.3 and capped[1] == pytest.approx(io.A_star[1, 0] * 0.3 / (1 - io.A_star[1, 1]))
+    assert capped[0] == 0.3
+    assert capped[1] == pytest.approx(io.A_star[1, 0] * 0.3 / (1 - io.A_star[1, 1]))
 
 
 def test_matches_pymrio_on_its_test_system():
@@ -95,11 +96,13 @@ def test_bea_summary_use_table_loads_and_gives_linkages():
     io = read_bea_summary_use(
         Path(__file__).parent / "data" / "bea" / "IOUse_Before_Redefinitions_PRO_1997-2015_Summary.xlsx", 2015
     )
-    assert io.n == 71 and io.labels.iloc[0]["sector"] == "111CA"
+    assert io.n == 71
+    assert io.labels.iloc[0]["sector"] == "111CA"
     assert (io.x > 0).sum() >= 70
     np.testing.assert_allclose(io.solve(io.y), io.x, rtol=1e-9)
     link = io.linkages()
-    assert link["backward"].mean() == pytest.approx(1.0) and link["key_sector"].any()
+    assert link["backward"].mean() == pytest.approx(1.0)
+    assert link["key_sector"].any()
     farms = io.extraction("total").set_index("sector").loc["111CA"]
     assert farms["loss"] > io.x[0]  # extracting farms costs more than their own output
 
@@ -118,11 +121,13 @@ def test_store_and_cli_round_trip(tmp_path):
     assert r.exit_code == 0, r.output
     r = runner.invoke(app, ["macro", "extract", "--dataset", "mrio", "--format", "json", "--db", db])
     rows = json.loads(r.stdout)
-    assert len(rows) == 48 and rows[0]["loss"] >= rows[-1]["loss"]
+    assert len(rows) == 48
+    assert rows[0]["loss"] >= rows[-1]["loss"]
     r = runner.invoke(
         app, ["macro", "extract", "--dataset", "mrio", "--by", "region", "--format", "csv", "--db", db]
     )
-    assert r.exit_code == 0 and r.stdout.startswith("region,")
+    assert r.exit_code == 0
+    assert r.stdout.startswith("region,")
     assert (
         runner.invoke(
             app, ["macro", "linkages", "--dataset", "mrio", "--out", str(tmp_path / "l.xlsx"), "--db", db]
@@ -136,7 +141,8 @@ def test_store_and_cli_round_trip(tmp_path):
     )
     assert r.exit_code == 0, r.output
     doc = json.loads(r.stdout)
-    assert doc["economic_loss"] > 0 and doc["sectors"][0]["inoperability"] <= 1
+    assert doc["economic_loss"] > 0
+    assert doc["sectors"][0]["inoperability"] <= 1
     assert "mrio" in runner.invoke(app, ["macro", "list", "--db", db]).stdout
 
 
@@ -153,10 +159,12 @@ def test_io_is_a_deprecated_alias_of_macro(tmp_path):
     runner = CliRunner()
     old = runner.invoke(app, ["io", "linkages", "--dataset", "mrio", "--format", "csv", "--db", db])
     new = runner.invoke(app, ["macro", "linkages", "--dataset", "mrio", "--format", "csv", "--db", db])
-    assert old.exit_code == 0 and old.stdout == new.stdout and old.stdout.startswith("region,sector")
-    assert (
-        "deprecated" in old.stderr and "chokepoint macro" in old.stderr and len(old.stderr.splitlines()) == 1
-    )
+    assert old.exit_code == 0
+    assert old.stdout == new.stdout
+    assert old.stdout.startswith("region,sector")
+    assert "deprecated" in old.stderr
+    assert "chokepoint macro" in old.stderr
+    assert len(old.stderr.splitlines()) == 1
     assert "deprecated" not in new.stderr
     assert "Deprecated alias of `chokepoint macro`" in runner.invoke(app, ["io", "--help"]).output
 
@@ -185,7 +193,8 @@ def test_sector_tagged_nodes_get_macro_criticality():
     chain = ChainMap(nodes=nodes, edges=edges, actors=actors, provisions=prov)
     macro = macro_criticality(chain, io)
     loss = io.extraction("total").set_index("sector")["loss_share"]
-    assert macro["T"] == pytest.approx(1.0) and macro["W"] == pytest.approx(loss["agriculture"] / loss.max())
+    assert macro["T"] == pytest.approx(1.0)
+    assert macro["W"] == pytest.approx(loss["agriculture"] / loss.max())
     p = Perspective.from_codes("CHN", "USA")
     base, linked = assess(chain, p), assess(chain, p, macro=macro)
     i = chain.index.node_position("W")

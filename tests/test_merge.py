@@ -25,8 +25,8 @@ def chain_with(prov_share: float) -> ChainMap:
 
 def test_merge_that_breaks_share_sums_is_refused_and_changes_nothing(tmp_path):
     store = Store(tmp_path / "s.db")
-    store.save_chain("p", chain_with(0.6))
-    before = store.load_chain("p")
+    store.chains.save("p", chain_with(0.6))
+    before = store.chains.load("p")
     extra = ChainMap(
         nodes=None,
         edges=None,
@@ -34,15 +34,15 @@ def test_merge_that_breaks_share_sums_is_refused_and_changes_nothing(tmp_path):
         provisions=pd.DataFrame([{"actor": "USA", "node": "W", "share": 0.5, "year": 2025}]),
     )
     with pytest.raises(ChainValidationError) as info:
-        store.save_chain("p", extra, merge=True)
+        store.chains.save("p", extra, merge=True)
     assert [p.code for p in info.value.problems] == ["share_sum"]
     assert "1.1" in info.value.problems[0].reason
-    assert store.load_chain("p").equals(before)
+    assert store.chains.load("p").equals(before)
 
 
 def test_merge_file_may_refer_to_stored_nodes(tmp_path):
     db = str(tmp_path / "s.db")
-    Store(db).save_chain("p", chain_with(0.6))
+    Store(db).chains.save("p", chain_with(0.6))
     folder = tmp_path / "more"
     folder.mkdir()
     (folder / "nodes.csv").write_text("id,name,kind\nT,Tool,equipment\n", encoding="utf-8")
@@ -50,23 +50,24 @@ def test_merge_file_may_refer_to_stored_nodes(tmp_path):
     (folder / "provisions.csv").write_text("actor,node,share,year\nCHN,W,0.3,2025\n", encoding="utf-8")
     result = CliRunner().invoke(app, ["import", str(folder), "--project", "p", "--merge", "--db", db])
     assert result.exit_code == 0, result.output
-    chain = Store(db).load_chain("p")
+    chain = Store(db).chains.load("p")
     assert sorted(chain.nodes["id"]) == ["T", "W"]
-    assert len(chain.provisions) == 2 and chain.edges.iloc[0]["target"] == "W"
+    assert len(chain.provisions) == 2
+    assert chain.edges.iloc[0]["target"] == "W"
 
 
 def test_cli_merge_error_names_the_new_file_rows(tmp_path):
     db = str(tmp_path / "s.db")
-    Store(db).save_chain("p", chain_with(0.6))
+    Store(db).chains.save("p", chain_with(0.6))
     folder = tmp_path / "more"
     folder.mkdir()
     (folder / "nodes.csv").write_text("id,name,kind\nT,Tool,equipment\n", encoding="utf-8")
     (folder / "provisions.csv").write_text("actor,node,share,year\nUSA,X,0.3,2025\n", encoding="utf-8")
-    before = Store(db).load_chain("p")
+    before = Store(db).chains.load("p")
     result = CliRunner().invoke(app, ["import", str(folder), "--project", "p", "--merge", "--db", db])
     assert result.exit_code == 1
     assert "provisions.csv, row 2, column 'node'" in result.stderr
-    assert Store(db).load_chain("p").equals(before)
+    assert Store(db).chains.load("p").equals(before)
 
 
 def test_cycle_through_input_of_and_type_of_together_is_an_error():

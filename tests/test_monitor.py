@@ -105,14 +105,14 @@ def euv_shared_with_home() -> pd.DataFrame:
 @pytest.fixture
 def store(tmp_path):
     s = Store(tmp_path / "monitor.db")
-    s.save_chain("semi", load_semiconductors())
-    s.set_perspective("semi", {"home": ["CHN"], "restricted": ["USA", "JPN", "NLD", "KOR", "TWN"]})
-    s.add_user("root", "admin", "root-pass")
-    s.add_user("naura", "reporter", "naura-pass")
-    s.add_user("amec", "reporter", "amec-pass")
-    s.bind("naura", "semi", "P115")
-    s.bind("amec", "semi", "P123")
-    s.import_rules("semi", [r.model_dump(mode="json") for r in RuleSet.model_validate(RULES).rules], "root")
+    s.chains.save("semi", load_semiconductors())
+    s.projects.set_perspective("semi", {"home": ["CHN"], "restricted": ["USA", "JPN", "NLD", "KOR", "TWN"]})
+    s.users.add("root", "admin", "root-pass")
+    s.users.add("naura", "reporter", "naura-pass")
+    s.users.add("amec", "reporter", "amec-pass")
+    s.users.bind("naura", "semi", "P115")
+    s.users.bind("amec", "semi", "P123")
+    s.rules.put("semi", [r.model_dump(mode="json") for r in RuleSet.model_validate(RULES).rules], "root")
     return s
 
 
@@ -125,16 +125,16 @@ def test_twelve_months_of_reported_data(store):
         if month == 6:  # the chain improves: EUV tools get a home source
             from chokepoint.model.chain import ChainMap
 
-            store.save_chain(
+            store.chains.save(
                 "semi",
                 ChainMap(nodes=None, edges=None, actors=None, provisions=euv_shared_with_home()),
                 merge=True,
             )
         if month == 9:  # and the improvement is withdrawn
-            store.save_chain("semi", chain)
+            store.chains.save("semi", chain)
         run = monitor_run(store, "semi", as_of)
         snapshots[month] = run.snapshot_id
-        active = [a for a in store.list_alerts("semi") if a["status"] == "open"]
+        active = [a for a in store.alerts.list("semi") if a["status"] == "open"]
         levels_by_month[month] = {(a["rule_id"], a["entity"]): a["level"] for a in active}
 
     key = ("low-inventory", "N44|P115")
@@ -152,36 +152,40 @@ def test_twelve_months_of_reported_data(store):
         None,
         None,
     ]
-    inventory_alerts = [a for a in store.list_alerts("semi") if a["rule_id"] == "low-inventory"]
+    inventory_alerts = [a for a in store.alerts.list("semi") if a["rule_id"] == "low-inventory"]
     assert len(inventory_alerts) == 1  # one alert per open condition, updated month by month
-    assert inventory_alerts[0]["status"] == "resolved" and inventory_alerts[0]["resolved_by"] == "auto"
+    assert inventory_alerts[0]["status"] == "resolved"
+    assert inventory_alerts[0]["resolved_by"] == "auto"
     assert levels_by_month[12].get(("price-jump", "N44|P115")) == "II"
-    assert not any(a["rule_id"] == "lead-time-anomaly" for a in store.list_alerts("semi"))
+    assert not any(a["rule_id"] == "lead-time-anomaly" for a in store.alerts.list("semi"))
     # the chain changes show in the snapshots and raise the level-rise rule
     better = monitor_diff(store, "semi", snapshots[5], snapshots[6])
     assert better.set_index("id").loc["N20", "change"] == "better"
     worse = monitor_diff(store, "semi", snapshots[8], snapshots[9])
     assert worse.set_index("id").loc["N20", "change"] == "worse"
-    rise = [a for a in store.list_alerts("semi") if a["rule_id"] == "level-rise" and a["entity"] == "N20"]
-    assert rise and rise[0]["level"] == "I"
-    assert "EUV光刻机" in rise[0]["message_zh"] and "EUV lithography tools" in rise[0]["message_en"]
+    rise = [a for a in store.alerts.list("semi") if a["rule_id"] == "level-rise" and a["entity"] == "N20"]
+    assert rise
+    assert rise[0]["level"] == "I"
+    assert "EUV光刻机" in rise[0]["message_zh"]
+    assert "EUV lithography tools" in rise[0]["message_en"]
 
 
 def test_alert_lifecycle_records_who_and_when(store):
     submit_observations(store, "semi", rows(10), "naura", as_of="2026-10")
     monitor_run(store, "semi", "2026-10")
-    alert = next(a for a in store.list_alerts("semi") if a["rule_id"] == "low-inventory")
+    alert = next(a for a in store.alerts.list("semi") if a["rule_id"] == "low-inventory")
     with pytest.raises(AccessDeniedError):
         acknowledge_alert(store, "semi", alert["id"], "naura")
     acknowledge_alert(store, "semi", alert["id"], "root")
-    acked = store.list_alerts("semi", status="acknowledged")[0]
-    assert acked["acknowledged_by"] == "root" and acked["acknowledged_at"]
+    acked = store.alerts.list("semi", status="acknowledged")[0]
+    assert acked["acknowledged_by"] == "root"
+    assert acked["acknowledged_at"]
     monitor_run(store, "semi", "2026-10")  # the condition still holds: same alert, still acknowledged
-    assert [a["status"] for a in store.list_alerts("semi") if a["rule_id"] == "low-inventory"] == [
+    assert [a["status"] for a in store.alerts.list("semi") if a["rule_id"] == "low-inventory"] == [
         "acknowledged"
     ]
     resolve_alert(store, "semi", alert["id"], "root")
-    assert store.list_alerts("semi", status="resolved")[0]["resolved_by"] == "root"
+    assert store.alerts.list("semi", status="resolved")[0]["resolved_by"] == "root"
 
 
 def test_resubmitting_a_period_replaces_and_keeps_history(store):
@@ -191,7 +195,8 @@ def test_resubmitting_a_period_replaces_and_keeps_history(store):
     assert counts == {"new": 0, "replaced": 1, "unchanged": 2}
     hist = pd.DataFrame(observation_history(store, "semi", "naura"))
     inv = hist[hist["indicator"] == "inventory_days"]
-    assert list(inv["old_value"].fillna(-1)) == [-1, 60] and list(inv["new_value"]) == [60, 55]
+    assert list(inv["old_value"].fillna(-1)) == [-1, 60]
+    assert list(inv["new_value"]) == [60, 55]
     assert set(inv["changed_by"]) == {"naura"}
 
 
@@ -217,10 +222,10 @@ def test_reporter_cannot_submit_or_read_another_enterprise(store):
             }
         ]
     )
-    store.add_user("viewer", "viewer", "v")
+    store.users.add("viewer", "viewer", "v")
     with pytest.raises(ReportRejectedError):
         submit_observations(store, "semi", node_level, "viewer", as_of="2026-01")
-    store.disable_user("naura")
+    store.users.disable("naura")
     with pytest.raises(AccessDeniedError):
         read_observations(store, "semi", "naura")
 
@@ -246,9 +251,9 @@ def test_cli_reporter_isolation(tmp_path, store):
             db,
         ],
     )
-    assert (
-        r.exit_code == 1 and "not bound" in r.stderr and "other.csv, row 2, column 'enterprise'" in r.stderr
-    )
+    assert r.exit_code == 1
+    assert "not bound" in r.stderr
+    assert "other.csv, row 2, column 'enterprise'" in r.stderr
     good = tmp_path / "mine.csv"
     rows(1).to_csv(good, index=False)
     r = runner.invoke(
@@ -272,11 +277,12 @@ def test_cli_reporter_isolation(tmp_path, store):
     r = runner.invoke(
         app, ["report-data", "list", "--project", "semi", "--as", "naura", "--format", "csv", "--db", db]
     )
-    assert "P115" in r.stdout and "P123" not in r.stdout
+    assert "P115" in r.stdout
+    assert "P123" not in r.stdout
 
 
 def test_one_bad_row_among_a_thousand_rejects_the_file(tmp_path, store):
-    pairs = store.load_chain("semi").provisions
+    pairs = store.chains.load("semi").provisions
     pairs = pairs[pairs["actor"] == "P115"]["node"].tolist()
     good = [
         {"indicator": ind, "node": node, "enterprise": "P115", "period": f"20{y:02d}-{m:02d}", "value": 10}
@@ -306,7 +312,8 @@ def test_one_bad_row_among_a_thousand_rejects_the_file(tmp_path, store):
         ],
     )
     assert r.exit_code == 1
-    assert "row 639, column 'value'" in r.stderr and "outside the valid range" in r.stderr
+    assert "row 639, column 'value'" in r.stderr
+    assert "outside the valid range" in r.stderr
     assert "1 problem found" in r.stderr
     assert read_observations(store, "semi", "root").empty
 
@@ -327,7 +334,9 @@ def test_each_validation_rule_names_the_row(store, change, code):
     with pytest.raises(ReportRejectedError) as info:
         submit_observations(store, "semi", frame, "naura", as_of="2026-06", source="upload.csv")
     p = info.value.problems[0]
-    assert p.code == code and p.row == 2 and p.source == "upload.csv"
+    assert p.code == code
+    assert p.row == 2
+    assert p.source == "upload.csv"
 
 
 def test_vectorized_rules_on_hand_made_series():
@@ -344,15 +353,17 @@ def test_vectorized_rules_on_hand_made_series():
     z = ZScoreRule(id="z", indicator="lead_time_days", min_history=6, levels={"II": 4})
     out = evaluate_series(z, lead, np.array(["x"], dtype=object), hist, [f"m{i}" for i in range(8)])
     # median 30, MAD 1 -> z = (60 - 30) / 1.4826 = 20.2
-    assert out.iloc[0]["level"] == "II" and out.iloc[0]["values"]["z"] == pytest.approx(30 / 1.4826, rel=1e-6)
+    assert out.iloc[0]["level"] == "II"
+    assert out.iloc[0]["values"]["z"] == pytest.approx(30 / 1.4826, rel=1e-6)
 
 
 def test_unknown_user_and_role_errors(store):
     with pytest.raises(ChokepointError, match="no user named"):
         reporter(store, "nobody", "semi")
     with pytest.raises(ChokepointError, match="unknown role"):
-        store.add_user("x", "boss", "p")
-    assert store.verify_password("root", "root-pass") and not store.verify_password("root", "wrong")
+        store.users.add("x", "boss", "p")
+    assert store.users.verify_password("root", "root-pass")
+    assert not store.users.verify_password("root", "wrong")
 
 
 # ------------------------------------------------------------------ alerts an officer can read
@@ -377,7 +388,7 @@ def report(indicator: str, period: str, value: float, node: str = "N44") -> dict
 @pytest.fixture
 def readable(store):
     """Reports for 2026-08 and 2026-10, evaluated in 2026-12: every alert is about a past period."""
-    store.import_rules("semi", READABLE_RULES, "root")
+    store.rules.put("semi", READABLE_RULES, "root")
     frame = pd.DataFrame(
         [
             report("lead_time_days", "2026-10", 200),
@@ -391,7 +402,7 @@ def readable(store):
     )
     submit_observations(store, "semi", frame, "naura", as_of="2026-12")
     run = monitor_run(store, "semi", "2026-12")
-    return run, {a["rule_id"]: a for a in store.list_alerts("semi")}
+    return run, {a["rule_id"]: a for a in store.alerts.list("semi")}
 
 
 def test_alert_names_the_period_the_value_was_reported_for(readable):
@@ -401,11 +412,14 @@ def test_alert_names_the_period_the_value_was_reported_for(readable):
     assert lead["values"] == {"value": 200.0, "period": "2026-10", "as_of": "2026-12"}
     assert "200 days, reported for 2026-10" in lead["message_en"]
     assert "（2026-10报告期）" in lead["message_zh"]
-    assert "2026-12" not in lead["message_en"] and "2026-12" not in lead["message_zh"]
+    assert "2026-12" not in lead["message_en"]
+    assert "2026-12" not in lead["message_zh"]
     # a rate rule names the periods it compares: the latest report and the base
     price = alerts["price-up"]
-    assert price["values"]["period"] == "2026-10" and price["values"]["base_period"] == "2026-08"
-    assert price["values"]["as_of"] == "2026-12" and price["values"]["change"] == pytest.approx(0.6)
+    assert price["values"]["period"] == "2026-10"
+    assert price["values"]["base_period"] == "2026-08"
+    assert price["values"]["as_of"] == "2026-12"
+    assert price["values"]["change"] == pytest.approx(0.6)
     assert (
         "rose 60% in 2 months, from 100 CNY (2026-08) to 160 CNY, reported for 2026-10" in price["message_en"]
     )
@@ -415,16 +429,19 @@ def test_alert_names_the_period_the_value_was_reported_for(readable):
 def test_alert_names_entities_by_name_in_both_languages(readable):
     run, alerts = readable
     lead = alerts["long-lead"]
-    assert lead["entity"] == "N44|P115" and lead["key"] == "long-lead|N44|P115"  # the key is unchanged
+    assert lead["entity"] == "N44|P115"
+    assert lead["key"] == "long-lead|N44|P115"
     assert lead["message_en"].startswith(
         f"Lead time of NAURA (P115) for {N44_EN} (N44) is 200 days, reported for 2026-10"
     )
     assert lead["message_zh"].startswith(
         f"NAURA（P115）供应的{N44_ZH}（N44）交货周期为200天（2026-10报告期）"
     )
-    assert lead["entity_name"] == f"NAURA for {N44_EN}" and lead["entity_name_zh"] == f"NAURA供应的{N44_ZH}"
+    assert lead["entity_name"] == f"NAURA for {N44_EN}"
+    assert lead["entity_name_zh"] == f"NAURA供应的{N44_ZH}"
     backlog = alerts["backlog"]  # an enterprise indicator
-    assert backlog["entity"] == "P115" and backlog["entity_name"] == "NAURA"
+    assert backlog["entity"] == "P115"
+    assert backlog["entity_name"] == "NAURA"
     assert backlog["entity_name_zh"] == "NAURA"  # no Chinese name in the chain: the English one
     assert backlog["message_en"].startswith("Order backlog of NAURA (P115) is 8 months, reported for 2026-10")
     assert backlog["message_zh"].startswith("NAURA（P115）订单积压为8个月（2026-10报告期）")
@@ -439,12 +456,17 @@ def test_units_are_translated(readable):
     _, alerts = readable
     zh = {k: a["message_zh"] for k, a in alerts.items()}
     en = {k: a["message_en"] for k, a in alerts.items()}
-    assert "受限国家供给占比为35%" in zh["restricted"] and "is 35%, reported" in en["restricted"]
-    assert "产能利用率为40%" in zh["utilisation"] and "is 40%, reported" in en["utilisation"]
-    assert "合格供应商数量为1家" in zh["few-suppliers"] and "count of NAURA" in en["few-suppliers"]
+    assert "受限国家供给占比为35%" in zh["restricted"]
+    assert "is 35%, reported" in en["restricted"]
+    assert "产能利用率为40%" in zh["utilisation"]
+    assert "is 40%, reported" in en["utilisation"]
+    assert "合格供应商数量为1家" in zh["few-suppliers"]
+    assert "count of NAURA" in en["few-suppliers"]
     assert "is 1, reported" in en["few-suppliers"]  # a count has no unit word in English
-    assert "订单积压为8个月" in zh["backlog"] and "8 months" in en["backlog"]
-    assert "160元" in zh["price-up"] and "160 CNY" in en["price-up"]
+    assert "订单积压为8个月" in zh["backlog"]
+    assert "8 months" in en["backlog"]
+    assert "160元" in zh["price-up"]
+    assert "160 CNY" in en["price-up"]
     for rule, text in zh.items():
         assert not ASCII_UNITS.search(text), (rule, text)
 
@@ -494,12 +516,12 @@ def test_zscore_names_its_history():
         z, lead, np.array(["N44|P115"], dtype=object), hist, periods, names={"P115": ("NAURA", "")}
     )
     v = out.iloc[0]["values"]
-    assert v["period"] == "2026-08" and v["as_of"] == "2026-09" and v["history"] == 7
+    assert v["period"] == "2026-08"
+    assert v["as_of"] == "2026-09"
+    assert v["history"] == 7
     assert (v["history_from"], v["history_to"]) == ("2026-01", "2026-07")
-    assert (
-        "reported for 2026-08" in out.iloc[0]["message_en"]
-        and "above its history" in out.iloc[0]["message_en"]
-    )
+    assert "reported for 2026-08" in out.iloc[0]["message_en"]
+    assert "above its history" in out.iloc[0]["message_en"]
     assert "高于自身历史20.2个稳健标准差（中位数30天，2026-01至2026-07共7期）" in out.iloc[0]["message_zh"]
     assert not ASCII_UNITS.search(out.iloc[0]["message_zh"])
 
@@ -533,7 +555,8 @@ def test_assessment_messages_name_levels_in_chinese():
     assert out["lost"]["message_zh"].startswith("EUV光刻机（N20）：最后一个替代来源")
     assert out["fall"]["message_zh"].startswith("EUV光刻机（N20）：国产化率由50%降至10%")
     for r in out.values():
-        assert r["entity_name"] == "EUV lithography tools" and r["entity_name_zh"] == "EUV光刻机"
+        assert r["entity_name"] == "EUV lithography tools"
+        assert r["entity_name_zh"] == "EUV光刻机"
         assert not re.search(r"[A-Za-z]{3,}", r["message_zh"].replace("EUV", "").split("（规则")[0])
 
 
@@ -544,7 +567,8 @@ def test_labels_of_levels_and_statuses():
         "黄色（III级）",
         "蓝色（IV级）",
     ]
-    assert level_label("low", "zh") == "低风险" and level_label("I") == "I (red)"
+    assert level_label("low", "zh") == "低风险"
+    assert level_label("I") == "I (red)"
     assert [status_label(s, "zh") for s in ("open", "acknowledged", "resolved")] == [
         "待处理",
         "已确认",
@@ -559,7 +583,8 @@ def test_cli_alerts_list_in_chinese(readable, store):
     runner = CliRunner()
     r = runner.invoke(app, ["alerts", "list", "--project", "semi", "--lang", "zh", "--db", db])
     assert r.exit_code == 0, r.output
-    assert "待处理" in r.stdout and "已确认" in r.stdout
+    assert "待处理" in r.stdout
+    assert "已确认" in r.stdout
     assert not re.search(r"\b(open|acknowledged)\b", r.stdout)
     assert f"NAURA（P115）供应的{N44_ZH}（N44）交货周期为200天（2026-10报告期）" in r.stdout
     assert not ASCII_UNITS.search(r.stdout)

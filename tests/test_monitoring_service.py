@@ -29,8 +29,8 @@ def rows(enterprise: str = "P115", value: float = 5, period: str = "2026-01") ->
 def store(tmp_path) -> Store:
     """The demo chain, one user per role, reporters bound to NAURA (P115) and AMEC (P123)."""
     s = Store(tmp_path / "svc.db")
-    s.save_chain("semi", load_semiconductors())
-    s.set_perspective("semi", {"home": ["CHN"], "restricted": ["USA", "NLD"]})
+    s.chains.save("semi", load_semiconductors())
+    s.projects.set_perspective("semi", {"home": ["CHN"], "restricted": ["USA", "NLD"]})
     for role in ("admin", "analyst", "officer", "viewer"):
         users.add_user(s, role, role, f"{role}-pw")
     users.add_user(s, "naura", "reporter", "naura-pw")
@@ -45,8 +45,10 @@ def test_a_reporter_cannot_report_for_another_enterprise(store):
     with pytest.raises(ReportRejectedError) as info:
         monitoring.submit_observations(store, "semi", rows("P123"), "naura", as_of="2026-01")
     (p,) = info.value.problems
-    assert p.code == "forbidden" and p.column == "enterprise" and "not bound" in p.reason
-    assert store.read_observations("semi").empty  # nothing stored
+    assert p.code == "forbidden"
+    assert p.column == "enterprise"
+    assert "not bound" in p.reason
+    assert store.observations.values("semi").empty  # nothing stored
     counts = monitoring.submit_observations(store, "semi", rows("P115"), "naura", as_of="2026-01")
     assert counts == {"new": 1, "replaced": 0, "unchanged": 0}
 
@@ -77,7 +79,8 @@ def test_a_reporter_reads_only_its_own_enterprises_values(store):
     monitoring.submit_observations(store, "semi", rows("P123", 7), "amec", as_of="2026-01")
     monitoring.submit_observations(store, "semi", rows("P123", 8), "amec", as_of="2026-01")
     mine = monitoring.read_observations(store, "semi", "naura")
-    assert list(mine["entity"]) == ["N44|P115"] and list(mine["value"]) == [5.0]
+    assert list(mine["entity"]) == ["N44|P115"]
+    assert list(mine["value"]) == [5.0]
     history = monitoring.observation_history(store, "semi", "naura")
     assert [h["entity"] for h in history] == ["N44|P115"]
     assert {h["entity"] for h in monitoring.observation_history(store, "semi", "amec")} == {"N44|P123"}
@@ -87,7 +90,7 @@ def test_a_reporter_reads_only_its_own_enterprises_values(store):
     full = monitoring.observation_history(store, "semi", "admin")
     assert [h["old_value"] for h in full] == [None, None, 7.0]  # JSON-ready: no NaN
     # the store takes the scope it is given, and checks nothing
-    assert list(store.read_observations("semi", actors={"P123"})["value"]) == [8.0]
+    assert list(store.observations.values("semi", actors={"P123"})["value"]) == [8.0]
 
 
 def test_who_may_acknowledge_and_resolve_alerts(store):
@@ -113,7 +116,8 @@ def test_who_may_acknowledge_and_resolve_alerts(store):
     monitoring.resolve_alert(store, "semi", alert["id"], "analyst")
     done = monitoring.list_alerts(store, "semi", lang="zh")[0]
     assert (done["acknowledged_by"], done["resolved_by"]) == ("officer", "analyst")
-    assert done["message"] == done["message_zh"] and done["status"] == "resolved"
+    assert done["message"] == done["message_zh"]
+    assert done["status"] == "resolved"
     with pytest.raises(NotFoundError):
         monitoring.acknowledge_alert(store, "semi", 999, "admin")
 
@@ -125,12 +129,13 @@ def test_unknown_users_and_passwords(store):
     users.set_password(store, "viewer", "newer-pw", by="admin")  # an admin: anyone's
     with pytest.raises(AccessDeniedError, match="only your own password"):
         users.set_password(store, "viewer", "x", by="officer")
-    assert store.verify_password("viewer", "newer-pw")
+    assert store.users.verify_password("viewer", "newer-pw")
 
 
 def test_rules_import_names_the_source_of_each_problem(store):
     body = {"rules": [{"id": "x", "type": "threshold", "indicator": "inventory_days"}]}
     with pytest.raises(ReportRejectedError) as info:
         monitoring.import_rules(store, "semi", body, "admin", "rules.yaml")
-    assert info.value.problems and all(p.source == "rules.yaml" for p in info.value.problems)
+    assert info.value.problems
+    assert all(p.source == "rules.yaml" for p in info.value.problems)
     assert monitoring.list_rules(store, "semi") == []

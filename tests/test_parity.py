@@ -61,10 +61,10 @@ def env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     folder = tmp_path_factory.mktemp("parity")
     db = folder / "parity.db"
     store = Store(db)
-    store.save_chain("semi", load_semiconductors())
-    store.set_perspective("semi", STORED_PERSPECTIVE)
-    store.add_user("admin", "admin", "admin-pw")
-    token = store.create_token("admin", "bearer", timedelta(days=1))
+    store.chains.save("semi", load_semiconductors())
+    store.projects.set_perspective("semi", STORED_PERSPECTIVE)
+    store.users.add("admin", "admin", "admin-pw")
+    token = store.tokens.create("admin", "bearer", timedelta(days=1))
     env = {"db": db, "folder": folder, "store": store}
     for _, setup in _setup_steps():
         setup(env)

@@ -24,13 +24,13 @@ def test_store_round_trip_and_monitoring_on_postgres():
     s = Store(URL)
     name = f"semi-{uuid.uuid4().hex[:8]}"
     chain = load_semiconductors()
-    s.save_chain(name, chain)
+    s.chains.save(name, chain)
     try:
-        assert s.load_chain(name).equals(chain)
-        s.set_perspective(name, {"home": ["CHN"], "restricted": ["USA", "NLD"]})
+        assert s.chains.load(name).equals(chain)
+        s.projects.set_perspective(name, {"home": ["CHN"], "restricted": ["USA", "NLD"]})
         user = f"u-{uuid.uuid4().hex[:8]}"
-        s.add_user(user, "reporter", "pw")
-        s.bind(user, name, "P115")
+        s.users.add(user, "reporter", "pw")
+        s.users.bind(user, name, "P115")
         row = {
             "indicator": "inventory_days",
             "node": "N44",
@@ -39,10 +39,10 @@ def test_store_round_trip_and_monitoring_on_postgres():
             "value": 5,
         }
         submit_observations(s, name, pd.DataFrame([row]), user, as_of="2026-01")
-        s.import_rules(
+        s.rules.put(
             name, [{"id": "low", "type": "threshold", "indicator": "inventory_days", "levels": {"I": 7}}]
         )
         assert monitor_run(s, name, "2026-01").opened == 1
-        assert s.user_for_token(s.create_token(user)) == (user, "reporter")
+        assert s.tokens.user_for(s.tokens.create(user)) == (user, "reporter")
     finally:
-        s.delete_project(name)
+        s.projects.delete(name)

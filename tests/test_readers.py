@@ -52,7 +52,8 @@ def test_parse_csv_duplicate_header():
 
 def test_decode_text_accepts_bom_and_locates_bad_bytes():
     text, problem = decode_text("\ufeffid,name\n".encode(), "a.csv")
-    assert text == "id,name\n" and problem is None
+    assert text == "id,name\n"
+    assert problem is None
     text, problem = decode_text(b"id\nok\nbad \xff here\n", "a.csv")
     assert text is None
     assert (problem.source, problem.row, problem.code) == ("a.csv", 3, "encoding")

@@ -241,8 +241,8 @@ def test_random_chains_round_trip_through_the_store(chain):
     with tempfile.TemporaryDirectory() as tmp:
         store = Store(Path(tmp) / "s.db")
         try:
-            store.save_chain("p", chain)
-            assert store.load_chain("p").equals(chain)
+            store.chains.save("p", chain)
+            assert store.chains.load("p").equals(chain)
         finally:
             store.close()
 
@@ -256,20 +256,21 @@ def test_eto_chain_round_trips_through_every_format(tmp_path):
 def test_eto_chain_round_trips_through_the_store(tmp_path):
     chain = load_semiconductors()
     store = Store(tmp_path / "s.db")
-    store.save_chain("semiconductors", chain)
-    back = store.load_chain("semiconductors")
+    store.chains.save("semiconductors", chain)
+    back = store.chains.load("semiconductors")
     assert back.equals(chain)
     # row order is kept too
     for name, frame in chain.tables().items():
         assert back.tables()[name].equals(frame), name
     store.close()
-    assert Store(tmp_path / "s.db").load_chain("semiconductors").equals(chain)
+    assert Store(tmp_path / "s.db").chains.load("semiconductors").equals(chain)
 
 
 def test_write_chain_by_extension(tmp_path):
     chain = load_semiconductors()
     assert write_chain(chain, tmp_path / "out").is_dir()
-    assert (tmp_path / "out" / "nodes.csv").exists() and (tmp_path / "out" / "meta.csv").exists()
+    assert (tmp_path / "out" / "nodes.csv").exists()
+    assert (tmp_path / "out" / "meta.csv").exists()
     assert write_chain(chain, tmp_path / "c.xlsx").suffix == ".xlsx"
     assert write_chain(chain, tmp_path / "c.json").suffix == ".json"
     from chokepoint.errors import UsageError
@@ -281,10 +282,12 @@ def test_write_chain_by_extension(tmp_path):
 def test_json_document_shape():
     chain = load_semiconductors()
     doc = chain_to_dict(chain)
-    assert doc["format"] == "chokepoint-chain" and doc["version"] == 1
+    assert doc["format"] == "chokepoint-chain"
+    assert doc["version"] == 1
     assert doc["meta"]["attribution"].startswith("Data: Emerging Technology Observatory")
     n20 = next(r for r in doc["provisions"] if r["actor"] == "P88" and r["node"] == "N20")
-    assert n20["share"] == 1.0 and n20["year"] == 2025
+    assert n20["share"] == 1.0
+    assert n20["year"] == 2025
     unknown = [r for r in doc["provisions"] if "share" not in r]
     assert len(unknown) == 246  # blank cells are left out, never written as 0
 

@@ -123,9 +123,11 @@ def test_unknown_share_is_a_bound_not_a_loss():
     r = run_scenario(three_tier_chain(), scenario({"type": "blockade", "country": "JPN"}), HOME)
     # JPN's blank share of U is part of the unknown 50%: no known loss, up to 50% if it is all Japan's
     i = r.chain.index.node_position("U")
-    assert r.loss[i] == 0.0 and r.loss_upper[i] == pytest.approx(0.5)
+    assert r.loss[i] == 0.0
+    assert r.loss_upper[i] == pytest.approx(0.5)
     row = r.frame.set_index("id").loc["U"]
-    assert bool(row["unknown_share_used"]) and row["coverage"] == pytest.approx(0.5)
+    assert bool(row["unknown_share_used"])
+    assert row["coverage"] == pytest.approx(0.5)
     assert r.loss_note(i) == "0% (up to 50% if Japan (JPN) holds the unknown 50% of Node U)"
 
 
@@ -141,13 +143,15 @@ def test_explanation_path_and_alternatives():
 def test_empty_scenario_has_no_loss_anywhere():
     chain = three_tier_chain()
     r = run_scenario(chain, Scenario(), HOME)
-    assert np.all(r.availability == 1.0) and r.frame.empty
+    assert np.all(r.availability == 1.0)
+    assert r.frame.empty
 
 
 def test_scenario_errors_name_the_shock():
     with pytest.raises(ScenarioError) as info:
         run_scenario(three_tier_chain(), scenario({"type": "blockade", "country": "CHN"}), HOME)
-    assert "shocks.0.country" in str(info.value) and "home economy" in str(info.value)
+    assert "shocks.0.country" in str(info.value)
+    assert "home economy" in str(info.value)
     with pytest.raises(ScenarioError, match=r"shocks\.0\.node"):
         run_scenario(three_tier_chain(), scenario({"type": "capacity", "node": "nope", "loss": 0.5}), HOME)
     with pytest.raises(ScenarioError, match=r"shocks\.0\.blockade\.depth"):
@@ -165,9 +169,11 @@ def test_demo_netherlands_blockade(demo):
     r = run_scenario(demo, scenario({"type": "blockade", "country": "NLD"}), p)
     a = availability(r)
     assert a["N20"] == 0.0
-    assert "N25" in set(r.frame["id"]) and "N99" in set(r.frame["id"])
+    assert "N25" in set(r.frame["id"])
+    assert "N99" in set(r.frame["id"])
     path = r.path("N99")
-    assert path.startswith("Finished logic chip <-") and "Photolithography" in path
+    assert path.startswith("Finished logic chip <-")
+    assert "Photolithography" in path
     assert path.endswith("EUV lithography tools <- ASML <- NLD blockade")
     # the finished chip is no higher than its scarcest required input
     ix = demo.index
@@ -181,7 +187,8 @@ def test_demo_sweep_ranks_countries(demo):
     p = Perspective.from_codes("CHN", "USA,JPN,NLD,KOR,TWN")
     s = sweep(demo, p, "country", chunk=5)
     ranking = s.ranking()
-    assert "CHN" not in set(ranking["country"]) and "VAR" not in set(ranking["country"])
+    assert "CHN" not in set(ranking["country"])
+    assert "VAR" not in set(ranking["country"])
     assert {"USA", "NLD", "JPN"} <= set(ranking.head(6)["country"])
     loss = s.loss_matrix()
     assert loss.loc["N20", "NLD"] == pytest.approx(1.0)
@@ -320,7 +327,8 @@ def test_batch_equals_single_runs(chain, many):
 def test_availability_lies_in_unit_interval_on_the_demo(demo):
     p = Perspective.from_codes("CHN", "USA,JPN,NLD,KOR,TWN")
     s = sweep(demo, p, "enterprise")
-    assert s.availability.min() >= 0.0 and s.availability.max() <= 1.0
+    assert s.availability.min() >= 0.0
+    assert s.availability.max() <= 1.0
 
 
 # ------------------------------------------------------------------------ CLI
@@ -338,7 +346,8 @@ def test_cli_scenario_run_save_list_show(tmp_path):
     assert r.exit_code == 0, r.output
     doc = json.loads(r.stdout)
     chip = next(n for n in doc["nodes"] if n["id"] == "N99")
-    assert chip["availability"] == 0.0 and chip["path"].endswith("ASML <- NLD blockade")
+    assert chip["availability"] == 0.0
+    assert chip["path"].endswith("ASML <- NLD blockade")
     assert cli("scenario", "save", str(f), "--project", "semiconductors").exit_code == 0
     listed = cli("scenario", "list", "--project", "semiconductors")
     assert "nld" in listed.stdout
@@ -351,6 +360,8 @@ def test_cli_scenario_run_save_list_show(tmp_path):
     bad = tmp_path / "bad.yaml"
     bad.write_text("shocks:\n  - {type: blockade, country: NLD, depth: 3}\n", encoding="utf-8")
     r = cli("scenario", "run", str(bad), "--project", "semiconductors")
-    assert r.exit_code == 1 and "shocks.0" in r.stderr
+    assert r.exit_code == 1
+    assert "shocks.0" in r.stderr
     sw = cli("scenario", "sweep", "--project", "semiconductors", "--by", "country", "--format", "csv")
-    assert sw.exit_code == 0 and sw.stdout.splitlines()[0].startswith("rank,country")
+    assert sw.exit_code == 0
+    assert sw.stdout.splitlines()[0].startswith("rank,country")

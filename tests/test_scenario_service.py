@@ -46,13 +46,13 @@ def env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
 
     db = tmp_path_factory.mktemp("scenario-service") / "s.db"
     store = Store(db)
-    store.save_chain("semi", load_semiconductors())
-    store.set_perspective("semi", STORED)
-    store.save_scenario("semi", "nld", NLD)
+    store.chains.save("semi", load_semiconductors())
+    store.projects.set_perspective("semi", STORED)
+    store.scenarios.save("semi", "nld", NLD)
     headers = {}
     for role in ("admin", "analyst", "viewer"):
-        store.add_user(role, role, f"{role}-pw")
-        headers[role] = {"authorization": f"Bearer {store.create_token(role, 'bearer', timedelta(days=1))}"}
+        store.users.add(role, role, f"{role}-pw")
+        headers[role] = {"authorization": f"Bearer {store.tokens.create(role, 'bearer', timedelta(days=1))}"}
     return {"db": db, "store": store, "client": TestClient(create_app(store)), "headers": headers}
 
 
@@ -73,7 +73,8 @@ def finished_job(env: dict[str, Any], path: str, params: dict[str, Any], role: s
         assert time.monotonic() < deadline, status
         time.sleep(0.05)
     assert status["status"] == "done", status
-    assert status["done"] == status["total"] and "result" not in status
+    assert status["done"] == status["total"]
+    assert "result" not in status
     result = c.get(status["result_url"], headers=h)
     assert result.status_code == 200
     return result.json()
@@ -84,7 +85,8 @@ def finished_job(env: dict[str, Any], path: str, params: dict[str, Any], role: s
 def test_sweep_job_result_is_the_cli_json(env: dict[str, Any], by: str) -> None:
     api = finished_job(env, "/api/projects/semi/scenarios/sweep", {"by": by})
     assert api == cli_json(env, "scenario", "sweep", "-p", "semi", "--by", by)
-    assert api["by"] == by and api["ranking"]
+    assert api["by"] == by
+    assert api["ranking"]
 
 
 def test_sweep_job_takes_perspective_overrides(env: dict[str, Any]) -> None:
@@ -100,7 +102,8 @@ def test_same_seed_same_montecarlo_summary_via_cli_and_api(env: dict[str, Any]) 
     args = ["--runs", "50", "--seed", "3", "--days", "56", "--step", "7"]
     cli = cli_json(env, "scenario", "montecarlo", "-p", "semi", *args)
     assert api == cli
-    assert api["runs"] == 50 and set(api) == {
+    assert api["runs"] == 50
+    assert set(api) == {
         "runs",
         "expected_loss",
         "value_at_risk_95",
@@ -119,7 +122,8 @@ def test_montecarlo_job_bounds(env: dict[str, Any]) -> None:
     assert c.post(path, params={"runs": 0}, headers=h).status_code == 422
     assert c.post(path, params={"runs": 100_001}, headers=h).status_code == 422
     too_big = c.post(path, params={"runs": 100_000, "days": 3650, "step": 1}, headers=h)
-    assert too_big.status_code == 422 and "run-steps" in too_big.json()["error"]["message"]
+    assert too_big.status_code == 422
+    assert "run-steps" in too_big.json()["error"]["message"]
 
 
 # ------------------------------------------------------------------ the job runner
@@ -147,7 +151,9 @@ def test_jobs_are_private_and_answer_409_until_done() -> None:
             break
         time.sleep(0.01)
     status = job_status(state, job, admin)  # admins see every job
-    assert status["status"] == "done" and status["kind"] == "test" and status["done"] == 2
+    assert status["status"] == "done"
+    assert status["kind"] == "test"
+    assert status["done"] == 2
     assert status["result_url"] == f"/api/jobs/{job}/result"
     assert job_result(state, job, owner) == {"answer": 42}
 
@@ -165,14 +171,16 @@ def test_a_failing_job_reports_its_error() -> None:
             break
         time.sleep(0.01)
     status = job_status(state, job, user)
-    assert status["status"] == "failed" and status["error"] == "by must be country"
+    assert status["status"] == "failed"
+    assert status["error"] == "by must be country"
     with pytest.raises(ConflictError, match="failed: by must be country"):
         job_result(state, job, user)
 
 
 def test_unknown_job_is_404_over_http(env: dict[str, Any]) -> None:
     r = env["client"].get("/api/jobs/nope/result", headers=env["headers"]["viewer"])
-    assert r.status_code == 404 and r.json()["error"]["code"] == "not_found"
+    assert r.status_code == 404
+    assert r.json()["error"]["code"] == "not_found"
 
 
 # ------------------------------------------------------------------ the perspective rule
@@ -186,13 +194,17 @@ def test_scenario_perspective_fields_apply_between_stored_and_flags(env: dict[st
     )
     p = svc.scenario_perspective(store, "semi", sc)
     assert p.restricted == ("NLD",)  # the scenario's field replaces the stored one
-    assert p.allied == ("RUS",) and p.country_risk == STORED["country_risk"]  # the others are stored
+    assert p.allied == ("RUS",)
+    assert p.country_risk == STORED["country_risk"]
     p = svc.scenario_perspective(store, "semi", sc, restricted="USA,JPN", year=2021)
-    assert p.restricted == ("USA", "JPN") and p.year == 2021 and p.allied == ("RUS",)  # flags win
+    assert p.restricted == ("USA", "JPN")
+    assert p.year == 2021
+    assert p.allied == ("RUS",)
     plain = svc.scenario_from_body({"shocks": []})
     assert svc.scenario_perspective(store, "semi", plain).restricted == tuple(STORED["restricted"])
     doc = svc.run_document(svc.run(store, "semi", sc, allied="KOR"))
-    assert doc["perspective"]["restricted"] == ["NLD"] and doc["perspective"]["allied"] == ["KOR"]
+    assert doc["perspective"]["restricted"] == ["NLD"]
+    assert doc["perspective"]["allied"] == ["KOR"]
 
 
 def test_cli_and_api_apply_the_scenario_perspective_alike(env: dict[str, Any], tmp_path: Any) -> None:
@@ -203,8 +215,10 @@ def test_cli_and_api_apply_the_scenario_perspective_alike(env: dict[str, Any], t
     api = env["client"].post(
         "/api/projects/semi/scenarios/run", params={"year": 2022}, json=body, headers=env["headers"]["viewer"]
     )
-    assert api.status_code == 200 and api.json() == cli
-    assert cli["perspective"]["restricted"] == ["NLD"] and cli["perspective"]["allied"] == ["RUS"]
+    assert api.status_code == 200
+    assert api.json() == cli
+    assert cli["perspective"]["restricted"] == ["NLD"]
+    assert cli["perspective"]["allied"] == ["RUS"]
 
 
 # ------------------------------------------------------------------ over time, saved scenarios
@@ -212,7 +226,9 @@ def test_run_over_time_and_its_document(env: dict[str, Any]) -> None:
     sc = svc.load_scenario(env["store"], "semi", "nld")
     r = svc.run_over_time(env["store"], "semi", sc, days=120, step=7, inventory=["N19=60"])
     doc = svc.dynamic_document(r)
-    assert doc["days"] == 120 and doc["step"] == 7 and doc["scenario"]["name"] == "nld"
+    assert doc["days"] == 120
+    assert doc["step"] == 7
+    assert doc["scenario"]["name"] == "nld"
     assert {n["id"]: n for n in doc["nodes"]}["N19"]["time_to_survive"] >= 56
     with pytest.raises(UsageError, match="NODE=DAYS"):
         svc.run_over_time(env["store"], "semi", sc, days=10, inventory=["N19"])
@@ -246,7 +262,8 @@ def test_save_checks_against_the_chain_list_get_delete(env: dict[str, Any]) -> N
         json={"shocks": [{"type": "capacity", "node": "N-nope", "loss": 0.5}]},
         headers=env["headers"]["analyst"],
     )
-    assert r.status_code >= 400 and r.json()["error"]["code"] == "scenario_error"
+    assert r.status_code >= 400
+    assert r.json()["error"]["code"] == "scenario_error"
 
 
 def test_a_saved_scenario_keeps_naming_only_its_perspective_fields(env: dict[str, Any]) -> None:
@@ -256,7 +273,8 @@ def test_a_saved_scenario_keeps_naming_only_its_perspective_fields(env: dict[str
     stored = svc.get_scenario(store, "semi", "own-nld")
     assert stored["perspective"] == {"home": "CHN", "restricted": ["NLD"]}
     p = svc.scenario_perspective(store, "semi", svc.load_scenario(store, "semi", "own-nld"))
-    assert p.restricted == ("NLD",) and p.allied == ("RUS",)  # allied still the stored default
+    assert p.restricted == ("NLD",)
+    assert p.allied == ("RUS",)
     svc.delete_scenario(store, "semi", "own-nld")
 
 

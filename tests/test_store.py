@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from chokepoint.errors import ProjectExistsError, ProjectNotFoundError, UsageError
 from chokepoint.store import ENV_VAR, Store, database_url, migrate
-from chokepoint.store import store as store_module
+from chokepoint.store import database as database_module
 from chokepoint.store.schema import migrations_table
 from conftest import base_tables, validate
 
@@ -38,13 +38,13 @@ def other():
 
 
 def test_several_projects_in_one_store(store, small, other):
-    store.save_chain("b-project", other)
-    store.save_chain("a-project", small)
-    assert store.project_names() == ["a-project", "b-project"]
-    assert store.load_chain("a-project").equals(small)
-    assert store.load_chain("b-project").equals(other)
-    infos = {p.name: p for p in store.projects()}
-    assert [p.name for p in store.projects()] == ["a-project", "b-project"]
+    store.chains.save("b-project", other)
+    store.chains.save("a-project", small)
+    assert store.projects.names() == ["a-project", "b-project"]
+    assert store.chains.load("a-project").equals(small)
+    assert store.chains.load("b-project").equals(other)
+    infos = {p.name: p for p in store.projects.infos()}
+    assert [p.name for p in store.projects.infos()] == ["a-project", "b-project"]
     # nodes are counted without stages, as in `chokepoint info`
     assert (infos["a-project"].nodes, infos["a-project"].actors, infos["a-project"].provisions) == (3, 5, 4)
     assert (infos["b-project"].nodes, infos["b-project"].title) == (2, "other")
@@ -60,58 +60,60 @@ def test_several_projects_in_one_store(store, small, other):
 
 
 def test_reimport_replaces(store, small, other):
-    store.save_chain("p", small)
-    stored = store.save_chain("p", other)
+    store.chains.save("p", small)
+    stored = store.chains.save("p", other)
     assert stored.equals(other)
-    back = store.load_chain("p")
+    back = store.chains.load("p")
     assert back.equals(other)
     assert sorted(back.nodes["id"]) == ["A", "Z"]
-    assert store.project_names() == ["p"]
+    assert store.projects.names() == ["p"]
 
 
 def test_merge_adds_and_replaces_by_key(store, small, other):
-    store.save_chain("p", small)
-    merged = store.save_chain("p", other, merge=True)
-    back = store.load_chain("p")
+    store.chains.save("p", small)
+    merged = store.chains.save("p", other, merge=True)
+    back = store.chains.load("p")
     assert back.equals(merged)
     assert sorted(back.nodes["id"]) == ["A", "B", "C", "S1", "Z"]
     assert back.node("A")["name"] == "Silicon wafer (300 mm)"  # the new row wins
-    assert len(back.edges) == 3 and len(back.actors) == 6 and len(back.provisions) == 5
+    assert len(back.edges) == 3
+    assert len(back.actors) == 6
+    assert len(back.provisions) == 5
     assert back.meta == {"title": "other"}
 
 
 def test_merge_into_missing_project_creates_it(store, small):
-    store.save_chain("new", small, merge=True)
-    assert store.load_chain("new").equals(small)
+    store.chains.save("new", small, merge=True)
+    assert store.chains.load("new").equals(small)
 
 
 def test_rename(store, small, other):
-    store.save_chain("old", small)
-    store.save_chain("taken", other)
-    store.rename_project("old", "new")
-    assert store.project_names() == ["new", "taken"]
-    assert store.load_chain("new").equals(small)
+    store.chains.save("old", small)
+    store.chains.save("taken", other)
+    store.projects.rename("old", "new")
+    assert store.projects.names() == ["new", "taken"]
+    assert store.chains.load("new").equals(small)
     with pytest.raises(ProjectExistsError, match="'taken' already exists"):
-        store.rename_project("new", "taken")
-    assert store.load_chain("taken").equals(other)  # untouched
+        store.projects.rename("new", "taken")
+    assert store.chains.load("taken").equals(other)  # untouched
     with pytest.raises(ProjectNotFoundError):
-        store.rename_project("old", "newer")
+        store.projects.rename("old", "newer")
     with pytest.raises(UsageError):
-        store.rename_project("new", "  ")
-    store.rename_project("new", "new")  # renaming to itself is a no-op
-    assert store.project_names() == ["new", "taken"]
+        store.projects.rename("new", "  ")
+    store.projects.rename("new", "new")  # renaming to itself is a no-op
+    assert store.projects.names() == ["new", "taken"]
 
 
 def test_delete(store, small, other):
-    store.save_chain("a", small)
-    store.save_chain("b", other)
-    store.delete_project("a")
-    assert store.project_names() == ["b"]
+    store.chains.save("a", small)
+    store.chains.save("b", other)
+    store.projects.delete("a")
+    assert store.projects.names() == ["b"]
     with pytest.raises(ProjectNotFoundError):
-        store.load_chain("a")
-    assert store.load_chain("b").equals(other)
+        store.chains.load("a")
+    assert store.chains.load("b").equals(other)
     with pytest.raises(ProjectNotFoundError):
-        store.delete_project("a")
+        store.projects.delete("a")
     # nothing of the deleted project is left behind
     from sqlalchemy import func
 
@@ -125,55 +127,55 @@ def test_delete(store, small, other):
 
 def test_not_found_lists_available_projects(store, small):
     with pytest.raises(ProjectNotFoundError, match="holds no project yet"):
-        store.load_chain("x")
-    store.save_chain("beta", small)
-    store.save_chain("alpha", small)
+        store.chains.load("x")
+    store.chains.save("beta", small)
+    store.chains.save("alpha", small)
     with pytest.raises(ProjectNotFoundError) as info:
-        store.load_chain("gamma")
+        store.chains.load("gamma")
     assert str(info.value) == "no project named 'gamma'; projects in this store: alpha, beta"
     assert info.value.to_dict()["code"] == "project_not_found"
 
 
 def test_empty_project_name(store, small):
     with pytest.raises(UsageError):
-        store.save_chain(" ", small)
+        store.chains.save(" ", small)
 
 
 def test_perspective(store, small):
-    store.save_chain("p", small)
-    assert store.get_perspective("p") is None
+    store.chains.save("p", small)
+    assert store.projects.get_perspective("p") is None
     perspective = {"countries": ["CHN"], "name": "中国视角", "weights": {"share": 0.5}}
-    store.set_perspective("p", perspective)
-    assert store.get_perspective("p") == perspective
+    store.projects.set_perspective("p", perspective)
+    assert store.projects.get_perspective("p") == perspective
     # re-import keeps the perspective
-    store.save_chain("p", small)
-    assert store.get_perspective("p") == perspective
-    store.set_perspective("p", None)
-    assert store.get_perspective("p") is None
+    store.chains.save("p", small)
+    assert store.projects.get_perspective("p") == perspective
+    store.projects.set_perspective("p", None)
+    assert store.projects.get_perspective("p") is None
     with pytest.raises(ProjectNotFoundError):
-        store.get_perspective("nope")
+        store.projects.get_perspective("nope")
     with pytest.raises(ProjectNotFoundError):
-        store.set_perspective("nope", {})
+        store.projects.set_perspective("nope", {})
 
 
 def test_perspective_survives_rename_and_is_per_project(store, small):
-    store.save_chain("a", small)
-    store.save_chain("b", small)
-    store.set_perspective("a", {"countries": ["USA"]})
-    store.rename_project("a", "c")
-    assert store.get_perspective("c") == {"countries": ["USA"]}
-    assert store.get_perspective("b") is None
+    store.chains.save("a", small)
+    store.chains.save("b", small)
+    store.projects.set_perspective("a", {"countries": ["USA"]})
+    store.projects.rename("a", "c")
+    assert store.projects.get_perspective("c") == {"countries": ["USA"]}
+    assert store.projects.get_perspective("b") is None
 
 
 def test_data_persists_across_connections(tmp_path, small):
     path = tmp_path / "p.db"
     s1 = Store(path)
-    s1.save_chain("p", small)
-    s1.set_perspective("p", {"k": 1})
+    s1.chains.save("p", small)
+    s1.projects.set_perspective("p", {"k": 1})
     s1.close()
     s2 = Store(f"sqlite:///{path}")
-    assert s2.load_chain("p").equals(small)
-    assert s2.get_perspective("p") == {"k": 1}
+    assert s2.chains.load("p").equals(small)
+    assert s2.projects.get_perspective("p") == {"k": 1}
     s2.close()
 
 
@@ -185,15 +187,16 @@ def _applied(store):
 def test_migrations_recorded_once(tmp_path, monkeypatch):
     path = tmp_path / "m.db"
     first = Store(path)
-    names = [name for name, _ in store_module.MIGRATIONS]
+    names = [name for name, _ in database_module.MIGRATIONS]
     before = _applied(first)
     assert [r.name for r in before] == names
-    assert "projects" in first.table_names() and "chain_nodes" in first.table_names()
+    assert "projects" in first.database.table_names()
+    assert "chain_nodes" in first.database.table_names()
     first.close()
 
     calls = []
     monkeypatch.setattr(
-        store_module,
+        database_module,
         "MIGRATIONS",
         [
             *[(name, lambda conn, n=name: calls.append(n)) for name in names],
@@ -216,7 +219,7 @@ def test_migrate_returns_applied_names(tmp_path):
     from sqlalchemy import create_engine
 
     engine = create_engine(f"sqlite:///{tmp_path / 'e.db'}")
-    assert migrate(engine) == [name for name, _ in store_module.MIGRATIONS]
+    assert migrate(engine) == [name for name, _ in database_module.MIGRATIONS]
     assert migrate(engine) == []
     engine.dispose()
 
@@ -232,44 +235,46 @@ def test_database_url(tmp_path, monkeypatch):
 def test_store_uses_env_var(tmp_path, monkeypatch, small):
     monkeypatch.setenv(ENV_VAR, str(tmp_path / "env.db"))
     s = Store()
-    s.save_chain("p", small)
+    s.chains.save("p", small)
     s.close()
     assert (tmp_path / "env.db").exists()
-    assert Store(tmp_path / "env.db").project_names() == ["p"]
+    assert Store(tmp_path / "env.db").projects.names() == ["p"]
 
 
 def test_merge_is_validated_as_a_whole_and_refused_atomically(store, small):
     from chokepoint.errors import ChainValidationError
 
-    store.save_chain("p", small)
+    store.chains.save("p", small)
     t = base_tables()
     t["provisions"] = [{"actor": "USA", "node": "A", "share": "0.9", "year": "2024"}]  # CHN 0.6 + USA 0.9
     bad = validate(t).chain
     with pytest.raises(ChainValidationError) as info:
-        store.save_chain("p", bad, merge=True)
+        store.chains.save("p", bad, merge=True)
     assert "share_sum" in {p.code for p in info.value.problems}
-    assert store.load_chain("p").equals(small)  # nothing changed
+    assert store.chains.load("p").equals(small)  # nothing changed
 
 
 def test_merge_raw_rows_may_refer_to_stored_rows(store, small):
     from chokepoint.errors import ChainValidationError
     from conftest import raw_table
 
-    store.save_chain("p", small)
+    store.chains.save("p", small)
     blocks = [
         raw_table("nodes", [], columns=["id", "name", "kind"]),
         raw_table("actors", [{"id": "F9", "name": "New Fab", "kind": "enterprise", "country": "KOR"}]),
         raw_table("provisions", [{"actor": "F9", "node": "B", "share": "0.4", "year": "2024"}]),
     ]
-    report = store.merge_tables("p", blocks)
-    back = store.load_chain("p")
+    report = store.chains.merge_tables("p", blocks)
+    back = store.chains.load("p")
     assert back.equals(report.chain)
-    assert len(back.actors) == 6 and len(back.provisions) == 5 and len(back.nodes) == 4
+    assert len(back.actors) == 6
+    assert len(back.provisions) == 5
+    assert len(back.nodes) == 4
     dangling = [raw_table("provisions", [{"actor": "F9", "node": "NOPE", "share": "0.1"}])]
     with pytest.raises(ChainValidationError) as info:
-        store.merge_tables("p", dangling)
+        store.chains.merge_tables("p", dangling)
     [p] = info.value.problems
     assert (p.source, p.row, p.column, p.code) == ("provisions.csv", 2, "node", "unknown_reference")
-    assert store.load_chain("p").equals(back)
+    assert store.chains.load("p").equals(back)
     with pytest.raises(ProjectNotFoundError):
-        store.merge_tables("nope", blocks)
+        store.chains.merge_tables("nope", blocks)

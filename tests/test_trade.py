@@ -48,22 +48,24 @@ SMALL = flows(
 def test_hand_computed_importer_indicators():
     df = importer_indicators(SMALL, restricted=["X"]).set_index("importer")
     a, b = df.loc["A"], df.loc["B"]
-    assert a["imports"] == 100 and a["partners"] == 3
+    assert a["imports"] == 100
+    assert a["partners"] == 3
     assert a["hhi"] == pytest.approx(0.36 + 0.09 + 0.01, abs=1e-9)
-    assert (
-        a["top1_share"] == pytest.approx(0.6)
-        and a["top1_partner"] == "X"
-        and a["top3_share"] == pytest.approx(1.0)
-    )
-    assert a["restricted_share"] == pytest.approx(0.6) and a["exports"] == 20
+    assert a["top1_share"] == pytest.approx(0.6)
+    assert a["top1_partner"] == "X"
+    assert a["top3_share"] == pytest.approx(1.0)
+    assert a["restricted_share"] == pytest.approx(0.6)
+    assert a["exports"] == 20
     assert a["imports_to_exports"] == pytest.approx(5.0)
-    assert b["imports"] == 120 and b["hhi"] == pytest.approx((50 / 120) ** 2 * 2 + (20 / 120) ** 2, abs=1e-9)
+    assert b["imports"] == 120
+    assert b["hhi"] == pytest.approx((50 / 120) ** 2 * 2 + (20 / 120) ** 2, abs=1e-9)
 
 
 def test_hand_computed_world_concentration_and_leverage():
     w = world_concentration(SMALL).iloc[0]
     # exports: X 110, Y 80, Z 10, A 20 of 220
-    assert w["world_exports"] == 220 and w["top_exporter"] == "X"
+    assert w["world_exports"] == 220
+    assert w["top_exporter"] == "X"
     assert w["hhi"] == pytest.approx((110**2 + 80**2 + 10**2 + 20**2) / 220**2, abs=1e-9)
     assert not w["single_point_of_failure"]
     lev = exporter_leverage(SMALL).set_index("exporter")
@@ -93,11 +95,13 @@ def test_hand_computed_screen_and_persistence():
 def test_embargo_with_substitution():
     e = embargo(SMALL, ["X"], "1001", 2021, measure="value", spare=0.1).set_index("importer")
     # lost: A 60, B 50; spare 0.1 x (Y 80 + Z 10 + A 20) = 11, shared 60:50
-    assert e.loc["A", "lost"] == 60 and e.loc["A", "lost_share"] == pytest.approx(0.6)
+    assert e.loc["A", "lost"] == 60
+    assert e.loc["A", "lost_share"] == pytest.approx(0.6)
     assert e.loc["A", "substituted"] == pytest.approx(11 * 60 / 110)
     assert e.loc["B", "net_lost_share"] == pytest.approx((50 - 11 * 50 / 110) / 120)
     sweep = embargo_sweep(SMALL, "1001", 2021, measure="value").set_index("exporter")
-    assert sweep.loc["X", "stopped"] == 110 and sweep.loc["X", "importers_over_half"] == 1
+    assert sweep.loc["X", "stopped"] == 110
+    assert sweep.loc["X", "importers_over_half"] == 1
 
 
 @st.composite
@@ -118,7 +122,8 @@ def test_invariants_of_shares_and_hhi(f):
     f2 = f.copy()
     f2["s"] = f2["value"] / f2.groupby(["importer", "product", "year"])["value"].transform("sum")
     np.testing.assert_allclose(f2.groupby("importer")["s"].sum(), 1.0, atol=1e-12)
-    assert (ind["hhi"] >= 1 / ind["partners"] - 1e-12).all() and (ind["hhi"] <= 1 + 1e-12).all()
+    assert (ind["hhi"] >= 1 / ind["partners"] - 1e-12).all()
+    assert (ind["hhi"] <= 1 + 1e-12).all()
     assert (ind["hhi"] >= ind["top1_share"] ** 2 - 1e-12).all()
 
 
@@ -140,12 +145,15 @@ def test_a_wider_embargo_never_lowers_any_loss_share(f, blocked):
 
 def test_fao_wheat_russia_ukraine_stop():
     wheat = read_fao(DATA / "fao", crops=["wheat"])
-    assert set(wheat["year"]) == {2019, 2020, 2021} and set(wheat["product"]) == {"1001"}
+    assert set(wheat["year"]) == {2019, 2020, 2021}
+    assert set(wheat["product"]) == {"1001"}
     world = world_concentration(wheat).set_index("year")
     assert world.loc[2021, "top_exporter"] == "RUS"
     e = embargo(wheat, ["RUS", "UKR"], "1001", 2021)
-    assert len(e) > 50 and e.iloc[0]["importer"] == "EGY"
-    assert (e["lost_share"] > 0).all() and (e["lost_share"] <= 1).all()
+    assert len(e) > 50
+    assert e.iloc[0]["importer"] == "EGY"
+    assert (e["lost_share"] > 0).all()
+    assert (e["lost_share"] <= 1).all()
     tur = e.set_index("importer").loc["TUR"]
     assert tur["lost_share"] > 0.8
 
@@ -155,13 +163,15 @@ def test_baci_sample_loads_screens_and_reports_unknown_codes():
         DATA / "baci" / "baci_hs92_2021_exporters_ZAF_AFG.csv",
         DATA / "baci" / "baci_country_codes_V202201.csv",
     )
-    assert (
-        set(b["exporter"]) == {"ZAF", "AFG"} and "ITA" in set(b["importer"]) and "TWN" in set(b["importer"])
-    )
+    assert set(b["exporter"]) == {"ZAF", "AFG"}
+    assert "ITA" in set(b["importer"])
+    assert "TWN" in set(b["importer"])
     s = dependency_screen(b, ["DEU", "FRA", "ITA"])
-    assert len(s) > 100 and s["dependent"].any()
+    assert len(s) > 100
+    assert s["dependent"].any()
     unknown = unmatched_products(b, hs_labels(DATA / "hs" / "harmonized-system.csv"))
-    assert unknown and all(len(c) == 6 for c in unknown)  # HS92 codes absent from HS2022: reported, kept
+    assert unknown
+    assert all(len(c) == 6 for c in unknown)
     assert set(unknown) <= set(b["product"])
 
 
@@ -199,7 +209,8 @@ def test_cli_trade(tmp_path):
             "200",
         ).stdout
     )
-    assert rows[0]["importer"] == "EGY" and len(rows) > 50
+    assert rows[0]["importer"] == "EGY"
+    assert len(rows) > 50
     dep = json.loads(
         cli(
             "trade",
@@ -218,7 +229,8 @@ def test_cli_trade(tmp_path):
             "json",
         ).stdout
     )
-    assert [d["year"] for d in dep] == [2019, 2020, 2021] and dep[0]["top1_partner"] == "RUS"
+    assert [d["year"] for d in dep] == [2019, 2020, 2021]
+    assert dep[0]["top1_partner"] == "RUS"
     screen = cli("trade", "screen", "--dataset", "staples", "--bloc", "EGY", "--format", "csv").stdout
     assert screen.startswith("product,year,hhi_extra")
     sweep = json.loads(
@@ -241,4 +253,5 @@ def test_cli_trade(tmp_path):
     bad = runner.invoke(
         app, ["trade", "load", str(DATA / "fao"), "--dataset", "x", "--layout", "baci", "--db", db]
     )
-    assert bad.exit_code == 2 and "--codes" in bad.stderr
+    assert bad.exit_code == 2
+    assert "--codes" in bad.stderr

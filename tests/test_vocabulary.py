@@ -26,7 +26,7 @@ CHINA = Perspective.from_codes("CHN", "USA,JPN,NLD,KOR,TWN")
 
 
 def _every_enum_value() -> list[tuple[str, object]]:
-    from chokepoint.store.store import Store
+    from chokepoint.store.tasks import TaskRepository
 
     values: list[tuple[str, object]] = []
     values += [("level", v) for v in LEVEL_ZH]
@@ -36,7 +36,7 @@ def _every_enum_value() -> list[tuple[str, object]]:
     values += [("unit_kind", v) for v in ("enterprise", "institution")]
     values += [("relation", v) for v in ("direct", "related")]
     values += [
-        ("status", v) for v in (*Store.TASK_STATUSES, "not stored", "open", "acknowledged", "resolved")
+        ("status", v) for v in (*TaskRepository.STATUSES, "not stored", "open", "acknowledged", "resolved")
     ]
     values += [(c, b) for c in sorted(BOOLEAN_COLUMNS) for b in (True, False)]
     return values
@@ -45,7 +45,8 @@ def _every_enum_value() -> list[tuple[str, object]]:
 @pytest.mark.parametrize(("column", "value"), _every_enum_value())
 def test_every_enum_value_has_a_chinese_form(column, value):
     shown = display_value(column, value, "zh")
-    assert isinstance(shown, str) and CJK.search(shown), (column, value, shown)
+    assert isinstance(shown, str), (column, value, shown)
+    assert CJK.search(shown), (column, value, shown)
     assert display_value(column, value, "en") != shown
 
 
@@ -53,7 +54,8 @@ def test_every_list_header_is_translated():
     lists = policy_lists(assess(load_semiconductors(), CHINA), "zh")
     for name, df in lists.tables.items():
         for c in df.columns:
-            assert c in HEADERS and CJK.search(HEADERS[c][1]), (name, c)
+            assert c in HEADERS, (name, c)
+            assert CJK.search(HEADERS[c][1]), (name, c)
 
 
 # columns whose values are ids, codes, numbers or proper names (English is right there)

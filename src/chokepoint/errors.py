@@ -45,6 +45,7 @@ class Problem:
     code: str = "invalid"
 
     def location(self) -> str:
+        """Return where the problem is: ``source, row 3, column 'share'`` (the parts known)."""
         parts = [self.source]
         if self.row is not None:
             parts.append(f"row {self.row}")
@@ -53,9 +54,11 @@ class Problem:
         return ", ".join(parts)
 
     def __str__(self) -> str:
+        """Return ``severity: location: reason``, the line a user reads."""
         return f"{self.severity}: {self.location()}: {self.reason}"
 
     def to_dict(self) -> dict[str, Any]:
+        """Return the problem's fields as a JSON-ready dict."""
         return asdict(self)
 
 
@@ -77,6 +80,7 @@ class ChokepointError(Exception):
     exit_code = 1
 
     def to_dict(self) -> dict[str, Any]:
+        """Return the error's JSON shape: ``code``, ``message`` and ``details``."""
         return {"code": self.code, "message": str(self), "details": {}}
 
 
@@ -101,6 +105,7 @@ class ChainValidationError(ChokepointError):
         super().__init__("\n".join(lines))
 
     def to_dict(self) -> dict[str, Any]:
+        """Return the error's JSON shape, the message's first line and every problem in ``details``."""
         return {
             "code": self.code,
             "message": str(self).splitlines()[0],

@@ -96,7 +96,7 @@ ALIASES = {"level_before": "level", "change_kind": "kind", "unit_type": "unit_ki
 
 
 def vocabulary(column: str) -> Mapping[str, tuple[str, str]] | None:
-    """The vocabulary of ``column`` (``None`` when its values are free text, ids or numbers)."""
+    """Return the vocabulary of ``column`` (``None`` when its values are free text, ids or numbers)."""
     return ENUMS.get(ALIASES.get(column, column))
 
 

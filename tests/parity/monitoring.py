@@ -46,10 +46,10 @@ def setup(env: dict[str, Any]) -> None:
     )
     monitoring.submit_observations(store, "semi", _inventory({"2026-03": 10}), "naura", as_of="2026-03")
     monitoring.import_rules(store, "semi", RULES, "admin", "rules.yaml")
-    stored = store.get_perspective("semi")
-    store.set_perspective("semi", {"home": ["CHN"], "restricted": ["USA"]})
+    stored = store.projects.get_perspective("semi")
+    store.projects.set_perspective("semi", {"home": ["CHN"], "restricted": ["USA"]})
     monitoring.monitor_run(store, "semi", "2026-02")
-    store.set_perspective("semi", stored)
+    store.projects.set_perspective("semi", stored)
     monitoring.monitor_run(store, "semi", "2026-03")
 
 

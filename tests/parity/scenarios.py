@@ -27,7 +27,7 @@ JPN = {
 def setup(env: dict[str, Any]) -> None:
     """Save the two scenarios in project ``semi``."""
     for body in (NLD, JPN):
-        env["store"].save_scenario("semi", body["name"], body)
+        env["store"].scenarios.save("semi", body["name"], body)
 
 
 RUN = "/api/projects/semi/scenarios/run"

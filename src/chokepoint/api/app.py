@@ -35,11 +35,12 @@ def error_body(status: int, code: str, message: str, details: dict[str, Any] | N
 
 def ensure_admin(store: Store) -> str | None:
     """On an empty store create user ``admin``; its password comes from ``$CHOKEPOINT_ADMIN_PASSWORD``
-    or is generated and returned once (to be printed)."""
-    if store.count_users():
+    or is generated and returned once (to be printed).
+    """
+    if store.users.count():
         return None
     password = os.environ.get(ADMIN_PASSWORD_ENV) or secrets.token_urlsafe(12)
-    store.add_user("admin", "admin", password)
+    store.users.add("admin", "admin", password)
     return None if os.environ.get(ADMIN_PASSWORD_ENV) else password
 
 
@@ -94,7 +95,7 @@ def create_app(store: Store | str | None = None) -> FastAPI:
         if request.method in ("POST", "PUT", "PATCH", "DELETE") and request.url.path != "/api/login":
             action, before, after = getattr(request.state, "audit", (request.url.path, None, None))
             user = getattr(request.state, "user", "anonymous")
-            app.state.store.record_audit(
+            app.state.store.audit.record(
                 user, request.method, request.url.path, response.status_code, action, before, after
             )
         return response

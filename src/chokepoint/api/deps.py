@@ -56,7 +56,7 @@ def chain_of(request: Request, project: str) -> ChainMap:
     """The project's chain, cached per project version (any save changes the version)."""
     store = get_store(request)
     chain: ChainMap = cached(
-        request, ("chain", project, store.project_version(project)), lambda: store.load_chain(project)
+        request, ("chain", project, store.projects.version(project)), lambda: store.chains.load(project)
     )
     return chain
 
@@ -72,7 +72,7 @@ def request_token(request: Request) -> str | None:
 def current_user(request: Request) -> User:
     """The user behind the session cookie or the ``Authorization: Bearer`` token (401 otherwise)."""
     token = request_token(request)
-    found = get_store(request).user_for_token(token) if token else None
+    found = get_store(request).tokens.user_for(token) if token else None
     if found is None:
         raise HTTPException(status_code=401, detail="log in first: POST /api/login, or send a bearer token")
     user = User(*found)
@@ -106,7 +106,8 @@ def perspective_of(
     year: int | None = None,
 ) -> Perspective:
     """The request's perspective: the stored default with the query's fields replaced
-    (:func:`chokepoint.service.perspective.resolve_perspective`)."""
+    (:func:`chokepoint.service.perspective.resolve_perspective`).
+    """
     return resolve_perspective(
         get_store(request),
         project,
@@ -121,7 +122,7 @@ def perspective_of(
 def assessment_of(request: Request, project: str, p: Perspective) -> Assessment:
     """The project's assessment from ``p``, cached per project version and perspective."""
     store = get_store(request)
-    key = ("assessment", project, store.project_version(project), json.dumps(p.to_dict(), sort_keys=True))
+    key = ("assessment", project, store.projects.version(project), json.dumps(p.to_dict(), sort_keys=True))
     a: Assessment = cached(
         request, key, lambda: assess_project(store, project, p, chain=chain_of(request, project))
     )

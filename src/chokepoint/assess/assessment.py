@@ -59,7 +59,7 @@ INDICATOR_COLUMNS = (
 
 
 def jsonable(v: Any) -> Any:
-    """A frame cell as JSON: numpy booleans and integers as Python's, NaN as ``None``."""
+    """Convert a frame cell to JSON: numpy booleans and integers as Python's, NaN as ``None``."""
     if isinstance(v, np.bool_ | bool):
         return bool(v)
     if isinstance(v, np.integer):
@@ -151,12 +151,15 @@ class Assessment:
         return df
 
     def to_frame(self) -> pd.DataFrame:
+        """Return a copy of :attr:`frame`, the ranked node rows, safe to modify."""
         return self.frame.copy()
 
     def position(self, node_id: str) -> int:
+        """Return the position of node ``node_id`` in the chain map's arrays (``KeyError`` if unknown)."""
         return self.chain.index.node_position(node_id)
 
     def row(self, node_id: str) -> dict[str, Any]:
+        """Return the :attr:`frame` row of node ``node_id`` as a column -> value dict (cells unconverted)."""
         return {str(k): v for k, v in self.frame.set_index("id").loc[node_id].items()}
 
     # ----------------------------------------------------------- explanation
@@ -178,7 +181,7 @@ class Assessment:
         return [self._record(r, lang) for r in df.to_dict("records")]
 
     def record(self, node_id: str, lang: str = "en") -> dict[str, Any]:
-        """The JSON-ready row of one node (raises ``KeyError`` for an unknown or stage node)."""
+        """Return the JSON-ready row of one node (raises ``KeyError`` for an unknown or stage node)."""
         rows = self.frame[self.frame["id"] == node_id]
         if rows.empty:
             raise KeyError(node_id)

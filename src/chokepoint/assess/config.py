@@ -27,6 +27,14 @@ class AssessmentConfig:
     macro_weight: float = 0.5
 
     def __post_init__(self) -> None:
+        """Check the weights (keys ``gap``, ``criticality``, ``exposure``) and the level cut-offs.
+
+        Raises
+        ------
+        UsageError
+            A weight key is missing or extra, a weight is negative, all weights are zero, or
+            the cut-offs do not decrease from level I to level IV.
+        """
         if set(self.weights) != {"gap", "criticality", "exposure"}:
             raise UsageError("weights need exactly the keys gap, criticality, exposure")
         if any(w < 0 for w in self.weights.values()) or sum(self.weights.values()) <= 0:
@@ -36,10 +44,11 @@ class AssessmentConfig:
             raise UsageError("level cut-offs must decrease from level I to level IV")
 
     def normalized_weights(self) -> dict[str, float]:
+        r"""Return the weights of the score components scaled to sum to 1, :math:`w_k / \sum_j w_j`."""
         total = sum(self.weights.values())
         return {k: v / total for k, v in self.weights.items()}
 
 
 def with_weights(config: AssessmentConfig, **weights: float) -> AssessmentConfig:
-    """A copy of ``config`` with some weights changed."""
+    """Return a copy of ``config`` with some weights changed (the others kept)."""
     return replace(config, weights={**config.weights, **weights})

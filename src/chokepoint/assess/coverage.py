@@ -76,11 +76,12 @@ class LevelShares:
 
     @property
     def n_nodes(self) -> int:
+        """Number of nodes the shares describe."""
         return int(self.present.shape[0])
 
     @property
     def remainder(self) -> np.ndarray:
-        """Unknown remainder :math:`1 - \\kappa_{il}` per (node, level); 0 where absent."""
+        r"""Unknown remainder :math:`r_{il} = 1 - \kappa_{il}` per (node, level); 0 where absent."""
         return np.where(self.present, 1.0 - self.coverage, 0.0)
 
     @property
@@ -152,7 +153,7 @@ def loss_by_level(shares: LevelShares, cut: np.ndarray | sp.sparray) -> tuple[np
 def bound_level(
     shares: LevelShares, per_level: np.ndarray, depth: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
-    r"""The bound before reconciliation and the level that sets it (``GEO``/``ORG``; -1 when none).
+    r"""Return the bound before reconciliation and the level that sets it (``GEO``/``ORG``; -1 if none).
 
     :math:`\min_{l \text{ present}} (\sum_{p \in l} s_p c_p + r_{il} d_i)`, 0 at nodes without provisions.
     """

@@ -22,27 +22,48 @@ class ScoredNodes(Protocol):
     """The arrays per node an explanation reads (an :class:`~chokepoint.assess.assessment.Assessment`)."""
 
     @property
-    def chain(self) -> ChainMap: ...
+    def chain(self) -> ChainMap:
+        """The assessed chain map."""
+
     @property
-    def config(self) -> AssessmentConfig: ...
+    def config(self) -> AssessmentConfig:
+        """The weights, cut-offs and thresholds the assessment used."""
+
     @property
-    def supply(self) -> SupplyIndicators: ...
+    def supply(self) -> SupplyIndicators:
+        """Supply indicators per node (shares, concentration, exposure, coverage)."""
+
     @property
-    def crit(self) -> Criticality: ...
+    def crit(self) -> Criticality:
+        """Downstream criticality per node (value share, reach, score C)."""
+
     @property
-    def components(self) -> dict[str, np.ndarray]: ...
+    def components(self) -> dict[str, np.ndarray]:
+        """Score components per node: ``gap``, ``criticality`` and ``exposure``."""
+
     @property
-    def gap_basis(self) -> np.ndarray: ...
+    def gap_basis(self) -> np.ndarray:
+        """Where each node's technology gap comes from (data, years, proxy or derived)."""
+
     @property
-    def threshold_basis(self) -> np.ndarray: ...
+    def threshold_basis(self) -> np.ndarray:
+        """Where each node's technical threshold comes from (data, proxy or derived)."""
+
     @property
-    def has_alternative(self) -> np.ndarray: ...
+    def has_alternative(self) -> np.ndarray:
+        """Whether each node has an alternative source (itself or through a substitute)."""
+
     @property
-    def substitute_switch_days(self) -> np.ndarray: ...
+    def substitute_switch_days(self) -> np.ndarray:
+        """Days to switch to the quickest substitute per node (NaN when none)."""
+
     @property
-    def insufficient(self) -> np.ndarray: ...
+    def insufficient(self) -> np.ndarray:
+        """Whether each node lacks the data to be assessed (level ``insufficient_data``)."""
+
     @property
-    def derived_from(self) -> np.ndarray: ...
+    def derived_from(self) -> np.ndarray:
+        """Position of the riskiest required kind a node is scored as; -1 when scored itself."""
 
 
 def rounded(v: Any) -> float | None:

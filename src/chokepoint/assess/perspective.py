@@ -49,6 +49,13 @@ class Perspective:
     country_risk: Mapping[str, float] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
+        """Check the perspective: a home economy, no country both home and restricted, risks in [0, 1].
+
+        Raises
+        ------
+        UsageError
+            The perspective breaks one of these rules.
+        """
         if not self.home:
             raise UsageError("a perspective needs a home economy (--home CODE)")
         overlap = set(self.home) & set(self.restricted)
@@ -91,6 +98,7 @@ class Perspective:
         )
 
     def to_dict(self) -> dict[str, Any]:
+        """Return the perspective as a JSON-ready dict (the inverse of :meth:`from_dict`)."""
         return {
             "home": list(self.home),
             "restricted": list(self.restricted),
@@ -101,6 +109,7 @@ class Perspective:
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> Perspective:
+        """Build a perspective from :meth:`to_dict`'s dict (codes are not validated again)."""
         return cls(
             home=tuple(d["home"]),
             restricted=tuple(d.get("restricted") or ()),

@@ -121,6 +121,12 @@ def select_provisions(chain: ChainMap, p: Perspective) -> tuple[np.ndarray, np.n
 
 
 def country_entries(chain: ChainMap, p: Perspective, keep: np.ndarray) -> SupplyEntries:
+    """Return the node x country entries of the kept provisions, classed from perspective ``p``.
+
+    A node's country-level provisions are used; a node with none falls back on its
+    enterprises' provisions, each counted for the enterprise's country. Shares of one
+    (node, country) are summed (NaN when all are unknown) and flagged ``unknown`` when any is.
+    """
     ix = chain.index
     geo = ix.actor_is_geo[np.clip(ix.prov_actor, 0, None)]
     node = ix.prov_node

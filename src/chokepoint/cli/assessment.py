@@ -61,7 +61,7 @@ def assess_cmd(
 
     _lang(lang)
     store = open_store(db)
-    chain = store.load_chain(project)
+    chain = store.chains.load(project)
     p = request_perspective(store, project, home, restricted, allied, year, chain=chain)
     a = assess_project(store, project, p, chain=chain, io_dataset=io_dataset)
     emit(
@@ -96,7 +96,7 @@ def perspective_show(
     """Print the project's default perspective."""
     from chokepoint.assess import Perspective
 
-    stored = open_store(db).get_perspective(project)
+    stored = open_store(db).projects.get_perspective(project)
     if fmt == OutputFormat.json:
         echo_json(stored)
     elif fmt == OutputFormat.csv:
@@ -110,7 +110,7 @@ def perspective_show(
 @perspective_app.command("clear")
 def perspective_clear(project: ProjectOption, db: DbOption = None) -> None:
     """Remove the project's default perspective."""
-    open_store(db).set_perspective(project, None)
+    open_store(db).projects.set_perspective(project, None)
     typer.echo(f"perspective of {project!r} cleared")
 
 
@@ -138,14 +138,15 @@ def lists_cmd(
     db: DbOption = None,
 ) -> None:
     """Policy lists (清单): chokepoints, advantages, key enterprises, research units, joint R&D
-    tasks (stored with stable ids), supporting gaps and major problems."""
+    tasks (stored with stable ids), supporting gaps and major problems.
+    """
     from chokepoint.report.lists import format_lists, lists_document, write_lists
 
     _lang(lang)
     if fmt == OutputFormat.csv:
         raise UsageError("lists are several tables: use --format table or json, or --out FILE.csv")
     store = open_store(db)
-    chain = store.load_chain(project)
+    chain = store.chains.load(project)
     p = request_perspective(store, project, home, restricted, allied, year, chain=chain)
     a = assess_project(store, project, p, chain=chain)
     lists = lists_svc.project_lists(store, project, a, lang, save_tasks=save_tasks)

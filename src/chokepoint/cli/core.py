@@ -16,7 +16,8 @@ def serve(
     db: DbOption = None,
 ) -> None:
     """Run the REST API (and, later, the web UI). On an empty store it creates user 'admin' with the
-    password from $CHOKEPOINT_ADMIN_PASSWORD, or prints a generated one once."""
+    password from $CHOKEPOINT_ADMIN_PASSWORD, or prints a generated one once.
+    """
     import uvicorn
 
     from chokepoint.api.app import create_app, ensure_admin
@@ -42,7 +43,8 @@ def demo(
     db: DbOption = None,
 ) -> None:
     """Load the bundled ETO semiconductor chain as a project, print its summary and its top
-    chokepoints from the project's perspective (default: China, with USA, JPN, NLD, KOR, TWN restricted)."""
+    chokepoints from the project's perspective (default: China, with USA, JPN, NLD, KOR, TWN restricted).
+    """
     from chokepoint.datasets import load_semiconductors_report
     from chokepoint.report.assessment import format_table
     from chokepoint.service.assessment import assess_project
@@ -50,12 +52,12 @@ def demo(
 
     report = load_semiconductors_report()
     store = open_store(db)
-    chain = store.save_chain(project, report.chain)
+    chain = store.chains.save(project, report.chain)
     typer.echo(f"Loaded the demo chain into project {project!r} ({store!r})")
     s = chain.summary()
     s["merged_alias_rows"] = report.merged_alias_rows
     print_summary(s, f"Project {project!r}")
-    if store.get_perspective(project) is None:
+    if store.projects.get_perspective(project) is None:
         store_perspective(store, project, DEMO_PERSPECTIVE["home"], DEMO_PERSPECTIVE["restricted"])
     a = assess_project(store, project, resolve_perspective(store, project, chain=chain), chain=chain)
     typer.echo("")

@@ -128,7 +128,8 @@ def macro_shock(
     db: DbOption = None,
 ) -> None:
     """Inoperability of every sector after a demand perturbation and supply caps (embargoes);
-    with ``recovery`` and ``steps``, the dynamic model's path."""
+    with ``recovery`` and ``steps``, the dynamic model's path.
+    """
     result = svc.shock(open_store(db), dataset, _read_spec(file), source=file.name)
     shown = result.table if top is None else result.table.head(top)
     emit(

@@ -194,7 +194,8 @@ def monitor_run_cmd(
 ) -> None:
     """Evaluate every rule, re-assess with the stored perspective, update alerts, store a snapshot.
 
-    Schedule it with cron, e.g. ``0 6 1 * * chokepoint monitor run --project semiconductors``."""
+    Schedule it with cron, e.g. ``0 6 1 * * chokepoint monitor run --project semiconductors``.
+    """
     r = svc.monitor_run(open_store(db), project, as_of)
     if fmt == OutputFormat.json:
         echo_json(r.to_dict())
@@ -242,7 +243,8 @@ def alerts_list(
     db: DbOption = None,
 ) -> None:
     """List alerts with level, status, rule, entity and message (--lang zh: Chinese messages, and
-    Chinese statuses in the table and CSV; JSON keeps the status codes)."""
+    Chinese statuses in the table and CSV; JSON keeps the status codes).
+    """
     alerts = svc.list_alerts(open_store(db), project, status, level, lang)
     rows = [{**r, "status": status_label(r["status"], lang)} for r in alerts]  # for display only
     emit(fmt, rows=rows, columns=["id", "level", "status", "rule_id", "entity", "message"], document=alerts)

@@ -54,7 +54,7 @@ def export(
     """Export a project as a CSV folder, an Excel workbook or JSON (by the extension of --out)."""
     store = open_store(db)
     typer.echo(f"wrote {svc.export_chain(store, project, out)}")
-    attribution = store.load_chain(project).meta.get("attribution")
+    attribution = store.chains.load(project).meta.get("attribution")
     if attribution:
         typer.echo(attribution)
 
@@ -64,7 +64,7 @@ def info(project: ProjectOption, fmt: FormatOption = OutputFormat.table, db: DbO
     """Summarize a project: counts by kind, stages, countries, share coverage, years."""
     from chokepoint.report.text import summary_rows
 
-    summary = open_store(db).load_chain(project).summary()
+    summary = open_store(db).chains.load(project).summary()
     if fmt == OutputFormat.table:
         print_summary(summary, f"Project {project!r}")
         return
@@ -85,7 +85,7 @@ def template(out: Annotated[Path, typer.Argument(help="Workbook to write (.xlsx)
 @projects_app.command("list")
 def projects_list(fmt: FormatOption = OutputFormat.table, db: DbOption = None) -> None:
     """List the projects in the store."""
-    rows = [p.to_dict() for p in open_store(db).projects()]
+    rows = [p.to_dict() for p in open_store(db).projects.infos()]
 
     def text() -> str:
         if not rows:
@@ -106,7 +106,7 @@ def projects_rename(
     db: DbOption = None,
 ) -> None:
     """Rename a project."""
-    open_store(db).rename_project(old, new)
+    open_store(db).projects.rename(old, new)
     typer.echo(f"renamed {old!r} to {new!r}")
 
 
@@ -118,10 +118,10 @@ def projects_delete(
 ) -> None:
     """Delete a project and everything stored with it."""
     store = open_store(db)
-    if not store.has_project(name):
-        store.load_chain(name)  # raises ProjectNotFoundError with the list of names
+    if not store.projects.exists(name):
+        store.chains.load(name)  # raises ProjectNotFoundError with the list of names
     if not yes and not typer.confirm(f"Delete project {name!r}?", default=False):
         typer.echo("not deleted", err=True)
         raise typer.Exit(1)
-    store.delete_project(name)
+    store.projects.delete(name)
     typer.echo(f"deleted {name!r}")

@@ -74,7 +74,8 @@ def scenario_run(
     db: DbOption = None,
 ) -> None:
     """Propagate a scenario through every tier: loss per node, explanation path, alternatives;
-    with --days, loss curves over time with inventories and ramp-up of alternative sources."""
+    with --days, loss curves over time with inventories and ramp-up of alternative sources.
+    """
     store = open_store(db)
     sc = svc.load_scenario(store, project, scenario)
     if days is not None:
@@ -135,7 +136,8 @@ def scenario_montecarlo(
     db: DbOption = None,
 ) -> None:
     """Random blockades (documented distributions) over time: expected loss, 95% value-at-risk,
-    the nodes most often critical and the shocks that hurt most."""
+    the nodes most often critical and the shocks that hurt most.
+    """
     from chokepoint.report.dynamics import format_montecarlo, plot_distribution, write_montecarlo
 
     store = open_store(db)

@@ -23,7 +23,7 @@ def eto_folder() -> Path:
 
 @lru_cache(maxsize=1)
 def load_semiconductors_report() -> ImportReport:
-    """The ETO chain with its import report (warnings, merged alias rows)."""
+    """Load the bundled ETO chain with its import report (warnings, merged alias rows), once."""
     from chokepoint.io.eto import read_eto
 
     return read_eto(eto_folder())

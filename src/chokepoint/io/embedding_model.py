@@ -22,7 +22,7 @@ EMBEDDING_MODEL_ENV = "CHOKEPOINT_EMBEDDING_MODEL"
 
 
 def local_embedder(folder: str | os.PathLike[str]) -> Embedder:
-    """A text encoder backed by the sentence-transformers model saved in ``folder``.
+    """Return a text encoder backed by the sentence-transformers model saved in ``folder``.
 
     Raises :class:`~chokepoint.errors.UsageError` when the folder is missing or is not a saved
     model, or when sentence-transformers is not installed.

@@ -16,7 +16,7 @@ from chokepoint.macro import IOSystem
 
 
 def from_pymrio(mrio: Any, name: str = "pymrio") -> IOSystem:
-    """An :class:`IOSystem` from a pymrio ``IOSystem`` (Z, Y and every extension's F)."""
+    """Convert a pymrio ``IOSystem`` to an :class:`IOSystem` (Z, Y and every extension's F)."""
     if getattr(mrio, "Z", None) is None:
         mrio.calc_system()
     labels = pd.DataFrame(list(mrio.Z.index), columns=["region", "sector"])
@@ -42,7 +42,7 @@ def from_pymrio(mrio: Any, name: str = "pymrio") -> IOSystem:
 
 
 def load_pymrio_test() -> IOSystem:
-    """pymrio's bundled test MRIO (6 regions x 8 sectors); needs the optional ``pymrio`` package."""
+    """Load the test MRIO bundled with pymrio (6 regions x 8 sectors); needs the optional ``pymrio``."""
     try:
         import pymrio
     except ImportError as exc:  # pragma: no cover - pymrio is a test dependency
@@ -53,9 +53,12 @@ def load_pymrio_test() -> IOSystem:
 
 
 def read_io_csv(folder: str | os.PathLike[str]) -> IOSystem:
-    """A folder with ``Z.csv`` and ``Y.csv``: first two columns ``region, sector``, then one column
+    """Read an input-output system from a folder of CSV files.
+
+    The folder holds ``Z.csv`` and ``Y.csv``: first two columns ``region, sector``, then one column
     per sector (``Z``) or final-demand category (``Y``); optional ``F_<extension>.csv`` with a
-    ``stressor`` column, a ``unit`` column and one column per sector in Z's order."""
+    ``stressor`` column, a ``unit`` column and one column per sector in Z's order.
+    """
     p = Path(folder)
     for f in ("Z.csv", "Y.csv"):
         if not (p / f).is_file():
@@ -86,7 +89,7 @@ def read_io_csv(folder: str | os.PathLike[str]) -> IOSystem:
 
 
 def read_bea_summary_use(path: str | os.PathLike[str], year: int = 2015) -> IOSystem:
-    """A square industry system from a BEA summary Use table (before redefinitions).
+    """Read a square industry system from a BEA summary Use table (before redefinitions).
 
     The Use table is commodities x industries; commodities are identified with the industry of the
     same code (BEA's summary codes coincide for 71 of 73 commodities), the two that match no
@@ -136,7 +139,7 @@ def read_bea_summary_use(path: str | os.PathLike[str], year: int = 2015) -> IOSy
 
 
 def system_to_bytes(system: IOSystem) -> bytes:
-    """A compact binary form (numpy .npz) for the store."""
+    """Serialize an input-output system to a compact binary form (numpy .npz) for the store."""
     buf = io.BytesIO()
     meta = {k: {"names": v[1], "units": v[2]} for k, v in system.extensions.items()}
     arrays: dict[str, Any] = {
@@ -152,7 +155,7 @@ def system_to_bytes(system: IOSystem) -> bytes:
 
 
 def system_from_bytes(data: bytes) -> IOSystem:
-    """The system back from :func:`system_to_bytes`."""
+    """Read an input-output system back from the bytes of :func:`system_to_bytes`."""
     import json
 
     with np.load(io.BytesIO(data), allow_pickle=False) as f:

@@ -19,8 +19,12 @@ COLUMNS = ["indicator", "node", "enterprise", "country", "period", "value", "uni
 def write_report_template(
     path: str | os.PathLike[str], chain: ChainMap, reporter: Reporter, period: str
 ) -> Path:
-    """A workbook to fill: sheet ``data`` prefilled with the rows the user may report for ``period``
-    (blank values are skipped on upload), and sheet ``indicators`` with the catalog."""
+    """Write the upload template for ``reporter`` and ``period`` to ``path`` and return the path.
+
+    The workbook has sheet ``data`` prefilled with the rows the reporter may report for
+    ``period`` (their enterprises, and each node they provide; blank values are skipped on
+    upload), sheet ``indicators`` with the catalog, and a ``README`` sheet.
+    """
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
@@ -78,8 +82,21 @@ def write_report_template(
 
 
 def read_report_file(path: str | os.PathLike[str]) -> tuple[pd.DataFrame, list[int], str, list[Problem]]:
-    """Rows of an upload (``.xlsx`` sheet ``data`` or the first sheet, or ``.csv``), with their
-    row numbers; rows whose value is blank are left out (nothing reported)."""
+    """Read the rows of an upload (``.xlsx`` sheet ``data`` or the first sheet, or ``.csv``).
+
+    Rows whose value is blank are left out (nothing reported).
+
+    Returns
+    -------
+    frame : DataFrame
+        The rows as text cells, one column per header.
+    row_numbers : list of int
+        The spreadsheet row number of each row (the header is row 1).
+    source : str
+        The file name, with ``[sheet]`` for a workbook.
+    problems : list of Problem
+        Problems of decoding or parsing a CSV file (the frame is empty when it could not be read).
+    """
     p = Path(path)
     if not p.is_file():
         raise InputFileError(str(path), "no such file")

@@ -135,9 +135,12 @@ def read_baci(path: str | os.PathLike[str], country_codes: str | os.PathLike[str
 
 
 def read_comtrade(path: str | os.PathLike[str]) -> pd.DataFrame:
-    """A long Comtrade-style CSV: columns ``year``/``period``, ``reporterISO``, ``partnerISO``,
-    ``cmdCode``, ``flowCode`` (X exports, M imports), ``primaryValue``, ``qty``. Import rows are
-    read as partner -> reporter, export rows as reporter -> partner."""
+    """Read bilateral trade flows from a long Comtrade-style CSV.
+
+    Columns ``year``/``period``, ``reporterISO``, ``partnerISO``, ``cmdCode``, ``flowCode``
+    (X exports, M imports), ``primaryValue``, ``qty``. Import rows are read as partner ->
+    reporter, export rows as reporter -> partner.
+    """
     p = Path(path)
     df = pd.read_csv(p, dtype={"cmdCode": str})
     need = ["reporterISO", "partnerISO", "cmdCode", "flowCode", "primaryValue"]
@@ -160,7 +163,7 @@ def read_comtrade(path: str | os.PathLike[str]) -> pd.DataFrame:
 
 
 def hs_labels(path: str | os.PathLike[str]) -> pd.DataFrame:
-    """The HS nomenclature (``hscode, description, parent, level``) as a lookup table."""
+    """Read the HS nomenclature (``hscode, description, parent, level``) as a lookup table."""
     df = pd.read_csv(path, dtype={"hscode": str, "parent": str})
     return df[["hscode", "description", "parent", "level"]]
 

@@ -54,7 +54,7 @@ def write_csv_folder(chain: ChainMap, folder: str | os.PathLike[str]) -> Path:
 
 
 def chain_to_dict(chain: ChainMap) -> dict[str, Any]:
-    """The JSON exchange document of a chain (blank cells left out of each record)."""
+    """Return the JSON exchange document of a chain map (blank cells left out of each record)."""
     doc: dict[str, Any] = {
         "format": FORMAT_TAG,
         "version": FORMAT_VERSION,
@@ -75,6 +75,7 @@ def chain_to_dict(chain: ChainMap) -> dict[str, Any]:
 
 
 def write_json(chain: ChainMap, path: str | os.PathLike[str]) -> Path:
+    """Write the chain map's JSON exchange document (:func:`chain_to_dict`) to ``path``; return the path."""
     p = Path(path)
     p.write_text(
         json.dumps(chain_to_dict(chain), ensure_ascii=False, indent=1, allow_nan=False) + "\n",

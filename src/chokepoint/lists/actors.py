@@ -74,7 +74,11 @@ def _actor_name_zh(a: Assessment) -> np.ndarray:
 
 
 def key_enterprise_list(a: Assessment, lang: str = "en", top_partners: int = 5) -> pd.DataFrame:
-    """The home key enterprises, chain leaders first (see module docstring)."""
+    r"""Return the list of home key enterprises, chain leaders first (see module docstring).
+
+    Enterprises are ranked by :math:`W_e = \sum_i s_{ei}\, u_i\, \tfrac12 (1 + S_i)`; each row
+    names up to ``top_partners`` core upstream and downstream partners.
+    """
     ix = a.chain.index
     prov = org_provisions(a)
     prov = prov[prov["kind"] == "enterprise"]

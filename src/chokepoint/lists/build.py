@@ -60,11 +60,12 @@ class PolicyLists:
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
 
     def __getitem__(self, name: str) -> pd.DataFrame:
+        """Return the list ``name`` (e.g. ``chokepoints``); ``KeyError`` if it was not built."""
         return self.tables[name]
 
 
 def _node_base(a: Assessment, ids: np.ndarray, reasons: list[str]) -> pd.DataFrame:
-    """The base columns of node rows: id, name, name_zh, reason (with its coverage note), coverage."""
+    """Build the base columns of node rows: id, name, name_zh, reason, coverage."""
     ix = a.chain.index
     pos = ix.node_positions(ids)
     en, zh = node_names(a)
@@ -147,6 +148,12 @@ ADVANTAGE_COLUMNS = ["home_share", "dependence", "leverage", "top_country"]
 
 
 def advantage_list(a: Assessment, lang: str = "en", advantage_share: float = 0.2) -> pd.DataFrame:
+    r"""长板/杀手锏清单: nodes where home providers hold ``advantage_share`` or lead, by leverage.
+
+    A node is listed when its localization :math:`L_i` (home providers' world share) is at
+    least ``advantage_share`` or a home country is its top provider; rows are ranked by
+    leverage :math:`L_i \cdot C_i`, the home share times the node's criticality.
+    """
     f = a.frame
     lead = (f["top1_country"].isin(a.perspective.home)) & (f["localization"] > 0)
     sel = f[(f["localization"] >= advantage_share) | lead].copy()

@@ -28,13 +28,16 @@ def node_names(a: Assessment) -> tuple[np.ndarray, np.ndarray]:
 
 
 def display_names(a: Assessment, lang: str) -> np.ndarray:
+    """Node names per node position in ``lang`` (``zh``: Chinese, falling back to English)."""
     en, zh = node_names(a)
     return zh if lang == "zh" else en
 
 
 def node_coverage(a: Assessment) -> np.ndarray:
-    """Known share of each node's market at its best-known provider level (0 without data); a parent
-    scored as its riskiest required kind carries that kind's coverage."""
+    """Known share of each node's market at its best-known provider level (0 without data).
+
+    A parent scored as its riskiest required kind carries that kind's coverage.
+    """
     s = a.supply
     cov: np.ndarray = np.maximum(s.coverage, s.coverage_enterprise)
     src = a.derived_from
@@ -42,7 +45,7 @@ def node_coverage(a: Assessment) -> np.ndarray:
 
 
 def coverage_note(coverage: float | None, lang: str) -> str:
-    """The warning a row carries when less than half of the market behind it is known."""
+    """Return the warning a row carries when less than half of the market behind it is known."""
     if coverage is None or coverage != coverage or coverage >= LOW_COVERAGE:
         return ""
     if lang == "zh":
@@ -51,6 +54,7 @@ def coverage_note(coverage: float | None, lang: str) -> str:
 
 
 def with_note(reason: str, coverage: float | None, lang: str) -> str:
+    """Return ``reason`` followed by its :func:`coverage_note` (nothing added at coverage 0.5 or more)."""
     return reason + coverage_note(coverage, lang)
 
 
@@ -77,9 +81,12 @@ def related_nodes(a: Assessment) -> sp.csr_array:
 
 
 def org_provisions(a: Assessment) -> pd.DataFrame:
-    """Enterprise and institution provisions used by the assessment (latest year), with the class of
-    the provider's country; data aggregates (an organization located in a region without members,
-    such as ETO's "Various companies") are left out: they are not a firm anyone can work with."""
+    """Enterprise and institution provisions used by the assessment, with the class of their country.
+
+    The provisions are those of the latest year (:func:`~chokepoint.assess.supply.select_provisions`).
+    Data aggregates (an organization located in a region without members, such as ETO's
+    "Various companies") are left out: they are not a firm anyone can work with.
+    """
     ix = a.chain.index
     keep, _ = select_provisions(a.chain, a.perspective)
     org = keep & ~ix.actor_is_geo[np.clip(ix.prov_actor, 0, None)]

@@ -29,6 +29,7 @@ FEASIBILITY_FLOOR = 0.2
 
 
 def task_id(home: tuple[str, ...], node_id: str) -> str:
+    """Return the stable id ``T-<home>-<node>`` of the task on ``node_id`` (home codes joined by ``+``)."""
     return f"T-{'+'.join(home)}-{node_id}"
 
 
@@ -45,7 +46,10 @@ def feasibility(a: Assessment) -> np.ndarray:
 
 
 def task_list(a: Assessment, lang: str = "en", levels: tuple[str, ...] = ("I", "II")) -> pd.DataFrame:
-    """The joint R&D tasks of the assessment, highest priority first (see module docstring)."""
+    r"""Return the joint R&D tasks of the assessment, highest priority first (see module docstring).
+
+    One task per node graded at ``levels``, prioritized by :math:`P_i = S_i \cdot u_i \cdot f_i`.
+    """
     from chokepoint.lists.common import (
         finish,
         node_coverage,

@@ -53,6 +53,13 @@ class IOSystem:
     name: str = "io"
 
     def __post_init__(self) -> None:
+        """Coerce ``Z`` and ``Y`` to float arrays and check their shapes and values.
+
+        Raises
+        ------
+        UsageError
+            ``Z`` is not square, the labels do not match its size, or a cell is not finite.
+        """
         self.Z = np.asarray(self.Z, dtype=float)
         self.Y = np.asarray(self.Y, dtype=float).reshape(len(self.Z), -1)
         n = self.Z.shape[0]
@@ -65,18 +72,22 @@ class IOSystem:
 
     @property
     def n(self) -> int:
+        """Number of sectors :math:`n` (region x sector pairs)."""
         return int(self.Z.shape[0])
 
     @cached_property
     def y(self) -> np.ndarray:
+        """Total final demand per sector, :math:`y = Y 1`."""
         return np.asarray(self.Y.sum(axis=1))
 
     @cached_property
     def x(self) -> np.ndarray:
+        """Gross output per sector, :math:`x = Z 1 + y`."""
         return np.asarray(self.Z.sum(axis=1) + self.y)
 
     @cached_property
     def A(self) -> np.ndarray:
+        r"""Technical coefficients :math:`A = Z \hat x^{-1}` (zero column where :math:`x_j = 0`)."""
         inv_x = np.divide(1.0, self.x, out=np.zeros(self.n), where=self.x != 0)
         a: np.ndarray = self.Z * inv_x[None, :]
         return a
@@ -89,6 +100,7 @@ class IOSystem:
 
     @cached_property
     def L(self) -> np.ndarray:
+        """Leontief inverse :math:`L = (I - A)^{-1}` (Leontief 1936), from the LU factors."""
         return np.asarray(sla.lu_solve(self.lu, np.eye(self.n), check_finite=False))
 
     def solve(self, demand: np.ndarray) -> np.ndarray:
@@ -97,19 +109,25 @@ class IOSystem:
 
     @cached_property
     def G(self) -> np.ndarray:
-        """Ghosh inverse :math:`\\hat x^{-1} L \\hat x`."""
+        r"""Ghosh inverse :math:`G = (I - B)^{-1} = \hat x^{-1} L \hat x` (Ghosh 1958), from :math:`L`."""
         inv_x = np.divide(1.0, self.x, out=np.zeros(self.n), where=self.x != 0)
         g: np.ndarray = inv_x[:, None] * self.L * self.x[None, :]
         return g
 
     @cached_property
     def B(self) -> np.ndarray:
+        r"""Allocation coefficients :math:`B = \hat x^{-1} Z` of the Ghosh model."""
         inv_x = np.divide(1.0, self.x, out=np.zeros(self.n), where=self.x != 0)
         b: np.ndarray = inv_x[:, None] * self.Z
         return b
 
     def linkages(self) -> pd.DataFrame:
-        """Rasmussen backward (from L) and forward (from G) linkages per sector."""
+        r"""Rasmussen backward (from L) and forward (from G) linkages per sector.
+
+        :math:`BL_j = n \sum_i L_{ij} / \sum_{ij} L_{ij}` and
+        :math:`FL_i = n \sum_j G_{ij} / \sum_{ij} G_{ij}` (Rasmussen 1956); ``key_sector`` is
+        true where both exceed 1.
+        """
         n = self.n
         back = n * self.L.sum(axis=0) / self.L.sum()
         fwd = n * self.G.sum(axis=1) / self.G.sum()
@@ -166,6 +184,12 @@ class IOSystem:
         return np.asarray(lost)
 
     def extraction_by_region(self) -> pd.DataFrame:
+        r"""Output loss of extracting each region's sectors at once, one row per region.
+
+        Each region is extracted as a set with :meth:`extract_set` (Woodbury identity,
+        :math:`\Delta x = L_{:,S} L_{SS}^{-1} x_S`). Columns: ``region``, ``loss`` (total
+        output lost), ``loss_share`` (of total output), ``loss_others`` (outside the region).
+        """
         regions = self.labels["region"].to_numpy()
         rows = []
         for r in dict.fromkeys(regions):
@@ -191,12 +215,16 @@ class IOSystem:
     # ----------------------------------------------------------- inoperability
     @cached_property
     def A_star(self) -> np.ndarray:
+        r"""Interdependency matrix :math:`A^* = \hat x^{-1} A \hat x` (Santos and Haimes 2004)."""
         inv_x = np.divide(1.0, self.x, out=np.zeros(self.n), where=self.x != 0)
         a_star: np.ndarray = inv_x[:, None] * self.A * self.x[None, :]
         return a_star
 
     def inoperability(self, c_star: np.ndarray, capped: dict[int, float] | None = None) -> np.ndarray:
-        """Static inoperability :math:`q = (I - A^*)^{-1} c^*`, clipped to [0, 1].
+        """Return the static inoperability :math:`q = (I - A^*)^{-1} c^*`, clipped to [0, 1].
+
+        The demand-reduction inoperability input-output model (Haimes and Jiang 2001; Santos
+        and Haimes 2004).
 
         ``capped``: sector -> inoperability fixed by a supply-side cap (embargo); the other
         sectors solve :math:`q_f = (I - A^*_{ff})^{-1} (c^*_f + A^*_{fc} q_c)`.
@@ -233,4 +261,5 @@ class IOSystem:
         return np.vstack(out)
 
     def economic_loss(self, q: np.ndarray) -> float:
+        r"""Economic loss :math:`\sum_i x_i q_i` of inoperability ``q`` (in output units)."""
         return float(self.x @ q)

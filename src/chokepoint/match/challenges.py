@@ -37,9 +37,17 @@ PROFILE_COLUMNS = [
 def profiles_from_frame(
     frame: pd.DataFrame, rows: list[int], source: str, chain: ChainMap
 ) -> dict[str, dict[str, Any]]:
-    """Profiles by actor from rows ``actor, description, keywords, nodes, evidence_kind,
-    evidence_title, evidence_abstract`` (one row per evidence record; rows of one actor merged).
-    Unknown actors or nodes are errors naming file, row and column; nothing is kept on error."""
+    """Capability profiles by actor, read from the rows of a profile upload.
+
+    Rows have the columns ``actor, description, keywords, nodes, evidence_kind, evidence_title,
+    evidence_abstract`` (one row per evidence record; rows of one actor merged). Unknown actors
+    or nodes are errors naming file, row and column; nothing is kept on error.
+
+    Raises
+    ------
+    ChainValidationError
+        The ``actor`` column is missing, or a row names an unknown actor or node.
+    """
     problems = []
     if "actor" not in frame.columns:
         raise ChainValidationError([Problem(source, None, "actor", "required column 'actor' is missing")])
@@ -82,8 +90,11 @@ def profiles_from_frame(
 
 
 def candidates(chain: ChainMap, profiles: dict[str, dict[str, Any]]) -> list[Candidate]:
-    """Every enterprise and institution of the chain as a candidate, its document from its profile,
-    name and the nodes it provides (or its profile names)."""
+    """Every enterprise and institution of the chain as a solver candidate.
+
+    A candidate's document is its name, its profile (description, keywords, evidence titles and
+    abstracts) and the names of the nodes it provides or its profile names.
+    """
     orgs = chain.actors[chain.actors["kind"].isin(["enterprise", "institution"])]
     names = dict(zip(chain.nodes["id"], chain.nodes["name"] + " " + chain.nodes["name_zh"], strict=True))
     provided: dict[str, set[str]] = {}
@@ -108,8 +119,11 @@ def candidates(chain: ChainMap, profiles: dict[str, dict[str, Any]]) -> list[Can
 
 
 def _owner_ids(chain: ChainMap, owner: str) -> set[str]:
-    """Actors meant by a challenge's ``owner``: the actor with that id, else those whose name,
-    Chinese name or alias is ``owner`` (case and surrounding spaces ignored)."""
+    """Actors meant by a challenge's ``owner``.
+
+    The actor with that id, else those whose name, Chinese name or alias is ``owner`` (case and
+    surrounding spaces ignored).
+    """
     owner = (owner or "").strip()
     if not owner:
         return set()
@@ -131,10 +145,12 @@ _NO_PERSPECTIVE = Perspective(home=("\0",))
 
 
 def standings(chain: ChainMap, codes: list[str], perspective: Perspective | None) -> list[str]:
-    """Standing of each country code: ``home``, ``allied``, ``neutral``, ``restricted`` or
-    ``aggregate`` (a region without declared members, or whose members differ in class), by
-    :func:`~chokepoint.assess.supply.classify_codes`. An empty code (country unknown) is
-    ``neutral``; without a perspective nothing is home, allied or restricted."""
+    """Standing of each country code from ``perspective``: home, allied, neutral, restricted or aggregate.
+
+    ``aggregate`` is a region without declared members, or whose members differ in class (by
+    :func:`~chokepoint.assess.supply.classify_codes`). An empty code (country unknown) is
+    ``neutral``; without a perspective nothing is home, allied or restricted.
+    """
     from chokepoint.assess.supply import CLASS_NAMES, NEUTRAL, classify_codes
 
     cls = classify_codes(np.array(codes, dtype=object), chain, perspective or _NO_PERSPECTIVE)
@@ -241,7 +257,7 @@ def new_challenge(
     deadline: str | None,
     chain: ChainMap,
 ) -> dict[str, Any]:
-    """A new, open challenge's body, validated against ``chain`` (a title; known nodes only)."""
+    """Return a new, open challenge's body, validated against ``chain`` (a title; known nodes only)."""
     if not title.strip():
         raise UsageError("a challenge needs a title")
     unknown = [n for n in nodes if n not in set(chain.nodes["id"])]

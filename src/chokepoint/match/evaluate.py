@@ -27,6 +27,11 @@ def _author(parts: list[str]) -> str:
 
 
 def load_arxiv(path: str | os.PathLike[str]) -> pd.DataFrame:
+    """Read arXiv metadata rows (``authors_parsed``, ``categories``, ``title``, ``abstract``).
+
+    Adds ``author_list`` (sorted "first last" names), ``cats`` (the categories, standing for
+    chain nodes) and ``text`` (title and abstract, the challenge).
+    """
     df = pd.read_csv(path, dtype=str).fillna("")
     df["author_list"] = df["authors_parsed"].map(lambda s: sorted({_author(a) for a in ast.literal_eval(s)}))
     df["cats"] = df["categories"].str.split()

@@ -42,7 +42,7 @@ def _tfidf(docs: Sequence[Sequence[str]], vocab: dict[str, int], idf: np.ndarray
 
 
 def lsa_embedder(corpus: Sequence[str], dim: int = 128, seed: int = 0) -> Embedder:
-    """A text encoder fitted on ``corpus`` by latent semantic analysis.
+    """Fit a text encoder on ``corpus`` by latent semantic analysis (Deerwester et al. 1990).
 
     Parameters
     ----------

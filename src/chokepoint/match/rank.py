@@ -156,7 +156,7 @@ def _node_list(nodes: Sequence[str], names: Mapping[str, str], lang: str, limit:
 
 
 def _synonym_label(group: str, lang: str) -> str:
-    """A synonym group as shown: its name in English, its first Chinese wording in zh."""
+    """Label a synonym group as shown: its name in English, its first Chinese wording in zh."""
     if lang == "zh":
         return next((w for w in SYNONYMS.get(group, ()) if _CJK_WORD.fullmatch(w)), group)
     return group
@@ -172,9 +172,12 @@ def _explain(
     names: Mapping[str, str],
     lang: str,
 ) -> str:
-    """Why a candidate is where it is, in ``lang``: matched terms and synonym groups, semantic
-    similarity (from 0.5), the challenge nodes it provides (or related ones), evidence titles;
-    capability relatedness when nothing else speaks for it."""
+    """Explain in ``lang`` why a candidate ranks where it does.
+
+    The explanation names matched terms and synonym groups, semantic similarity (from 0.5), the
+    challenge nodes it provides (or related ones) and evidence titles; capability relatedness
+    when nothing else speaks for it.
+    """
     t = _TEMPLATES[lang]
     why = []
     if terms:

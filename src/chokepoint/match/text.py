@@ -78,8 +78,11 @@ def _synonym_index() -> tuple[dict[str, str], list[tuple[str, str]]]:
 
 
 def tokens(text: str) -> list[str]:
-    """Lower-cased English words and jieba-segmented Chinese words, without stopwords, plus one
-    ``syn:<group>`` token for every synonym-list term found."""
+    """Tokens of ``text`` for matching: English words and jieba-segmented Chinese words.
+
+    Words are lower-cased and stopwords dropped; one ``syn:<group>`` token is added for every
+    synonym-list term found.
+    """
     text = (text or "").lower()
     out: list[str] = []
     for part in re.split(r"([\u4e00-\u9fff]+)", text):

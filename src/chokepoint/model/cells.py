@@ -61,7 +61,7 @@ def divide_exact(num: pd.Series, scale: pd.Series | float) -> pd.Series:
 
 
 def stack_blocks(findings: Findings, name: str) -> pd.DataFrame:
-    """The text rows of every block of table ``name``, one column per format column.
+    """Stack the text rows of every block of table ``name``, one column per format column.
 
     A block without a required column is reported (``missing_column``) and left out; a
     column outside the format is reported (``unknown_column``, a warning) and ignored.

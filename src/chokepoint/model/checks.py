@@ -157,8 +157,11 @@ def share_sum_message(r: pd.Series, tolerance: float) -> str:
 def share_sums(
     findings: Findings, prov: pd.DataFrame, actor_kind: Mapping[str, str], tolerance: float
 ) -> None:
-    """Known shares of one node, provider level and year: above ``1 + tolerance`` an error
-    (``share_sum``), below ``1 - tolerance`` a warning (``share_sum_below``)."""
+    """Check the sum of the known shares of each node, provider level and year.
+
+    Above ``1 + tolerance`` is an error (``share_sum``), below ``1 - tolerance`` a warning
+    (``share_sum_below``).
+    """
     known = prov[prov["share"].notna()].copy()
     if known.empty:
         return

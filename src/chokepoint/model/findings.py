@@ -76,7 +76,7 @@ class Findings:
 
 
 def row_message(template: str, column: str) -> Callable[[pd.Series], str]:
-    """A row -> message function: ``template`` formatted with the row's ``value`` in ``column``."""
+    """Make a row -> message function: ``template`` formatted with the row's ``value`` in ``column``."""
 
     def message(r: pd.Series) -> str:
         return template.format(value=r[column])
@@ -85,5 +85,5 @@ def row_message(template: str, column: str) -> Callable[[pd.Series], str]:
 
 
 def fmt(v: float) -> str:
-    """A number as short as it reads: ``0.03``, ``1``, ``inf``."""
+    """Format a number as short as it reads: ``0.03``, ``1``, ``inf``."""
     return f"{v:g}"

@@ -86,7 +86,7 @@ def check_table_names(findings: Findings) -> None:
 
 
 def check_stages(findings: Findings, nodes: pd.DataFrame) -> None:
-    """A node's stage is a node of kind ``stage``."""
+    """Check that a node's stage is a node of kind ``stage`` (``unknown_reference`` otherwise)."""
     stage_ids = set(nodes.loc[nodes["kind"] == "stage", "id"])
     bad_stage = (nodes["stage"] != "") & ~nodes["stage"].isin(stage_ids)
     findings.add_rows(
@@ -156,7 +156,7 @@ def check_actors(findings: Findings, actors: pd.DataFrame) -> None:
 
 
 def check_hs_codes(findings: Findings, nodes: pd.DataFrame) -> None:
-    """An HS code has 2 to 10 digits."""
+    """Check that every HS code of a node has 2 to 10 digits (``invalid_hs_code`` otherwise)."""
     bad_hs = nodes["hs_codes"].map(lambda cs: [c for c in cs if not HS_CODE.fullmatch(c)])
     findings.add_rows(
         nodes.assign(_bad=bad_hs),

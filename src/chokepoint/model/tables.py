@@ -44,9 +44,11 @@ class RawTable:
     scales: Mapping[str, float] = field(default_factory=dict)
 
     def row_numbers(self) -> np.ndarray:
+        """Return the row number of each frame row as the user sees it (default: from 2, after the header)."""
         if self.rows is None:
             return np.arange(len(self.frame), dtype=np.int64) + 2
         return np.asarray(self.rows, dtype=np.int64)
 
     def label(self, column: str) -> str:
+        """Return the source's name of exchange-format column ``column`` (itself when not relabelled)."""
         return self.labels.get(column, column)

@@ -91,6 +91,7 @@ class ImportReport:
     merged_alias_rows: int = 0
 
     def warning_counts(self) -> dict[str, int]:
+        """Count the warnings by code (e.g. ``{"share_sum_below": 12}``)."""
         counts: dict[str, int] = {}
         for w in self.warnings:
             counts[w.code] = counts.get(w.code, 0) + 1
@@ -98,7 +99,7 @@ class ImportReport:
 
 
 def chain_tables(chain: ChainMap, source: str) -> list[RawTable]:
-    """The chain's four tables as raw text blocks named ``source[table]`` (rows numbered from 1)."""
+    """Return the chain's four tables as raw text blocks named ``source[table]`` (rows numbered from 1)."""
     return [
         RawTable(name, frame_as_text(name, frame), f"{source}[{name}]", rows=np.arange(1, len(frame) + 1))
         for name, frame in chain.tables().items()

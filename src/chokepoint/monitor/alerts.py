@@ -21,6 +21,7 @@ SNAPSHOT_COLUMNS = ["id", "name", "name_zh", "level", "score", "localization", "
 
 
 def alert_keys(conditions: pd.DataFrame) -> pd.Series:
+    """Return the key ``rule_id|entity`` of each condition row, which identifies its alert."""
     return conditions["rule_id"].astype(str) + "|" + conditions["entity"].astype(str)
 
 
@@ -47,7 +48,7 @@ def reconcile(active: pd.DataFrame, conditions: pd.DataFrame) -> Reconciliation:
 
 
 def snapshot_of(a: Assessment) -> pd.DataFrame:
-    """The per-node state a later run is compared with (stages left out)."""
+    """Take the per-node state a later run is compared with (stages left out), indexed by node id."""
     f = a.frame
     return pd.DataFrame(
         {

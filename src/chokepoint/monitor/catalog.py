@@ -56,9 +56,11 @@ class Indicator:
 
     @property
     def unit_label_zh(self) -> str:
+        """The unit as written after a number in Chinese (its own, else from :data:`UNIT_ZH`)."""
         return self.unit_zh or UNIT_ZH.get(self.unit, self.unit)
 
     def to_dict(self) -> dict[str, object]:
+        """Return the indicator's fields as a dict, ``unit_zh`` filled in."""
         out = dict(self.__dict__)
         out["unit_zh"] = self.unit_label_zh
         return out
@@ -115,7 +117,7 @@ DEFAULT_INDICATORS: tuple[Indicator, ...] = (
 
 
 def catalog(extra: tuple[Indicator, ...] = ()) -> dict[str, Indicator]:
-    """The catalog by code: defaults plus ``extra`` (which may override a default)."""
+    """Return the indicator catalog by code: defaults plus ``extra`` (which may override a default)."""
     out = {i.code: i for i in DEFAULT_INDICATORS}
     out.update({i.code: i for i in extra})
     return out

@@ -37,6 +37,11 @@ class Reporter:
     actors: frozenset[str] = frozenset()
 
     def may_write(self, entity_type: str, actor: str) -> bool:
+        """Tell whether this user may report an ``entity_type`` indicator for enterprise ``actor``.
+
+        Admins, analysts and officers may report any indicator; a reporter only ``enterprise``
+        and ``node_enterprise`` indicators of the actors it owns; a viewer none.
+        """
         if self.role not in WRITER_ROLES:
             return False
         if self.role != "reporter":
@@ -44,6 +49,11 @@ class Reporter:
         return entity_type in REPORTER_ENTITY_TYPES and actor in self.actors
 
     def may_read(self, entity_type: str, entity: str) -> bool:
+        """Tell whether this user may read an observation of ``entity`` (an :func:`entity_key`).
+
+        A reporter reads only the ``enterprise`` and ``node_enterprise`` observations of the
+        actors it owns; every other role reads all.
+        """
         if self.role != "reporter":
             return True
         actor = entity.split("|")[-1]
@@ -51,6 +61,11 @@ class Reporter:
 
 
 def entity_key(entity_type: str, node: str, enterprise: str, country: str) -> str:
+    """Return the entity key of an observation of an ``entity_type`` indicator.
+
+    ``node|enterprise`` for ``node_enterprise``; the node, enterprise or country id for the
+    others; ``chain`` for a chain-wide indicator.
+    """
     return {
         "enterprise": enterprise,
         "node_enterprise": f"{node}|{enterprise}",
@@ -159,4 +174,5 @@ def validate_observations(
 
 
 def collection_set(values: Collection[str]) -> frozenset[str]:
+    """Return ``values`` as a frozen set of strings (e.g. a reporter's actor ids)."""
     return frozenset(str(v) for v in values)

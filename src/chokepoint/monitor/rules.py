@@ -73,20 +73,47 @@ class _Leveled(_Rule):
 
 
 class ThresholdRule(_Leveled):
+    """Warn on the latest value :math:`x_T` of ``indicator`` against the level thresholds.
+
+    A level is reached when ``value >= t`` for an indicator where higher is worse, ``value <= t``
+    otherwise; the most severe level reached wins.
+    """
+
     type: Literal["threshold"] = "threshold"
 
 
 class RateRule(_Leveled):
+    r"""Warn on the relative change of ``indicator`` over ``window`` months.
+
+    The change :math:`(x_T - x_{T-w}) / |x_{T-w}|`, adverse sign only, is compared with the
+    level thresholds; :math:`x_{T-w}` is the value standing in month ``T - w`` (no change is
+    computed from a zero base).
+    """
+
     type: Literal["rate"] = "rate"
     window: int = Field(3, ge=1)
 
 
 class ZScoreRule(_Leveled):
+    r"""Warn on a robust z-score of the latest value against the entity's earlier reports.
+
+    :math:`z = (x_T - \operatorname{median}) / (1.4826\,\mathrm{MAD})`, the modified z-score of
+    Iglewicz and Hoaglin (1993), adverse sign only, over at least ``min_history`` earlier reports.
+    """
+
     type: Literal["zscore"] = "zscore"
     min_history: int = Field(6, ge=3)
 
 
 class AssessmentRule(_Rule):
+    """Warn on a change of the assessment between the previous and the current snapshot.
+
+    ``change``: ``level_rise`` (alert at the node's new level), ``alternative_lost`` (the last
+    alternative source disappeared; alert at the node's level when graded I-IV, else at the most
+    severe level of ``levels``, III without) or ``localization_fall`` (a drop of at least
+    ``min_drop``; ``levels`` are thresholds on the drop).
+    """
+
     type: Literal["assessment"] = "assessment"
     change: Literal["level_rise", "alternative_lost", "localization_fall"]
     levels: dict[Literal["I", "II", "III", "IV"], float] = {}
@@ -129,8 +156,11 @@ def _level_of(stat: np.ndarray, levels: Mapping[Any, float], adverse_high: bool)
 
 
 def _latest_reports(x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Per entity: the latest reported value, its column (-1 when none) and, per cell, the column
-    of the report standing there (the latest at or before it; -1 before the first report)."""
+    """Find each entity's latest report and the report standing in every period.
+
+    Returns, per entity, the latest reported value and its column (-1 when none) and, per cell,
+    the column of the report standing there (the latest at or before it; -1 before the first).
+    """
     n, t = x.shape
     cols = np.broadcast_to(np.arange(t), (n, t))
     standing = np.maximum.accumulate(np.where(~np.isnan(x), cols, -1), axis=1)
@@ -287,8 +317,11 @@ def evaluate_series(
 def evaluate_assessment(
     rule: AssessmentRule, before: pd.DataFrame | None, after: pd.DataFrame
 ) -> pd.DataFrame:
-    """Conditions from two snapshots (DataFrames indexed by node id with ``name``, ``name_zh``,
-    ``level``, ``has_alternative``, ``localization``)."""
+    """Conditions raised by an assessment rule between two snapshots (none without ``before``).
+
+    The snapshots are those of :func:`~chokepoint.monitor.alerts.snapshot_of`: DataFrames indexed
+    by node id with ``name``, ``name_zh``, ``level``, ``has_alternative``, ``localization``.
+    """
     if before is None or before.empty:
         return pd.DataFrame(columns=CONDITION_COLUMNS)
     both = after.merge(before, left_index=True, right_index=True, how="inner", suffixes=("", "_before"))

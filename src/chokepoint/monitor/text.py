@@ -34,9 +34,11 @@ STATUS_ZH = {"open": "待处理", "acknowledged": "已确认", "resolved": "已�
 
 
 def entity_names(chain: ChainMap | None, countries: Iterable[str] = ()) -> dict[str, tuple[str, str]]:
-    """``{key: (name_en, name_zh)}`` for the node and actor ids of ``chain`` and the ISO3
-    ``countries``, for :func:`entity_label` and :func:`entity_name` (a ``node|actor`` key is named
-    from its parts)."""
+    """Build the name lookup ``{key: (name_en, name_zh)}`` of the chain's entities.
+
+    Keys are the node and actor ids of ``chain`` and the ISO3 ``countries``, for
+    :func:`entity_label` and :func:`entity_name` (a ``node|actor`` key is named from its parts).
+    """
     out: dict[str, tuple[str, str]] = {}
     frames = (chain.actors, chain.nodes) if chain is not None else ()
     for frame in frames:  # nodes last: a node id wins over an actor id of the same spelling
@@ -61,8 +63,11 @@ def format_number(value: float) -> str:
 
 
 def format_value(value: float, indicator: Indicator, lang: str = "en") -> str:
-    """A value with its unit: ``200 days`` / ``200天``, ``1 day``, ``35%`` (fractions), ``3`` /
-    ``3家`` (counts: no unit word in English)."""
+    """Format a value with its unit in ``lang``: ``200 days`` / ``200天``, ``1 day``, ``35%``.
+
+    Fractions are shown as percentages in both languages; counts have no unit word in English
+    (``3`` / ``3家``).
+    """
     if indicator.unit == "fraction":
         return f"{format_number(float(value) * 100)}%"
     number = format_number(value)
@@ -91,8 +96,11 @@ def _with_id(name: str | None, key: str, lang: str) -> str:
 
 
 def entity_label(entity_type: str, key: str, names: Names, lang: str = "en") -> str:
-    """The entity as a reader names it, ids in parentheses: ``NAURA (P115) for Deposition tools
-    (N44)`` / ``NAURA（P115）供应的沉积设备（N44）``; the chain is ``the chain`` / ``产业链``."""
+    """Name the entity as a reader names it, ids in parentheses.
+
+    ``NAURA (P115) for Deposition tools (N44)`` / ``NAURA（P115）供应的沉积设备（N44）``; the
+    chain is ``the chain`` / ``产业链``.
+    """
     if entity_type == "chain":
         return "产业链" if lang == "zh" else "the chain"
     if entity_type == "node_enterprise" and key not in names and "|" in key:
@@ -106,8 +114,10 @@ def entity_label(entity_type: str, key: str, names: Names, lang: str = "en") -> 
 
 
 def entity_name(entity_type: str, key: str, names: Names, lang: str = "en") -> str:
-    """The entity's name without ids (``NAURA for Deposition tools`` / ``NAURA供应的沉积设备``);
-    the key where the chain does not know it."""
+    """Name the entity without ids: ``NAURA for Deposition tools`` / ``NAURA供应的沉积设备``.
+
+    The key itself where the chain does not know it.
+    """
     if entity_type == "chain":
         return "产业链" if lang == "zh" else "the chain"
     if entity_type == "node_enterprise" and key not in names and "|" in key:

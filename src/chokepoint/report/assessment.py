@@ -31,7 +31,7 @@ TABLE_COLUMNS = [
 
 
 def assessment_document(a: Assessment, lang: str = "en", limit: int | None = None) -> dict[str, Any]:
-    """The stable JSON document of ``chokepoint assess --format json``.
+    """Return the stable JSON document of ``chokepoint assess --format json``.
 
     Keys: ``version``, ``perspective``, ``config``, ``attribution``, ``nodes``
     (each: rank, id, name, name_zh, kind, level, score, quadrant, quadrant_zh,
@@ -150,5 +150,5 @@ def _write_xlsx(a: Assessment, p: Path, lang: str) -> None:
 
 
 def _rows(df: pd.DataFrame) -> list[Any]:
-    """The frame's rows as named tuples (typed loosely: a frame's cells have any type)."""
+    """Return the frame's rows as named tuples (typed loosely: a frame's cells have any type)."""
     return list(df.itertuples(index=False))

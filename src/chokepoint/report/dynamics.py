@@ -19,8 +19,11 @@ def _fmt_days(v: float) -> str:
 
 
 def format_dynamic(r: DynamicResult, limit: int | None = 20) -> str:
-    """Headline, then per node: time-to-survive, time-to-recover, worst loss, loss-days; and the
-    availability of the final products every tenth of the horizon."""
+    """Format a scenario over time as text: headline, per-node times, final-product availability.
+
+    Per impacted node (the ``limit`` largest loss-days): time-to-survive, time-to-recover, worst
+    loss and loss-days; then the availability of the final products every tenth of the horizon.
+    """
     t = r.times()
     lines = [
         f"Scenario {r.scenario.name!r} over {r.config.days} days (step {r.config.step}): "
@@ -90,6 +93,7 @@ def plot_curves(r: DynamicResult, path: str | os.PathLike[str], top: int = 8) ->
 
 
 def format_montecarlo(m: MonteCarloResult) -> str:
+    """Format a Monte Carlo result as text: expected loss, 95% value-at-risk, critical nodes, worst shocks."""
     lines = [
         f"{len(m.scenarios)} random scenarios: expected loss {m.expected_loss:.1f} final-value-days, "
         f"95% value-at-risk {m.value_at_risk_95:.1f}"
@@ -104,6 +108,10 @@ def format_montecarlo(m: MonteCarloResult) -> str:
 
 
 def write_montecarlo(m: MonteCarloResult, path: str | os.PathLike[str]) -> Path:
+    """Write a Monte Carlo result to ``.xlsx`` (summary, most critical, worst runs, runs) or ``.json``.
+
+    Returns the path written; any other suffix is a :class:`~chokepoint.errors.UsageError`.
+    """
     p = Path(path)
     if p.suffix.lower() == ".xlsx":
         runs = pd.DataFrame(

@@ -145,7 +145,7 @@ def format_lists(lists: PolicyLists, lang: str = "en", limit: int = 5) -> str:
 
 
 def display_frame(df: Any, lang: str) -> Any:
-    """A list as a reader sees it: enum values in words, booleans yes/no, partners and node lists as text."""
+    """Show a list as a reader sees it: enum values in words, booleans yes/no, lists as text."""
     out = df.copy()
     for c in out.columns:
         out[c] = [_display(c, v, lang) for v in out[c]]
@@ -172,8 +172,11 @@ def _display(column: str, v: Any, lang: str) -> Any:
 
 
 def write_lists(lists: PolicyLists, path: str | os.PathLike[str], lang: str = "en") -> list[Path]:
-    """Write ``.xlsx`` (cover + one sheet per list), ``.json``, or ``.csv`` (one file per list:
-    ``<stem>_<list>.csv`` next to ``path``). Returns the files written."""
+    """Write the policy lists to ``.xlsx``, ``.json`` or ``.csv`` in ``lang``; return the files written.
+
+    ``.xlsx``: a cover sheet and one sheet per list; ``.csv``: one file per list,
+    ``<stem>_<list>.csv`` next to ``path``.
+    """
     p = Path(path)
     ext = p.suffix.lower()
     if ext == ".json":

@@ -52,6 +52,7 @@ def format_result(r: ScenarioResult, limit: int | None = 20, lang: str = "en") -
 
 
 def format_sweep(s: SweepResult, limit: int | None = 20) -> str:
+    """Format a sweep as text: each single-country blockade or enterprise outage, by final value stopped."""
     df = s.ranking() if limit is None else s.ranking().head(limit)
     what = "blockade" if s.by == "country" else "outage"
     lines = [f"Every single-{s.by} {what}, ranked by the final-product value it stops"]

@@ -1,5 +1,4 @@
-r"""Scenarios over time: inventories, ramp-up of alternative sources, time-to-survive and -recover,
-and Monte Carlo.
+r"""Scenarios over time: inventories, ramp-up of alternative sources, survive/recover times, Monte Carlo.
 
 Time advances in steps of ``step`` days over ``days`` days. Each shock acts from its ``start``
 day for its ``duration`` (to the end of the horizon when absent). At each step:
@@ -65,6 +64,7 @@ class DynamicsConfig:
 
     @property
     def steps(self) -> int:
+        r"""Number of time steps, :math:`\lceil days / step \rceil`."""
         return int(np.ceil(self.days / self.step))
 
 
@@ -175,6 +175,7 @@ class DynamicResult:
 
     @property
     def days(self) -> np.ndarray:
+        """Day of each time step (0, ``step``, 2 ``step``, ...)."""
         return np.arange(self.availability.shape[1]) * self.config.step
 
     def _node_times(self) -> tuple[np.ndarray, np.ndarray]:
@@ -211,7 +212,7 @@ class DynamicResult:
 
     @property
     def lost_final_value(self) -> float:
-        """Final-value-days lost: :math:`\\sum_t \\sum_f v_f (1 - a_f(t))` x step."""
+        r"""Final-value-days lost: :math:`\sum_t \sum_f v_f (1 - a_f(t))` x step."""
         return float((self.final_value @ (1.0 - self.availability)).sum() * self.config.step)
 
     def curves(self, node_ids: list[str]) -> pd.DataFrame:
@@ -317,13 +318,16 @@ class MonteCarloResult:
 
     @property
     def expected_loss(self) -> float:
+        r"""Mean lost final value over the runs, :math:`\frac1N \sum_k V_k` (final-value-days)."""
         return float(self.lost_value.mean())
 
     @property
     def value_at_risk_95(self) -> float:
+        """95% value-at-risk: the empirical 0.95 quantile of the lost final value over the runs."""
         return float(np.quantile(self.lost_value, 0.95))
 
     def most_critical(self, top: int = 10) -> pd.DataFrame:
+        """Return the ``top`` nodes most often critical (worst loss above 50%), with their share of runs."""
         ix = self.chain.index
         share = self.critical_runs / max(len(self.scenarios), 1)
         order = np.lexsort((ix.node_ids.astype(str), -share))
@@ -337,6 +341,7 @@ class MonteCarloResult:
         )
 
     def worst_runs(self, top: int = 10) -> pd.DataFrame:
+        """Return the ``top`` runs with the largest lost final value, with their shocks in words."""
         order = np.argsort(-self.lost_value, kind="stable")[:top]
         return pd.DataFrame(
             {
@@ -350,6 +355,7 @@ class MonteCarloResult:
         )
 
     def summary(self) -> dict[str, Any]:
+        """Return the JSON-ready summary: runs, expected loss, 95% value-at-risk, top nodes and runs."""
         return {
             "runs": len(self.scenarios),
             "expected_loss": self.expected_loss,

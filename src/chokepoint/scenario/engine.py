@@ -225,6 +225,7 @@ class PropagationEngine:
 
     @property
     def n_provisions(self) -> int:
+        """Number of provisions the engine uses (the rows of a cut matrix)."""
         return len(self.prov)
 
     def provider_mask(
@@ -302,7 +303,10 @@ class PropagationEngine:
     def loss_bounds(
         self, cut: np.ndarray | sp.sparray, capacity_loss: np.ndarray | None = None
     ) -> tuple[np.ndarray, np.ndarray]:
-        """Propagated central loss and bound ``(n_nodes, k)`` (the kernel is monotone, so the
-        bound of every node is the propagation of the supply bounds)."""
+        """Propagated central loss and bound ``(n_nodes, k)`` of every node in every column.
+
+        The propagation kernel is monotone, so the bound of every node is the propagation of the
+        supply bounds.
+        """
         loss, bound = self.supply_loss_bounds(cut, capacity_loss)
         return self._propagate_in_place(loss), self._propagate_in_place(bound)

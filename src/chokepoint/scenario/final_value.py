@@ -11,7 +11,7 @@ EPS = 1e-9
 
 
 def final_products(chain: ChainMap) -> tuple[np.ndarray, np.ndarray]:
-    """Final products (no outgoing ``input_of``/``type_of``, not stages) and their value weights.
+    """Find the final products (no outgoing ``input_of``/``type_of``, not stages) and their value weights.
 
     Values are market sizes normalized to sum 1, or equal when any is missing.
     """

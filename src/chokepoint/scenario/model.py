@@ -34,6 +34,7 @@ class ScenarioError(ChokepointError):
         super().__init__("\n".join(lines))
 
     def to_dict(self) -> dict[str, Any]:
+        """Return the error's JSON shape, the message's first line and every problem in ``details``."""
         return {
             "code": self.code,
             "message": str(self).splitlines()[0],
@@ -42,15 +43,18 @@ class ScenarioError(ChokepointError):
 
 
 class _Shock(BaseModel):
-    """Common fields: ``start`` (day) and ``duration`` (days, absent = to the end of the horizon)
-    are used by the dynamics (:mod:`chokepoint.scenario.dynamics`); the static engine applies
-    every shock at full effect."""
+    """Fields common to every shock: ``start`` (day) and ``duration`` (days).
+
+    ``duration`` absent means to the end of the horizon. Both are used by the dynamics
+    (:mod:`chokepoint.scenario.dynamics`); the static engine applies every shock at full effect.
+    """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
     start: int = Field(0, ge=0)
     duration: int | None = Field(None, ge=1)
 
     def active(self, day: int) -> bool:
+        """Tell whether the shock acts on ``day``: from ``start`` for ``duration`` days (or to the end)."""
         return self.start <= day and (self.duration is None or day < self.start + self.duration)
 
 
@@ -71,6 +75,7 @@ class Blockade(_Shock):
         return v.strip().upper()
 
     def label(self) -> str:
+        """Name the shock with codes: ``NLD blockade``, ``JPN blockade (50%)``."""
         part = "" if self.depth == 1 else f" ({self.depth:.0%})"
         return f"{self.country} blockade{part}"
 
@@ -84,6 +89,7 @@ class Outage(_Shock):
     depth: float = Field(1.0, ge=0.0, le=1.0)
 
     def label(self) -> str:
+        """Name the shock with ids: ``P45 outage``, ``P45 outage (50%)``."""
         part = "" if self.depth == 1 else f" ({self.depth:.0%})"
         return f"{self.actor} outage{part}"
 
@@ -96,6 +102,7 @@ class CapacityLoss(_Shock):
     loss: float = Field(..., ge=0.0, le=1.0)
 
     def label(self) -> str:
+        """Name the shock with ids: ``N26 capacity -30%``."""
         return f"{self.node} capacity -{self.loss:.0%}"
 
 
@@ -129,6 +136,7 @@ class Scenario(BaseModel):
     shocks: list[Shock] = []
 
     def label(self) -> str:
+        """Name the scenario by its shocks, joined by ``; `` (``no shock`` when it has none)."""
         return "; ".join(s.label() for s in self.shocks) or "no shock"
 
 

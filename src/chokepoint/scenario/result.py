@@ -62,12 +62,12 @@ class ScenarioResult:
 
     @property
     def final_value_lost_upper(self) -> float:
-        """Bound of :attr:`final_value_lost`: :math:`\\sum_f v_f \\bar\\ell_f`."""
+        r"""Bound of :attr:`final_value_lost`: :math:`\sum_f v_f \bar\ell_f`."""
         return float((self.final_value * self.loss_upper).sum())
 
     @property
     def final_value_lost(self) -> float:
-        """Share of final-product value stopped: :math:`\\sum_f v_f (1 - a_f)`."""
+        r"""Share of final-product value stopped: :math:`\sum_f v_f (1 - a_f)`."""
         return float((self.final_value * self.loss).sum())
 
     # ------------------------------------------------------------ explanation
@@ -107,8 +107,11 @@ class ScenarioResult:
         return result
 
     def origin(self, i: int) -> tuple[int, int]:
-        """The node where the loss of ``i`` starts (its own supply was cut) and the provision cut
-        there; ``(-1, -1)`` when ``i`` has no loss or a capacity shock explains it."""
+        """Trace the loss of node ``i`` back to the node where it starts and the provision cut there.
+
+        The origin is the node whose own supply was cut; ``(-1, -1)`` when ``i`` has no loss or a
+        capacity shock explains it.
+        """
         bound = self.loss[i] <= 0
         seen = set()
         while i >= 0 and i not in seen:
@@ -139,8 +142,10 @@ class ScenarioResult:
         return str((actor.get("name_zh") if lang == "zh" else "") or actor["name"])
 
     def coverage_of(self, i: int) -> float | None:
-        """Known coverage behind the loss of ``i``: that of the node where it starts (own coverage when
-        unaffected); ``None`` when nothing about its market is known."""
+        """Known coverage behind the loss of node ``i``: that of the node where it starts.
+
+        A node without loss has its own coverage; ``None`` when nothing about its market is known.
+        """
         o, _ = self.origin(i)
         c = self.engine.coverage[o if o >= 0 else i]
         return None if np.isnan(c) else float(c)
@@ -211,7 +216,7 @@ class ScenarioResult:
         return " <- ".join(parts)
 
     def shock_label(self, k: int, lang: str = "en") -> str:
-        """The shock's label with names: ``ASML (P88) outage``, ``NLD blockade`` (zh: ``荷兰（NLD）断供``)."""
+        """Label shock ``k`` with names: ``ASML (P88) outage``, ``NLD blockade`` (zh: ``荷兰（NLD）断供``)."""
         shock = self.scenario.shocks[k]
         zh = lang == "zh"
         if isinstance(shock, Outage):
@@ -229,7 +234,7 @@ class ScenarioResult:
         return shock.label()
 
     def alternatives(self, node_id: str) -> list[dict[str, Any]]:
-        """Providers of the node that the scenario leaves in place, and its substitutes."""
+        """List the providers of the node that the scenario leaves in place, and its substitutes."""
         eng, ix = self.engine, self.chain.index
         i = ix.node_position(node_id)
         at = np.flatnonzero((eng.prov_node == i) & (self.cut < 1.0))
@@ -298,7 +303,7 @@ class ScenarioResult:
         return df
 
     def document(self, lang: str = "en") -> dict[str, Any]:
-        """The stable JSON document of ``chokepoint scenario run --format json``.
+        """Return the stable JSON document of ``chokepoint scenario run --format json``.
 
         Per node: ``loss`` (known shares), ``loss_upper`` (bound), ``coverage`` (known share of the
         market behind the loss), ``loss_note`` (the loss in words, with its bound) and ``path``.

@@ -46,8 +46,12 @@ def check_scenario(chain: ChainMap, scenario: Scenario, perspective: Perspective
 def scenario_cuts(
     engine: PropagationEngine, scenarios: Sequence[Scenario]
 ) -> tuple[sp.csc_array, np.ndarray | None, np.ndarray]:
-    """Provision cuts ``(n_provisions, k)`` (deepest shock wins), capacity losses, and for the
-    first scenario the index of the shock behind each provision's cut (-1 when none)."""
+    """Translate scenarios into the cut matrix of the propagation engine, one column per scenario.
+
+    Returns the provision cuts ``(n_provisions, k)`` (the deepest shock wins), the capacity
+    losses ``(n_nodes, k)`` (``None`` without capacity shocks) and, for the first scenario, the
+    index of the shock behind each provision's cut (-1 when none).
+    """
     m, n, k = engine.n_provisions, engine.chain.index.n_nodes, len(scenarios)
     rows, cols, vals = [], [], []
     cap: np.ndarray | None = None

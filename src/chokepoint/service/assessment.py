@@ -26,12 +26,12 @@ def assess_project(
     io_dataset : an input-output dataset of the store; its sector extraction losses are
         blended into criticality (:func:`chokepoint.macro.link.macro_criticality`).
     """
-    chain = chain if chain is not None else store.load_chain(project)
+    chain = chain if chain is not None else store.chains.load(project)
     macro = None
     if io_dataset:
         from chokepoint.macro.link import macro_criticality
 
-        macro = macro_criticality(chain, store.load_io(io_dataset))
+        macro = macro_criticality(chain, store.io_datasets.load(io_dataset))
     return assess(chain, perspective, macro=macro)
 
 

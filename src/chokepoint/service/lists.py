@@ -21,7 +21,7 @@ NOT_STORED = "not stored"
 
 def refresh_tasks(store: Store, project: str, a: Assessment) -> list[dict[str, Any]]:
     """Create or refresh the stored tasks from the assessment (ids and statuses kept)."""
-    return store.upsert_tasks(project, task_list(a).to_dict("records"))
+    return store.tasks.upsert(project, task_list(a).to_dict("records"))
 
 
 def project_lists(
@@ -36,21 +36,21 @@ def project_lists(
     if save_tasks:
         refresh_tasks(store, project, a)
     tasks = task_list(a, lang)
-    stored = {t["task_id"]: t["status"] for t in store.list_tasks(project)}
+    stored = {t["task_id"]: t["status"] for t in store.tasks.list(project)}
     tasks["status"] = [stored.get(t, NOT_STORED) for t in tasks["task_id"]]
-    return policy_lists(a, lang, tasks=tasks, profiles=store.records(project, "profile"))
+    return policy_lists(a, lang, tasks=tasks, profiles=store.records.get(project, "profile"))
 
 
 def stored_tasks(store: Store, project: str) -> list[dict[str, Any]]:
     """The project's stored tasks, by rank then id."""
-    rows = store.list_tasks(project)
+    rows = store.tasks.list(project)
     rows.sort(key=lambda r: (r.get("rank", r.get("priority", 0)), r["task_id"]))
     return rows
 
 
 def stored_task(store: Store, project: str, task_id: str) -> dict[str, Any]:
     """One stored task (``NotFoundError`` naming how to list them)."""
-    for row in store.list_tasks(project):
+    for row in store.tasks.list(project):
         if row["task_id"] == task_id:
             return row
     raise NotFoundError(f"no task {task_id!r} in project {project!r}; see `chokepoint tasks list`")
@@ -58,5 +58,5 @@ def stored_task(store: Store, project: str, task_id: str) -> dict[str, Any]:
 
 def set_task_status(store: Store, project: str, task_id: str, status: str) -> dict[str, str]:
     """Set a task's status (proposed, active, done, dropped); kept across refreshes."""
-    store.set_task_status(project, task_id, status)
+    store.tasks.set_status(project, task_id, status)
     return {"task_id": task_id, "status": status}

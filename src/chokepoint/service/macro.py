@@ -69,7 +69,7 @@ def load_dataset(
         ``dataset``, ``title``, ``sectors`` and ``total_output`` of the stored system.
     """
     system = read_system(path, test=test, year=year)
-    store.save_io(dataset, system)
+    store.io_datasets.save(dataset, system)
     return {
         "dataset": dataset,
         "title": system.name,
@@ -80,20 +80,20 @@ def load_dataset(
 
 def datasets(store: Store) -> list[dict[str, Any]]:
     """The IO datasets of the store: ``name``, ``title``, ``sectors``, ``created_at``."""
-    return store.io_datasets()
+    return store.io_datasets.list()
 
 
 def rename_dataset(store: Store, old: str, new: str) -> dict[str, str]:
     """Rename an IO dataset (``NotFoundError`` when absent, ``ConflictError`` when ``new`` is taken)."""
-    if old != new and any(d["name"] == new for d in store.io_datasets()):
+    if old != new and any(d["name"] == new for d in store.io_datasets.list()):
         raise ConflictError(f"an IO dataset named {new!r} already exists; choose another name")
-    store.rename_io(old, new)
+    store.io_datasets.rename(old, new)
     return {"dataset": new, "renamed_from": old}
 
 
 def delete_dataset(store: Store, name: str) -> dict[str, str]:
     """Delete an IO dataset (``NotFoundError`` when absent)."""
-    store.delete_io(name)
+    store.io_datasets.delete(name)
     return {"deleted": name}
 
 
@@ -102,7 +102,7 @@ def linkages(store: Store, dataset: str) -> pd.DataFrame:
 
     Key sectors (``key_sector``) are above 1 on both.
     """
-    df = store.load_io(dataset).linkages()
+    df = store.io_datasets.load(dataset).linkages()
     return df.sort_values("backward", ascending=False)
 
 
@@ -115,7 +115,7 @@ def extraction(store: Store, dataset: str, by: str = "sector", kind: str = "tota
     kind : for sectors, ``total`` (row and column removed), ``backward`` (its purchases) or
         ``forward`` (its sales to other sectors).
     """
-    system = store.load_io(dataset)
+    system = store.io_datasets.load(dataset)
     if by == "sector":
         df = system.extraction(kind)
     elif by == "region":
@@ -208,7 +208,7 @@ def shock(store: Store, dataset: str, spec: Mapping[str, Any] | None, source: st
     With ``steps`` (and ``recovery``), the dynamic model's last state (Lian and Haimes 2006);
     else the static, capped solution. ``loss`` per sector is output times inoperability.
     """
-    system = store.load_io(dataset)
+    system = store.io_datasets.load(dataset)
     s = parse_shock(system, spec, source)
     q = system.inoperability(s.demand, s.caps)
     if s.steps:

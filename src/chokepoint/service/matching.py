@@ -34,7 +34,7 @@ PROFILE_SUFFIXES = (".csv", ".xlsx", ".json")
 
 def list_challenges(store: Store, project: str) -> list[dict[str, Any]]:
     """The project's challenges, each with its ``id``, by id."""
-    return [{"id": k, **v} for k, v in store.records(project, "challenge").items()]
+    return [{"id": k, **v} for k, v in store.records.get(project, "challenge").items()]
 
 
 def publish_challenge(
@@ -75,10 +75,10 @@ def publish_challenge(
         owner,
         budget,
         deadline,
-        store.load_chain(project),
+        store.chains.load(project),
     )
-    key = f"C{len(store.records(project, 'challenge')) + 1:04d}"
-    store.put_records(project, "challenge", {key: body})
+    key = f"C{len(store.records.get(project, 'challenge')) + 1:04d}"
+    store.records.put(project, "challenge", {key: body})
     return key, body
 
 
@@ -90,10 +90,10 @@ def challenge_with_bids(store: Store, project: str, key: str) -> dict[str, Any]:
     NotFoundError
         When the project holds no challenge ``key`` (the message names the project).
     """
-    body = store.records(project, "challenge").get(key)
+    body = store.records.get(project, "challenge").get(key)
     if body is None:
         raise NotFoundError(f"no challenge {key!r} in project {project!r}")
-    bids = [b for b in store.records(project, "bid").values() if b["challenge"] == key]
+    bids = [b for b in store.records.get(project, "bid").values() if b["challenge"] == key]
     return {"id": key, **body, "bids": bids}
 
 
@@ -109,10 +109,10 @@ def record_bid(store: Store, project: str, challenge: str, actor: str, note: str
         When ``actor`` is not an actor of the project's chain.
     """
     challenge_with_bids(store, project, challenge)  # raises when the challenge is unknown
-    if actor not in set(store.load_chain(project).actors["id"]):
+    if actor not in set(store.chains.load(project).actors["id"]):
         raise UsageError(f"{actor!r} is not an actor of project {project!r}")
     bid = {"challenge": challenge, "actor": actor, "note": note}
-    store.put_records(project, "bid", {f"{challenge}:{actor}": bid})
+    store.records.put(project, "bid", {f"{challenge}:{actor}": bid})
     return bid
 
 
@@ -177,15 +177,15 @@ def import_profiles(store: Store, project: str, path: Path) -> ProfileImport:
     """
     frame = read_profile_frame(path)
     profiles = profiles_from_frame(
-        frame, list(range(2, len(frame) + 2)), path.name, store.load_chain(project)
+        frame, list(range(2, len(frame) + 2)), path.name, store.chains.load(project)
     )
-    store.put_records(project, "profile", profiles)
+    store.records.put(project, "profile", profiles)
     return ProfileImport(path.name, profiles)
 
 
 def list_profiles(store: Store, project: str) -> list[dict[str, Any]]:
     """The project's capability profiles, each with its ``actor``, by actor."""
-    return [{"actor": k, **v} for k, v in store.records(project, "profile").items()]
+    return [{"actor": k, **v} for k, v in store.records.get(project, "profile").items()]
 
 
 @dataclass(frozen=True)
@@ -239,7 +239,7 @@ def rank_solvers(
         language or a bad embedding model folder.
     """
     body = challenge_with_bids(store, project, challenge)
-    chain = chain if chain is not None else store.load_chain(project)
+    chain = chain if chain is not None else store.chains.load(project)
     fields: dict[str, Any] = {"home": home, "restricted": restricted, "allied": allied, "year": year}
     perspective = (
         resolve_perspective(store, project, chain=chain, **fields)
@@ -252,7 +252,7 @@ def rank_solvers(
     df = match_challenge(
         chain,
         body,
-        store.records(project, "profile"),
+        store.records.get(project, "profile"),
         perspective,
         include_restricted=include_restricted,
         top=None,

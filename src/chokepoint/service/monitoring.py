@@ -82,18 +82,19 @@ def submit_observations(
     who = reporter(store, user, project)
     numbers = list(rows) if rows is not None else list(range(2, len(frame) + 2))
     clean, problems = validate_observations(
-        frame, numbers, source, catalog(), store.load_chain(project), who, as_of or current_month()
+        frame, numbers, source, catalog(), store.chains.load(project), who, as_of or current_month()
     )
     if problems:
         raise ReportRejectedError(problems)
-    return store.submit_observations(project, clean, who.name)
+    return store.observations.submit(project, clean, who.name)
 
 
 def upload_observations(
     store: Store, project: str, path: str | os.PathLike[str], user: str, as_of: str | None = None
 ) -> tuple[str, dict[str, int]]:
     """Submit a filled template (.xlsx) or a .csv file as ``user`` (see :func:`submit_observations`);
-    returns the source the file was read as (``file.xlsx[data]``) and the counts."""
+    returns the source the file was read as (``file.xlsx[data]``) and the counts.
+    """
     frame, rows, source, problems = read_report_file(path)
     if problems:
         raise ReportRejectedError(problems)
@@ -102,16 +103,18 @@ def upload_observations(
 
 def read_observations(store: Store, project: str, user: str, indicator: str | None = None) -> pd.DataFrame:
     """Reported values ``user`` may read (a reporter only its enterprises'), by indicator, entity,
-    period: columns ``indicator, entity_type, entity, period, value, reporter``."""
+    period: columns ``indicator, entity_type, entity, period, value, reporter``.
+    """
     who = reporter(store, user, project)
-    return store.read_observations(project, indicator, readable_actors(who))
+    return store.observations.values(project, indicator, readable_actors(who))
 
 
 def observation_history(store: Store, project: str, user: str) -> list[dict[str, Any]]:
     """Revision history of the values ``user`` may read, in order of change: indicator, entity,
-    period, old value (``None`` for a first report), new value, who and when (ISO seconds)."""
+    period, old value (``None`` for a first report), new value, who and when (ISO seconds).
+    """
     who = reporter(store, user, project)
-    df = store.observation_history(project, readable_actors(who))
+    df = store.observations.history(project, readable_actors(who))
     return [
         {c: _plain(r[c]) for c in HISTORY_COLUMNS if c in r}
         for r in (df.to_dict("records") if len(df) else [])
@@ -122,9 +125,10 @@ def report_template(
     store: Store, project: str, user: str, out: str | os.PathLike[str], period: str | None = None
 ) -> Path:
     """Write the upload workbook for ``user``: the rows it may report for ``period`` (default: this
-    month) prefilled, and the indicator catalog."""
+    month) prefilled, and the indicator catalog.
+    """
     who = reporter(store, user, project)
-    return write_report_template(out, store.load_chain(project), who, period or current_month())
+    return write_report_template(out, store.chains.load(project), who, period or current_month())
 
 
 def indicators() -> list[dict[str, Any]]:
@@ -160,17 +164,17 @@ def import_rules(
     except ValidationError as exc:
         problems = [Problem(source, None, ".".join(str(x) for x in e["loc"]), e["msg"]) for e in exc.errors()]
         raise ReportRejectedError(problems) from None
-    return store.import_rules(project, [r.model_dump(mode="json") for r in ruleset.rules], user)
+    return store.rules.put(project, [r.model_dump(mode="json") for r in ruleset.rules], user)
 
 
 def list_rules(store: Store, project: str) -> list[dict[str, Any]]:
     """The project's rules (their stored bodies), by id."""
-    return store.list_rules(project)
+    return store.rules.list(project)
 
 
 def rule_history(store: Store, project: str) -> list[dict[str, Any]]:
     """Every change of the project's rules: rule id, action, who, when."""
-    return store.rule_history(project)
+    return store.rules.history(project)
 
 
 # ------------------------------------------------------------------------ alerts
@@ -178,8 +182,9 @@ def list_alerts(
     store: Store, project: str, status: str | None = None, level: str | None = None, lang: str = "en"
 ) -> list[dict[str, Any]]:
     """Alerts of the project, oldest first, each with ``message``: ``message_zh`` for ``lang="zh"``,
-    else ``message_en`` (status codes are kept; see :func:`chokepoint.monitor.text.status_label`)."""
-    rows = store.list_alerts(project, status, level)
+    else ``message_en`` (status codes are kept; see :func:`chokepoint.monitor.text.status_label`).
+    """
+    rows = store.alerts.list(project, status, level)
     for r in rows:
         r["message"] = r["message_zh"] if lang == "zh" else r["message_en"]
     return rows
@@ -188,14 +193,14 @@ def list_alerts(
 def acknowledge_alert(store: Store, project: str, alert_id: int, user: str) -> dict[str, Any]:
     """Acknowledge an alert as ``user`` (an admin, analyst or officer), recording who and when."""
     alert_actor(store, user, project, "acknowledge")
-    store.acknowledge_alert(project, alert_id, user)
+    store.alerts.transition(project, alert_id, user, "acknowledged")
     return {"alert": alert_id, "status": "acknowledged"}
 
 
 def resolve_alert(store: Store, project: str, alert_id: int, user: str) -> dict[str, Any]:
     """Resolve an alert as ``user`` (an admin, analyst or officer), recording who and when."""
     alert_actor(store, user, project, "resolve")
-    store.resolve_alert(project, alert_id, user)
+    store.alerts.transition(project, alert_id, user, "resolved")
     return {"alert": alert_id, "status": "resolved"}
 
 
@@ -234,8 +239,9 @@ def evaluate_rules(
     chain: ChainMap | None = None,
 ) -> pd.DataFrame:
     """Every enabled rule of the project, one vectorized evaluation per rule; entities are named
-    from ``chain`` (default: the project's stored chain)."""
-    ruleset = RuleSet.model_validate({"rules": store.list_rules(project)})
+    from ``chain`` (default: the project's stored chain).
+    """
+    ruleset = RuleSet.model_validate({"rules": store.rules.list(project)})
     cat = catalog()
     names: dict[str, tuple[str, str]] | None = None
     parts = [pd.DataFrame(columns=CONDITION_COLUMNS)]
@@ -250,11 +256,11 @@ def evaluate_rules(
         if ind is None:
             raise ChokepointError(f"rule {rule.id!r} names unknown indicator {rule.indicator!r}")
         if rule.indicator not in series_cache:
-            series_cache[rule.indicator] = store.series(project, rule.indicator, as_of)
+            series_cache[rule.indicator] = store.observations.series(project, rule.indicator, as_of)
         entities, values, months = series_cache[rule.indicator]
         if len(months) and months[-1] == as_of:
             if names is None:
-                names = entity_names(chain if chain is not None else store.load_chain(project))
+                names = entity_names(chain if chain is not None else store.chains.load(project))
             if ind.entity_type == "country":
                 names.update(entity_names(None, [e for e in entities if e not in names]))
             # the latest report stands until replaced; the alert names the period it was reported for
@@ -266,32 +272,33 @@ def evaluate_rules(
 
 def monitor_run(store: Store, project: str, as_of: str | None = None) -> MonitorRun:
     """Re-assess with the project's stored perspective, evaluate all rules, reconcile alerts,
-    store a snapshot. ``as_of`` (``YYYY-MM``) defaults to the current month."""
+    store a snapshot. ``as_of`` (``YYYY-MM``) defaults to the current month.
+    """
     month = as_of or current_month()
-    stored = store.get_perspective(project)
+    stored = store.projects.get_perspective(project)
     if not stored:
         raise ChokepointError(
             f"project {project!r} has no stored perspective; set one with `chokepoint perspective set`"
         )
-    chain = store.load_chain(project)
+    chain = store.chains.load(project)
     snap = snapshot_of(assess(chain, Perspective.from_dict(stored)))
-    prev = store.latest_snapshot(project)
+    prev = store.alerts.latest_snapshot(project)
     previous = prev[1] if prev else None
     conditions = evaluate_rules(store, project, month, snap, previous, chain)
-    rec = reconcile(store.active_alerts(project), conditions)
-    sid = store.record_run(project, rec.new, rec.updated, rec.resolved, snap, month, stored)
+    rec = reconcile(store.alerts.active(project), conditions)
+    sid = store.alerts.record_run(project, rec.new, rec.updated, rec.resolved, snap, month, stored)
     changes = diff_snapshots(previous, snap) if previous is not None else pd.DataFrame()
     return MonitorRun(sid, month, conditions, len(rec.new), len(rec.updated), len(rec.resolved), changes)
 
 
 def monitor_diff(store: Store, project: str, a: int, b: int) -> pd.DataFrame:
     """Nodes whose level changed between snapshots ``a`` and ``b`` (worse first)."""
-    return diff_snapshots(store.snapshot(project, a), store.snapshot(project, b))
+    return diff_snapshots(store.alerts.snapshot(project, a), store.alerts.snapshot(project, b))
 
 
 def list_snapshots(store: Store, project: str) -> list[dict[str, Any]]:
     """Stored snapshots: id, month evaluated, when, and the count of nodes per level."""
-    return store.list_snapshots(project)
+    return store.alerts.snapshots(project)
 
 
 def _plain(v: Any) -> Any:

@@ -79,7 +79,7 @@ def resolve_perspective(
     UsageError
         When neither the request, the scenario nor the project gives a home economy.
     """
-    stored = store.get_perspective(project)
+    stored = store.projects.get_perspective(project)
     spec = getattr(scenario, "perspective", None)
     if spec is not None:  # only the fields the scenario names
         given = {k: getattr(spec, k) for k in spec.model_fields_set}
@@ -91,7 +91,7 @@ def resolve_perspective(
             "or store one with "
             f"`chokepoint perspective set --project {project} --home CHN --restricted USA,JPN`"
         )
-    regions = known_regions(chain if chain is not None else store.load_chain(project))
+    regions = known_regions(chain if chain is not None else store.chains.load(project))
     return Perspective.from_codes(
         merged["home"],
         merged.get("restricted", ()),
@@ -113,7 +113,7 @@ def optional_perspective(
     chain: ChainMap | None = None,
 ) -> Perspective | None:
     """Like :func:`resolve_perspective`, but ``None`` when no home is given or stored."""
-    if merge_perspective(store.get_perspective(project), home, restricted, allied, year) is None:
+    if merge_perspective(store.projects.get_perspective(project), home, restricted, allied, year) is None:
         return None
     return resolve_perspective(
         store, project, home=home, restricted=restricted, allied=allied, year=year, chain=chain
@@ -129,10 +129,10 @@ def store_perspective(
     year: int | None = None,
 ) -> tuple[dict[str, Any] | None, Perspective]:
     """Validate and store the project's default perspective; returns (before, after)."""
-    chain = store.load_chain(project)
+    chain = store.chains.load(project)
     p = Perspective.from_codes(
         _codes(home), _codes(restricted), _codes(allied), year, known_regions=known_regions(chain)
     )
-    before = store.get_perspective(project)
-    store.set_perspective(project, p.to_dict())
+    before = store.projects.get_perspective(project)
+    store.projects.set_perspective(project, p.to_dict())
     return before, p

@@ -42,12 +42,12 @@ def import_chain(
     from chokepoint.io.chains import read_blocks
     from chokepoint.model.validate import chain_from_tables
 
-    exists = store.has_project(project)
+    exists = store.projects.exists(project)
     blocks, meta, problems = read_blocks(path, fmt)
     if merge and exists:
-        return ImportOutcome(store.merge_tables(project, blocks, meta, problems), "merged")
+        return ImportOutcome(store.chains.merge_tables(project, blocks, meta, problems), "merged")
     report = chain_from_tables(blocks, meta, problems=problems)
-    store.save_chain(project, report.chain)
+    store.chains.save(project, report.chain)
     return ImportOutcome(report, "replaced" if exists else "imported")
 
 
@@ -55,7 +55,7 @@ def export_chain(store: Store, project: str, out: Path) -> Path:
     """Write the project as a CSV folder, .xlsx or .json (by the extension of ``out``)."""
     from chokepoint.io import write_chain
 
-    written: Path = write_chain(store.load_chain(project), out)
+    written: Path = write_chain(store.chains.load(project), out)
     return written
 
 
@@ -95,11 +95,11 @@ def edit_node(
     """
     from chokepoint.model.chain import chain_from_frames
 
-    chain = store.load_chain(project)
+    chain = store.chains.load(project)
     if node not in set(chain.nodes["id"]):
         raise NotFoundError(f"no node {node!r} in project {project!r}")
     row = chain.nodes[chain.nodes["id"] == node].iloc[0].to_dict()
     before = {k: row[k] for k in changes}
     row.update(changes)
-    edited = store.save_chain(project, chain_from_frames({"nodes": pd.DataFrame([row])}), merge=True)
+    edited = store.chains.save(project, chain_from_frames({"nodes": pd.DataFrame([row])}), merge=True)
     return before, edited.nodes[edited.nodes["id"] == node]

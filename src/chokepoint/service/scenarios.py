@@ -67,7 +67,7 @@ def load_scenario(store: Store, project: str, ref: str) -> Scenario:
     """
     if Path(ref).is_file():
         return read_scenario_file(ref)
-    return scenario_from_dict(store.load_scenario(project, ref), f"saved scenario {ref!r}")
+    return scenario_from_dict(store.scenarios.load(project, ref), f"saved scenario {ref!r}")
 
 
 # ------------------------------------------------------------------ perspective
@@ -124,7 +124,7 @@ def run(
     """
     from chokepoint.scenario import run_scenario
 
-    chain = chain if chain is not None else store.load_chain(project)
+    chain = chain if chain is not None else store.chains.load(project)
     p = scenario_perspective(
         store, project, sc, home=home, restricted=restricted, allied=allied, year=year, chain=chain
     )
@@ -173,7 +173,7 @@ def run_over_time(
     if days < 1 or step < 1:
         raise UsageError("--days and --step must be at least 1")
     stock = dict(inventory) if isinstance(inventory, Mapping) else parse_inventory(inventory)
-    chain = chain if chain is not None else store.load_chain(project)
+    chain = chain if chain is not None else store.chains.load(project)
     p = scenario_perspective(
         store, project, sc, home=home, restricted=restricted, allied=allied, year=year, chain=chain
     )
@@ -201,7 +201,7 @@ def sweep(
 
     if by not in SWEEP_BY:
         raise UsageError("--by must be 'country' or 'enterprise'")
-    chain = chain if chain is not None else store.load_chain(project)
+    chain = chain if chain is not None else store.chains.load(project)
     return sweep_chain(chain, perspective, by, progress=progress)
 
 
@@ -237,7 +237,7 @@ def monte_carlo(
         raise UsageError("--seed must be at least 0")
     if days < 1 or step < 1:
         raise UsageError("--days and --step must be at least 1")
-    chain = chain if chain is not None else store.load_chain(project)
+    chain = chain if chain is not None else store.chains.load(project)
     return monte_carlo_chain(
         chain,
         perspective,
@@ -249,7 +249,8 @@ def monte_carlo(
 
 def check_montecarlo_size(runs: int, days: int, step: int) -> None:
     """Refuse a Monte Carlo job above :data:`MAX_RUNS` runs or :data:`MAX_RUN_STEPS` run-steps
-    (the API's bound on one job; the command line has none)."""
+    (the API's bound on one job; the command line has none).
+    """
     steps = -(-days // max(step, 1))
     if runs > MAX_RUNS or runs * steps > MAX_RUN_STEPS:
         raise UsageError(
@@ -287,14 +288,15 @@ def sweep_document(s: SweepResult) -> dict[str, Any]:
 
 def montecarlo_document(m: MonteCarloResult) -> dict[str, Any]:
     """The JSON of Monte Carlo: ``{"runs", "expected_loss", "value_at_risk_95", "most_critical",
-    "worst_runs"}`` (``scenario montecarlo --format json``, the Monte Carlo job's result)."""
+    "worst_runs"}`` (``scenario montecarlo --format json``, the Monte Carlo job's result).
+    """
     doc: dict[str, Any] = json.loads(json.dumps(m.summary(), default=float))
     return doc
 
 
 # ------------------------------------------------------------------ saved scenarios
 def _check_perspective(store: Store, project: str, sc: Scenario, chain: ChainMap) -> Perspective | None:
-    if sc.perspective is None and merge_perspective(store.get_perspective(project)) is None:
+    if sc.perspective is None and merge_perspective(store.projects.get_perspective(project)) is None:
         return None
     return scenario_perspective(store, project, sc, chain=chain)
 
@@ -314,17 +316,18 @@ def save_scenario(
     """
     from chokepoint.scenario.run import check_scenario
 
-    chain = chain if chain is not None else store.load_chain(project)
+    chain = chain if chain is not None else store.chains.load(project)
     p = _check_perspective(store, project, sc, chain)
     if p is not None:
         check_scenario(chain, sc, p, source)
-    store.save_scenario(project, sc.name, stored_body(sc))
+    store.scenarios.save(project, sc.name, stored_body(sc))
     return sc
 
 
 def stored_body(sc: Scenario) -> dict[str, Any]:
     """The body a scenario is saved as: every field, but of its perspective only those it names
-    (so that, loaded again, the unnamed ones still come from the project's stored default)."""
+    (so that, loaded again, the unnamed ones still come from the project's stored default).
+    """
     body = sc.model_dump(mode="json")
     if sc.perspective is not None:
         body["perspective"] = sc.perspective.model_dump(mode="json", exclude_unset=True)
@@ -334,23 +337,23 @@ def stored_body(sc: Scenario) -> dict[str, Any]:
 def list_scenarios(store: Store, project: str) -> list[dict[str, Any]]:
     """The saved scenarios of ``project``: ``name``, number of ``shocks`` and ``label``, by name."""
     rows = []
-    for n in store.scenario_names(project):
-        sc = scenario_from_dict(store.load_scenario(project, n), n)
+    for n in store.scenarios.names(project):
+        sc = scenario_from_dict(store.scenarios.load(project, n), n)
         rows.append({"name": n, "shocks": len(sc.shocks), "label": sc.label()})
     return rows
 
 
 def scenario_names(store: Store, project: str) -> list[str]:
     """The names of the saved scenarios of ``project``, sorted."""
-    return store.scenario_names(project)
+    return store.scenarios.names(project)
 
 
 def get_scenario(store: Store, project: str, name: str) -> dict[str, Any]:
     """A saved scenario's body (``NotFoundError`` listing the saved ones)."""
-    return store.load_scenario(project, name)
+    return store.scenarios.load(project, name)
 
 
 def delete_scenario(store: Store, project: str, name: str) -> dict[str, str]:
     """Delete a saved scenario (``NotFoundError`` when there is none of that name)."""
-    store.delete_scenario(project, name)
+    store.scenarios.delete(project, name)
     return {"deleted": name}

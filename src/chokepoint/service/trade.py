@@ -129,7 +129,7 @@ def load_dataset(
         ``dataset``, ``layout``, ``rows``, ``first_year``, ``last_year`` and ``products``.
     """
     flows = read_flows(path, layout, codes_table=codes_table, crops=crops, years=years)
-    store.save_trade(dataset, flows, layout)
+    store.trade_datasets.save(dataset, flows, layout)
     return {
         "dataset": dataset,
         "layout": layout,
@@ -142,12 +142,12 @@ def load_dataset(
 
 def datasets(store: Store) -> list[dict[str, Any]]:
     """The trade datasets of the store: ``name``, ``layout``, ``rows``, ``created_at``."""
-    return store.trade_datasets()
+    return store.trade_datasets.list()
 
 
 def delete_dataset(store: Store, name: str) -> dict[str, str]:
     """Delete a trade dataset (``NotFoundError`` when absent)."""
-    store.delete_trade(name)
+    store.trade_datasets.delete(name)
     return {"deleted": name}
 
 
@@ -174,7 +174,7 @@ def dependencies(
     from chokepoint.trade import importer_indicators
 
     wanted = parse_years(years)
-    flows = store.load_trade(dataset)
+    flows = store.trade_datasets.load(dataset)
     if product:
         flows = flows[flows["product"] == product]
     if wanted:
@@ -204,7 +204,7 @@ def screen(
     from chokepoint.trade import dependency_screen
 
     wanted, members = parse_years(years), expand_codes(codes(bloc))
-    df = dependency_screen(store.load_trade(dataset), members, wanted)
+    df = dependency_screen(store.trade_datasets.load(dataset), members, wanted)
     if only_dependent:
         df = df[df["dependent"]]
     return df
@@ -245,7 +245,7 @@ def embargo(
         )
     if not spare >= 0:
         raise UsageError(f"spare must be 0 or more, not {spare}")
-    flows = _product_year(store.load_trade(dataset), product, year)
+    flows = _product_year(store.trade_datasets.load(dataset), product, year)
     return embargo_of(
         flows,
         stopped,
@@ -263,5 +263,5 @@ def embargo_sweep(
     """Every single exporter's embargo of ``product`` in ``year``: quantity stopped, importers hit."""
     from chokepoint.trade import embargo_sweep as sweep_of
 
-    flows = _product_year(store.load_trade(dataset), product, year)
+    flows = _product_year(store.trade_datasets.load(dataset), product, year)
     return sweep_of(flows, product, year, _measure(measure))

@@ -1,92 +1,53 @@
-"""Store methods for warning rules (with their history), monitor snapshots and alerts.
+"""Alerts and monitor snapshots of a store's projects, written together by a monitor run.
 
 Who may acknowledge or resolve an alert is checked by :mod:`chokepoint.service.monitoring`;
-these methods record the user they are given. Mixed into :class:`chokepoint.store.Store`;
-every write is one transaction.
+the repository records the user it is given. Every write is one transaction.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import Connection, Engine, and_, insert, select, update
+from sqlalchemy import and_, insert, select, update
 
 from chokepoint.errors import NotFoundError, UsageError
-from chokepoint.model.chain import ChainMap
 from chokepoint.monitor.text import entity_name, entity_names
-from chokepoint.store.schema import alerts, rule_history, rules, snapshots
+from chokepoint.store.chains import ChainRepository
+from chokepoint.store.database import Database, Rows
+from chokepoint.store.schema import alerts, snapshots
+
+#: The statuses an alert moves to by hand (a monitor run opens and auto-resolves them).
+TRANSITIONS = ("acknowledged", "resolved")
 
 
-class AlertsMixin:
-    """Rules, snapshots and alerts of the projects in a store."""
+def _snapshot_frame(body: str) -> pd.DataFrame:
+    return pd.DataFrame(json.loads(body)).set_index("id")
 
-    engine: Engine
-    _project_id: Callable[[Connection, str], int]  # of Store
-    load_chain: Callable[[str], ChainMap]  # of Store
 
-    # ------------------------------------------------------------------ rules
-    def import_rules(self, project: str, bodies: list[dict[str, Any]], user: str = "cli") -> dict[str, int]:
-        """Insert or update rules by id, recording each change in the rule history."""
-        now = datetime.now(UTC)
-        counts = {"created": 0, "updated": 0, "unchanged": 0}
-        with self.engine.begin() as conn:
-            pid = self._project_id(conn, project)
-            for body in bodies:
-                text = json.dumps(body, ensure_ascii=False, sort_keys=True)
-                key = and_(rules.c.project_id == pid, rules.c.rule_id == body["id"])
-                old = conn.execute(select(rules.c.body).where(key)).scalar()
-                if old == text:
-                    counts["unchanged"] += 1
-                    continue
-                if old is None:
-                    conn.execute(
-                        insert(rules).values(project_id=pid, rule_id=body["id"], body=text, updated_at=now)
-                    )
-                    action = "created"
-                else:
-                    conn.execute(update(rules).where(key).values(body=text, updated_at=now))
-                    action = "updated"
-                counts[action] += 1
-                conn.execute(
-                    insert(rule_history).values(
-                        project_id=pid,
-                        rule_id=body["id"],
-                        action=action,
-                        body=text,
-                        changed_by=user,
-                        changed_at=now,
-                    )
-                )
-        return counts
+class AlertRepository:
+    """The alerts and snapshots of each project.
 
-    def list_rules(self, project: str) -> list[dict[str, Any]]:
-        with self.engine.connect() as conn:
-            pid = self._project_id(conn, project)
-            q = select(rules.c.body).where(rules.c.project_id == pid).order_by(rules.c.rule_id)
-            return [json.loads(b) for b in conn.execute(q).scalars()]
+    Parameters
+    ----------
+    db : Database
+        The database the projects live in.
+    chains : ChainRepository
+        The projects' chains (alerts are listed with their entities' current names).
+    """
 
-    def rule_history(self, project: str) -> list[dict[str, Any]]:
-        with self.engine.connect() as conn:
-            pid = self._project_id(conn, project)
-            q = select(rule_history).where(rule_history.c.project_id == pid).order_by(rule_history.c.id)
-            return [
-                {
-                    "rule_id": r.rule_id,
-                    "action": r.action,
-                    "changed_by": r.changed_by,
-                    "changed_at": r.changed_at.isoformat(timespec="seconds"),
-                }
-                for r in conn.execute(q)
-            ]
+    def __init__(self, db: Database, chains: ChainRepository):
+        self.db = db
+        self.chains = chains
 
     # ------------------------------------------------------------ snapshots
     def latest_snapshot(self, project: str) -> tuple[int, pd.DataFrame] | None:
-        with self.engine.connect() as conn:
-            pid = self._project_id(conn, project)
+        """The id and the assessment frame (by node id) of the project's last snapshot, or None."""
+        with self.db.connect() as conn:
+            pid = self.db.project_id(conn, project)
             row = conn.execute(
                 select(snapshots)
                 .where(snapshots.c.project_id == pid)
@@ -96,8 +57,15 @@ class AlertsMixin:
         return None if row is None else (int(row.id), _snapshot_frame(row.body))
 
     def snapshot(self, project: str, snapshot_id: int) -> pd.DataFrame:
-        with self.engine.connect() as conn:
-            pid = self._project_id(conn, project)
+        """The assessment frame (by node id) of snapshot ``snapshot_id``.
+
+        Raises
+        ------
+        NotFoundError
+            When the project has no such snapshot.
+        """
+        with self.db.connect() as conn:
+            pid = self.db.project_id(conn, project)
             body = conn.execute(
                 select(snapshots.c.body).where(
                     and_(snapshots.c.project_id == pid, snapshots.c.id == snapshot_id)
@@ -109,9 +77,10 @@ class AlertsMixin:
             )
         return _snapshot_frame(body)
 
-    def list_snapshots(self, project: str) -> list[dict[str, Any]]:
-        with self.engine.connect() as conn:
-            pid = self._project_id(conn, project)
+    def snapshots(self, project: str) -> Rows:
+        """Every snapshot's ``id``, ``created_at``, ``as_of`` and count of nodes per level, by id."""
+        with self.db.connect() as conn:
+            pid = self.db.project_id(conn, project)
             q = (
                 select(snapshots.c.id, snapshots.c.created_at, snapshots.c.as_of, snapshots.c.body)
                 .where(snapshots.c.project_id == pid)
@@ -131,9 +100,10 @@ class AlertsMixin:
             return out
 
     # ------------------------------------------------------------------ alerts
-    def active_alerts(self, project: str) -> pd.DataFrame:
-        with self.engine.connect() as conn:
-            pid = self._project_id(conn, project)
+    def active(self, project: str) -> pd.DataFrame:
+        """The open and acknowledged alerts: columns ``alert_id`` and ``key``."""
+        with self.db.connect() as conn:
+            pid = self.db.project_id(conn, project)
             q = select(alerts.c.id, alerts.c.key).where(
                 and_(alerts.c.project_id == pid, alerts.c.status.in_(["open", "acknowledged"]))
             )
@@ -144,15 +114,37 @@ class AlertsMixin:
         project: str,
         new: pd.DataFrame,
         updated: pd.DataFrame,
-        resolved: list[int],
+        resolved: Sequence[int],
         snapshot: pd.DataFrame,
         as_of: str,
         perspective: dict[str, Any],
     ) -> int:
-        """Store a monitor run in one transaction: alerts opened, updated, auto-resolved, and the snapshot."""
+        """Store a monitor run in one transaction: alerts opened, updated, auto-resolved, and the snapshot.
+
+        Parameters
+        ----------
+        project : str
+            The project.
+        new, updated : DataFrame
+            The alerts to open and the open ones to update (see
+            :func:`chokepoint.monitor.alerts.reconcile`).
+        resolved : sequence of int
+            The ids of the alerts resolved automatically.
+        snapshot : DataFrame
+            The run's assessment (by node id).
+        as_of : str
+            The month evaluated (``YYYY-MM``).
+        perspective : dict
+            The perspective the run assessed from.
+
+        Returns
+        -------
+        int
+            The new snapshot's id.
+        """
         now = datetime.now(UTC)
-        with self.engine.begin() as conn:
-            pid = self._project_id(conn, project)
+        with self.db.begin() as conn:
+            pid = self.db.project_id(conn, project)
             for r in new.to_dict("records"):
                 conn.execute(
                     insert(alerts).values(
@@ -202,38 +194,21 @@ class AlertsMixin:
             assert key is not None
             return int(key[0])
 
-    def list_alerts(
-        self, project: str, status: str | None = None, level: str | None = None
-    ) -> list[dict[str, Any]]:
-        """Alerts of the project, oldest first, with ``entity_name`` and ``entity_name_zh`` named
-        from the project's current chain (the key is shown where the chain no longer has it)."""
-        with self.engine.connect() as conn:
-            pid = self._project_id(conn, project)
-            q = select(alerts).where(alerts.c.project_id == pid)
-            if status:
-                q = q.where(alerts.c.status == status)
-            if level:
-                q = q.where(alerts.c.level == level)
-            rows = conn.execute(q.order_by(alerts.c.id)).mappings().all()
-        names = entity_names(self.load_chain(project)) if rows else {}
-        out = []
-        for r in rows:
-            d = dict(r)
-            d["values"] = json.loads(d["values"])
-            d.pop("project_id")
-            if d["entity_type"] == "country" and d["entity"] not in names:
-                names.update(entity_names(None, [d["entity"]]))
-            d["entity_name"] = entity_name(d["entity_type"], d["entity"], names)
-            d["entity_name_zh"] = entity_name(d["entity_type"], d["entity"], names, "zh")
-            for k in ("opened_at", "updated_at", "acknowledged_at", "resolved_at"):
-                d[k] = d[k].isoformat(timespec="seconds") if d[k] else None
-            out.append(d)
-        return out
+    def transition(self, project: str, alert_id: int, user: str, status: str) -> None:
+        """Move an alert to ``status`` (``acknowledged`` or ``resolved``) by ``user``, now.
 
-    def _alert_transition(self, project: str, alert_id: int, user: str, status: str) -> None:
+        Raises
+        ------
+        UsageError
+            For another status, or an alert already resolved.
+        NotFoundError
+            When the project has no alert ``alert_id``.
+        """
+        if status not in TRANSITIONS:
+            raise UsageError(f"unknown alert status {status!r}; use one of {', '.join(TRANSITIONS)}")
         now = datetime.now(UTC)
-        with self.engine.begin() as conn:
-            pid = self._project_id(conn, project)
+        with self.db.begin() as conn:
+            pid = self.db.project_id(conn, project)
             row = conn.execute(
                 select(alerts.c.status).where(and_(alerts.c.project_id == pid, alerts.c.id == alert_id))
             ).first()
@@ -249,14 +224,38 @@ class AlertsMixin:
             )
             conn.execute(update(alerts).where(alerts.c.id == alert_id).values(**values))
 
-    def acknowledge_alert(self, project: str, alert_id: int, user: str) -> None:
-        """Mark an alert acknowledged by ``user`` (now)."""
-        self._alert_transition(project, alert_id, user, "acknowledged")
+    def list(self, project: str, status: str | None = None, level: str | None = None) -> Rows:
+        """Alerts of the project, oldest first, with ``entity_name`` and ``entity_name_zh``.
 
-    def resolve_alert(self, project: str, alert_id: int, user: str) -> None:
-        """Mark an alert resolved by ``user`` (now)."""
-        self._alert_transition(project, alert_id, user, "resolved")
+        The names come from the project's current chain (the key is shown where the chain no
+        longer has it).
 
-
-def _snapshot_frame(body: str) -> pd.DataFrame:
-    return pd.DataFrame(json.loads(body)).set_index("id")
+        Parameters
+        ----------
+        project : str
+            The project.
+        status, level : str, optional
+            Only the alerts of this status (``open``, ``acknowledged``, ``resolved``) and level.
+        """
+        with self.db.connect() as conn:
+            pid = self.db.project_id(conn, project)
+            q = select(alerts).where(alerts.c.project_id == pid)
+            if status:
+                q = q.where(alerts.c.status == status)
+            if level:
+                q = q.where(alerts.c.level == level)
+            rows = conn.execute(q.order_by(alerts.c.id)).mappings().all()
+        names = entity_names(self.chains.load(project)) if rows else {}
+        out = []
+        for r in rows:
+            d = dict(r)
+            d["values"] = json.loads(d["values"])
+            d.pop("project_id")
+            if d["entity_type"] == "country" and d["entity"] not in names:
+                names.update(entity_names(None, [d["entity"]]))
+            d["entity_name"] = entity_name(d["entity_type"], d["entity"], names)
+            d["entity_name_zh"] = entity_name(d["entity_type"], d["entity"], names, "zh")
+            for k in ("opened_at", "updated_at", "acknowledged_at", "resolved_at"):
+                d[k] = d[k].isoformat(timespec="seconds") if d[k] else None
+            out.append(d)
+        return out

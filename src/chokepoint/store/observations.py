@@ -1,52 +1,91 @@
-"""Store methods for directly reported values (数据直报) and their revision history.
+"""Directly reported values (数据直报) of a store's projects and their revision history.
 
 The values come in validated and authorized (:mod:`chokepoint.service.monitoring` checks the
-rows and who may report them); reads take the scope the caller may see. Mixed into
-:class:`chokepoint.store.Store`; every write is one transaction.
+rows and who may report them); reads take the scope the caller may see. Every write is one
+transaction.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Collection, Iterable
 from datetime import UTC, datetime
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Connection, Engine, and_, insert, select, update
+from sqlalchemy import and_, insert, select, update
 
 from chokepoint.monitor.catalog import REPORTER_ENTITY_TYPES, catalog
+from chokepoint.store.database import Database
 from chokepoint.store.schema import observation_history, observations
 
 VALUE_COLUMNS = ["indicator", "entity_type", "entity", "period", "value", "reporter"]
 
 
 def of_actors(entity_types: Iterable[str], entities: Iterable[str], actors: Collection[str]) -> list[bool]:
-    """Which values belong to one of ``actors``: enterprise values (key ``P115``) and node ×
-    enterprise values (key ``N44|P115``) of those actors."""
+    """Which values belong to one of ``actors``.
+
+    Those are the enterprise values (key ``P115``) and the node × enterprise values (key
+    ``N44|P115``) of those actors.
+
+    Parameters
+    ----------
+    entity_types, entities : iterable of str
+        The values' entity types and entity keys.
+    actors : collection of str
+        Actor ids.
+
+    Returns
+    -------
+    list of bool
+        One flag per value.
+    """
     return [
         t in REPORTER_ENTITY_TYPES and str(e).split("|")[-1] in actors
         for t, e in zip(entity_types, entities, strict=True)
     ]
 
 
-class ObservationsMixin:
-    """Reported values of the projects in a store, with who changed what and when."""
+class ObservationRepository:
+    """Reported values of each project, with who changed what and when.
 
-    engine: Engine
-    _project_id: Callable[[Connection, str], int]  # of Store
+    Parameters
+    ----------
+    db : Database
+        The database the projects live in.
+    """
 
-    def submit_observations(self, project: str, clean: pd.DataFrame, reporter: str) -> dict[str, int]:
-        """Store validated values (columns ``indicator, entity_type, entity, period, value``) as
-        reported by ``reporter``, in one transaction.
+    def __init__(self, db: Database):
+        self.db = db
+
+    def submit(self, project: str, clean: pd.DataFrame, reporter: str) -> dict[str, int]:
+        """Store validated values as reported by ``reporter``, in one transaction.
 
         A value for an (indicator, entity, period) already stored replaces it and the old value
-        goes to the revision history (who, when, old and new value). Returns counts ``new``,
-        ``replaced``, ``unchanged``.
+        goes to the revision history (who, when, old and new value).
+
+        Parameters
+        ----------
+        project : str
+            The project.
+        clean : DataFrame
+            Validated values: columns ``indicator, entity_type, entity, period, value``.
+        reporter : str
+            The user they are recorded as reported by.
+
+        Returns
+        -------
+        dict
+            Counts ``new``, ``replaced`` and ``unchanged``.
+
+        Raises
+        ------
+        ProjectNotFoundError
+            When there is no such project.
         """
         counts = {"new": 0, "replaced": 0, "unchanged": 0}
         now = datetime.now(UTC)
-        with self.engine.begin() as conn:
-            pid = self._project_id(conn, project)
+        with self.db.begin() as conn:
+            pid = self.db.project_id(conn, project)
             columns = (clean[c] for c in ("indicator", "entity_type", "entity", "period", "value"))
             for indicator, entity_type, entity, period, raw in zip(*columns, strict=True):
                 value = float(raw)
@@ -95,18 +134,27 @@ class ObservationsMixin:
                 )
         return counts
 
-    def read_observations(
+    def values(
         self, project: str, indicator: str | None = None, actors: Collection[str] | None = None
     ) -> pd.DataFrame:
         """Stored values, by indicator, entity and period.
 
         Parameters
         ----------
-        indicator : only this indicator.
-        actors : only the values of these actors (see :func:`of_actors`); ``None``: every value.
+        project : str
+            The project.
+        indicator : str, optional
+            Only this indicator.
+        actors : collection of str, optional
+            Only the values of these actors (see :func:`of_actors`); ``None``: every value.
+
+        Returns
+        -------
+        DataFrame
+            Columns ``indicator, entity_type, entity, period, value, reporter``.
         """
-        with self.engine.connect() as conn:
-            pid = self._project_id(conn, project)
+        with self.db.connect() as conn:
+            pid = self.db.project_id(conn, project)
             q = select(observations).where(observations.c.project_id == pid)
             if indicator:
                 q = q.where(observations.c.indicator == indicator)
@@ -123,11 +171,24 @@ class ObservationsMixin:
             df = df[of_actors(df["entity_type"], df["entity"], actors)]
         return df[VALUE_COLUMNS].reset_index(drop=True)
 
-    def observation_history(self, project: str, actors: Collection[str] | None = None) -> pd.DataFrame:
-        """Revision history (who, when, old and new value) in order of change; ``actors`` as in
-        :meth:`read_observations`."""
-        with self.engine.connect() as conn:
-            pid = self._project_id(conn, project)
+    def history(self, project: str, actors: Collection[str] | None = None) -> pd.DataFrame:
+        """Revision history (who, when, old and new value) in order of change.
+
+        Parameters
+        ----------
+        project : str
+            The project.
+        actors : collection of str, optional
+            Only the changes of these actors' values, as in :meth:`values`.
+
+        Returns
+        -------
+        DataFrame
+            Columns ``indicator, entity, period, old_value, new_value, changed_by, changed_at``
+            (no columns when there is no change).
+        """
+        with self.db.connect() as conn:
+            pid = self.db.project_id(conn, project)
             df = pd.DataFrame(
                 conn.execute(
                     select(observation_history)
@@ -145,9 +206,15 @@ class ObservationsMixin:
         return df.drop(columns=["id", "project_id"]).reset_index(drop=True)
 
     def series(self, project: str, indicator: str, as_of: str) -> tuple[np.ndarray, np.ndarray, list[str]]:
-        """Entities, values (entities x months, NaN = not reported) and months up to ``as_of``."""
-        with self.engine.connect() as conn:
-            pid = self._project_id(conn, project)
+        """The monthly series of ``indicator`` up to ``as_of`` (``YYYY-MM``).
+
+        Returns
+        -------
+        tuple
+            Entities, values (entities x months, NaN = not reported) and months.
+        """
+        with self.db.connect() as conn:
+            pid = self.db.project_id(conn, project)
             q = select(observations.c.entity, observations.c.period, observations.c.value).where(
                 and_(
                     observations.c.project_id == pid,

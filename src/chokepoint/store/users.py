@@ -1,23 +1,23 @@
-"""Store methods for users and their enterprise bindings (data only: the checks of who may do what
-are in :mod:`chokepoint.service.users`).
+"""Users of a store and their enterprise bindings, as data.
 
-Mixed into :class:`chokepoint.store.Store`; every write is one transaction.
+The checks of who may do what are in :mod:`chokepoint.service.users`; every write is one
+transaction.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import VerifyMismatchError
-from sqlalchemy import Connection, Engine, and_, delete, insert, select, update
+from sqlalchemy import Connection, and_, delete, func, insert, select, update
 
 from chokepoint.errors import NotFoundError, UsageError
-from chokepoint.model.chain import ChainMap
 from chokepoint.monitor.observations import ROLES
+from chokepoint.store.chains import ChainRepository
+from chokepoint.store.database import Database, Rows
 from chokepoint.store.schema import bindings, users
 
 _HASHER = PasswordHasher()
@@ -25,7 +25,17 @@ _HASHER = PasswordHasher()
 
 @dataclass(frozen=True)
 class UserRecord:
-    """A stored user as data: name, role, whether disabled, and the actors bound in one project."""
+    """A stored user as data: name, role, whether disabled, and the actors bound in one project.
+
+    Attributes
+    ----------
+    name, role : str
+        The user's name and role (see :data:`chokepoint.monitor.observations.ROLES`).
+    disabled : bool
+        Whether the user is disabled.
+    actors : frozenset of str
+        The actors bound to the user in the project asked for (empty without one).
+    """
 
     name: str
     role: str
@@ -33,20 +43,34 @@ class UserRecord:
     actors: frozenset[str] = frozenset()
 
 
-class UsersMixin:
-    """Users (argon2 password hashes) and the bindings of reporters to enterprises."""
+class UserRepository:
+    """Users (argon2 password hashes) and the bindings of reporters to enterprises.
 
-    engine: Engine
-    _project_id: Callable[[Connection, str], int]  # of Store
-    load_chain: Callable[[str], ChainMap]  # of Store
+    Parameters
+    ----------
+    db : Database
+        The database the users live in.
+    chains : ChainRepository
+        The projects' chains (a binding names an actor of one).
+    """
 
-    def add_user(self, name: str, role: str, password: str) -> None:
-        """Create a user; the password is stored as an argon2 hash."""
+    def __init__(self, db: Database, chains: ChainRepository):
+        self.db = db
+        self.chains = chains
+
+    def add(self, name: str, role: str, password: str) -> None:
+        """Create a user; the password is stored as an argon2 hash.
+
+        Raises
+        ------
+        UsageError
+            For an unknown role, an empty name or password, or a name already taken.
+        """
         if role not in ROLES:
             raise UsageError(f"unknown role {role!r}; use one of {', '.join(ROLES)}")
         if not name.strip() or not password:
             raise UsageError("a user needs a name and a non-empty password")
-        with self.engine.begin() as conn:
+        with self.db.begin() as conn:
             if conn.execute(select(users.c.id).where(users.c.name == name)).first():
                 raise UsageError(f"a user named {name!r} already exists")
             conn.execute(
@@ -59,15 +83,126 @@ class UsersMixin:
                 )
             )
 
-    def _user_row(self, conn: Connection, name: str) -> Any:
+    def _row(self, conn: Connection, name: str) -> Any:
         row = conn.execute(select(users).where(users.c.name == name)).first()
         if row is None:
             raise NotFoundError(f"no user named {name!r} (add one with `chokepoint users add`)")
         return row
 
-    def list_users(self) -> list[dict[str, Any]]:
-        """Every user with role, state and bindings (``project_id:actor``), by name."""
-        with self.engine.connect() as conn:
+    def get(self, name: str, project: str | None = None) -> UserRecord:
+        """The user's role, state and (with ``project``) the actors bound to it in that project.
+
+        Raises
+        ------
+        NotFoundError
+            For an unknown user.
+        ProjectNotFoundError
+            For an unknown project.
+        """
+        with self.db.connect() as conn:
+            u = self._row(conn, name)
+            if project is None:
+                return UserRecord(u.name, u.role, bool(u.disabled))
+            pid = self.db.project_id(conn, project)
+            actors = conn.execute(
+                select(bindings.c.actor).where(and_(bindings.c.user_id == u.id, bindings.c.project_id == pid))
+            ).scalars()
+            return UserRecord(u.name, u.role, bool(u.disabled), frozenset(actors))
+
+    def count(self) -> int:
+        """The number of users."""
+        with self.db.connect() as conn:
+            return int(conn.execute(select(func.count()).select_from(users)).scalar_one())
+
+    def set_password(self, name: str, password: str) -> None:
+        """Replace a user's password hash.
+
+        Raises
+        ------
+        UsageError
+            When the password is empty.
+        NotFoundError
+            For an unknown user.
+        """
+        if not password:
+            raise UsageError("the password is empty")
+        with self.db.begin() as conn:
+            self._row(conn, name)
+            conn.execute(
+                update(users).where(users.c.name == name).values(password_hash=_HASHER.hash(password))
+            )
+
+    def disable(self, name: str, disabled: bool = True) -> None:
+        """Mark a user disabled (or, with ``disabled=False``, enabled again).
+
+        Raises
+        ------
+        NotFoundError
+            For an unknown user.
+        """
+        with self.db.begin() as conn:
+            self._row(conn, name)
+            conn.execute(update(users).where(users.c.name == name).values(disabled=int(disabled)))
+
+    def verify_password(self, name: str, password: str) -> bool:
+        """True when the user exists, is enabled and the password matches."""
+        with self.db.connect() as conn:
+            row = conn.execute(select(users).where(users.c.name == name)).first()
+        if row is None or row.disabled:
+            return False
+        try:
+            return bool(_HASHER.verify(row.password_hash, password))
+        except VerifyMismatchError:
+            return False
+
+    def bind(self, name: str, project: str, actor: str) -> None:
+        """Bind a reporter to an enterprise (or institution) of a project (nothing when bound).
+
+        Raises
+        ------
+        UsageError
+            When ``actor`` is not an enterprise or institution of the project, or the user is
+            not a reporter.
+        NotFoundError
+            For an unknown user.
+        ProjectNotFoundError
+            For an unknown project.
+        """
+        chain = self.chains.load(project)
+        kinds = dict(zip(chain.actors["id"], chain.actors["kind"], strict=True))
+        if kinds.get(actor) not in ("enterprise", "institution"):
+            raise UsageError(f"{actor!r} is not an enterprise or institution of project {project!r}")
+        with self.db.begin() as conn:
+            u = self._row(conn, name)
+            if u.role != "reporter":
+                raise UsageError(f"only reporters are bound to enterprises; {name!r} is {u.role}")
+            pid = self.db.project_id(conn, project)
+            key = and_(bindings.c.user_id == u.id, bindings.c.project_id == pid, bindings.c.actor == actor)
+            if conn.execute(select(bindings.c.actor).where(key)).first() is None:
+                conn.execute(insert(bindings).values(user_id=u.id, project_id=pid, actor=actor))
+
+    def unbind(self, name: str, project: str, actor: str) -> None:
+        """Remove a reporter's binding to an actor of a project (nothing when there is none).
+
+        Raises
+        ------
+        NotFoundError
+            For an unknown user.
+        ProjectNotFoundError
+            For an unknown project.
+        """
+        with self.db.begin() as conn:
+            u = self._row(conn, name)
+            pid = self.db.project_id(conn, project)
+            conn.execute(
+                delete(bindings).where(
+                    and_(bindings.c.user_id == u.id, bindings.c.project_id == pid, bindings.c.actor == actor)
+                )
+            )
+
+    def list(self) -> Rows:
+        """Every user with ``name``, ``role``, ``disabled`` and ``bindings`` (``project_id:actor``)."""
+        with self.db.connect() as conn:
             out = []
             for u in conn.execute(select(users).order_by(users.c.name)):
                 bound = conn.execute(
@@ -82,71 +217,3 @@ class UsersMixin:
                     }
                 )
             return out
-
-    def set_password(self, name: str, password: str) -> None:
-        """Replace a user's password hash."""
-        if not password:
-            raise UsageError("the password is empty")
-        with self.engine.begin() as conn:
-            self._user_row(conn, name)
-            conn.execute(
-                update(users).where(users.c.name == name).values(password_hash=_HASHER.hash(password))
-            )
-
-    def disable_user(self, name: str, disabled: bool = True) -> None:
-        """Mark a user disabled (or enabled again)."""
-        with self.engine.begin() as conn:
-            self._user_row(conn, name)
-            conn.execute(update(users).where(users.c.name == name).values(disabled=int(disabled)))
-
-    def verify_password(self, name: str, password: str) -> bool:
-        """True when the user exists, is enabled and the password matches."""
-        with self.engine.connect() as conn:
-            row = conn.execute(select(users).where(users.c.name == name)).first()
-        if row is None or row.disabled:
-            return False
-        try:
-            return bool(_HASHER.verify(row.password_hash, password))
-        except VerifyMismatchError:
-            return False
-
-    def bind(self, name: str, project: str, actor: str) -> None:
-        """Bind a reporter to an enterprise (or institution) of a project."""
-        chain = self.load_chain(project)
-        kinds = dict(zip(chain.actors["id"], chain.actors["kind"], strict=True))
-        if kinds.get(actor) not in ("enterprise", "institution"):
-            raise UsageError(f"{actor!r} is not an enterprise or institution of project {project!r}")
-        with self.engine.begin() as conn:
-            u = self._user_row(conn, name)
-            if u.role != "reporter":
-                raise UsageError(f"only reporters are bound to enterprises; {name!r} is {u.role}")
-            pid = self._project_id(conn, project)
-            key = and_(bindings.c.user_id == u.id, bindings.c.project_id == pid, bindings.c.actor == actor)
-            if conn.execute(select(bindings.c.actor).where(key)).first() is None:
-                conn.execute(insert(bindings).values(user_id=u.id, project_id=pid, actor=actor))
-
-    def unbind(self, name: str, project: str, actor: str) -> None:
-        """Remove a reporter's binding to an actor of a project (nothing when there is none)."""
-        with self.engine.begin() as conn:
-            u = self._user_row(conn, name)
-            pid = self._project_id(conn, project)
-            conn.execute(
-                delete(bindings).where(
-                    and_(bindings.c.user_id == u.id, bindings.c.project_id == pid, bindings.c.actor == actor)
-                )
-            )
-
-    def user_record(self, name: str, project: str | None = None) -> UserRecord:
-        """The user's role, state and (with ``project``) the actors bound to it in that project.
-
-        Raises ``NotFoundError`` for an unknown user, ``ProjectNotFoundError`` for an unknown project.
-        """
-        with self.engine.connect() as conn:
-            u = self._user_row(conn, name)
-            if project is None:
-                return UserRecord(u.name, u.role, bool(u.disabled))
-            pid = self._project_id(conn, project)
-            actors = conn.execute(
-                select(bindings.c.actor).where(and_(bindings.c.user_id == u.id, bindings.c.project_id == pid))
-            ).scalars()
-            return UserRecord(u.name, u.role, bool(u.disabled), frozenset(actors))

@@ -60,7 +60,12 @@ def _con(flows: pd.DataFrame, measure: str) -> duckdb.DuckDBPyConnection:
 def importer_indicators(
     flows: pd.DataFrame, restricted: Iterable[str] = (), measure: str = "value"
 ) -> pd.DataFrame:
-    """Indicators per (importer, product, year); see the module docstring."""
+    r"""Compute the dependency indicators per (importer, product, year); see the module docstring.
+
+    Total imports :math:`M`, partner shares :math:`s_e = m_e / M`, :math:`HHI = \sum_e s_e^2`,
+    top-1 and top-3 shares, the share from ``restricted`` exporters, own exports :math:`X` and
+    :math:`M / X`.
+    """
     _check(flows, measure)
     con = _con(flows, measure)
     con.register("restricted", pd.DataFrame({"code": list(restricted) or ["\0"]}))
@@ -128,7 +133,14 @@ def dependency_screen(
     extra_share_threshold: float = 0.5,
     measure: str = "value",
 ) -> pd.DataFrame:
-    """The three-criterion screen for ``bloc`` per (product, year) and the persistence filter."""
+    r"""Screen the dependencies of ``bloc`` per (product, year) on three criteria, with persistence.
+
+    The method of the European Commission (2021, *Strategic dependencies and capacities*,
+    SWD(2021) 352): dependent when the HHI of extra-bloc partners exceeds ``hhi_threshold``,
+    :math:`M^{ext} / M^{tot}` exceeds ``extra_share_threshold`` and :math:`M^{ext}` exceeds the
+    bloc's extra-bloc exports; ``persistent`` when dependent in at least 2 of the last 3 years
+    screened.
+    """
     _check(flows, measure)
     members = sorted(set(bloc))
     if not members:

@@ -38,7 +38,7 @@ def get_perspective(
     project: str, request: Request, user: User = Depends(allow(*READERS))
 ) -> dict[str, Any] | None:
     """The project's stored default perspective (null when none)."""
-    return get_store(request).get_perspective(project)
+    return get_store(request).projects.get_perspective(project)
 
 
 @router.put("/projects/{project}/perspective")

@@ -24,11 +24,11 @@ class Login(BaseModel):
 def login(body: Login, response: Response, request: Request) -> dict[str, Any]:
     """Log in: sets the session cookie and returns the same token (usable as a bearer token)."""
     store = get_store(request)
-    if not store.verify_password(body.username, body.password):
+    if not store.users.verify_password(body.username, body.password):
         raise HTTPException(status_code=401, detail="wrong user name or password")
-    token = store.create_token(body.username, "session")
+    token = store.tokens.create(body.username, "session")
     response.set_cookie(SESSION_COOKIE, token, httponly=True, samesite="lax")
-    found = store.user_for_token(token)
+    found = store.tokens.user_for(token)
     return {"token": token, "user": body.username, "role": found[1] if found else None}
 
 
@@ -37,7 +37,7 @@ def logout(request: Request, response: Response, user: User = Depends(allow(*ALL
     """Revoke the session (or bearer token) of the request and clear the cookie."""
     token = request.cookies.get(SESSION_COOKIE) or request_token(request)
     if token:
-        get_store(request).revoke_token(token)
+        get_store(request).tokens.revoke(token)
     response.delete_cookie(SESSION_COOKIE)
     return {"status": "logged out"}
 
@@ -52,4 +52,4 @@ def me(user: User = Depends(allow(*ALL_ROLES))) -> dict[str, str]:
 def new_token(request: Request, user: User = Depends(allow(*ALL_ROLES))) -> dict[str, str]:
     """A bearer token for machines (valid 90 days)."""
     audit(request, "create token", after={"user": user.name})
-    return {"token": get_store(request).create_token(user.name, "bearer", timedelta(days=90))}
+    return {"token": get_store(request).tokens.create(user.name, "bearer", timedelta(days=90))}

@@ -37,7 +37,7 @@ class Rename(BaseModel):
 @router.get("/projects")
 def list_projects(request: Request, user: User = Depends(allow(*ALL_ROLES))) -> list[dict[str, Any]]:
     """Every project with its counts and dates."""
-    return [p.to_dict() for p in get_store(request).projects()]
+    return [p.to_dict() for p in get_store(request).projects.infos()]
 
 
 @router.get("/projects/{project}")
@@ -45,7 +45,7 @@ def project_summary(project: str, request: Request, user: User = Depends(allow(*
     """Counts by kind, stages, countries, share coverage and years of the project's chain."""
     chain = chain_of(request, project)
     summary: dict[str, Any] = cached(
-        request, ("summary", project, get_store(request).project_version(project)), chain.summary
+        request, ("summary", project, get_store(request).projects.version(project)), chain.summary
     )
     return summary
 
@@ -85,7 +85,7 @@ def rename_project(
     project: str, body: Rename, request: Request, user: User = Depends(allow(*EDITORS))
 ) -> dict[str, str]:
     """Rename a project."""
-    get_store(request).rename_project(project, body.name)
+    get_store(request).projects.rename(project, body.name)
     audit(request, "rename project", before={"project": project}, after={"project": body.name})
     return {"project": body.name}
 
@@ -93,6 +93,6 @@ def rename_project(
 @router.delete("/projects/{project}")
 def delete_project(project: str, request: Request, user: User = Depends(allow(*ADMINS))) -> dict[str, str]:
     """Delete a project and everything stored with it."""
-    get_store(request).delete_project(project)
+    get_store(request).projects.delete(project)
     audit(request, "delete project", before={"project": project})
     return {"deleted": project}

@@ -66,7 +66,8 @@ def run_dynamics(
     user: User = Depends(allow(*READERS)),
 ) -> dict[str, Any]:
     """Run a scenario body over time: per node time-to-survive, time-to-recover, loss-days
-    (the JSON of ``chokepoint scenario run FILE --days N --format json``)."""
+    (the JSON of ``chokepoint scenario run FILE --days N --format json``).
+    """
     sc = svc.scenario_from_body(body)
     r = svc.run_over_time(
         get_store(request),
@@ -90,7 +91,8 @@ def start_sweep(
     user: User = Depends(allow(*READERS)),
 ) -> dict[str, str]:
     """Every single-country blockade (or enterprise outage) as a background job: ``{job,
-    status_url}``; poll ``GET /api/jobs/{id}`` for progress and the result URL."""
+    status_url}``; poll ``GET /api/jobs/{id}`` for progress and the result URL.
+    """
     store, chain = get_store(request), chain_of(request, project)
     p = pq.resolve(request, project)
 

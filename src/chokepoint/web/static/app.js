@@ -216,12 +216,12 @@ const pages = {
     const done = (c) => { $("#report-result").innerHTML = `<p class="ok" id="report-ok">${t("uploaded")}: ${c.new} + ${c.replaced}</p>`; };
     $("#report-form").onsubmit = async (ev) => {
       ev.preventDefault(); const f = new FormData(ev.target);
-      try { done(await api(`/api/projects/${project}/reports`, { method: "POST", headers: { "content-type": "application/json" },
+      try { done(await api(`/api/projects/${project}/observations`, { method: "POST", headers: { "content-type": "application/json" },
         body: JSON.stringify({ rows: [{ ...Object.fromEntries(f), value: Number(f.get("value")) }] }) })); } catch (e) { show(e); }
     };
     $("#upload-form").onsubmit = async (ev) => {
       ev.preventDefault();
-      try { done(await api(`/api/projects/${project}/reports/upload`, { method: "POST", body: new FormData(ev.target) })); } catch (e) { show(e); }
+      try { done(await api(`/api/projects/${project}/observations/upload`, { method: "POST", body: new FormData(ev.target) })); } catch (e) { show(e); }
     };
   },
 

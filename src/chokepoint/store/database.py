@@ -1,0 +1,228 @@
+"""The database under a store: engine, location, migrations, and what every repository shares.
+
+The database is chosen by, in order: the ``location`` argument (a path or an SQLAlchemy URL),
+the ``CHOKEPOINT_DB`` environment variable, or ``chokepoint.db`` under the user's data
+directory. Opening one applies the pending migrations (:data:`MIGRATIONS`).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, TypeAlias
+
+from platformdirs import user_data_dir
+from sqlalchemy import Connection, Engine, create_engine, event, insert, inspect, select
+
+from chokepoint.errors import ProjectNotFoundError
+from chokepoint.store.schema import (
+    MONITORING_TABLES,
+    api_tokens,
+    audit_log,
+    chain_tables,
+    io_datasets,
+    match_records,
+    metadata,
+    migrations_table,
+    projects,
+    scenarios,
+    tasks,
+    trade_datasets,
+)
+
+ENV_VAR = "CHOKEPOINT_DB"
+
+#: Rows as most reads return them: one JSON-like dict per row.
+Rows: TypeAlias = list[dict[str, Any]]
+
+
+def default_database_path() -> Path:
+    """The default database file.
+
+    Returns
+    -------
+    Path
+        ``chokepoint.db`` in the user's data directory (created when needed).
+    """
+    return Path(user_data_dir("chokepoint", appauthor=False)) / "chokepoint.db"
+
+
+def database_url(location: str | os.PathLike[str] | None = None) -> str:
+    """Resolve ``--db`` / ``CHOKEPOINT_DB`` / default into an SQLAlchemy URL.
+
+    Parameters
+    ----------
+    location : path or SQLAlchemy URL, optional
+        A URL (anything with ``://``) is returned as is; a path becomes an SQLite URL
+        (its folder is created).
+
+    Returns
+    -------
+    str
+        The SQLAlchemy URL.
+    """
+    loc = str(location) if location is not None else os.environ.get(ENV_VAR) or ""
+    if "://" in loc:
+        return loc
+    path = Path(loc) if loc else default_database_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{path}"
+
+
+def utc(t: datetime) -> datetime:
+    """``t`` as an aware datetime: SQLite gives stored datetimes back naive (they are UTC)."""
+    return t if t.tzinfo else t.replace(tzinfo=UTC)
+
+
+# ------------------------------------------------------------------ migrations
+def _m001_initial(conn: Connection) -> None:
+    metadata.create_all(conn, tables=[projects, *chain_tables.values()])
+
+
+def _m002_scenarios(conn: Connection) -> None:
+    metadata.create_all(conn, tables=[scenarios])
+
+
+def _m003_tasks(conn: Connection) -> None:
+    metadata.create_all(conn, tables=[tasks])
+
+
+def _m004_monitoring(conn: Connection) -> None:
+    metadata.create_all(conn, tables=MONITORING_TABLES)
+
+
+def _m005_api(conn: Connection) -> None:
+    metadata.create_all(conn, tables=[api_tokens, audit_log])
+
+
+def _m006_io(conn: Connection) -> None:
+    metadata.create_all(conn, tables=[io_datasets])
+
+
+def _m007_trade(conn: Connection) -> None:
+    metadata.create_all(conn, tables=[trade_datasets])
+
+
+def _m008_match(conn: Connection) -> None:
+    metadata.create_all(conn, tables=[match_records])
+
+
+#: Ordered migrations; append new functions, never edit applied ones.
+MIGRATIONS: list[tuple[str, Callable[[Connection], None]]] = [
+    ("001_initial", _m001_initial),
+    ("002_scenarios", _m002_scenarios),
+    ("003_tasks", _m003_tasks),
+    ("004_monitoring", _m004_monitoring),
+    ("005_api", _m005_api),
+    ("006_io", _m006_io),
+    ("007_trade", _m007_trade),
+    ("008_match", _m008_match),
+]
+
+
+def migrate(engine: Engine) -> list[str]:
+    """Apply pending migrations in one transaction.
+
+    Parameters
+    ----------
+    engine : Engine
+        The database to migrate.
+
+    Returns
+    -------
+    list of str
+        The names of the migrations applied now (empty when none was pending).
+    """
+    applied_now = []
+    with engine.begin() as conn:
+        migrations_table.create(conn, checkfirst=True)
+        done = set(conn.execute(select(migrations_table.c.name)).scalars())
+        for name, fn in MIGRATIONS:
+            if name in done:
+                continue
+            fn(conn)
+            conn.execute(insert(migrations_table).values(name=name, applied_at=datetime.now(UTC)))
+            applied_now.append(name)
+    return applied_now
+
+
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.close()
+
+
+class Database:
+    """One migrated database: the engine every repository of a store works on.
+
+    Parameters
+    ----------
+    location : path or SQLAlchemy URL, optional
+        ``my.db``, ``sqlite:///my.db`` or ``postgresql+psycopg://...``; default from
+        ``CHOKEPOINT_DB`` or the user's data directory (see :func:`database_url`).
+
+    Attributes
+    ----------
+    url : str
+        The SQLAlchemy URL.
+    engine : Engine
+        The SQLAlchemy engine (SQLite connections have foreign keys switched on).
+    """
+
+    def __init__(self, location: str | os.PathLike[str] | None = None):
+        self.url = database_url(location)
+        self.engine = create_engine(self.url)
+        if self.engine.dialect.name == "sqlite":
+            event.listen(self.engine, "connect", _sqlite_pragmas)
+        migrate(self.engine)
+
+    def __repr__(self) -> str:
+        return f"Database({self.engine.url.render_as_string(hide_password=True)!r})"
+
+    def connect(self) -> Connection:
+        """A connection for reads (``with db.connect() as conn: ...``)."""
+        return self.engine.connect()
+
+    def begin(self) -> AbstractContextManager[Connection]:
+        """A connection in a transaction, committed when the block ends without an error."""
+        return self.engine.begin()
+
+    def project_id(self, conn: Connection, name: str) -> int:
+        """The id of project ``name``.
+
+        Parameters
+        ----------
+        conn : Connection
+            The caller's connection (or transaction).
+        name : str
+            The project's name.
+
+        Returns
+        -------
+        int
+            The project's id.
+
+        Raises
+        ------
+        ProjectNotFoundError
+            When there is no such project (the message lists the projects there are).
+        """
+        pid = conn.execute(select(projects.c.id).where(projects.c.name == name)).scalar()
+        if pid is None:
+            raise ProjectNotFoundError(name, self.project_names(conn))
+        return int(pid)
+
+    def project_names(self, conn: Connection) -> list[str]:
+        """The names of every project, sorted, read on the caller's connection."""
+        return sorted(conn.execute(select(projects.c.name)).scalars())
+
+    def table_names(self) -> list[str]:
+        """The names of the database's tables, sorted."""
+        return sorted(inspect(self.engine).get_table_names())
+
+    def close(self) -> None:
+        """Close every pooled connection (the database stays usable; it reconnects when needed)."""
+        self.engine.dispose()
