@@ -22,7 +22,7 @@ from pydantic import ValidationError
 
 from chokepoint.assess import Perspective, assess
 from chokepoint.errors import ChokepointError, InputFileError, Problem, ReportRejectedError
-from chokepoint.io.report_files import read_report_file, write_report_template
+from chokepoint.io.observation_files import read_report_file, write_report_template
 from chokepoint.model.chain import ChainMap
 from chokepoint.monitor.alerts import diff_snapshots, reconcile, snapshot_of
 from chokepoint.monitor.catalog import catalog
