@@ -272,6 +272,18 @@ CASES = {
     ("GET", "/api/trade/datasets/{dataset}/embargo"): {
         "path": "/api/trade/datasets/wheat/embargo?product=1001&year=2021&exporters=RUS,UKR"
     },
+    ("GET", "/api/projects/{project}/experts/template"): {
+        "path": "/api/projects/semi/experts/template?lang=en"
+    },
+    ("POST", "/api/projects/{project}/experts"): {
+        "path": "/api/projects/semi/experts",
+        "files": [
+            ("files", ("a.csv", b"node,expert,organization,gap,gap_years\nN20,Zhang,CAS,4,10\n", "text/csv")),
+            ("files", ("b.csv", b"node,expert,gap,threshold\nN20,Li,5,5\nN44,Li,2,\n", "text/csv")),
+        ],
+    },
+    ("GET", "/api/projects/{project}/experts"): {"path": "/api/projects/semi/experts"},
+    ("GET", "/api/projects/{project}/experts/summary"): {"path": "/api/projects/semi/experts/summary"},
 }
 PUBLIC = {("POST", "/api/login")}
 # routes whose result for an allowed role is a 404 by construction of the case (unknown job)

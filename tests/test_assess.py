@@ -104,7 +104,10 @@ def test_hand_computed_supply_indicators():
         "n_qualified": 2,
         "has_alternative": True,
         "coverage_country": 0.8,
-        "threshold": 0.6,
+        # no enterprises: the effective number of supplier countries, t = sqrt(K) with the
+        # unknown 20% counted as one more supplier: K = 0.5² + 0.3² + 0.2² = 0.38
+        "threshold": math.sqrt(0.38),
+        "concentration": 0.38,
         "technology_gap": 1.0,
     }
     for row, expected in ((A, expected_a), (B, expected_b)):
@@ -135,15 +138,25 @@ def test_hand_computed_criticality_and_score():
         assert c.score[pos[n]] == pytest.approx(v, abs=1e-9)
     a = assess(chain, PERSPECTIVE)
     A, B = a.row("A"), a.row("B")
-    # A: G = 5/7 * (0.5 + 0.5 * 1); E = 0.7 * (1 - 0.5); S = (G * C * E)^(1/3) = 0.25^(1/3)
+    # Hand computation (docs/assessment.md; no governance table: every foreign country at w = 0.5).
+    # A: X = 0.7 (USA); R = 0.7² x 0.5 + 0.1² x 0.5 = 0.25 (home CHN carries none);
+    #    E0 = 1 - (1 - 0.7)(1 - 0.5 x 0.25) = 0.7375; secure share 0.2 (CHN) -> σ = 0.2/0.5 = 0.4;
+    #    E = 0.7375 x (1 - 0.6 x 0.4) = 0.5605; G = 5/7 x (1/2 + 1/2 x 1); C = 1
     assert A["gap"] == pytest.approx(5 / 7, abs=1e-9)
-    assert A["exposure"] == pytest.approx(0.35, abs=1e-9)
-    assert A["score"] == pytest.approx(0.25 ** (1 / 3), abs=1e-9)
-    assert A["level"] == "III"
+    assert A["hhi_country_risk_weighted"] == pytest.approx(0.25, abs=1e-12)
+    assert A["substitutability"] == pytest.approx(0.4, abs=1e-12)
+    assert A["exposure"] == pytest.approx(0.5605, abs=1e-12)
+    assert A["score"] == pytest.approx((5 / 7 * 0.5605) ** (1 / 3), abs=1e-12)
+    assert A["level"] == "III"  # S = 0.737
     assert A["quadrant"] == "tackle"
-    # B: G = 1 * (0.5 + 0.5 * 0.6) = 0.8; E = 0.2 * 0.5 = 0.1; S = (0.8 * 0.5 * 0.1)^(1/3)
-    assert B["score"] == pytest.approx(0.04 ** (1 / 3), abs=1e-9)
-    assert B["level"] == "IV"
+    # B: X = 0.2 (the unknown USA share); K = 0.38; R = (0.25 + 0.09 + 0.04) x 0.5 = 0.19;
+    #    E0 = 1 - 0.8 x (1 - 0.095) = 0.276; secure share 0.5 (JPN, allied) -> σ = 1; E = 0.276 x 0.4;
+    #    G = 1 x (1/2 + 1/2 sqrt(0.38)); C = 0.5
+    e_b = 0.276 * 0.4
+    g_b = 0.5 + 0.5 * math.sqrt(0.38)
+    assert B["exposure"] == pytest.approx(e_b, abs=1e-12)
+    assert B["score"] == pytest.approx((g_b * 0.5 * e_b) ** (1 / 3), abs=1e-12)
+    assert B["level"] == "low"
     assert a.row("P")["level"] == "insufficient_data"
     assert a.row("F")["level"] == "insufficient_data"
 
@@ -154,7 +167,7 @@ def test_linear_criticality_matches_exact_on_a_tree():
     np.testing.assert_allclose(linear.score, exact.score, atol=1e-12)
 
 
-def test_all_parent_takes_its_riskiest_kind_and_any_parent_does_not():
+def test_a_category_is_a_group_of_its_kinds_never_ranked_beside_them():
     kinds = [
         {"id": "Q", "name": "Tools Q", "kind": "equipment", "children_rule": "all"},
         {"id": "K", "name": "Kind K", "kind": "equipment", "threshold": 1},
@@ -163,16 +176,24 @@ def test_all_parent_takes_its_riskiest_kind_and_any_parent_does_not():
         {"source": "A", "target": "Q", "kind": "type_of"},
         {"source": "K", "target": "Q", "kind": "type_of"},
     ]
-    prov = [{"actor": "USA", "node": "K", "share": 1.0, "year": 2025}]
+    prov = [
+        {"actor": "USA", "node": "K", "share": 1.0, "year": 2025},
+        {"actor": "USA", "node": "Q", "share": 0.8, "year": 2025},
+    ]
     a = assess(small_chain(kinds, edges, prov), PERSPECTIVE)
-    q, k = a.row("Q"), a.row("K")
-    # K: G = 1 * 0.5, E = 1 (no alternative): partial risk sqrt(0.5) > A's sqrt(0.25)
-    assert q["gap"] == pytest.approx(k["gap"])
-    assert q["exposure"] == pytest.approx(1.0)
-    assert "Kind K (K)" in a.explanation("Q")
-    kinds[0]["children_rule"] = "any"
-    a_any = assess(small_chain(kinds, edges, prov), PERSPECTIVE)
-    assert a_any.row("Q")["level"] == "insufficient_data"
+    assert "Q" not in set(a.frame["id"])  # the category is not a competitor of its kinds
+    assert {"A", "K"} <= set(a.frame["id"])
+    assert a.row("A")["group"] == "Q"
+    (q,) = [g for g in a.group_records() if g["id"] == "Q"]
+    assert q["kind"] == "group"
+    assert q["score"] is None
+    assert sorted(q["members"]) == ["A", "K"]
+    worst = max(("A", "K"), key=lambda n: a.row(n)["score"])
+    assert q["worst_member"] == worst
+    assert q["level"] == a.row(worst)["level"]
+    assert sum(q["member_levels"].values()) == pytest.approx(1.0)
+    assert a.record("Q")["kind"] == "group"
+    assert "Tools Q" in q["explanation"]
 
 
 def test_substitute_gives_an_alternative_source():
@@ -208,10 +229,14 @@ def test_year_filter_uses_latest_year_per_node():
 
 
 def test_risk_weighted_concentration():
-    p = Perspective.from_codes("CHN", "USA", country_risk={"USA": 0.5})
+    # the perspective's own country risks win; home supply carries none (JRC 2017 HHI_WGI over
+    # foreign supply): R = 0.7² x 0.9 + 0.1² x 0.2
+    p = Perspective.from_codes("CHN", "USA", country_risk={"USA": 0.9, "DEU": 0.2})
     a = assess(small_chain(), p)
-    assert a.row("A")["hhi_country_risk_weighted"] == pytest.approx(0.49 * 0.5 + 0.04 + 0.01)
-    assert assess(small_chain(), PERSPECTIVE).row("A")["hhi_country_risk_weighted"] == pytest.approx(0.54)
+    assert a.row("A")["hhi_country_risk_weighted"] == pytest.approx(0.49 * 0.9 + 0.01 * 0.2, abs=1e-12)
+    assert a.row("A")["governance_risk"] == pytest.approx((0.49 * 0.9 + 0.01 * 0.2) / 0.54, abs=1e-12)
+    worse = assess(small_chain(), Perspective.from_codes("CHN", "USA", country_risk={"USA": 1.0, "DEU": 0.2}))
+    assert worse.row("A")["exposure"] > a.row("A")["exposure"]
 
 
 def test_perspective_validation():
@@ -230,7 +255,7 @@ def demo_assessment():
     return assess(load_semiconductors(), Perspective.from_codes("CHN", "USA,JPN,NLD,KOR,TWN"))
 
 
-@pytest.mark.parametrize("node", ["N20", "N22", "N19"])
+@pytest.mark.parametrize("node", ["N20", "N22", "N21"])
 def test_demo_lithography_is_level_one_naming_netherlands_and_asml(demo_assessment, node):
     row = demo_assessment.row(node)
     assert row["level"] == "I"
@@ -249,18 +274,29 @@ def test_demo_home_led_nodes_are_not_level_one(demo_assessment):
 
 def test_demo_every_node_has_components_and_explanation(demo_assessment):
     records = demo_assessment.records()
-    assert len(records) == 126
+    assert len(records) == 105  # the leaf technologies; the 21 categories are groups
+    names = {"restricted_share", "concentration", "governance", "substitutability", "gap", "threshold"}
     for r in records:
-        assert [c["name"] for c in r["components"]] == ["gap", "criticality", "exposure"]
+        comps = {c["name"]: c for c in r["components"]}
+        assert names | {"criticality"} <= set(comps)
+        for c in comps.values():
+            assert c["basis"] in ("data", "proxy", "expert", "reported", "derived"), c
+            assert "coverage" in c
+            assert "value" in c
         assert r["explanation"].startswith(r["name"])
         assert r["level"] in ("I", "II", "III", "IV", "low", "insufficient_data")
+    groups = demo_assessment.group_records()
+    assert len(groups) == 21
+    assert all(g["kind"] == "group" and g["score"] is None for g in groups)
     scores = demo_assessment.frame["score"].dropna()
     assert ((scores >= 0) & (scores <= 1)).all()
 
 
 def test_demo_sensitivity(demo_assessment):
     sens = demo_assessment.sensitivity()
-    assert len(sens) == 126
+    assert len(sens) == 105
+    ranks = demo_assessment.frame.set_index("id")["rank"]
+    assert (sens.set_index("id")["rank"] == ranks.reindex(sens["id"]).to_numpy()).all()  # one tie rule
     assert (sens["rank_min"] <= sens["rank"]).all()
     assert (sens["rank"] <= sens["rank_max"]).all()
     assert bool(sens.set_index("id").loc["N20", "level_stable"])

@@ -15,7 +15,7 @@ from fastapi import Depends, HTTPException, Query, Request
 
 from chokepoint.assess import Assessment, Perspective
 from chokepoint.model.chain import ChainMap
-from chokepoint.service.assessment import assess_project
+from chokepoint.service.assessment import DEFAULT_GOVERNANCE, assess_project, evidence_key
 from chokepoint.service.perspective import resolve_perspective
 from chokepoint.store import Store
 
@@ -119,12 +119,24 @@ def perspective_of(
     )
 
 
-def assessment_of(request: Request, project: str, p: Perspective) -> Assessment:
-    """The project's assessment from ``p``, cached per project version and perspective."""
+def assessment_of(
+    request: Request, project: str, p: Perspective, governance: str = DEFAULT_GOVERNANCE
+) -> Assessment:
+    """The project's assessment from ``p``, cached per project version, perspective, governance
+    table and expert scores.
+    """
     store = get_store(request)
-    key = ("assessment", project, store.projects.version(project), json.dumps(p.to_dict(), sort_keys=True))
+    key = (
+        "assessment",
+        project,
+        store.projects.version(project),
+        json.dumps(p.to_dict(), sort_keys=True),
+        evidence_key(store, project, governance),
+    )
     a: Assessment = cached(
-        request, key, lambda: assess_project(store, project, p, chain=chain_of(request, project))
+        request,
+        key,
+        lambda: assess_project(store, project, p, chain=chain_of(request, project), governance=governance),
     )
     return a
 

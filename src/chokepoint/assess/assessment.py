@@ -18,8 +18,11 @@ import chokepoint.assess.explain as explain
 from chokepoint.assess.config import AssessmentConfig
 from chokepoint.assess.criticality import Criticality
 from chokepoint.assess.explain import rounded
+from chokepoint.assess.exposure import ExposureParts
+from chokepoint.assess.hierarchy import group_summaries, parent_of
 from chokepoint.assess.levels import QUADRANTS
 from chokepoint.assess.perspective import Perspective
+from chokepoint.assess.ranking import rank_order
 from chokepoint.assess.sensitivity import sensitivity
 from chokepoint.assess.supply import SupplyIndicators
 from chokepoint.model.chain import ChainMap
@@ -46,6 +49,12 @@ INDICATOR_COLUMNS = (
     "spof_reasons",
     "has_alternative",
     "substitute_switch_days",
+    "concentration",
+    "effective_suppliers",
+    "governance_risk",
+    "substitutability",
+    "substitutability_basis",
+    "secure_share",
     "technology_gap",
     "gap_basis",
     "threshold",
@@ -82,6 +91,7 @@ class Assessment:
     threshold_basis: np.ndarray
     gap: np.ndarray
     gap_basis: np.ndarray
+    gap_years: np.ndarray
     components: dict[str, np.ndarray]
     has_alternative: np.ndarray
     substitute_switch_days: np.ndarray
@@ -92,13 +102,45 @@ class Assessment:
     spof_reasons: np.ndarray
     insufficient: np.ndarray
     derived_from: np.ndarray
+    exposure_parts: ExposureParts
+    expert_n: dict[str, np.ndarray]
+    groups: np.ndarray
+    governance_source: str | None
 
     # ------------------------------------------------------------------ views
     @cached_property
     def frame(self) -> pd.DataFrame:
-        """One row per node (stages excluded), ranked by score (insufficient data last)."""
+        """One row per technology (leaf node; stages and groups excluded), ranked by score
+        (insufficient data last); ties by criticality, then exposure, then id.
+        """
+        df = self.all_rows
+        df = pd.DataFrame(df[~self.chain.index.node_is_stage & ~self.groups])
+        order = rank_order(
+            df["score"].to_numpy(dtype=float),
+            df["id"].to_numpy(dtype=object),
+            df["criticality"].to_numpy(dtype=float),
+            df["exposure"].to_numpy(dtype=float),
+        )
+        df = df.iloc[order].reset_index(drop=True)
+        df.insert(0, "rank", np.arange(1, len(df) + 1))
+        return df
+
+    @cached_property
+    def group_frame(self) -> pd.DataFrame:
+        """One row per group (a category with ``type_of`` children): its members' summary."""
+        summary = group_summaries(self.chain, self.score, self.level)
+        rows = self.all_rows.set_index("id").loc[summary["id"], ["name", "name_zh", "stage"]]
+        out: pd.DataFrame = pd.concat([summary.reset_index(drop=True), rows.reset_index(drop=True)], axis=1)
+        return out
+
+    @cached_property
+    def all_rows(self) -> pd.DataFrame:
+        """Every node's row (stages and groups included), in the chain's order."""
         s, ix = self.supply, self.chain.index
         nodes = self.chain.nodes
+        x = self.exposure_parts
+        parent = parent_of(self.chain)
+        group_id = np.where(parent >= 0, ix.node_ids[np.clip(parent, 0, None)], "")
         df = pd.DataFrame(
             {
                 "id": ix.node_ids,
@@ -106,6 +148,7 @@ class Assessment:
                 "name_zh": nodes["name_zh"].to_numpy(),
                 "kind": nodes["kind"].to_numpy(),
                 "stage": nodes["stage"].to_numpy(),
+                "group": group_id,
                 "level": self.level,
                 "score": self.score,
                 "quadrant": self.quadrant,
@@ -122,7 +165,15 @@ class Assessment:
                 "restricted_share": s.exposure_known,
                 "restricted_share_upper": s.exposure,
                 "hhi_country": s.hhi_country,
-                "hhi_country_risk_weighted": s.hhi_weighted,
+                "hhi_country_risk_weighted": x.sourcing_risk,
+                "concentration": x.concentration,
+                "effective_suppliers": np.divide(
+                    1.0, x.concentration, out=np.full(len(ix.node_ids), np.nan), where=x.concentration > 0
+                ),
+                "governance_risk": x.governance,
+                "substitutability": x.substitutability,
+                "substitutability_basis": x.substitutability_basis,
+                "secure_share": x.secure_share,
                 "top1_country": s.top1_country_code,
                 "top1_country_share": s.top1_country,
                 "top3_country_share": s.top3_country,
@@ -142,12 +193,9 @@ class Assessment:
                 "coverage_country": s.coverage,
                 "coverage_enterprise": s.coverage_enterprise,
                 "year": s.year,
+                "experts": np.maximum.reduce(list(self.expert_n.values())),
             }
         )
-        df = df[~ix.node_is_stage]
-        order = np.lexsort((df["id"].to_numpy(dtype=str), -np.nan_to_num(df["score"].to_numpy(), nan=-1.0)))
-        df = df.iloc[order].reset_index(drop=True)
-        df.insert(0, "rank", np.arange(1, len(df) + 1))
         return df
 
     def to_frame(self) -> pd.DataFrame:
@@ -181,11 +229,39 @@ class Assessment:
         return [self._record(r, lang) for r in df.to_dict("records")]
 
     def record(self, node_id: str, lang: str = "en") -> dict[str, Any]:
-        """Return the JSON-ready row of one node (raises ``KeyError`` for an unknown or stage node)."""
+        """Return the JSON-ready row of one technology or group (``KeyError`` for an unknown or
+        stage node).
+        """
         rows = self.frame[self.frame["id"] == node_id]
         if rows.empty:
-            raise KeyError(node_id)
+            groups = [g for g in self.group_records(lang) if g["id"] == node_id]
+            if not groups:
+                raise KeyError(node_id)
+            return groups[0]
         return self._record(rows.to_dict("records")[0], lang)
+
+    def group_records(self, lang: str = "en") -> list[dict[str, Any]]:
+        """JSON-ready rows of the groups: ``kind: "group"``, ``score: null``, the members' summary."""
+        out = []
+        for row in self.group_frame.to_dict("records"):
+            g = {str(k): v for k, v in row.items()}
+            out.append(
+                {
+                    "id": g["id"],
+                    "name": g["name"],
+                    "name_zh": g["name_zh"],
+                    "kind": "group",
+                    "score": None,
+                    "level": g["worst_level"],
+                    "members": g["members"],
+                    "n_members": int(g["n_members"]),
+                    "worst_member": g["worst_member"],
+                    "worst_score": rounded(g["worst_score"]) if g["worst_score"] is not None else None,
+                    "member_levels": g["levels"],
+                    "explanation": explain.group_explanation(self, g, lang),
+                }
+            )
+        return out
 
     def _record(self, r: dict[Any, Any], lang: str) -> dict[str, Any]:
         q = r["quadrant"]
@@ -195,6 +271,7 @@ class Assessment:
             "name": r["name"],
             "name_zh": r["name_zh"],
             "kind": r["kind"],
+            "group": r["group"] or None,
             "level": r["level"],
             "score": rounded(r["score"]),
             "quadrant": q,
@@ -219,6 +296,7 @@ class Assessment:
             level=self.level,
             insufficient=self.insufficient,
             node_ids=self.chain.index.node_ids,
-            eligible=~self.chain.index.node_is_stage,
+            eligible=~self.chain.index.node_is_stage & ~self.groups,
             delta=delta,
+            tiebreaks=(self.components["criticality"], self.components["exposure"]),
         )

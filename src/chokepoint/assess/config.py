@@ -14,8 +14,17 @@ class AssessmentConfig:
     weights: dict[str, float] = field(
         default_factory=lambda: {"gap": 1 / 3, "criticality": 1 / 3, "exposure": 1 / 3}
     )
-    level_cutoffs: tuple[float, float, float, float] = (0.85, 0.7, 0.5, 0.3)
-    alternative_relief: float = 0.5
+    level_cutoffs: tuple[float, float, float, float] = (0.9, 0.85, 0.7, 0.5)
+    #: ρ: how much a full substitute relieves exposure, E = E⁰ (1 - ρ σ)
+    alternative_relief: float = 0.6
+    #: γ: weight of concentrated supply from poorly governed countries, E⁰ = 1 - (1 - X̄)(1 - γ R)
+    governance_weight: float = 0.5
+    #: enterprise shares must cover this much of the market to measure the threshold by them
+    enterprise_coverage: float = 0.5
+    #: λ: a home share in a sibling or substitute technology counts this much as capability
+    family_capability: float = 0.5
+    #: governance risk of a country when no governance table is used (the middle of the scale)
+    unknown_country_risk: float = 0.5
     qualified_share: float = 0.01
     neutral_is_alternative: bool = False
     single_country_share: float = 0.65

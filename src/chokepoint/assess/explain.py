@@ -13,6 +13,7 @@ import numpy as np
 
 from chokepoint.assess.config import AssessmentConfig
 from chokepoint.assess.criticality import Criticality
+from chokepoint.assess.exposure import ExposureParts
 from chokepoint.assess.supply import RESTRICTED, SupplyIndicators
 from chokepoint.model.chain import ChainMap
 from chokepoint.model.countries import country_name
@@ -62,6 +63,30 @@ class ScoredNodes(Protocol):
         """Whether each node lacks the data to be assessed (level ``insufficient_data``)."""
 
     @property
+    def exposure_parts(self) -> ExposureParts:
+        """Restricted share, concentration, governance and substitutability per node."""
+
+    @property
+    def expert_n(self) -> dict[str, np.ndarray]:
+        """Experts who scored each node's gap, threshold and substitutability (0 when none)."""
+
+    @property
+    def gap(self) -> np.ndarray:
+        """Technology gap per node, 0-1."""
+
+    @property
+    def threshold(self) -> np.ndarray:
+        """Technical threshold per node, 0-1."""
+
+    @property
+    def gap_years(self) -> np.ndarray:
+        """Years to close the gap behind the gap's value (expert or data), NaN otherwise."""
+
+    @property
+    def governance_source(self) -> str | None:
+        """The governance table used (``wgi 2019``), or None."""
+
+    @property
     def derived_from(self) -> np.ndarray:
         """Position of the riskiest required kind a node is scored as; -1 when scored itself."""
 
@@ -92,37 +117,106 @@ def restricted_suppliers(a: ScoredNodes, i: int) -> list[tuple[str, float, list[
     return out
 
 
+def evidence(basis: str, n_experts: float) -> str:
+    """The evidence label of a component: ``expert (n=3)``, or its basis."""
+    return f"expert (n={int(n_experts)})" if basis == "expert" else basis
+
+
 def components_of(a: ScoredNodes, i: int) -> list[dict[str, Any]]:
-    """Score components of node ``i``: name, value, weight, coverage, basis, year."""
+    """The components of node ``i``'s verdict: name, value, basis, evidence, coverage, weight.
+
+    ``basis`` is one of data, proxy, expert, reported, derived. The three pillars of the score
+    (``gap_pillar`` G = gap x (1/2 + threshold/2), ``criticality`` C, ``exposure`` E) carry their
+    weight; the parts (restricted share, concentration, governance, substitutability, gap,
+    threshold) carry ``weight: null``.
+    """
     s = a.supply
+    x = a.exposure_parts
     year = None if np.isnan(s.year[i]) else int(s.year[i])
     w = a.config.normalized_weights()
+    cov = rounded(s.coverage[i])
+    n_gap, n_thr, n_sub = (float(a.expert_n[k][i]) for k in ("gap", "threshold", "substitutability"))
+    gov_basis = "data" if a.governance_source else "proxy"
+    if x.governance_imputed[i] and gov_basis == "data":
+        gov_note = f"{a.governance_source}; a documented value for countries without a score"
+    else:
+        gov_note = a.governance_source or "no governance table: every country at the middle risk"
+
+    def one(
+        name: str, value: Any, basis: str, coverage: Any, weight: Any, note: str = "", n: float = 0.0
+    ) -> dict[str, Any]:
+        return {
+            "name": name,
+            "value": rounded(value),
+            "basis": basis,
+            "evidence": evidence(basis, n) + (f"; {note}" if note else ""),
+            "coverage": coverage,
+            "weight": weight,
+            "year": year,
+        }
+
     return [
-        {
-            "name": "gap",
-            "value": rounded(a.components["gap"][i]),
-            "weight": w["gap"],
-            "coverage": rounded(s.coverage[i]),
-            "basis": f"gap: {a.gap_basis[i]}; threshold: {a.threshold_basis[i]}",
-            "year": year,
-        },
-        {
-            "name": "criticality",
-            "value": rounded(a.components["criticality"][i]),
-            "weight": w["criticality"],
-            "coverage": 1.0,
-            "basis": "graph (exact reach)" if a.crit.exact else "graph (linear propagation)",
-            "year": None,
-        },
-        {
-            "name": "exposure",
-            "value": rounded(a.components["exposure"][i]),
-            "weight": w["exposure"],
-            "coverage": rounded(s.coverage[i]),
-            "basis": "restricted share of supply (country level)",
-            "year": year,
-        },
+        one("restricted_share", x.restricted[i], "data", cov, None, "bound: unknown shares held by them"),
+        one("concentration", x.concentration[i], "data", cov, None, "HHI of supplier countries"),
+        one("governance", x.governance[i], gov_basis, cov, None, gov_note),
+        one("substitutability", x.substitutability[i], str(x.substitutability_basis[i]), cov, None, n=n_sub),
+        one("gap", a.gap[i], str(a.gap_basis[i]) or "proxy", cov, None, n=n_gap),
+        one("threshold", a.threshold[i], str(a.threshold_basis[i]) or "proxy", cov, None, n=n_thr),
+        one(
+            "criticality",
+            a.components["criticality"][i],
+            "derived",
+            1.0,
+            w["criticality"],
+            "graph (exact reach)" if a.crit.exact else "graph (linear propagation)",
+        ),
+        one("gap_pillar", a.components["gap"][i], "derived", cov, w["gap"], "gap x (1/2 + threshold/2)"),
+        one("exposure", a.components["exposure"][i], "derived", cov, w["exposure"], "E0 x (1 - relief x σ)"),
     ]
+
+
+def decisive_words(a: ScoredNodes, i: int, lang: str = "en") -> list[str]:
+    """The decisive components of node ``i`` in words, with their evidence, most telling first."""
+    zh = lang == "zh"
+    s = a.supply
+    x = a.exposure_parts
+    n = float(a.expert_n["gap"][i])
+    n_sub = float(a.expert_n["substitutability"][i])
+    out = []
+    gap, gb = a.gap[i], str(a.gap_basis[i])
+    years = None if np.isnan(a.gap_years[i]) else float(a.gap_years[i])
+    if not np.isnan(gap) and gap >= 0.5:
+        ev = evidence(gb, n)
+        if zh:
+            ev_zh = {"data": "数据", "proxy": "代理指标", "derived": "推算"}.get(gb, f"专家打分，{int(n)}人")
+            size = f"约{years:g}年的" if years else ("很大的" if gap >= 0.75 else "较大的")
+            out.append(f"{size}技术差距（{ev_zh}）")
+        else:
+            size = f"of about {years:g} years" if years else ("large" if gap >= 0.75 else "sizeable")
+            out.append(f"a {size} technology gap ({ev})" if not years else f"a technology gap {size} ({ev})")
+    top = s.top1_country[i]
+    if top >= 0.5:
+        code = str(s.top1_country_code[i])
+        name = country_name(code, lang)
+        out.append(
+            f"单一供给国{name}（{code}）占{top:.0%}"
+            if zh
+            else f"one supplier country, {name} ({code}), at {top:.0%}"
+        )
+    elif x.concentration[i] >= 0.25:
+        eff = 1.0 / x.concentration[i]
+        out.append(f"有效供给国约{eff:.1f}个" if zh else f"about {eff:.1f} effective supplier countries")
+    sigma = x.substitutability[i]
+    if sigma < 0.2:
+        out.append("无合格替代来源" if zh else "no qualified alternative")
+    elif sigma >= 0.5:
+        sb = str(x.substitutability_basis[i])
+        out.append(
+            f"可替代程度{sigma:.0%}（{'专家' if sb == 'expert' else '数据' if sb == 'data' else '推算'}）"
+            if zh
+            else f"substitutable to {sigma:.0%} ({evidence(sb, n_sub)})"
+        )
+    return out
 
 
 def explanation(a: ScoredNodes, i: int, lang: str = "en") -> str:
@@ -162,6 +256,19 @@ def explanation(a: ScoredNodes, i: int, lang: str = "en") -> str:
             if lang == "zh"
             else f"up to {s.exposure[i] - x:.0%} more behind unknown shares"
         )
+    words = decisive_words(a, i, lang)
+    if words:
+        parts.append(
+            ("决定性因素：" if lang == "zh" else "decisive: ")
+            + ("，".join(words) if lang == "zh" else ", ".join(words))
+        )
+    proxies = [str(a.gap_basis[i]), str(a.threshold_basis[i])]
+    if all(b in ("proxy", "") for b in proxies):
+        parts.append(
+            "技术差距与门槛仅有代理指标（尚无数据或专家打分）"
+            if lang == "zh"
+            else "gap and threshold rest on proxies only (no data or expert scores yet)"
+        )
     if a.has_alternative[i]:
         days = a.substitute_switch_days[i]
         if lang == "zh":
@@ -171,17 +278,6 @@ def explanation(a: ScoredNodes, i: int, lang: str = "en") -> str:
                 "an alternative source exists"
                 + (f" (substitute, about {days:g} days to switch)" if not np.isnan(days) else "")
             )
-    else:
-        parts.append("无替代来源" if lang == "zh" else "no alternative source")
-    j = int(a.derived_from[i])
-    if j >= 0:
-        kind = a.chain.nodes.iloc[j]
-        kname = str(kind["name_zh"] or kind["name"]) if lang == "zh" else str(kind["name"])
-        parts.append(
-            f"评分取自其最危险的必需子类{kname}（{kind['id']}）"
-            if lang == "zh"
-            else f"scored as its riskiest required kind, {kname} ({kind['id']})"
-        )
     reach = round(float(a.crit.reach[i]))
     parts.append(f"下游{reach}个节点依赖" if lang == "zh" else f"needed by {reach} downstream nodes")
     loc = s.localization[i]
@@ -209,4 +305,26 @@ def insufficient_explanation(a: ScoredNodes, i: int, name: str, lang: str = "en"
         f"{name}：缺少供给数据，无法评估（数据不足，不视为安全）"
         if lang == "zh"
         else f"{name}: no supply data, so it cannot be assessed (insufficient data, not safe)"
+    )
+
+
+def group_explanation(a: ScoredNodes, g: dict[str, Any], lang: str = "en") -> str:
+    """One sentence about a group (category): its members and its worst member."""
+    zh = lang == "zh"
+    name = str(g["name_zh"] or g["name"]) if zh else str(g["name"])
+    n = int(g["n_members"])
+    worst = g["worst_member"]
+    if worst is None:
+        return f"{name}：类别，无可评估的子项" if zh else f"{name}: category without assessable members"
+    w = a.chain.nodes.iloc[a.chain.index.node_position(worst)]
+    wname = str(w["name_zh"] or w["name"]) if zh else str(w["name"])
+    share = sum(v for k, v in g["levels"].items() if k in ("I", "II"))
+    if zh:
+        return (
+            f"{name}：类别，含{n}项技术，最危险的是{wname}（{worst}，{g['worst_level']}级）；"
+            f"{share:.0%}的子项为I-II级"
+        )
+    return (
+        f"{name}: category of {n} technologies; the most severe is {wname} ({worst}, level "
+        f"{g['worst_level']}); {share:.0%} of its members are at level I-II"
     )

@@ -43,11 +43,15 @@ from collections.abc import Mapping
 from dataclasses import replace
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from chokepoint.assess.assessment import INDICATOR_COLUMNS, Assessment
 from chokepoint.assess.config import AssessmentConfig, with_weights
 from chokepoint.assess.criticality import criticality
+from chokepoint.assess.exposure import exposure_parts
+from chokepoint.assess.governance import GovernanceTable
+from chokepoint.assess.hierarchy import group_mask
 from chokepoint.assess.levels import (
     LEVEL_COLORS,
     LEVEL_ZH,
@@ -81,6 +85,8 @@ def assess(
     perspective: Perspective,
     config: AssessmentConfig | None = None,
     macro: Mapping[str, float] | None = None,
+    governance: GovernanceTable | None = None,
+    experts: pd.DataFrame | None = None,
 ) -> Assessment:
     """Assess every node of ``chain`` from ``perspective``.
 
@@ -126,71 +132,77 @@ def assess(
         )
         crit = replace(crit, score=blended)
     nodes = chain.nodes
+    ex = expert_arrays(chain, experts)
+    ex_n = {f: ex[f"n_{f}"] for f in ("gap", "threshold", "substitutability")}
 
-    # technical threshold: data or proxy
-    thr_data = nodes["threshold"].to_numpy(dtype=float, na_value=np.nan)
-    n_prov = np.where(s.n_enterprises > 0, s.n_enterprises, s.n_countries)
-    thr_proxy = np.where(n_prov > 0, 3.0 / (n_prov + 2.0), np.nan)
-    threshold = np.where(np.isnan(thr_data), np.minimum(1.0, thr_proxy), (thr_data - 1) / 4)
-    threshold_basis = np.where(np.isnan(thr_data), "proxy: providers worldwide", "data")
+    # exposure: restricted share, concentration, governance, substitutability
+    missing = cfg.unknown_country_risk if governance is None else governance.missing_value
+    parts = exposure_parts(
+        chain,
+        s,
+        perspective,
+        governance=governance,
+        missing_risk=missing,
+        governance_weight=cfg.governance_weight,
+        relief=cfg.alternative_relief,
+        qualified_share=cfg.qualified_share,
+        neutral_is_alternative=cfg.neutral_is_alternative,
+        substitutability_data=nodes["substitutability"].to_numpy(dtype=float, na_value=np.nan),
+        substitutability_expert=ex["substitutability"],
+    )
 
-    # technology gap: data, years, or proxy
+    # technical threshold: expert, data, else the concentration of the world's providers
+    thr_data = (nodes["threshold"].to_numpy(dtype=float, na_value=np.nan) - 1.0) / 4.0
+    rem_e = np.maximum(0.0, 1.0 - s.coverage_enterprise)
+    k_ent = s.hhi_enterprise + rem_e**2
+    use_ent = (s.n_enterprises > 0) & (s.coverage_enterprise >= cfg.enterprise_coverage)
+    k_world = np.where(use_ent, k_ent, parts.concentration)
+    thr_proxy = np.where(s.has_data, np.sqrt(np.clip(k_world, 0.0, 1.0)), np.nan)
+    threshold, threshold_basis = first_of(
+        (ex["threshold"], "expert"), (thr_data, "data"), (thr_proxy, "proxy")
+    )
+
+    # technology gap: expert, data (gap or years), else the proxy home share vs leader
     gap_data = nodes["gap"].to_numpy(dtype=float)
     years = nodes["gap_years"].to_numpy(dtype=float)
     remainder = np.maximum(0.0, 1.0 - s.coverage)
     any_unknown = s.localization_upper > s.localization
     leader = np.maximum(s.top1_country, np.where(any_unknown, remainder, 0.0))
+    capability = np.maximum(
+        s.localization, cfg.family_capability * family_localization(chain, s.localization)
+    )
     gap_proxy = np.where(
-        leader > 0, 1.0 - np.minimum(1.0, s.localization / np.where(leader > 0, leader, 1)), np.nan
+        leader > 0, 1.0 - np.minimum(1.0, capability / np.where(leader > 0, leader, 1)), np.nan
     )
-    gap = np.where(
-        ~np.isnan(gap_data), gap_data, np.where(~np.isnan(years), years / (years + 5.0), gap_proxy)
-    )
-    gap_basis = np.where(
-        ~np.isnan(gap_data),
-        "data",
-        np.where(~np.isnan(years), "data (years)", "proxy: home share vs leader"),
+    ex_years = ex["gap_years"]
+    gap, gap_basis = first_of(
+        (ex["gap"], "expert"),
+        (ex_years / (ex_years + 5.0), "expert"),
+        (gap_data, "data"),
+        (years / (years + 5.0), "data"),
+        (gap_proxy, "proxy"),
     )
 
-    # alternative sources, also through substitute_for nodes
+    # alternative sources (for the explanation and the lists), also through substitute_for nodes
     sub = ix.substitute_for  # sub[s, t]: s can replace t
     alt_via_sub = (sub.T @ s.has_alternative.astype(float)) > 0
     has_alt = s.has_alternative | alt_via_sub
-    switch = np.full(n, np.nan)
+    switch = np.full(n, np.inf)
     if sub.nnz:
         sw = ix.switching_days.tocoo()
         ok = s.has_alternative[sw.row] & ~s.has_alternative[sw.col]
         days = sw.data[ok] - 1.0
-        days = np.where(days < 0, np.nan, days)
-        for t, d in zip(sw.col[ok], days, strict=True):
-            switch[t] = d if np.isnan(switch[t]) else np.nanmin([switch[t], d])
+        np.minimum.at(switch, sw.col[ok], np.where(days < 0, np.inf, days))
+    switch[np.isinf(switch)] = np.nan
 
-    # the bound of the exposure (coverage rule): an unknown share never makes a node look safer
-    e_comp = s.exposure * (1.0 - cfg.alternative_relief * has_alt)
-    own_data = s.has_data & (s.coverage > cfg.min_coverage) & ~np.isnan(gap)
-    # 'all' parents are as hard and as exposed as their hardest required kind
+    groups = group_mask(chain)
+    e_comp = parts.exposure
     g_comp = np.nan_to_num(gap, nan=0.0) * (0.5 + 0.5 * np.nan_to_num(threshold, nan=0.0))
-    w = cfg.normalized_weights()
-    partial = weighted_geometric_mean(
-        {"gap": g_comp, "exposure": e_comp}, {"gap": w["gap"], "exposure": w["exposure"]}
-    )
-    inherited = inherit_from_kinds(
-        chain,
-        {"gap": gap, "threshold": threshold, "exposure": e_comp, "g": g_comp},
-        own_data,
-        partial,
-    )
-    derived = inherited["_derived"].astype(bool)
-    derived_from = np.where(derived, inherited["_source"].astype(np.int64), -1)
-    has_data = inherited["_has_data"].astype(bool)
-    basis = "derived: riskiest required kind"
-    gap_basis = np.where(derived, basis, gap_basis)
-    threshold_basis = np.where(derived, basis, threshold_basis)
-    gap, threshold, e_comp, g_comp = (inherited[k] for k in ("gap", "threshold", "exposure", "g"))
     components = {"gap": g_comp, "criticality": crit.score, "exposure": e_comp}
-    insufficient = ~has_data
-    score = np.where(insufficient, np.nan, weighted_geometric_mean(components, cfg.weights))
+    insufficient = ~(s.has_data & (s.coverage > cfg.min_coverage)) & ~groups
+    score = np.where(insufficient | groups, np.nan, weighted_geometric_mean(components, cfg.weights))
     level = levels_of(score, cfg.level_cutoffs, insufficient)
+    level[groups] = "group"
 
     thr_high = np.nan_to_num(threshold, nan=0.0) >= cfg.threshold_high
     loc_high = s.localization >= cfg.localization_high
@@ -198,26 +210,22 @@ def assess(
         thr_high, np.where(loc_high, "strength", "tackle"), np.where(loc_high, "safe", "substitute")
     ).astype(object)
     quadrant[insufficient] = "insufficient_data"
+    quadrant[groups] = "group"
 
     c1 = s.top1_country > cfg.single_country_share
     e1 = s.top1_enterprise > cfg.single_enterprise_share
     few = s.has_data & (s.n_qualified < 2)
     spof = c1 | e1 | few
-    reasons = np.array(
+    labels = np.array(
         [
-            "; ".join(
-                r
-                for r, f in (
-                    (f"one country above {cfg.single_country_share:.0%}", a),
-                    (f"one enterprise above {cfg.single_enterprise_share:.0%}", b),
-                    ("fewer than two qualified sources", c),
-                )
-                if f
-            )
-            for a, b, c in zip(c1, e1, few, strict=True)
+            f"one country above {cfg.single_country_share:.0%}",
+            f"one enterprise above {cfg.single_enterprise_share:.0%}",
+            "fewer than two qualified sources",
         ],
         dtype=object,
     )
+    flags = np.stack([c1, e1, few], axis=1)
+    reasons = np.array(["; ".join(labels[row]) for row in flags], dtype=object)
     return Assessment(
         chain=chain,
         perspective=perspective,
@@ -225,9 +233,10 @@ def assess(
         supply=s,
         crit=crit,
         threshold=threshold,
-        threshold_basis=threshold_basis.astype(object),
+        threshold_basis=threshold_basis,
         gap=gap,
-        gap_basis=gap_basis.astype(object),
+        gap_basis=gap_basis,
+        gap_years=np.where(gap_basis == "expert", ex_years, np.where(gap_basis == "data", years, np.nan)),
         components=components,
         has_alternative=has_alt,
         substitute_switch_days=switch,
@@ -237,8 +246,67 @@ def assess(
         spof=spof,
         spof_reasons=reasons,
         insufficient=insufficient,
-        derived_from=derived_from,
+        derived_from=np.full(n, -1, dtype=np.int64),
+        exposure_parts=parts,
+        expert_n=ex_n,
+        groups=groups,
+        governance_source=None if governance is None else f"{governance.source} {governance.year}",
     )
+
+
+def family_localization(chain: ChainMap, localization: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+    """The largest home share among each node's relatives: its siblings (the other kinds of its
+    ``type_of`` parents) and its ``substitute_for`` neighbours (either direction).
+    """
+    ix = chain.index
+    t = ix.type_of.tocsr().astype(np.float64)  # t[c, p] = 1
+    sib = (t @ t.T).tocoo()
+    sub = ix.substitute_for.tocoo()
+    rows = np.concatenate([sib.row, sub.row, sub.col])
+    cols = np.concatenate([sib.col, sub.col, sub.row])
+    keep = rows != cols
+    out = np.zeros(ix.n_nodes)
+    np.maximum.at(out, rows[keep], localization[cols[keep]])
+    return out
+
+
+def first_of(*candidates: tuple[npt.NDArray[np.float64], str]) -> tuple[np.ndarray, np.ndarray]:
+    """The first non-NaN value per node among ``(values, basis)`` candidates, and its basis
+    (``""`` where none has a value).
+    """
+    n = len(candidates[0][0])
+    value = np.full(n, np.nan)
+    basis = np.full(n, "", dtype=object)
+    for values, name in candidates:
+        take = np.isnan(value) & ~np.isnan(values)
+        value[take] = values[take]
+        basis[take] = name
+    return value, basis
+
+
+EXPERT_FIELDS = ("gap", "threshold", "substitutability", "gap_years")
+
+
+def expert_arrays(chain: ChainMap, experts: pd.DataFrame | None) -> dict[str, npt.NDArray[np.float64]]:
+    """The experts' aggregated scores aligned on the chain's nodes (NaN where not scored).
+
+    ``experts``: indexed by node id, columns ``gap``, ``threshold``, ``substitutability`` (the
+    medians on 0-1), ``gap_years`` (median years), ``n_<field>`` (experts giving the field) and
+    ``n``, as :func:`chokepoint.assess.expert.aggregate_expert_scores` returns.
+    """
+    ids = pd.Index(chain.index.node_ids)
+    out: dict[str, npt.NDArray[np.float64]] = {}
+    counts = [f"n_{f}" for f in EXPERT_FIELDS]
+    for f in (*EXPERT_FIELDS, *counts, "n"):
+        empty = 0.0 if f.startswith("n") else np.nan
+        if experts is None or f not in experts.columns:
+            out[f] = np.full(len(ids), empty)
+        else:
+            col = pd.to_numeric(experts[f], errors="coerce").reindex(ids)
+            out[f] = col.to_numpy(dtype=float, na_value=empty)
+    # a gap from the experts' years counts the experts who gave years
+    out["n_gap"] = np.where(np.isnan(out["gap"]), out["n_gap_years"], out["n_gap"])
+    return out
 
 
 def inherit_from_kinds(

@@ -10,6 +10,7 @@ from __future__ import annotations
 from chokepoint.cli import (  # noqa: F401  (registers commands)
     assessment,
     core,
+    experts,
     macro,
     matching,
     monitoring,

@@ -24,7 +24,12 @@ from chokepoint.cli.base import (
 from chokepoint.cli.output import FormatOption, OutputFormat, echo_json, emit, out_option
 from chokepoint.errors import UsageError
 from chokepoint.service import lists as lists_svc
-from chokepoint.service.assessment import assess_project
+from chokepoint.service.assessment import (
+    DEFAULT_GOVERNANCE,
+    GOVERNANCE_HELP,
+    assess_project,
+    stability_report,
+)
 from chokepoint.service.perspective import store_perspective
 
 
@@ -48,10 +53,21 @@ def assess_cmd(
         str | None,
         typer.Option("--io-dataset", help="IO dataset: blend sector extraction losses into criticality."),
     ] = None,
+    governance: Annotated[str, typer.Option("--governance", help=GOVERNANCE_HELP)] = DEFAULT_GOVERNANCE,
+    stability: Annotated[
+        bool,
+        typer.Option(
+            "--stability",
+            help="Also report the stability of the top 15 when each weight moves from 0.1 to 0.8 "
+            "(Jaccard overlap and Kendall's tau).",
+        ),
+    ] = False,
     lang: LangOption = "en",
     db: DbOption = None,
 ) -> None:
-    """Score every node: level I-IV, quadrant, components and a one-sentence explanation."""
+    """Score every technology: level I-IV, quadrant, components and a one-sentence explanation;
+    categories are shown as groups of their members.
+    """
     from chokepoint.report.assessment import (
         assessment_document,
         assessment_table,
@@ -63,12 +79,21 @@ def assess_cmd(
     store = open_store(db)
     chain = store.chains.load(project)
     p = request_perspective(store, project, home, restricted, allied, year, chain=chain)
-    a = assess_project(store, project, p, chain=chain, io_dataset=io_dataset)
+    a = assess_project(store, project, p, chain=chain, io_dataset=io_dataset, governance=governance)
+    document = assessment_document(a, lang, top) if fmt == OutputFormat.json else None
+    report = stability_report(a) if stability else None
+    if document is not None and report is not None:
+        document["stability"] = report.to_dict()
+
+    def text() -> str:
+        body = format_table(a, top, lang)
+        return body if report is None else body + "\n\n" + "\n".join(report.lines(lang))
+
     emit(
         fmt,
         table=assessment_table(a, lang, top),
-        document=assessment_document(a, lang, top) if fmt == OutputFormat.json else None,
-        text=lambda: format_table(a, top, lang),
+        document=document,
+        text=text,
         out=out,
         write=lambda path: write_assessment(a, path, lang),
         top=top,

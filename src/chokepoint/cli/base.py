@@ -70,6 +70,7 @@ trade_app = _command_group(
 challenges_app = _command_group("challenges", "Technical challenges (揭榜挂帅): add, list, show, match, bid.")
 profiles_app = _command_group("profiles", "Capability profiles of institutions and firms: import, list.")
 tasks_app = _command_group("tasks", "Joint R&D tasks (联合攻关任务): list, show, set status.")
+experts_app = _command_group("experts", "Expert judgement (专家打分): template, import, list, summary.")
 
 
 DbOption = Annotated[

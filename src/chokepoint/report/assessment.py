@@ -12,7 +12,7 @@ import pandas as pd
 from chokepoint.assess.score import LEVEL_COLORS, QUADRANTS, Assessment
 from chokepoint.errors import UsageError
 
-JSON_VERSION = 1
+JSON_VERSION = 2
 
 TABLE_COLUMNS = [
     "rank",
@@ -33,10 +33,11 @@ TABLE_COLUMNS = [
 def assessment_document(a: Assessment, lang: str = "en", limit: int | None = None) -> dict[str, Any]:
     """Return the stable JSON document of ``chokepoint assess --format json``.
 
-    Keys: ``version``, ``perspective``, ``config``, ``attribution``, ``nodes``
-    (each: rank, id, name, name_zh, kind, level, score, quadrant, quadrant_zh,
-    components [name, value, weight, coverage, basis, year], explanation,
-    indicators).
+    Keys: ``version`` (2), ``perspective``, ``config``, ``governance``, ``attribution``,
+    ``nodes`` (the ranked technologies, leaf nodes; each: rank, id, name, name_zh, kind,
+    group, level, score, quadrant, quadrant_zh, components [name, value, basis, evidence,
+    coverage, weight, year], explanation, indicators) and ``groups`` (the categories: kind
+    ``group``, score null, members, worst member, member levels).
     """
     return {
         "version": JSON_VERSION,
@@ -46,9 +47,12 @@ def assessment_document(a: Assessment, lang: str = "en", limit: int | None = Non
             "level_cutoffs": list(a.config.level_cutoffs),
             "alternative_relief": a.config.alternative_relief,
             "qualified_share": a.config.qualified_share,
+            "governance_weight": a.config.governance_weight,
         },
+        "governance": a.governance_source,
         "attribution": a.chain.meta.get("attribution", ""),
         "nodes": a.records(lang=lang, limit=limit),
+        "groups": a.group_records(lang),
     }
 
 

@@ -5,8 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 from chokepoint.assess import Assessment, Perspective, assess
+from chokepoint.assess.stability import StabilityReport
 from chokepoint.model.chain import ChainMap
 from chokepoint.store import Store
+
+DEFAULT_GOVERNANCE = "wgi"
+GOVERNANCE_HELP = (
+    "Supplier-country governance: wgi (World Governance Indicators, six-dimension mean, latest "
+    "year), wgi:YEAR, wgi-pv[:YEAR] (political stability) or none."
+)
 
 
 def assess_project(
@@ -16,8 +23,9 @@ def assess_project(
     *,
     chain: ChainMap | None = None,
     io_dataset: str | None = None,
+    governance: str = DEFAULT_GOVERNANCE,
 ) -> Assessment:
-    """Assess every node of ``project`` from ``perspective``.
+    """Assess every node of ``project`` from ``perspective``, with the project's expert scores.
 
     Parameters
     ----------
@@ -25,14 +33,52 @@ def assess_project(
     chain : the project's chain when the caller holds it (else it is loaded).
     io_dataset : an input-output dataset of the store; its sector extraction losses are
         blended into criticality (:func:`chokepoint.macro.link.macro_criticality`).
+    governance : the supplier-country governance table: ``wgi`` (the six-dimension WGI mean,
+        latest year; the default), ``wgi:YEAR``, ``wgi-pv[:YEAR]`` (political stability) or
+        ``none`` (:func:`chokepoint.datasets.governance.load_governance`).
     """
+    from chokepoint.datasets.governance import load_governance
+    from chokepoint.service.experts import expert_evidence
+
     chain = chain if chain is not None else store.chains.load(project)
     macro = None
     if io_dataset:
         from chokepoint.macro.link import macro_criticality
 
         macro = macro_criticality(chain, store.io_datasets.load(io_dataset))
-    return assess(chain, perspective, macro=macro)
+    return assess(
+        chain,
+        perspective,
+        macro=macro,
+        governance=load_governance(governance),
+        experts=expert_evidence(store, project),
+    )
+
+
+def evidence_key(store: Store, project: str, governance: str = DEFAULT_GOVERNANCE) -> str:
+    """A cache key for what an assessment reads beyond the chain: the governance table and the
+    experts' scores (they change without changing the project's version).
+    """
+    scores = store.experts.scores(project)
+    stamp = "" if scores.empty else f"{len(scores)}:{scores['scored_at'].max()}"
+    return f"{governance}|{stamp}"
+
+
+def stability_report(a: Assessment, top: int = 15) -> StabilityReport:
+    """The stability of the top ``top`` of the ranking when each weight moves from 0.1 to 0.8
+    (:func:`chokepoint.assess.stability.ranking_stability`).
+    """
+    from chokepoint.assess.stability import ranking_stability
+
+    return ranking_stability(
+        a.components,
+        a.config.normalized_weights(),
+        ~a.chain.index.node_is_stage & ~a.groups,
+        a.chain.index.node_ids,
+        top=top,
+        tiebreaks=(a.components["criticality"], a.components["exposure"]),
+        insufficient=a.insufficient,
+    )
 
 
 def node_record(a: Assessment, node: str, lang: str = "en") -> dict[str, Any]:

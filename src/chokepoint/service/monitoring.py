@@ -20,7 +20,7 @@ import pandas as pd
 import yaml
 from pydantic import ValidationError
 
-from chokepoint.assess import Perspective, assess
+from chokepoint.assess import Perspective
 from chokepoint.errors import ChokepointError, InputFileError, Problem, ReportRejectedError
 from chokepoint.io.observation_files import read_report_file, write_report_template
 from chokepoint.model.chain import ChainMap
@@ -35,6 +35,7 @@ from chokepoint.monitor.rules import (
     evaluate_series,
 )
 from chokepoint.monitor.text import entity_names
+from chokepoint.service.assessment import assess_project
 from chokepoint.service.users import alert_actor, readable_actors, reporter
 from chokepoint.store import Store
 
@@ -281,7 +282,7 @@ def monitor_run(store: Store, project: str, as_of: str | None = None) -> Monitor
             f"project {project!r} has no stored perspective; set one with `chokepoint perspective set`"
         )
     chain = store.chains.load(project)
-    snap = snapshot_of(assess(chain, Perspective.from_dict(stored)))
+    snap = snapshot_of(assess_project(store, project, Perspective.from_dict(stored), chain=chain))
     prev = store.alerts.latest_snapshot(project)
     previous = prev[1] if prev else None
     conditions = evaluate_rules(store, project, month, snap, previous, chain)

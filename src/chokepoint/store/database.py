@@ -23,6 +23,7 @@ from chokepoint.store.schema import (
     api_tokens,
     audit_log,
     chain_tables,
+    expert_scores,
     io_datasets,
     match_records,
     metadata,
@@ -110,6 +111,10 @@ def _m008_match(conn: Connection) -> None:
     metadata.create_all(conn, tables=[match_records])
 
 
+def _m009_experts(conn: Connection) -> None:
+    metadata.create_all(conn, tables=[expert_scores])
+
+
 #: Ordered migrations; append new functions, never edit applied ones.
 MIGRATIONS: list[tuple[str, Callable[[Connection], None]]] = [
     ("001_initial", _m001_initial),
@@ -120,6 +125,7 @@ MIGRATIONS: list[tuple[str, Callable[[Connection], None]]] = [
     ("006_io", _m006_io),
     ("007_trade", _m007_trade),
     ("008_match", _m008_match),
+    ("009_experts", _m009_experts),
 ]
 
 

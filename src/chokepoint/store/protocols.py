@@ -274,3 +274,24 @@ class AlertStore(Protocol):
 
     def list(self, project: str, status: str | None = None, level: str | None = None) -> Rows:
         """Alerts of the project, oldest first, with their entities' names."""
+
+
+class ExpertStore(Protocol):
+    """Expert judgement (专家打分) scores (:class:`~chokepoint.store.experts.ExpertRepository`)."""
+
+    def replace(self, project: str, expert: str, rows: pd.DataFrame, source: str, imported_by: str) -> int:
+        """Store one expert's scores, replacing that expert's earlier ones; the count replaced."""
+
+    def replace_many(
+        self, project: str, sheets: Sequence[tuple[str, pd.DataFrame, str]], imported_by: str
+    ) -> list[int]:
+        """Store several experts' ``(expert, rows, source)`` in one transaction; counts replaced."""
+
+    def scores(self, project: str) -> pd.DataFrame:
+        """Every expert's scores of the project, with source, importer and date, by expert and node."""
+
+    def experts(self, project: str) -> list[str]:
+        """The names of the experts who scored the project, sorted."""
+
+    def delete(self, project: str, expert: str) -> int:
+        """Delete every score of ``expert`` in the project; the count deleted."""

@@ -258,3 +258,22 @@ match_records = Table(
     Column("body", Text, nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
 )
+
+
+#: Expert judgement (migration 009): one row per (project, expert, node), with who imported it and when.
+expert_scores = Table(
+    "expert_scores",
+    metadata,
+    Column("project_id", Integer, ForeignKey("projects.id", ondelete="CASCADE"), primary_key=True),
+    Column("expert", String(200), primary_key=True),
+    Column("node", String(200), primary_key=True),
+    Column("organization", Text, nullable=True),
+    Column("gap", Double, nullable=True),
+    Column("threshold", Double, nullable=True),
+    Column("substitutability", Double, nullable=True),
+    Column("gap_years", Double, nullable=True),
+    Column("comment", Text, nullable=True),
+    Column("source", Text, nullable=False),
+    Column("imported_by", String(200), nullable=False),
+    Column("scored_at", DateTime(timezone=True), nullable=False),
+)

@@ -16,12 +16,14 @@ from chokepoint.store.audit import AuditRepository
 from chokepoint.store.chains import ChainRepository
 from chokepoint.store.database import Database
 from chokepoint.store.datasets import IODatasetRepository, TradeDatasetRepository
+from chokepoint.store.experts import ExpertRepository
 from chokepoint.store.observations import ObservationRepository
 from chokepoint.store.projects import ProjectRepository
 from chokepoint.store.protocols import (
     AlertStore,
     AuditStore,
     ChainStore,
+    ExpertStore,
     IODatasetStore,
     ObservationStore,
     ProjectStore,
@@ -74,6 +76,8 @@ class Store:
         Users and their bindings, API tokens, the audit log.
     observations, rules, alerts : ObservationStore, RuleStore, AlertStore
         Monitoring: reported values, warning rules, alerts and snapshots.
+    experts : ExpertStore
+        Expert judgement (专家打分): each expert's scores per node, who imported them and when.
 
     Examples
     --------
@@ -104,6 +108,7 @@ class Store:
         self.observations: ObservationStore = ObservationRepository(db)
         self.rules: RuleStore = RuleRepository(db)
         self.alerts: AlertStore = AlertRepository(db, chains)
+        self.experts: ExpertStore = ExpertRepository(db)
 
     def __repr__(self) -> str:
         return f"Store({self.engine.url.render_as_string(hide_password=True)!r})"

@@ -4,6 +4,7 @@ from chokepoint.api.routes import (
     assessment,
     auth,
     chain,
+    experts,
     lists,
     macro,
     matching,
@@ -26,6 +27,7 @@ ROUTERS = [
     matching.router,
     macro.router,
     trade.router,
+    experts.router,
 ]
 
 __all__ = ["ROUTERS"]

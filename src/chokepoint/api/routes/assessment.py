@@ -18,7 +18,8 @@ from chokepoint.api.deps import (
     get_store,
     perspective_query,
 )
-from chokepoint.service.assessment import node_record
+from chokepoint.service.assessment import DEFAULT_GOVERNANCE as GOVERNANCE_DEFAULT
+from chokepoint.service.assessment import GOVERNANCE_HELP, node_record, stability_report
 from chokepoint.service.perspective import store_perspective
 
 router = APIRouter(tags=["assessment"])
@@ -60,9 +61,11 @@ def get_assessment(
     pq: PerspectiveQuery = Depends(perspective_query),
     lang: Literal["en", "zh"] = "en",
     top: int | None = Query(None, ge=1),
+    governance: str = Query(GOVERNANCE_DEFAULT, description=GOVERNANCE_HELP, max_length=20),
+    stability: bool = Query(False, description="Add the stability of the top 15 under a weight sweep."),
     user: User = Depends(allow(*READERS)),
 ) -> dict[str, Any]:
-    """Every node's level, score, quadrant, components and explanation.
+    """Every technology's level, score, quadrant, components and explanation, and the groups.
 
     The perspective is the project's stored default with each query field (``home``,
     ``restricted``, ``allied``, ``year``) replacing its own, the same rule as the CLI's flags.
@@ -70,8 +73,11 @@ def get_assessment(
     from chokepoint.report.assessment import assessment_document
 
     p = pq.resolve(request, project)
-    a = assessment_of(request, project, p)
-    return assessment_document(a, lang, top)
+    a = assessment_of(request, project, p, governance)
+    doc = assessment_document(a, lang, top)
+    if stability:
+        doc["stability"] = stability_report(a).to_dict()
+    return doc
 
 
 @router.get("/projects/{project}/assessment/{node_id}")
@@ -81,7 +87,9 @@ def get_node_assessment(
     request: Request,
     pq: PerspectiveQuery = Depends(perspective_query),
     lang: Literal["en", "zh"] = "en",
+    governance: str = Query(GOVERNANCE_DEFAULT, description=GOVERNANCE_HELP, max_length=20),
     user: User = Depends(allow(*READERS)),
 ) -> dict[str, Any]:
-    """One node's level, score, components and explanation."""
-    return node_record(assessment_of(request, project, pq.resolve(request, project)), node_id, lang)
+    """One technology's (or group's) level, score, components and explanation."""
+    a = assessment_of(request, project, pq.resolve(request, project), governance)
+    return node_record(a, node_id, lang)
