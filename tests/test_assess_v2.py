@@ -234,3 +234,52 @@ def test_docs_state_the_formulas_and_the_basis_table():
     text = (Path(__file__).resolve().parents[1] / "docs" / "assessment.md").read_text(encoding="utf-8")
     for fragment in ("JRC", "HHI", "substitutability", "expert (n=", "| gap |"):
         assert fragment in text
+
+
+# ---------------------------------------------------------- import reliance (trade data)
+def test_trade_data_replace_world_shares_for_nodes_with_hs_codes(tmp_path):
+    """Hand computation: X's world shares say USA 70%, but CHN's own 2021 imports of HS 8486
+    come 30 from JPN, 10 from USA and 60 from DEU (value), 2020 ignored, CHN->CHN dropped:
+    restricted share 0.1, concentration 0.3² + 0.1² + 0.6² = 0.46."""
+    from chokepoint.assess.trade_basis import home_import_shares
+    from chokepoint.service.assessment import assess_project as assess_stored
+
+    chain = one_node_chain({"USA": 0.7, "JPN": 0.3})
+    nodes = chain.nodes.copy()
+    nodes["hs_codes"] = [("8486",), ()]
+    chain = ChainMap(nodes=nodes, edges=chain.edges, actors=chain.actors, provisions=chain.provisions)
+    flows = pd.DataFrame(
+        [
+            (2021, "JPN", "CHN", "848620", 30.0, 1.0),
+            (2021, "USA", "CHN", "848690", 10.0, 1.0),
+            (2021, "DEU", "CHN", "848610", 60.0, 1.0),
+            (2021, "USA", "FRA", "848620", 500.0, 1.0),  # not the home economy's import
+            (2021, "CHN", "CHN", "848620", 99.0, 1.0),  # domestic
+            (2020, "USA", "CHN", "848620", 900.0, 1.0),  # an earlier year
+            (2021, "USA", "CHN", "940320", 77.0, 1.0),  # another product
+        ],
+        columns=["year", "exporter", "importer", "product", "value", "quantity"],
+    )
+    p = Perspective.from_codes("CHN", "USA", "JPN")
+    basis = home_import_shares(chain, flows, p.home, source="chips")
+    assert basis.year == 2021
+    assert dict(zip(basis.code, basis.share, strict=True)) == pytest.approx({"DEU": 0.6, "JPN": 0.3, "USA": 0.1})
+    gov = table({c: 0.3 for c in FOREIGN})
+    world = assess(chain, p, governance=gov).row("X")
+    traded = assess(chain, p, governance=gov, trade=basis)
+    row = traded.row("X")
+    assert world["restricted_share_upper"] == pytest.approx(0.7)
+    assert row["restricted_share_upper"] == pytest.approx(0.1, abs=1e-12)
+    assert row["concentration"] == pytest.approx(0.46, abs=1e-12)
+    assert row["hhi_country_risk_weighted"] == pytest.approx(0.46 * 0.3, abs=1e-12)
+    comps = {c["name"]: c for c in traded.components_of("X")}
+    assert "home imports 2021 (trade dataset chips)" in comps["restricted_share"]["evidence"]
+    assert "home economy's own imports, 10% from restricted countries" in traded.explanation("X")
+    assert "本国2021年进口" in traded.explanation("X", "zh")
+
+    # the same through the store, as `chokepoint assess --trade-dataset chips`
+    store = Store(tmp_path / "t.db")
+    store.chains.save("x", chain)
+    store.trade_datasets.save("chips", flows, "comtrade")
+    a = assess_stored(store, "x", p, trade_dataset="chips", governance="none")
+    assert a.row("X")["restricted_share_upper"] == pytest.approx(0.1, abs=1e-12)

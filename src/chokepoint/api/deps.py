@@ -120,7 +120,11 @@ def perspective_of(
 
 
 def assessment_of(
-    request: Request, project: str, p: Perspective, governance: str = DEFAULT_GOVERNANCE
+    request: Request,
+    project: str,
+    p: Perspective,
+    governance: str = DEFAULT_GOVERNANCE,
+    trade_dataset: str | None = None,
 ) -> Assessment:
     """The project's assessment from ``p``, cached per project version, perspective, governance
     table and expert scores.
@@ -131,12 +135,19 @@ def assessment_of(
         project,
         store.projects.version(project),
         json.dumps(p.to_dict(), sort_keys=True),
-        evidence_key(store, project, governance),
+        evidence_key(store, project, governance, trade_dataset),
     )
     a: Assessment = cached(
         request,
         key,
-        lambda: assess_project(store, project, p, chain=chain_of(request, project), governance=governance),
+        lambda: assess_project(
+            store,
+            project,
+            p,
+            chain=chain_of(request, project),
+            governance=governance,
+            trade_dataset=trade_dataset,
+        ),
     )
     return a
 

@@ -162,8 +162,10 @@ class Assessment:
                 "localization": s.localization,
                 "localization_upper": s.localization_upper,
                 "foreign_dependency": 1.0 - s.localization,
-                "restricted_share": s.exposure_known,
-                "restricted_share_upper": s.exposure,
+                "restricted_share": s.exposure_known
+                if x.trade_basis is None
+                else np.where(x.trade_basis, x.restricted, s.exposure_known),
+                "restricted_share_upper": x.restricted,
                 "hhi_country": s.hhi_country,
                 "hhi_country_risk_weighted": x.sourcing_risk,
                 "concentration": x.concentration,

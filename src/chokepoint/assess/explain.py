@@ -155,9 +155,26 @@ def components_of(a: ScoredNodes, i: int) -> list[dict[str, Any]]:
             "year": year,
         }
 
+    traded = x.trade_basis is not None and bool(x.trade_basis[i])
+    basis_note = str(x.trade_label) if traded else "world market shares"
+    t_cov = 1.0 if traded else cov
     return [
-        one("restricted_share", x.restricted[i], "data", cov, None, "bound: unknown shares held by them"),
-        one("concentration", x.concentration[i], "data", cov, None, "HHI of supplier countries"),
+        one(
+            "restricted_share",
+            x.restricted[i],
+            "data",
+            t_cov,
+            None,
+            f"{basis_note}; bound: unknown shares held by them",
+        ),
+        one(
+            "concentration",
+            x.concentration[i],
+            "data",
+            t_cov,
+            None,
+            f"HHI of supplier countries, {basis_note}",
+        ),
         one("governance", x.governance[i], gov_basis, cov, None, gov_note),
         one("substitutability", x.substitutability[i], str(x.substitutability_basis[i]), cov, None, n=n_sub),
         one("gap", a.gap[i], str(a.gap_basis[i]) or "proxy", cov, None, n=n_gap),
@@ -255,6 +272,14 @@ def explanation(a: ScoredNodes, i: int, lang: str = "en") -> str:
             f"未知份额最多再增加{s.exposure[i] - x:.0%}"
             if lang == "zh"
             else f"up to {s.exposure[i] - x:.0%} more behind unknown shares"
+        )
+    xp = a.exposure_parts
+    if xp.trade_basis is not None and bool(xp.trade_basis[i]):
+        parts.append(
+            f"按本国实际进口计，{xp.restricted[i]:.0%}来自受限国家（{xp.trade_label_zh}）"
+            if lang == "zh"
+            else f"by the home economy's own imports, {xp.restricted[i]:.0%} from restricted countries "
+            f"({xp.trade_label})"
         )
     words = decisive_words(a, i, lang)
     if words:

@@ -41,7 +41,16 @@ import numpy.typing as npt
 
 from chokepoint.assess.governance import GovernanceTable, risk_of
 from chokepoint.assess.perspective import Perspective
-from chokepoint.assess.supply import AGGREGATE, ALLIED, HOME, NEUTRAL, SupplyIndicators
+from chokepoint.assess.supply import (
+    AGGREGATE,
+    ALLIED,
+    HOME,
+    NEUTRAL,
+    RESTRICTED,
+    SupplyIndicators,
+    classify_codes,
+)
+from chokepoint.assess.trade_basis import TradeBasis
 from chokepoint.model.chain import ChainMap
 
 Floats = npt.NDArray[np.float64]
@@ -65,6 +74,9 @@ class ExposureParts:
     substitutability: Floats
     substitutability_basis: npt.NDArray[np.object_]
     exposure: Floats
+    trade_basis: npt.NDArray[np.bool_] | None = None
+    trade_label: str | None = None
+    trade_label_zh: str | None = None
 
 
 def substitutability(
@@ -135,8 +147,12 @@ def exposure_parts(
     neutral_is_alternative: bool,
     substitutability_data: Floats,
     substitutability_expert: Floats,
+    trade: TradeBasis | None = None,
 ) -> ExposureParts:
-    """Every node's exposure and its parts, from its supply entries (see the module's formulas)."""
+    """Every node's exposure and its parts, from its supply entries (see the module's formulas);
+    nodes with ``trade`` entries use the home economy's import shares instead
+    (:mod:`chokepoint.assess.trade_basis`).
+    """
     n = chain.index.n_nodes
     e = s.entries
     known = ~np.isnan(e.share)
@@ -148,16 +164,30 @@ def exposure_parts(
     square = aggregate_squares(e.node, share, e.cls == AGGREGATE, n)
     concentration = np.bincount(e.node, weights=square, **bins) + remainder**2
     sourcing = np.bincount(e.node, weights=square * risk * foreign, **bins) + remainder**2 * missing_risk
-    governance_mean = np.divide(sourcing, concentration, out=np.zeros(n), where=concentration > 0)
+    restricted = s.exposure
     any_imputed = np.bincount(e.node, weights=(imputed & foreign & (share > 0)), **bins) > 0
-    raw = 1.0 - (1.0 - s.exposure) * (1.0 - governance_weight * sourcing)
+    if trade is not None and trade.has_trade.any():
+        cls = classify_codes(np.asarray(trade.code, dtype=str), chain, perspective)
+        t_risk, t_imp = risk_of(governance, trade.code, perspective.country_risk, missing_value=missing_risk)
+        m = trade.share
+        t_conc = np.bincount(trade.node, weights=m**2, **bins)
+        t_src = np.bincount(trade.node, weights=m**2 * t_risk, **bins)
+        t_res = np.bincount(trade.node, weights=m * (cls == RESTRICTED), **bins)
+        t_imputed = np.bincount(trade.node, weights=t_imp, **bins) > 0
+        use = trade.has_trade
+        concentration = np.where(use, t_conc, concentration)
+        sourcing = np.where(use, t_src, sourcing)
+        restricted = np.where(use, t_res, restricted)
+        any_imputed = np.where(use, t_imputed, any_imputed)
+    governance_mean = np.divide(sourcing, concentration, out=np.zeros(n), where=concentration > 0)
+    raw = 1.0 - (1.0 - restricted) * (1.0 - governance_weight * sourcing)
     secure_classes = [HOME, ALLIED] + ([NEUTRAL] if neutral_is_alternative else [])
     secure: Floats = np.bincount(
         e.node, weights=share * (np.isin(e.cls, secure_classes) & (share >= qualified_share)), **bins
     ).astype(np.float64)
     sigma, basis = substitutability(chain, secure, substitutability_data, substitutability_expert)
     return ExposureParts(
-        restricted=s.exposure,
+        restricted=restricted,
         concentration=concentration,
         governance=governance_mean,
         governance_imputed=any_imputed,
@@ -167,4 +197,7 @@ def exposure_parts(
         substitutability=sigma,
         substitutability_basis=basis,
         exposure=raw * (1.0 - relief * sigma),
+        trade_basis=None if trade is None else trade.has_trade,
+        trade_label=None if trade is None else trade.label(),
+        trade_label_zh=None if trade is None else trade.label("zh"),
     )

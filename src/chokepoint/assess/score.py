@@ -62,6 +62,7 @@ from chokepoint.assess.levels import (
 )
 from chokepoint.assess.perspective import Perspective
 from chokepoint.assess.supply import group_top, supply_indicators
+from chokepoint.assess.trade_basis import TradeBasis
 from chokepoint.model.chain import ChainMap
 
 __all__ = [
@@ -87,6 +88,7 @@ def assess(
     macro: Mapping[str, float] | None = None,
     governance: GovernanceTable | None = None,
     experts: pd.DataFrame | None = None,
+    trade: TradeBasis | None = None,
 ) -> Assessment:
     """Assess every node of ``chain`` from ``perspective``.
 
@@ -149,6 +151,7 @@ def assess(
         neutral_is_alternative=cfg.neutral_is_alternative,
         substitutability_data=nodes["substitutability"].to_numpy(dtype=float, na_value=np.nan),
         substitutability_expert=ex["substitutability"],
+        trade=trade,
     )
 
     # technical threshold: expert, data, else the concentration of the world's providers

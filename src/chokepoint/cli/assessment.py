@@ -54,6 +54,14 @@ def assess_cmd(
         typer.Option("--io-dataset", help="IO dataset: blend sector extraction losses into criticality."),
     ] = None,
     governance: Annotated[str, typer.Option("--governance", help=GOVERNANCE_HELP)] = DEFAULT_GOVERNANCE,
+    trade_dataset: Annotated[
+        str | None,
+        typer.Option(
+            "--trade-dataset",
+            help="Trade dataset: nodes with HS codes take the home economy's import shares "
+            "instead of world market shares.",
+        ),
+    ] = None,
     stability: Annotated[
         bool,
         typer.Option(
@@ -79,7 +87,15 @@ def assess_cmd(
     store = open_store(db)
     chain = store.chains.load(project)
     p = request_perspective(store, project, home, restricted, allied, year, chain=chain)
-    a = assess_project(store, project, p, chain=chain, io_dataset=io_dataset, governance=governance)
+    a = assess_project(
+        store,
+        project,
+        p,
+        chain=chain,
+        io_dataset=io_dataset,
+        governance=governance,
+        trade_dataset=trade_dataset,
+    )
     document = assessment_document(a, lang, top) if fmt == OutputFormat.json else None
     report = stability_report(a) if stability else None
     if document is not None and report is not None:

@@ -24,6 +24,7 @@ def assess_project(
     chain: ChainMap | None = None,
     io_dataset: str | None = None,
     governance: str = DEFAULT_GOVERNANCE,
+    trade_dataset: str | None = None,
 ) -> Assessment:
     """Assess every node of ``project`` from ``perspective``, with the project's expert scores.
 
@@ -36,6 +37,9 @@ def assess_project(
     governance : the supplier-country governance table: ``wgi`` (the six-dimension WGI mean,
         latest year; the default), ``wgi:YEAR``, ``wgi-pv[:YEAR]`` (political stability) or
         ``none`` (:func:`chokepoint.datasets.governance.load_governance`).
+    trade_dataset : a trade dataset of the store: nodes with ``hs_codes`` take the home
+        economy's import shares instead of world market shares
+        (:func:`chokepoint.assess.trade_basis.home_import_shares`).
     """
     from chokepoint.datasets.governance import load_governance
     from chokepoint.service.experts import expert_evidence
@@ -46,22 +50,35 @@ def assess_project(
         from chokepoint.macro.link import macro_criticality
 
         macro = macro_criticality(chain, store.io_datasets.load(io_dataset))
+    trade = None
+    if trade_dataset:
+        from chokepoint.assess.trade_basis import home_import_shares
+
+        flows = store.trade_datasets.load(trade_dataset)
+        trade = home_import_shares(chain, flows, perspective.home, source=trade_dataset)
     return assess(
         chain,
         perspective,
         macro=macro,
         governance=load_governance(governance),
         experts=expert_evidence(store, project),
+        trade=trade,
     )
 
 
-def evidence_key(store: Store, project: str, governance: str = DEFAULT_GOVERNANCE) -> str:
-    """A cache key for what an assessment reads beyond the chain: the governance table and the
-    experts' scores (they change without changing the project's version).
+def evidence_key(
+    store: Store, project: str, governance: str = DEFAULT_GOVERNANCE, trade_dataset: str | None = None
+) -> str:
+    """A cache key for what an assessment reads beyond the chain: the governance table, the
+    experts' scores and the trade dataset (they change without changing the project's version).
     """
     scores = store.experts.scores(project)
     stamp = "" if scores.empty else f"{len(scores)}:{scores['scored_at'].max()}"
-    return f"{governance}|{stamp}"
+    trade = ""
+    if trade_dataset:
+        rows = [d for d in store.trade_datasets.list() if d["name"] == trade_dataset]
+        trade = f"{trade_dataset}:{rows[0]['created_at'] if rows else ''}"
+    return f"{governance}|{stamp}|{trade}"
 
 
 def stability_report(a: Assessment, top: int = 15) -> StabilityReport:

@@ -63,6 +63,9 @@ def get_assessment(
     top: int | None = Query(None, ge=1),
     governance: str = Query(GOVERNANCE_DEFAULT, description=GOVERNANCE_HELP, max_length=20),
     stability: bool = Query(False, description="Add the stability of the top 15 under a weight sweep."),
+    trade_dataset: str | None = Query(
+        None, max_length=200, description="Trade dataset: nodes with HS codes use the home imports."
+    ),
     user: User = Depends(allow(*READERS)),
 ) -> dict[str, Any]:
     """Every technology's level, score, quadrant, components and explanation, and the groups.
@@ -73,7 +76,7 @@ def get_assessment(
     from chokepoint.report.assessment import assessment_document
 
     p = pq.resolve(request, project)
-    a = assessment_of(request, project, p, governance)
+    a = assessment_of(request, project, p, governance, trade_dataset)
     doc = assessment_document(a, lang, top)
     if stability:
         doc["stability"] = stability_report(a).to_dict()
