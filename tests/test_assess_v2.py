@@ -263,7 +263,9 @@ def test_trade_data_replace_world_shares_for_nodes_with_hs_codes(tmp_path):
     p = Perspective.from_codes("CHN", "USA", "JPN")
     basis = home_import_shares(chain, flows, p.home, source="chips")
     assert basis.year == 2021
-    assert dict(zip(basis.code, basis.share, strict=True)) == pytest.approx({"DEU": 0.6, "JPN": 0.3, "USA": 0.1})
+    assert dict(zip(basis.code, basis.share, strict=True)) == pytest.approx(
+        {"DEU": 0.6, "JPN": 0.3, "USA": 0.1}
+    )
     gov = table({c: 0.3 for c in FOREIGN})
     world = assess(chain, p, governance=gov).row("X")
     traded = assess(chain, p, governance=gov, trade=basis)
@@ -283,3 +285,63 @@ def test_trade_data_replace_world_shares_for_nodes_with_hs_codes(tmp_path):
     store.trade_datasets.save("chips", flows, "comtrade")
     a = assess_stored(store, "x", p, trade_dataset="chips", governance="none")
     assert a.row("X")["restricted_share_upper"] == pytest.approx(0.1, abs=1e-12)
+
+
+# ------------------------------------------------------- reported data (数据直报)
+def test_reported_sourcing_replaces_the_world_share_in_the_monitor_run(tmp_path):
+    """Two enterprises report N44's restricted supply share (0.2 and 0.4; the earlier 0.9 of one is
+    superseded by its later report): the median 0.3 replaces the restricted share read from world
+    shares, with basis reported, and the routine re-assessment (monitor run) uses it."""
+    from chokepoint.service import monitoring as mon
+    from chokepoint.service.assessment import assess_project as assess_stored
+
+    store = Store(tmp_path / "r.db")
+    store.chains.save("semi", load_semiconductors())
+    store.projects.set_perspective("semi", CHINA.to_dict())
+    store.users.add("admin", "admin", "pw")
+    rows = pd.DataFrame(
+        [
+            {
+                "indicator": "restricted_supply_share",
+                "node": "N44",
+                "enterprise": "P115",
+                "period": "2026-01",
+                "value": 0.9,
+            },
+            {
+                "indicator": "restricted_supply_share",
+                "node": "N44",
+                "enterprise": "P115",
+                "period": "2026-02",
+                "value": 0.2,
+            },
+            {
+                "indicator": "restricted_supply_share",
+                "node": "N44",
+                "enterprise": "P123",
+                "period": "2026-02",
+                "value": 0.4,
+            },
+            {
+                "indicator": "inventory_days",
+                "node": "N44",
+                "enterprise": "P115",
+                "period": "2026-02",
+                "value": 45,
+            },
+        ]
+    )
+    before = assess_stored(store, "semi", CHINA).row("N44")["restricted_share_upper"]
+    mon.submit_observations(store, "semi", rows, "admin", source="test", as_of="2026-02")
+    a = assess_stored(store, "semi", CHINA)
+    assert before != pytest.approx(0.3)
+    assert a.row("N44")["restricted_share_upper"] == pytest.approx(0.3)
+    comps = {c["name"]: c for c in a.components_of("N44")}
+    assert comps["restricted_share"]["basis"] == "reported"
+    assert comps["restricted_share"]["evidence"].startswith("reported (n=2)")
+    text = a.explanation("N44")
+    assert "reported: restricted share 30% (2 enterprises), inventory 45 days" in text
+    assert "企业直报：受限国家供给占比30%（2家企业），库存45天" in a.explanation("N44", "zh")
+    run = mon.monitor_run(store, "semi", "2026-02")
+    snap = store.alerts.snapshot("semi", run.snapshot_id)
+    assert snap.loc["N44", "score"] == pytest.approx(a.row("N44")["score"], abs=1e-9)

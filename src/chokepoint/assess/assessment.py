@@ -106,6 +106,7 @@ class Assessment:
     expert_n: dict[str, np.ndarray]
     groups: np.ndarray
     governance_source: str | None
+    reported: dict[str, np.ndarray]
 
     # ------------------------------------------------------------------ views
     @cached_property

@@ -83,6 +83,10 @@ class ScoredNodes(Protocol):
         """Years to close the gap behind the gap's value (expert or data), NaN otherwise."""
 
     @property
+    def reported(self) -> dict[str, np.ndarray]:
+        """Reported evidence per node: medians of the latest values and ``n_<indicator>`` counts."""
+
+    @property
     def governance_source(self) -> str | None:
         """The governance table used (``wgi 2019``), or None."""
 
@@ -117,9 +121,9 @@ def restricted_suppliers(a: ScoredNodes, i: int) -> list[tuple[str, float, list[
     return out
 
 
-def evidence(basis: str, n_experts: float) -> str:
-    """The evidence label of a component: ``expert (n=3)``, or its basis."""
-    return f"expert (n={int(n_experts)})" if basis == "expert" else basis
+def evidence(basis: str, n: float) -> str:
+    """The evidence label of a component: ``expert (n=3)``, ``reported (n=2)``, or its basis."""
+    return f"{basis} (n={int(n)})" if basis in ("expert", "reported") else basis
 
 
 def components_of(a: ScoredNodes, i: int) -> list[dict[str, Any]]:
@@ -162,10 +166,13 @@ def components_of(a: ScoredNodes, i: int) -> list[dict[str, Any]]:
         one(
             "restricted_share",
             x.restricted[i],
-            "data",
-            t_cov,
+            "reported" if x.restricted_basis[i] == "reported" else "data",
+            1.0 if x.restricted_basis[i] == "reported" else t_cov,
             None,
-            f"{basis_note}; bound: unknown shares held by them",
+            f"{int(a.reported['n_restricted_supply_share'][i])} reporting enterprises"
+            if x.restricted_basis[i] == "reported"
+            else f"{basis_note}; bound: unknown shares held by them",
+            n=float(a.reported["n_restricted_supply_share"][i]),
         ),
         one(
             "concentration",
@@ -281,6 +288,9 @@ def explanation(a: ScoredNodes, i: int, lang: str = "en") -> str:
             else f"by the home economy's own imports, {xp.restricted[i]:.0%} from restricted countries "
             f"({xp.trade_label})"
         )
+    rep = reported_words(a, i, lang)
+    if rep:
+        parts.append(rep)
     words = decisive_words(a, i, lang)
     if words:
         parts.append(
@@ -353,3 +363,27 @@ def group_explanation(a: ScoredNodes, g: dict[str, Any], lang: str = "en") -> st
         f"{name}: category of {n} technologies; the most severe is {wname} ({worst}, level "
         f"{g['worst_level']}); {share:.0%} of its members are at level I-II"
     )
+
+
+def reported_words(a: ScoredNodes, i: int, lang: str = "en") -> str:
+    """What enterprises reported for node ``i`` (medians of their latest values), or ``""``."""
+    r = a.reported
+    zh = lang == "zh"
+    items = []
+    if r["n_restricted_supply_share"][i] > 0:
+        v, n = r["restricted_supply_share"][i], int(r["n_restricted_supply_share"][i])
+        items.append(
+            f"受限国家供给占比{v:.0%}（{n}家企业）" if zh else f"restricted share {v:.0%} ({n} enterprises)"
+        )
+    if r["n_qualified_suppliers"][i] > 0:
+        v = r["qualified_suppliers"][i]
+        items.append(f"合格供应商{v:g}家" if zh else f"{v:g} qualified suppliers")
+    if r["n_inventory_days"][i] > 0:
+        v = r["inventory_days"][i]
+        items.append(f"库存{v:g}天" if zh else f"inventory {v:g} days")
+    if r["n_lead_time_days"][i] > 0:
+        v = r["lead_time_days"][i]
+        items.append(f"交货周期{v:g}天" if zh else f"lead time {v:g} days")
+    if not items:
+        return ""
+    return ("企业直报：" + "，".join(items)) if zh else ("reported: " + ", ".join(items))

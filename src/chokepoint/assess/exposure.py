@@ -65,6 +65,7 @@ class ExposureParts:
     """The exposure of every node and the parts it is made of (arrays of length ``n_nodes``)."""
 
     restricted: Floats
+    restricted_basis: npt.NDArray[np.object_]
     concentration: Floats
     governance: Floats
     governance_imputed: npt.NDArray[np.bool_]
@@ -84,12 +85,14 @@ def substitutability(
     secure: Floats,
     data: Floats,
     expert: Floats,
+    reported: Floats,
 ) -> tuple[Floats, npt.NDArray[np.object_]]:
     """Degree of substitutability per node and its basis (see the module's formula).
 
     ``secure``: each node's secure (home and allied qualified) known share; ``data``: the
     nodes' ``substitutability`` column (NaN when absent); ``expert``: the experts' median on
-    0-1 (NaN when not scored).
+    0-1 (NaN when not scored); ``reported``: from the enterprises' reported count of qualified
+    suppliers (:func:`chokepoint.assess.reported.reported_substitutability`).
     """
     ix = chain.index
     n = ix.n_nodes
@@ -107,10 +110,18 @@ def substitutability(
         ok = (pos_s >= 0) & (pos_t >= 0)
         value = own[pos_s[ok]] * (1.0 - diff[ok]) / (1.0 + days[ok] / 365.0)
         np.maximum.at(via, pos_t[ok], value)
-    candidates = np.vstack([own, via, np.nan_to_num(data, nan=0.0), np.nan_to_num(expert, nan=0.0)])
+    candidates = np.vstack(
+        [
+            own,
+            via,
+            np.nan_to_num(data, nan=0.0),
+            np.nan_to_num(expert, nan=0.0),
+            np.nan_to_num(reported, nan=0.0),
+        ]
+    )
     sigma = candidates.max(axis=0)
     which = candidates.argmax(axis=0)
-    names = np.array(["derived", "derived", "data", "expert"], dtype=object)
+    names = np.array(["derived", "derived", "data", "expert", "reported"], dtype=object)
     basis = names[which]
     return sigma, basis
 
@@ -148,6 +159,8 @@ def exposure_parts(
     substitutability_data: Floats,
     substitutability_expert: Floats,
     trade: TradeBasis | None = None,
+    reported_restricted: Floats | None = None,
+    reported_substitutability: Floats | None = None,
 ) -> ExposureParts:
     """Every node's exposure and its parts, from its supply entries (see the module's formulas);
     nodes with ``trade`` entries use the home economy's import shares instead
@@ -179,15 +192,29 @@ def exposure_parts(
         sourcing = np.where(use, t_src, sourcing)
         restricted = np.where(use, t_res, restricted)
         any_imputed = np.where(use, t_imputed, any_imputed)
+    restricted_basis = np.where(
+        trade.has_trade if trade is not None else np.zeros(n, dtype=bool), "data (trade)", "data"
+    ).astype(object)
+    if reported_restricted is not None:
+        has_rep = ~np.isnan(reported_restricted)
+        restricted = np.where(has_rep, reported_restricted, restricted)
+        restricted_basis[has_rep] = "reported"
     governance_mean = np.divide(sourcing, concentration, out=np.zeros(n), where=concentration > 0)
     raw = 1.0 - (1.0 - restricted) * (1.0 - governance_weight * sourcing)
     secure_classes = [HOME, ALLIED] + ([NEUTRAL] if neutral_is_alternative else [])
     secure: Floats = np.bincount(
         e.node, weights=share * (np.isin(e.cls, secure_classes) & (share >= qualified_share)), **bins
     ).astype(np.float64)
-    sigma, basis = substitutability(chain, secure, substitutability_data, substitutability_expert)
+    sigma, basis = substitutability(
+        chain,
+        secure,
+        substitutability_data,
+        substitutability_expert,
+        np.full(n, np.nan) if reported_substitutability is None else reported_substitutability,
+    )
     return ExposureParts(
         restricted=restricted,
+        restricted_basis=restricted_basis,
         concentration=concentration,
         governance=governance_mean,
         governance_imputed=any_imputed,

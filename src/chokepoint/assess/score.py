@@ -61,6 +61,7 @@ from chokepoint.assess.levels import (
     weighted_geometric_mean,
 )
 from chokepoint.assess.perspective import Perspective
+from chokepoint.assess.reported import reported_arrays, reported_substitutability
 from chokepoint.assess.supply import group_top, supply_indicators
 from chokepoint.assess.trade_basis import TradeBasis
 from chokepoint.model.chain import ChainMap
@@ -89,6 +90,7 @@ def assess(
     governance: GovernanceTable | None = None,
     experts: pd.DataFrame | None = None,
     trade: TradeBasis | None = None,
+    reported: pd.DataFrame | None = None,
 ) -> Assessment:
     """Assess every node of ``chain`` from ``perspective``.
 
@@ -135,6 +137,7 @@ def assess(
         crit = replace(crit, score=blended)
     nodes = chain.nodes
     ex = expert_arrays(chain, experts)
+    rep = reported_arrays(chain, reported)
     ex_n = {f: ex[f"n_{f}"] for f in ("gap", "threshold", "substitutability")}
 
     # exposure: restricted share, concentration, governance, substitutability
@@ -152,6 +155,8 @@ def assess(
         substitutability_data=nodes["substitutability"].to_numpy(dtype=float, na_value=np.nan),
         substitutability_expert=ex["substitutability"],
         trade=trade,
+        reported_restricted=rep["restricted_supply_share"],
+        reported_substitutability=reported_substitutability(rep["qualified_suppliers"]),
     )
 
     # technical threshold: expert, data, else the concentration of the world's providers
@@ -254,6 +259,7 @@ def assess(
         expert_n=ex_n,
         groups=groups,
         governance_source=None if governance is None else f"{governance.source} {governance.year}",
+        reported=rep,
     )
 
 

@@ -41,6 +41,7 @@ def assess_project(
         economy's import shares instead of world market shares
         (:func:`chokepoint.assess.trade_basis.home_import_shares`).
     """
+    from chokepoint.assess.reported import reported_evidence
     from chokepoint.datasets.governance import load_governance
     from chokepoint.service.experts import expert_evidence
 
@@ -63,6 +64,7 @@ def assess_project(
         governance=load_governance(governance),
         experts=expert_evidence(store, project),
         trade=trade,
+        reported=reported_evidence(store.observations.values(project)),
     )
 
 
@@ -70,10 +72,14 @@ def evidence_key(
     store: Store, project: str, governance: str = DEFAULT_GOVERNANCE, trade_dataset: str | None = None
 ) -> str:
     """A cache key for what an assessment reads beyond the chain: the governance table, the
-    experts' scores and the trade dataset (they change without changing the project's version).
+    experts' scores, the reported values and the trade dataset (they change without changing the
+    project's version).
     """
     scores = store.experts.scores(project)
     stamp = "" if scores.empty else f"{len(scores)}:{scores['scored_at'].max()}"
+    values = store.observations.values(project)
+    if not values.empty:
+        stamp += f"|{len(values)}:{values['value'].sum():.12g}:{values['period'].max()}"
     trade = ""
     if trade_dataset:
         rows = [d for d in store.trade_datasets.list() if d["name"] == trade_dataset]
