@@ -232,7 +232,13 @@ def decisive_words(a: ScoredNodes, i: int, lang: str = "en") -> list[str]:
         out.append(f"有效供给国约{eff:.1f}个" if zh else f"about {eff:.1f} effective supplier countries")
     sigma = x.substitutability[i]
     if sigma < 0.2:
-        out.append("无合格替代来源" if zh else "no qualified alternative")
+        secure = x.secure_share[i]
+        if a.has_alternative[i] and secure > 0:
+            out.append(
+                f"本国及友好来源仅占{secure:.0%}" if zh else f"home and allied sources hold only {secure:.0%}"
+            )
+        else:
+            out.append("无合格替代来源" if zh else "no qualified alternative")
     elif sigma >= 0.5:
         sb = str(x.substitutability_basis[i])
         out.append(
@@ -304,15 +310,11 @@ def explanation(a: ScoredNodes, i: int, lang: str = "en") -> str:
             if lang == "zh"
             else "gap and threshold rest on proxies only (no data or expert scores yet)"
         )
-    if a.has_alternative[i]:
-        days = a.substitute_switch_days[i]
-        if lang == "zh":
-            parts.append("有替代来源" + (f"（替代品切换约{days:g}天）" if not np.isnan(days) else ""))
-        else:
-            parts.append(
-                "an alternative source exists"
-                + (f" (substitute, about {days:g} days to switch)" if not np.isnan(days) else "")
-            )
+    days = a.substitute_switch_days[i]
+    if a.has_alternative[i] and not np.isnan(days):
+        parts.append(
+            f"替代品切换约{days:g}天" if lang == "zh" else f"a substitute, about {days:g} days to switch"
+        )
     reach = round(float(a.crit.reach[i]))
     parts.append(f"下游{reach}个节点依赖" if lang == "zh" else f"needed by {reach} downstream nodes")
     loc = s.localization[i]

@@ -1,7 +1,8 @@
 r"""Levels and quadrants of the assessment, and the score that grades them.
 
-Levels: I (red) :math:`S \ge 0.85`, II (orange) :math:`\ge 0.7`, III (yellow)
-:math:`\ge 0.5`, IV (blue) :math:`\ge 0.3`, else ``low``; a node without supply data is
+Levels (default cut-offs of :class:`~chokepoint.assess.config.AssessmentConfig`): I (red)
+:math:`S \ge 0.90`, II (orange) :math:`\ge 0.85`, III (yellow) :math:`\ge 0.70`, IV (blue)
+:math:`\ge 0.50`, else ``low``; a node without supply data is
 ``insufficient_data``, never safe. Quadrants by threshold x localization: 攻坚 tackle,
 长板 strength, 替代 substitute, 安全 safe (see :mod:`chokepoint.assess.score`).
 """

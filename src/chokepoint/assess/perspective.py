@@ -26,9 +26,9 @@ class Perspective:
     year : int, optional
         Use provisions up to this year only (latest year per node otherwise).
     country_risk : mapping, optional
-        Country risk score in [0, 1] per ISO3 code (e.g. 1 - normalised World
-        Governance Indicator) for the risk-weighted concentration; countries
-        not listed weigh 1 (neutral: the weighted index equals the plain HHI).
+        Governance risk in [0, 1] per ISO3 code; wins over the governance table
+        (WGI) in the exposure's HHI_WGI term (:mod:`chokepoint.assess.exposure`);
+        countries listed nowhere get the table's documented missing value.
 
     Regions that are data aggregates (ETO ``EUR`` Europe, ``VAR`` various
     countries) count as home, restricted or allied only when their own code is

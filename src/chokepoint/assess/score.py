@@ -1,40 +1,25 @@
-r"""The chokepoint score, levels, quadrants and sensitivity.
+r"""The chokepoint score of every technology (assessment v2; docs/assessment.md).
 
-Components of node :math:`i`, each in [0, 1]:
+Components of node :math:`i`, each in [0, 1], each with its basis (data, proxy, expert,
+reported, derived) and coverage:
 
-* **gap** :math:`G_i = g_i\,(\tfrac12 + \tfrac12 t_i)`: a technology gap
-  :math:`g_i` that is hard to close (technical threshold :math:`t_i`).
-  :math:`g_i` comes from data (``gap``; or ``gap_years`` as
-  :math:`y/(y+5)`), else the proxy :math:`1 - L_i / \hat s_i` where
-  :math:`\hat s_i` is the leading country's share (or the unknown remainder
-  when larger): home providers level with the leader mean no gap.
-  :math:`t_i = (\text{threshold} - 1)/4` from data, else the proxy
-  :math:`3 / (n_i + 2)` with :math:`n_i` providers worldwide (enterprises when
-  known, else countries): one provider -> 1, four -> 0.5.
-* **criticality** :math:`C_i` (see :mod:`chokepoint.assess.criticality`).
-* **exposure** :math:`E_i = \bar X_i\,(1 - \rho\,a_i)`: the bound :math:`\bar X_i` of the
-  restricted share (coverage rule, see :mod:`chokepoint.assess.supply`: the known
-  restricted share plus the unknown remainder they may hold, so that an unknown share
-  never makes a node look safer; the known share is ``restricted_share``), relieved by
-  :math:`\rho` (default 0.5) when an alternative source exists
-  (:math:`a_i = 1`: a qualified home or allied provider of the node or of a
-  ``substitute_for`` node).
+* **gap** :math:`G_i = g_i\,(\tfrac12 + \tfrac12 t_i)`: the technology gap :math:`g_i` from
+  the experts' median, else the node's ``gap`` or ``gap_years`` (:math:`y/(y+5)`), else the proxy
+  :math:`1 - h_i/\hat s_i` (home capability :math:`h_i = \max(L_i, \lambda L_{family})` against
+  the leading country's share); the threshold :math:`t_i` from the experts, else ``threshold``
+  (:math:`(x-1)/4`), else the proxy :math:`\sqrt{K^{world}_i}`, one over the square root of the
+  effective number of providers worldwide.
+* **criticality** :math:`C_i` (:mod:`chokepoint.assess.criticality`).
+* **exposure** :math:`E_i` from the restricted share, concentration, governance and
+  substitutability (:mod:`chokepoint.assess.exposure`), with trade data
+  (:mod:`chokepoint.assess.trade_basis`) and reported data (:mod:`chokepoint.assess.reported`)
+  where they exist.
 
-Score: the weighted geometric mean, because a chokepoint is all three at once
-
-.. math:: S_i = G_i^{w_G}\, C_i^{w_C}\, E_i^{w_E}, \qquad w_G + w_C + w_E = 1
-
-(default weights 1/3 each). Levels: I (red) :math:`S \ge 0.85`, II (orange)
-:math:`\ge 0.7`, III (yellow) :math:`\ge 0.5`, IV (blue) :math:`\ge 0.3`,
-else ``low``; a node without supply data is ``insufficient_data``, never safe.
-Quadrants by threshold (:math:`t \ge 0.5` high) x localization
-(:math:`L \ge 0.3` high): 攻坚 tackle (high, low), 长板 strength (high, high),
-替代 substitute (low, low), 安全 safe (low, high).
-
-Entry point: :func:`assess`. The levels and quadrants are in :mod:`chokepoint.assess.levels`,
-the settings in :mod:`chokepoint.assess.config`, the result in
-:mod:`chokepoint.assess.assessment` (explained by :mod:`chokepoint.assess.explain`, its
-sensitivity in :mod:`chokepoint.assess.sensitivity`).
+Score: the weighted geometric mean, because a chokepoint is all three at once,
+:math:`S_i = G_i^{w_G} C_i^{w_C} E_i^{w_E}` (default weights 1/3 each). Levels on absolute
+cut-offs (I :math:`\ge 0.90`, II :math:`\ge 0.85`, III :math:`\ge 0.70`, IV :math:`\ge 0.50`,
+else ``low``; no known share: ``insufficient_data``, never safe). Categories (nodes with
+``type_of`` children) are groups, not scored (:mod:`chokepoint.assess.hierarchy`).
 """
 
 from __future__ import annotations

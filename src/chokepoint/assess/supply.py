@@ -9,8 +9,7 @@ global market, latest year per node and provider level):
   foreign dependency :math:`1 - L_i`
 * concentration :math:`HHI_i = \sum_c s_{ic}^2`, top-1 and top-3 shares; the same
   over enterprises
-* risk-weighted concentration :math:`HHI^{w}_i = \sum_c s_{ic}^2 w_c` with country
-  risk :math:`w_c \in [0, 1]` (1 when not given: neutral)
+* governance-weighted concentration: see :mod:`chokepoint.assess.exposure`
 * exposure :math:`X_i`: the known share a blockade by every restricted country
   removes, and its bound :math:`\bar X_i` (the unknown remainder held by them too),
   by the coverage rule of :mod:`chokepoint.assess.coverage`, the same rule the
@@ -166,7 +165,6 @@ class SupplyIndicators:
     localization: np.ndarray
     localization_upper: np.ndarray
     hhi_country: np.ndarray
-    hhi_weighted: np.ndarray
     top1_country: np.ndarray
     top1_country_code: np.ndarray
     top3_country: np.ndarray
@@ -218,9 +216,7 @@ def supply_indicators(
     n_countries = np.bincount(e.node, **bins).astype(np.int64)
     has_data = n_countries > 0
     remainder = np.maximum(0.0, 1.0 - coverage)
-    risk = pd.Series(e.code, dtype=object).map(dict(p.country_risk)).fillna(1.0).to_numpy(dtype=float)
     hhi = np.bincount(e.node, weights=s**2, **bins)
-    hhi_w = np.bincount(e.node, weights=s**2 * risk, **bins)
     top1, arg1, top3 = group_top(e.node, np.where(known, e.share, np.nan), n)
     top1_code = np.where(arg1 >= 0, e.code[np.clip(arg1, 0, None)] if len(e.code) else "", "")
 
@@ -278,7 +274,6 @@ def supply_indicators(
         localization=home,
         localization_upper=np.minimum(1.0, home + remainder * any_unknown),
         hhi_country=hhi,
-        hhi_weighted=hhi_w,
         top1_country=top1,
         top1_country_code=top1_code.astype(object),
         top3_country=top3,
