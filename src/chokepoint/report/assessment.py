@@ -65,28 +65,38 @@ def assessment_table(a: Assessment, lang: str = "en", limit: int | None = None) 
 
 
 def format_table(a: Assessment, limit: int | None = 20, lang: str = "en") -> str:
-    """Fixed-width text table for the terminal."""
+    """Fixed-width text table for the terminal, in English or Chinese (``lang``)."""
+    zh = lang == "zh"
     df = a.frame if limit is None else a.frame.head(limit)
-    lines = [f"Chokepoint assessment ({a.perspective.label()})"]
-    head = f"{'#':>3} {'id':<6} {'name':<44} {'level':<8} {'score':>5} {'quadrant':<10} {'G':>4} {'C':>4} {'E':>4} {'local':>5} top country"  # noqa: E501
-    lines.append(head)
+    title = "卡脖子技术评估" if zh else "Chokepoint assessment"
+    lines = [f"{title}（{a.perspective.label(lang)}）" if zh else f"{title} ({a.perspective.label()})"]
+    words = (
+        ("名次", "编号", "名称", "等级", "得分", "象限", "差距", "关键", "暴露", "国产化", "最大供给国")
+        if zh
+        else ("#", "id", "name", "level", "score", "quadrant", "G", "C", "E", "local", "top country")
+    )
+    lines.append(
+        f"{words[0]:>3} {words[1]:<6} {words[2]:<44} {words[3]:<8} {words[4]:>5} {words[5]:<10} "
+        f"{words[6]:>4} {words[7]:>4} {words[8]:>4} {words[9]:>5} {words[10]}"
+    )
+    other = {"low": "低风险", "insufficient_data": "数据不足"} if zh else {"insufficient_data": "n/a"}
     for r in _rows(df):
-        name = (r.name_zh or r.name) if lang == "zh" else r.name
+        name = (r.name_zh or r.name) if zh else r.name
         score = "" if pd.isna(r.score) else f"{r.score:.2f}"
         top = f"{r.top1_country} {r.top1_country_share:.0%}" if r.top1_country else ""
-        lvl = r.level if r.level in LEVEL_COLORS else ("n/a" if r.level == "insufficient_data" else r.level)
-        quad = QUADRANTS[r.quadrant][0] if r.quadrant in QUADRANTS and lang == "zh" else r.quadrant
+        lvl = r.level if r.level in LEVEL_COLORS else other.get(r.level, r.level)
+        quad = QUADRANTS[r.quadrant][0] if r.quadrant in QUADRANTS and zh else r.quadrant
         lines.append(
             f"{r.rank:>3} {r.id:<6} {str(name)[:44]:<44} {lvl:<8} {score:>5} {str(quad)[:10]:<10} "
             f"{r.gap:>4.2f} {r.criticality:>4.2f} {r.exposure:>4.2f} {r.localization:>5.0%} {top}"
         )
     counts = a.frame["level"].value_counts()
-    lines.append(
-        "levels: "
-        + ", ".join(
-            f"{k} {int(counts.get(k, 0))}" for k in ("I", "II", "III", "IV", "low", "insufficient_data")
-        )
-    )
+    keys = ("I", "II", "III", "IV", "low", "insufficient_data")
+    if zh:
+        names = {"low": "低风险", "insufficient_data": "数据不足"}
+        lines.append("等级：" + "，".join(f"{names.get(k, k + '级')} {int(counts.get(k, 0))}" for k in keys))
+    else:
+        lines.append("levels: " + ", ".join(f"{k} {int(counts.get(k, 0))}" for k in keys))
     if a.chain.meta.get("attribution"):
         lines.append(a.chain.meta["attribution"])
     return "\n".join(lines)
