@@ -88,13 +88,22 @@ def trade_screen(
     ] = "EU27",
     years: Annotated[str | None, typer.Option("--years", help="e.g. 2019-2021")] = None,
     only_dependent: Annotated[bool, typer.Option("--dependent", help="Only dependent products.")] = False,
+    capacity: Annotated[
+        str,
+        typer.Option(
+            "--capacity",
+            help="Criterion 3 capacity proxy: total_exports (SWD(2021) 352) or extra_exports.",
+        ),
+    ] = "total_exports",
     fmt: FormatOption = OutputFormat.table,
     out: OutOption = None,
     top: TopOption = 30,
     db: DbOption = None,
 ) -> None:
     """The three-criterion strategic-dependency screen with the persistence filter."""
-    df = svc.screen(open_store(db), dataset, bloc, years=years, only_dependent=only_dependent)
+    df = svc.screen(
+        open_store(db), dataset, bloc, years=years, only_dependent=only_dependent, capacity=capacity
+    )
     emit(fmt, table=df, out=out, top=top)
 
 

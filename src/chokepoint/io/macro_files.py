@@ -93,9 +93,20 @@ def read_bea_summary_use(path: str | os.PathLike[str], year: int = 2015) -> IOSy
 
     The Use table is commodities x industries; commodities are identified with the industry of the
     same code (BEA's summary codes coincide for 71 of 73 commodities), the two that match no
-    industry (``Used``, ``Other``: scrap and non-comparable imports) are left out, and final demand is
-    the sum of the ``F...`` columns (exports positive, imports negative). An approximation of a
-    symmetric table without the Make table; values in million USD; ``...`` (suppressed) read as 0.
+    industry (``Used``, ``Other``: scrap and non-comparable imports) are left out. Coefficients are
+    per unit of **industry** output: gross output ``x`` is the table's ``Total Industry Output`` row,
+    so ``A = Z x̂⁻¹`` divides each industry column by that industry's output. ``Y`` holds the ``F...``
+    columns (exports positive, imports negative) and a last balancing column, industry output minus
+    commodity output of the same code, so that ``Z 1 + Y 1 = x``. An approximation of BEA's
+    industry-by-commodity table without the Make table (see docs/macro.md); values in million USD;
+    ``...`` (suppressed) read as 0. BEA's Use table has a few negative cells (e.g. farms to federal
+    nondefense general government); they are kept.
+
+    Raises
+    ------
+    InputFileError
+        Not a readable workbook, no sheet for ``year``, no ``IOCode`` header, no industry column, or
+        no ``Total Industry Output`` row.
     """
     from openpyxl import load_workbook
     from openpyxl.utils.exceptions import InvalidFileException
@@ -118,6 +129,14 @@ def read_bea_summary_use(path: str | os.PathLike[str], year: int = 2015) -> IOSy
     codes = [str(c).strip() if c is not None else "" for c in rows[head - 1]]
     names = [str(c).strip() if c is not None else "" for c in rows[head]]
     body = [r for r in rows[head + 1 :] if r and r[0] is not None and str(r[0]).strip()]
+    total = next(
+        (
+            r
+            for r in rows[head + 1 :]
+            if len(r) > 1 and str(r[1] or "").strip().lower().startswith("total industry output")
+        ),
+        None,
+    )
 
     def num(v: Any) -> float:
         try:
@@ -134,6 +153,11 @@ def read_bea_summary_use(path: str | os.PathLike[str], year: int = 2015) -> IOSy
     by_code = {str(r[0]).strip(): r for r in body}
     Z = np.array([[num(by_code[c][j]) for j in ind_cols] for c in ind_codes])
     Y = np.array([[num(by_code[c][j]) for j in fd_cols] for c in ind_codes])
+    if total is None:
+        raise InputFileError(f"{p.name}[{sheet}]", "no 'Total Industry Output' row: industry output unknown")
+    g = np.array([num(total[j]) for j in ind_cols])
+    # the balancing column: industry output minus commodity output (Z 1 + Y 1), so that x = g
+    Y = np.column_stack([Y, g - Z.sum(axis=1) - Y.sum(axis=1)])
     labels = pd.DataFrame({"region": "USA", "sector": ind_codes, "name": [names[j] for j in ind_cols]})
     return IOSystem(Z=Z, Y=Y, labels=labels, name=f"BEA summary use {year}")
 

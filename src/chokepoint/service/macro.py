@@ -6,9 +6,11 @@ A shock is a spec (the YAML file of ``chokepoint macro shock``, the JSON body of
 .../shock``)::
 
     demand: {reg1/food: 0.1}      # demand perturbation c* per region/sector
-    caps: {reg2/mining: 0.5}      # supply-side inoperability fixed by an embargo
+    caps: {reg2/mining: 0.5}      # supply-side inoperability fixed by an embargo (static only)
     recovery: 0.1                 # with steps: the dynamic model's recovery rate
     steps: 50                     # with recovery: the dynamic model's number of steps
+
+``caps`` with ``steps`` is refused (``UsageError``): the dynamic model does not hold caps.
 """
 
 from __future__ import annotations
@@ -171,7 +173,9 @@ def parse_shock(system: IOSystem, spec: Mapping[str, Any] | None, source: str = 
     ------
     UsageError
         On a sector that is not ``region/sector`` of the system (naming it and an example),
-        a value that is not a number, or a spec that is not a mapping.
+        a value that is not a number, a spec that is not a mapping, or ``caps`` together with
+        ``steps`` (the dynamic model does not hold supply caps, so the combination is refused
+        rather than the caps silently dropped).
     """
     spec = spec or {}
     if not isinstance(spec, Mapping):
@@ -199,20 +203,28 @@ def parse_shock(system: IOSystem, spec: Mapping[str, Any] | None, source: str = 
         if not x.is_integer() or not 1 <= x <= MAX_STEPS:
             raise UsageError(f"{source}: steps must be a whole number from 1 to {MAX_STEPS}")
         steps = int(x)
+    if steps is not None and caps:
+        raise UsageError(
+            f"{source}: 'caps' and 'steps' cannot be combined: the dynamic model (steps, recovery) "
+            "does not hold supply caps; remove 'steps' (and 'recovery') for the static capped "
+            "solution, or remove 'caps' for the dynamic path of the demand shock"
+        )
     return ShockSpec(c, caps, recovery, steps)
 
 
 def shock(store: Store, dataset: str, spec: Mapping[str, Any] | None, source: str = "shock") -> ShockResult:
     """Inoperability of every sector after a demand perturbation and supply caps (embargoes).
 
-    With ``steps`` (and ``recovery``), the dynamic model's last state (Lian and Haimes 2006);
-    else the static, capped solution. ``loss`` per sector is output times inoperability.
+    With ``steps`` (and ``recovery``), the dynamic model's last state (Lian and Haimes 2006),
+    without caps (refused by :func:`parse_shock`); else the static, capped solution. ``loss``
+    per sector is output times inoperability.
     """
     system = store.io_datasets.load(dataset)
     s = parse_shock(system, spec, source)
-    q = system.inoperability(s.demand, s.caps)
     if s.steps:
         q = system.dynamic_inoperability(s.demand, s.recovery, s.steps)[-1]
+    else:
+        q = system.inoperability(s.demand, s.caps)
     df = system.labels.copy()
     df["inoperability"] = q
     df["loss"] = system.x * q

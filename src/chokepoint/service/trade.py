@@ -192,6 +192,7 @@ def screen(
     *,
     years: Years = None,
     only_dependent: bool = False,
+    capacity: str = "total_exports",
 ) -> pd.DataFrame:
     """The three-criterion strategic-dependency screen of ``bloc`` with the persistence filter.
 
@@ -199,12 +200,16 @@ def screen(
     ----------
     bloc : EU27, another group, or ISO3 codes (CHN or DEU,FRA).
     only_dependent : only the rows that meet all three criteria.
+    capacity : criterion 3 compares extra-bloc imports with the bloc's total_exports (intra- plus
+        extra-bloc, SWD(2021) 352) or with its extra_exports only.
     """
     from chokepoint.model.countries import expand_codes
     from chokepoint.trade import dependency_screen
 
     wanted, members = parse_years(years), expand_codes(codes(bloc))
-    df = dependency_screen(store.trade_datasets.load(dataset), members, wanted)
+    df = dependency_screen(
+        store.trade_datasets.load(dataset), members, wanted, capacity=capacity.strip().lower()
+    )
     if only_dependent:
         df = df[df["dependent"]]
     return df

@@ -16,8 +16,10 @@ the product's importers of :math:`s_e` (0 where it does not sell), leverage :mat
 **Dependency screen** of a bloc :math:`B` (EU 2021 method): for each product and year, with
 extra-bloc imports :math:`M^{ext}` (from exporters outside :math:`B` to importers in :math:`B`),
 (1) the HHI of extra-bloc partners :math:`> 0.4`, (2) :math:`M^{ext} / M^{tot} > 0.5`, (3)
-:math:`M^{ext} >` the bloc's extra-bloc exports; dependent when all three hold; ``persistent``
-when dependent in at least 2 of the last 3 years screened.
+:math:`M^{ext} >` the bloc's total exports (intra- plus extra-bloc, the Commission's proxy for the
+bloc's production capacity; ``capacity="extra_exports"`` compares with extra-bloc exports only);
+dependent when all three hold; ``persistent`` when dependent in at least 2 of the last 3 years
+screened.
 
 **Embargo**: exporters :math:`E` stop shipping product :math:`k` to importers :math:`I`; importer
 :math:`i` loses :math:`l_i = \sum_{e \in E} m_{ei}` (share :math:`l_i / M_i`). With ``spare`` =
@@ -37,6 +39,7 @@ from chokepoint.errors import UsageError
 
 FLOW_COLUMNS = ["year", "exporter", "importer", "product", "value", "quantity"]
 SPOF_SHARE = 0.65
+SCREEN_CAPACITIES = ("total_exports", "extra_exports")
 
 
 def _check(flows: pd.DataFrame, measure: str) -> None:
@@ -132,16 +135,24 @@ def dependency_screen(
     hhi_threshold: float = 0.4,
     extra_share_threshold: float = 0.5,
     measure: str = "value",
+    capacity: str = "total_exports",
 ) -> pd.DataFrame:
     r"""Screen the dependencies of ``bloc`` per (product, year) on three criteria, with persistence.
 
     The method of the European Commission (2021, *Strategic dependencies and capacities*,
     SWD(2021) 352): dependent when the HHI of extra-bloc partners exceeds ``hhi_threshold``,
     :math:`M^{ext} / M^{tot}` exceeds ``extra_share_threshold`` and :math:`M^{ext}` exceeds the
-    bloc's extra-bloc exports; ``persistent`` when dependent in at least 2 of the last 3 years
-    screened.
+    bloc's production capacity, proxied by its exports; ``persistent`` when dependent in at least
+    2 of the last 3 years screened.
+
+    ``capacity`` chooses the proxy of criterion 3: ``"total_exports"`` (the document's definition:
+    the bloc's total exports, intra- plus extra-bloc) or ``"extra_exports"`` (extra-bloc exports
+    only, the earlier rule, which flags at least as many products). Both export columns are returned;
+    ``capacity_exports`` is the one compared.
     """
     _check(flows, measure)
+    if capacity not in SCREEN_CAPACITIES:
+        raise UsageError(f"capacity must be one of {', '.join(SCREEN_CAPACITIES)}")
     members = sorted(set(bloc))
     if not members:
         raise UsageError("the bloc is empty")
@@ -157,19 +168,22 @@ def dependency_screen(
         eh AS (SELECT ext.product, ext.year, SUM((m / et.extra_imports) * (m / et.extra_imports)) AS hhi_extra
                FROM ext JOIN et USING (product, year) GROUP BY ALL),
         tt AS (SELECT product, year, SUM(m) AS total_imports FROM imp GROUP BY ALL),
-        xx AS (SELECT product, year, SUM(m) AS extra_exports FROM f
-               WHERE exporter IN (SELECT code FROM bloc) AND importer NOT IN (SELECT code FROM
-                   bloc) GROUP BY ALL)
+        xx AS (SELECT product, year,
+                      SUM(m) FILTER (WHERE importer NOT IN (SELECT code FROM bloc)) AS extra_exports,
+                      SUM(m) AS total_exports
+               FROM f WHERE exporter IN (SELECT code FROM bloc) GROUP BY ALL)
         SELECT et.product, et.year, eh.hhi_extra, et.extra_imports, tt.total_imports,
-               et.extra_imports / tt.total_imports AS extra_share, COALESCE(xx.extra_exports,
-                   0) AS extra_exports
+               et.extra_imports / tt.total_imports AS extra_share,
+               COALESCE(xx.extra_exports, 0) AS extra_exports,
+               COALESCE(xx.total_exports, 0) AS total_exports
         FROM et JOIN eh USING (product, year) JOIN tt USING (product, year) LEFT JOIN xx USING (product, year)
         ORDER BY et.product, et.year
         """
     ).df()
     df["c1_concentrated"] = df["hhi_extra"] > hhi_threshold
     df["c2_extra_bloc"] = df["extra_share"] > extra_share_threshold
-    df["c3_not_replaceable"] = df["extra_imports"] > df["extra_exports"]
+    df["capacity_exports"] = df[capacity]
+    df["c3_not_replaceable"] = df["extra_imports"] > df["capacity_exports"]
     df["dependent"] = df["c1_concentrated"] & df["c2_extra_bloc"] & df["c3_not_replaceable"]
     screened = sorted(df["year"].unique())[-3:]
     last = df[df["year"].isin(screened)]

@@ -90,11 +90,17 @@ def screen(
     bloc: str = Query("EU27", description="EU27, another group, or ISO3 codes (CHN or DEU,FRA)."),
     years: str | None = YEARS,
     dependent: bool = Query(False, description="Only dependent products."),
+    capacity: str = Query(
+        "total_exports",
+        description="Criterion 3 capacity proxy: total_exports (SWD(2021) 352) or extra_exports.",
+    ),
     top: int = Query(30, ge=1, description="Only the first N rows."),
     user: User = Depends(allow(*READERS)),
 ) -> Response:
     """The three-criterion strategic-dependency screen with the persistence filter."""
-    df = svc.screen(get_store(request), dataset, bloc, years=years, only_dependent=dependent)
+    df = svc.screen(
+        get_store(request), dataset, bloc, years=years, only_dependent=dependent, capacity=capacity
+    )
     return table_response(df, top)
 
 
