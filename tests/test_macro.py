@@ -192,9 +192,10 @@ def test_sector_tagged_nodes_get_macro_criticality():
     prov = pd.DataFrame([{"actor": "USA", "node": n, "share": 1.0, "year": 2025} for n in ("W", "T")])
     chain = ChainMap(nodes=nodes, edges=edges, actors=actors, provisions=prov)
     macro = macro_criticality(chain, io)
-    loss = io.extraction("total").set_index("sector")["loss_share"]
     assert macro["T"] == pytest.approx(1.0)
-    assert macro["W"] == pytest.approx(loss["agriculture"] / loss.max())
+    # the extraction multiplier beyond the sector itself, (Σ_i L_iW - L_WW) / L_WW, by hand on this
+    # two-sector table, divided by the largest (docs/assessment.md, "Macro criticality")
+    assert macro["W"] == pytest.approx((0.2 / 0.95) / (0.25 / 0.85))
     p = Perspective.from_codes("CHN", "USA")
     base, linked = assess(chain, p), assess(chain, p, macro=macro)
     i = chain.index.node_position("W")

@@ -112,7 +112,7 @@ def assess(
     )
     crit = criticality(chain)
     if macro:
-        # nodes with a sector code: C = (1 - λ) C_graph + λ M, M = the sector's extraction loss share
+        # nodes with a sector code: C = (1 - λ) C_graph + λ M, M = the sector's extraction multiplier
         # normalized to the largest (see chokepoint.macro.link.macro_criticality)
         m = pd.Series(chain.index.node_ids).map(dict(macro)).to_numpy(dtype=float)
         has = ~np.isnan(m)

@@ -51,7 +51,11 @@ def assess_cmd(
     top: Annotated[int | None, typer.Option("--top", help="Show only the first N nodes.")] = None,
     io_dataset: Annotated[
         str | None,
-        typer.Option("--io-dataset", help="IO dataset: blend sector extraction losses into criticality."),
+        typer.Option(
+            "--io-dataset",
+            help="IO dataset: blend each sector's extraction multiplier (output lost elsewhere "
+            "per unit of its own) into criticality.",
+        ),
     ] = None,
     governance: Annotated[str, typer.Option("--governance", help=GOVERNANCE_HELP)] = DEFAULT_GOVERNANCE,
     trade_dataset: Annotated[

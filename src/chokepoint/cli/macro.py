@@ -126,11 +126,18 @@ def macro_shock(
     out: OutOption = None,
     top: TopOption = 20,
     db: DbOption = None,
+    model: Annotated[
+        str | None,
+        typer.Option(
+            "--model",
+            help="With caps: rationing (default), mixed or ghosh; overrides the file's model.",
+        ),
+    ] = None,
 ) -> None:
     """Inoperability of every sector after a demand perturbation and supply caps (embargoes);
     with ``recovery`` and ``steps``, the dynamic model's path.
     """
-    result = svc.shock(open_store(db), dataset, _read_spec(file), source=file.name)
+    result = svc.shock(open_store(db), dataset, _read_spec(file), source=file.name, model=model)
     shown = result.table if top is None else result.table.head(top)
     emit(
         fmt,

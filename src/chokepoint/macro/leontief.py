@@ -15,13 +15,19 @@ demand :math:`Y` (summed to :math:`y`) and gross output :math:`x = Z 1 + y`:
 **Hypothetical extraction** of sector :math:`j` in closed form from :math:`L` (block inverse):
 removing it entirely lowers sector :math:`i`'s output by :math:`D_{ij} = L_{ij} x_j / L_{jj}`
 (total :math:`x_j \sum_i L_{ij} / L_{jj}`, the sector's own output included); backward-only
-(column :math:`j` of :math:`A` removed) by :math:`(L_{ij} - \delta_{ij}) x_j / L_{jj}`;
-forward-only (row :math:`j` removed) by :math:`L_{ij} (x_j - y_j) / L_{jj}`. A set :math:`S` (a
-region) at once, by the Woodbury identity: :math:`\Delta x = L_{:,S} L_{SS}^{-1} x_S`.
+(column :math:`j` of :math:`A` removed, its diagonal :math:`a_{jj}` zeroed too unless
+``keep_diagonal``) by :math:`(L_{ij} - \delta_{ij}) x_j / L_{jj}`; forward-only, row removal in
+the Leontief model (row :math:`j` of :math:`A` removed), by :math:`L_{ij} (x_j - y_j) / L_{jj}`;
+forward in the Ghosh model (row :math:`j` of :math:`B` removed, Dietzenbacher, van der Linden and
+Steenge 1993) by :math:`x_j (G_{ji} - \delta_{ij}) / G_{jj}`; see
+:mod:`chokepoint.macro.extraction`. A set :math:`S` (a region) at once, by the Woodbury
+identity: :math:`\Delta x = L_{:,S} L_{SS}^{-1} x_S`.
 
 **Inoperability** (Haimes and Jiang 2001; Santos and Haimes 2004): with
 :math:`A^* = \hat x^{-1} A \hat x` and a demand-side perturbation :math:`c^*` (fractions),
-:math:`q = (I - A^*)^{-1} c^*`; economic loss :math:`\sum_i x_i q_i`. Dynamic (Lian and Haimes
+:math:`q = (I - A^*)^{-1} c^*` solved with the bound :math:`0 \le q \le 1` active (sectors that
+would leave it are fixed at the bound and the rest re-solved, :mod:`chokepoint.macro.bounded`);
+economic loss :math:`\sum_i x_i q_i`. Dynamic (Lian and Haimes
 2006): :math:`q(t+1) = q(t) + K (A^* q(t) + c^*(t) - q(t))` with recovery rates :math:`K`.
 A supply-side cap (embargo) fixes the inoperability of capped sectors and solves for the rest.
 """
@@ -36,6 +42,8 @@ import pandas as pd
 import scipy.linalg as sla
 
 from chokepoint.errors import UsageError
+from chokepoint.macro.bounded import bounded_solve
+from chokepoint.macro.extraction import extraction_losses
 
 
 @dataclass(eq=False)
@@ -145,31 +153,37 @@ class IOSystem:
         return pd.DataFrame(M, index=names, columns=pd.MultiIndex.from_frame(self.labels))
 
     # ------------------------------------------------------------- extraction
-    def extraction(self, kind: str = "total") -> pd.DataFrame:
-        """Output loss of extracting each sector, for every sector at once (closed form).
+    def extraction(self, kind: str = "total", keep_diagonal: bool = False) -> pd.DataFrame:
+        r"""Output loss of extracting each sector, for every sector at once (closed form).
 
-        ``kind``: ``total`` (row and column removed), ``backward`` (its purchases removed) or
-        ``forward`` (its sales to other sectors removed). Columns: ``loss`` (total output lost),
-        ``loss_share`` (of total output), ``loss_others`` (other sectors only).
+        Parameters
+        ----------
+        kind : str
+            ``total`` (row and column removed, the default), ``backward`` (its purchases,
+            column :math:`j` of :math:`A`, removed), ``forward`` (its sales to other sectors,
+            row :math:`j` of :math:`A`, removed in the demand-driven Leontief model) or
+            ``forward_ghosh`` (row :math:`j` of :math:`B` removed in the supply-driven Ghosh
+            model, value added fixed; Dietzenbacher, van der Linden and Steenge 1993).
+        keep_diagonal : bool
+            Keep the sector's purchases from itself (:math:`a_{jj}`, :math:`b_{jj}`) when its
+            column or row is removed. Default ``False``: the diagonal is zeroed with the rest.
+
+        Returns
+        -------
+        pandas.DataFrame
+            The labels with ``loss`` (total output lost), ``loss_share`` (of total output) and
+            ``loss_others`` (other sectors only: ``loss`` less the extracted sector's own loss).
+
+        Notes
+        -----
+        Formulas in :mod:`chokepoint.macro.extraction` (Sherman-Morrison on :math:`L` or
+        :math:`G`, no re-solve).
         """
-        L, x, y = self.L, self.x, self.y
-        d = np.diag(L)
-        col = L.sum(axis=0)
-        if kind == "total":
-            loss = x * col / d
-            others = loss - x
-        elif kind == "backward":
-            loss = x * (col - 1.0) / d
-            others = loss
-        elif kind == "forward":
-            loss = (x - y) * col / d
-            others = loss - (x - y)
-        else:
-            raise UsageError("kind must be total, backward or forward")
+        loss, own = extraction_losses(self.L, self.G, self.A, self.x, self.y, kind, keep_diagonal)
         df = self.labels.copy()
         df["loss"] = loss
-        df["loss_share"] = loss / x.sum()
-        df["loss_others"] = others
+        df["loss_share"] = loss / self.x.sum()
+        df["loss_others"] = loss - own
         return df
 
     def extraction_matrix(self) -> np.ndarray:
@@ -220,28 +234,38 @@ class IOSystem:
         a_star: np.ndarray = inv_x[:, None] * self.A * self.x[None, :]
         return a_star
 
-    def inoperability(self, c_star: np.ndarray, capped: dict[int, float] | None = None) -> np.ndarray:
-        """Return the static inoperability :math:`q = (I - A^*)^{-1} c^*`, clipped to [0, 1].
+    def bounded_inoperability(
+        self, c_star: np.ndarray, capped: dict[int, float] | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        r"""Static inoperability :math:`q = A^* q + c^*` with :math:`0 \le q \le 1`, and the bound mask.
 
-        The demand-reduction inoperability input-output model (Haimes and Jiang 2001; Santos
-        and Haimes 2004).
+        Sectors whose solution would leave :math:`[0, 1]` are fixed at the bound and the others
+        re-solved, :math:`q_f = (I - A^*_{ff})^{-1} (c^*_f + A^*_{fb} q_b)`, at most :math:`n`
+        times (:func:`chokepoint.macro.bounded.bounded_solve`); the demand-reduction
+        inoperability model of Haimes and Jiang (2001) and Santos and Haimes (2004).
 
-        ``capped``: sector -> inoperability fixed by a supply-side cap (embargo); the other
-        sectors solve :math:`q_f = (I - A^*_{ff})^{-1} (c^*_f + A^*_{fc} q_c)`.
+        Parameters
+        ----------
+        c_star : numpy.ndarray
+            Demand-side perturbation :math:`c^*` (fractions of output, length n).
+        capped : dict of int to float, optional
+            Sector -> inoperability fixed by a supply-side cap (embargo).
+
+        Returns
+        -------
+        tuple of numpy.ndarray
+            ``q`` and ``at_bound`` (True where a sector was fixed at 0 or 1 by the bound).
         """
-        c = np.asarray(c_star, dtype=float)
-        if not capped:
-            q = np.linalg.solve(np.eye(self.n) - self.A_star, c)
-            return np.clip(q, 0.0, 1.0)
-        cap_idx = np.array(sorted(capped), dtype=int)
-        free = np.setdiff1d(np.arange(self.n), cap_idx)
-        qc = np.array([capped[i] for i in cap_idx])
-        As = self.A_star
-        rhs = c[free] + As[np.ix_(free, cap_idx)] @ qc
-        q = np.empty(self.n)
-        q[cap_idx] = qc
-        q[free] = np.linalg.solve(np.eye(len(free)) - As[np.ix_(free, free)], rhs)
-        return np.clip(q, 0.0, 1.0)
+        return bounded_solve(self.A_star, c_star, capped)
+
+    def inoperability(self, c_star: np.ndarray, capped: dict[int, float] | None = None) -> np.ndarray:
+        r"""Return the static inoperability :math:`q`, solved with the bound :math:`0 \le q \le 1`.
+
+        :meth:`bounded_inoperability` without the mask; without a bound hit it equals
+        :math:`q = (I - A^*)^{-1} c^*` (or, with ``capped``, the free sectors'
+        :math:`q_f = (I - A^*_{ff})^{-1} (c^*_f + A^*_{fc} q_c)`).
+        """
+        return self.bounded_inoperability(c_star, capped)[0]
 
     def dynamic_inoperability(
         self, c_star: np.ndarray, recovery: np.ndarray | float, steps: int, q0: np.ndarray | None = None

@@ -9,8 +9,12 @@ A shock is a spec (the YAML file of ``chokepoint macro shock``, the JSON body of
     caps: {reg2/mining: 0.5}      # supply-side inoperability fixed by an embargo (static only)
     recovery: 0.1                 # with steps: the dynamic model's recovery rate
     steps: 50                     # with recovery: the dynamic model's number of steps
+    model: rationing              # with caps: rationing (default), mixed or ghosh
+    critical_input: 0.01          # rationing: only input coefficients above this bind
 
 ``caps`` with ``steps`` is refused (``UsageError``): the dynamic model does not hold caps.
+With caps, ``model`` picks the supply-constrained model of :mod:`chokepoint.macro.rationing`;
+without caps the demand-driven inoperability is used whatever ``model`` says.
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ import pandas as pd
 
 from chokepoint.errors import ConflictError, UsageError
 from chokepoint.macro import IOSystem
+from chokepoint.macro.rationing import CRITICAL_INPUT, MODELS, supply_shock
 from chokepoint.store import Store
 
 EXTRACTION_BY = ("sector", "region")
@@ -212,20 +217,49 @@ def parse_shock(system: IOSystem, spec: Mapping[str, Any] | None, source: str = 
     return ShockSpec(c, caps, recovery, steps)
 
 
-def shock(store: Store, dataset: str, spec: Mapping[str, Any] | None, source: str = "shock") -> ShockResult:
+def shock(
+    store: Store,
+    dataset: str,
+    spec: Mapping[str, Any] | None,
+    source: str = "shock",
+    model: str | None = None,
+) -> ShockResult:
     """Inoperability of every sector after a demand perturbation and supply caps (embargoes).
 
     With ``steps`` (and ``recovery``), the dynamic model's last state (Lian and Haimes 2006),
-    without caps (refused by :func:`parse_shock`); else the static, capped solution. ``loss``
-    per sector is output times inoperability.
+    without caps (refused by :func:`parse_shock`). With caps, the supply-constrained ``model``
+    (argument, else the spec's ``model``, else ``rationing``; see
+    :mod:`chokepoint.macro.rationing`): inoperability is the output lost over output, and the
+    table gains ``output`` and ``final_demand`` (served). Without caps, the static
+    demand-driven inoperability. ``loss`` per sector is output times inoperability.
+
+    Raises
+    ------
+    UsageError
+        ``model`` is not one of ``rationing``, ``mixed``, ``ghosh``.
     """
     system = store.io_datasets.load(dataset)
     s = parse_shock(system, spec, source)
+    chosen = model if model is not None else (spec or {}).get("model") or "rationing"
+    if chosen not in MODELS:
+        raise UsageError(f"{source}: model must be {', '.join(MODELS)}, not {chosen!r}")
+    df = system.labels.copy()
     if s.steps:
         q = system.dynamic_inoperability(s.demand, s.recovery, s.steps)[-1]
+    elif s.caps:
+        for v in s.caps.values():
+            if not 0.0 <= v <= 1.0:
+                raise UsageError(f"{source}: a cap is a fraction from 0 to 1, not {v!r}")
+        threshold = float((spec or {}).get("critical_input", CRITICAL_INPUT))
+        if not 0.0 <= threshold < 1.0:
+            raise UsageError(f"{source}: critical_input must lie in [0, 1), not {threshold}")
+        r = supply_shock(system, s.caps, s.demand, str(chosen), critical_input=threshold)
+        x = system.x
+        q = np.divide(r.loss, x, out=np.zeros(system.n), where=x != 0)
+        df["output"] = r.output
+        df["final_demand"] = r.final_demand
     else:
         q = system.inoperability(s.demand, s.caps)
-    df = system.labels.copy()
     df["inoperability"] = q
     df["loss"] = system.x * q
     return ShockResult(df.sort_values("loss", ascending=False), float(system.economic_loss(q)))

@@ -32,6 +32,9 @@ class ShockBody(BaseModel):
     caps: dict[str, float] = Field(default_factory=dict, description="region/sector: capped inoperability")
     recovery: float = Field(0.1, description="Recovery rate of the dynamic model (with steps).")
     steps: int | None = Field(None, ge=0, le=svc.MAX_STEPS, description="Steps of the dynamic model.")
+    model: Literal["rationing", "mixed", "ghosh"] = Field(
+        "rationing", description="With caps: the supply-constrained model (rationing, mixed or ghosh)."
+    )
 
 
 @router.get("/macro/datasets")
