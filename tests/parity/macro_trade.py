@@ -55,6 +55,13 @@ CASES = [
         params={"by": "sector", "kind": "backward"},
     ),
     Case(
+        "macro extract forward Ghosh keeping the diagonal",
+        ["macro", "extract", "-d", "mrio", "--kind", "forward_ghosh", "--keep-diagonal"],
+        "GET",
+        f"{MACRO}/mrio/extraction",
+        params={"kind": "forward_ghosh", "keep_diagonal": "true"},
+    ),
+    Case(
         "macro extract by region",
         ["macro", "extract", "-d", "mrio", "--by", "region"],
         "GET",

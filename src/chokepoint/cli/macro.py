@@ -94,14 +94,20 @@ def macro_linkages(
 def macro_extract(
     dataset: DatasetOption,
     by: Annotated[str, typer.Option("--by", help="sector or region.")] = "sector",
-    kind: Annotated[str, typer.Option("--kind", help="total, backward or forward (sectors).")] = "total",
+    kind: Annotated[
+        str, typer.Option("--kind", help="total, backward, forward or forward_ghosh (sectors).")
+    ] = "total",
+    keep_diagonal: Annotated[
+        bool,
+        typer.Option("--keep-diagonal", help="Keep the sector's own coefficient (backward, forward kinds)."),
+    ] = False,
     fmt: FormatOption = OutputFormat.table,
     out: OutOption = None,
     top: TopOption = None,
     db: DbOption = None,
 ) -> None:
     """Hypothetical extraction of every sector (or region) at once: output lost, largest first."""
-    emit(fmt, table=svc.extraction(open_store(db), dataset, by, kind), out=out, top=top)
+    emit(fmt, table=svc.extraction(open_store(db), dataset, by, kind, keep_diagonal), out=out, top=top)
 
 
 def _read_spec(file: Path) -> Any:

@@ -113,18 +113,22 @@ def linkages(store: Store, dataset: str) -> pd.DataFrame:
     return df.sort_values("backward", ascending=False)
 
 
-def extraction(store: Store, dataset: str, by: str = "sector", kind: str = "total") -> pd.DataFrame:
+def extraction(
+    store: Store, dataset: str, by: str = "sector", kind: str = "total", keep_diagonal: bool = False
+) -> pd.DataFrame:
     """Hypothetical extraction of every sector (or region) at once: output lost, largest first.
 
     Parameters
     ----------
     by : ``sector`` or ``region`` (a region's sectors all at once).
-    kind : for sectors, ``total`` (row and column removed), ``backward`` (its purchases) or
-        ``forward`` (its sales to other sectors).
+    kind : for sectors, ``total`` (row and column removed), ``backward`` (its purchases),
+        ``forward`` (its sales, row removal in the Leontief model) or ``forward_ghosh`` (row
+        removal in the Ghosh model, Dietzenbacher, van der Linden and Steenge 1993).
+    keep_diagonal : keep the sector's own coefficient (backward and forward kinds).
     """
     system = store.io_datasets.load(dataset)
     if by == "sector":
-        df = system.extraction(kind)
+        df = system.extraction(kind, keep_diagonal=keep_diagonal)
     elif by == "region":
         df = system.extraction_by_region()
     else:

@@ -97,12 +97,13 @@ def extraction(
     dataset: str,
     request: Request,
     by: Literal["sector", "region"] = "sector",
-    kind: Literal["total", "backward", "forward"] = "total",
+    kind: Literal["total", "backward", "forward", "forward_ghosh"] = "total",
+    keep_diagonal: bool = False,
     top: int | None = Query(None, ge=1, description="Only the first N rows."),
     user: User = Depends(allow(*READERS)),
 ) -> Response:
     """Hypothetical extraction of every sector (or region) at once: output lost, largest first."""
-    return table_response(svc.extraction(get_store(request), dataset, by, kind), top)
+    return table_response(svc.extraction(get_store(request), dataset, by, kind, keep_diagonal), top)
 
 
 @router.post("/macro/datasets/{dataset}/shock")
