@@ -23,6 +23,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from chokepoint.assess.hierarchy import group_mask
 from chokepoint.model.chain import ChainMap
 
 #: The 1-5 scales, mapped to [0, 1] as (s − 1)/4.
@@ -55,9 +56,7 @@ def assessable_mask(chain: ChainMap) -> npt.NDArray[np.bool_]:
     ndarray of bool
         One flag per node, aligned with ``chain.nodes``.
     """
-    ix = chain.index
-    has_kinds = np.diff(ix.type_of.tocsc().indptr) > 0
-    return np.asarray(~has_kinds & ~ix.node_is_stage, dtype=bool)
+    return np.asarray(~group_mask(chain) & ~chain.index.node_is_stage, dtype=bool)
 
 
 def aggregate_expert_scores(scores: pd.DataFrame) -> pd.DataFrame:
