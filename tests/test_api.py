@@ -91,6 +91,7 @@ def template(tmp_path_factory) -> tuple[Path, dict[str, str]]:
     from chokepoint.service import trade as trade_svc
 
     macro_svc.load_dataset(s, "mrio", test=True)
+    macro_svc.load_dataset(s, "dom", Path(__file__).parent / "data" / "io_domestic")
     trade_svc.load_dataset(s, "wheat", Path(__file__).parent / "data" / "fao", "fao", crops="wheat")
     s.close()
     return path, tokens
@@ -246,6 +247,7 @@ CASES = {
     ("PATCH", "/api/macro/datasets/{dataset}"): {"path": "/api/macro/datasets/mrio", "json": {"name": "m2"}},
     ("DELETE", "/api/macro/datasets/{dataset}"): {"path": "/api/macro/datasets/mrio"},
     ("GET", "/api/macro/datasets/{dataset}/linkages"): {"path": "/api/macro/datasets/mrio/linkages?top=5"},
+    ("GET", "/api/macro/datasets/{dataset}/imports"): {"path": "/api/macro/datasets/dom/imports"},
     ("GET", "/api/macro/datasets/{dataset}/extraction"): {
         "path": "/api/macro/datasets/mrio/extraction?by=region"
     },
@@ -541,3 +543,29 @@ def test_challenge_workflow_publish_match_bid(client):
     )
     assert nobody.status_code in (400, 422)
     assert "P99999" in nobody.json()["error"]["message"]
+
+
+def test_a_domestic_bea_dataset_uploads_with_its_import_matrix(client):
+    bea = Path(__file__).parent / "data" / "bea"
+    h = {"authorization": f"Bearer {client.tokens['analyst']}"}
+    files = {
+        "file": (
+            "use.xlsx",
+            (bea / "IOUse_Before_Redefinitions_PRO_1997-2015_Summary.xlsx").read_bytes(),
+            XLSX,
+        ),
+        "imports": (
+            "imports.xlsx",
+            (bea / "ImportMatrices_Before_Redefinitions_SUM_1997-2016.xlsx").read_bytes(),
+            XLSX,
+        ),
+    }
+    r = client.post("/api/macro/datasets/usd?year=2015", headers=h, files=files)
+    assert r.status_code == 200, r.text
+    assert r.json()["domestic"] is True
+    rows = client.get("/api/macro/datasets/usd/imports?top=3", headers=h).json()
+    assert len(rows) == 3
+    assert rows[0]["total_import_content"] >= rows[2]["total_import_content"]
+    bad = client.get("/api/macro/datasets/mrio/imports", headers=h)
+    assert bad.status_code == 422
+    assert "--imports" in bad.json()["error"]["message"]

@@ -24,11 +24,12 @@ def _rounded(value: Any) -> Any:
 
 
 def setup(env: dict[str, Any]) -> None:
-    """IO dataset ``mrio`` (pymrio's test system), trade dataset ``trade`` (FAOSTAT wheat 2019-2021)
+    """IO datasets ``mrio`` (pymrio's test system) and ``dom`` (tests/data/io_domestic), trade dataset ``trade`` (FAOSTAT wheat 2019-2021)
     and the shock file ``shock.yaml`` in the folder (its path replaces ``{folder}`` in the cases)."""
     from chokepoint.service import macro, trade
 
     macro.load_dataset(env["store"], "mrio", test=True)
+    macro.load_dataset(env["store"], "dom", DATA / "io_domestic")
     trade.load_dataset(env["store"], "trade", DATA / "fao", "fao", crops="wheat")
     (env["folder"] / "shock.yaml").write_text(SHOCK_YAML, encoding="utf-8")
     for case in CASES:
@@ -68,6 +69,7 @@ CASES = [
         f"{MACRO}/mrio/extraction",
         params={"by": "region"},
     ),
+    Case("macro imports", ["macro", "imports", "-d", "dom"], "GET", f"{MACRO}/dom/imports"),
     Case(
         "macro shock",
         ["macro", "shock", "{folder}/shock.yaml", "-d", "mrio", "--top", "10"],

@@ -37,10 +37,23 @@ def macro_load(
     ] = None,
     test: Annotated[bool, typer.Option("--test", help="Load pymrio's bundled test system instead.")] = False,
     year: Annotated[int, typer.Option("--year", help="Year sheet of a BEA workbook.")] = 2015,
+    make: Annotated[
+        Path | None,
+        typer.Option(
+            "--make", help="BEA Make table (.xlsx, same year): symmetric table by industry technology."
+        ),
+    ] = None,
+    imports: Annotated[
+        Path | None,
+        typer.Option(
+            "--imports",
+            help="BEA import matrix (.xlsx, same year): domestic coefficients and imported inputs.",
+        ),
+    ] = None,
     db: DbOption = None,
 ) -> None:
     """Load an input-output system into the store under a name (replacing one of that name)."""
-    done = svc.load_dataset(open_store(db), dataset, path, test=test, year=year)
+    done = svc.load_dataset(open_store(db), dataset, path, test=test, year=year, make=make, imports=imports)
     typer.echo(
         f"loaded {done['title']!r} as dataset {dataset!r}: {done['sectors']} sectors, "
         f"total output {done['total_output']:,.0f}"
@@ -87,6 +100,21 @@ def macro_linkages(
 ) -> None:
     """Rasmussen backward and forward linkages of every sector (key sectors above 1 on both)."""
     emit(fmt, table=svc.linkages(open_store(db), dataset), out=out, top=top)
+
+
+@macro_app.command("imports")
+@io_app.command("imports")
+def macro_imports(
+    dataset: DatasetOption,
+    fmt: FormatOption = OutputFormat.table,
+    out: OutOption = None,
+    top: TopOption = None,
+    db: DbOption = None,
+) -> None:
+    """Import content of every sector's output on a domestic dataset (loaded with --imports):
+    imported inputs per unit of output (direct) and per unit of final demand (total).
+    """
+    emit(fmt, table=svc.imports(open_store(db), dataset), out=out, top=top)
 
 
 @macro_app.command("extract")

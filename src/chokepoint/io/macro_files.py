@@ -1,10 +1,9 @@
-"""Readers of input-output systems: pymrio objects, a CSV folder, BEA summary use tables."""
+"""Readers of input-output systems: pymrio objects, a CSV folder; BEA workbooks in :mod:`.bea`."""
 
 from __future__ import annotations
 
 import io
 import os
-import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +11,17 @@ import numpy as np
 import pandas as pd
 
 from chokepoint.errors import InputFileError
+from chokepoint.io.bea import read_bea_summary_use
 from chokepoint.macro import IOSystem
+
+__all__ = [
+    "from_pymrio",
+    "load_pymrio_test",
+    "read_bea_summary_use",
+    "read_io_csv",
+    "system_from_bytes",
+    "system_to_bytes",
+]
 
 
 def from_pymrio(mrio: Any, name: str = "pymrio") -> IOSystem:
@@ -86,80 +95,6 @@ def read_io_csv(folder: str | os.PathLike[str]) -> IOSystem:
         extensions=exts,
         name=p.name,
     )
-
-
-def read_bea_summary_use(path: str | os.PathLike[str], year: int = 2015) -> IOSystem:
-    """Read a square industry system from a BEA summary Use table (before redefinitions).
-
-    The Use table is commodities x industries; commodities are identified with the industry of the
-    same code (BEA's summary codes coincide for 71 of 73 commodities), the two that match no
-    industry (``Used``, ``Other``: scrap and non-comparable imports) are left out. Coefficients are
-    per unit of **industry** output: gross output ``x`` is the table's ``Total Industry Output`` row,
-    so ``A = Z x̂⁻¹`` divides each industry column by that industry's output. ``Y`` holds the ``F...``
-    columns (exports positive, imports negative) and a last balancing column, industry output minus
-    commodity output of the same code, so that ``Z 1 + Y 1 = x``. An approximation of BEA's
-    industry-by-commodity table without the Make table (see docs/macro.md); values in million USD;
-    ``...`` (suppressed) read as 0. BEA's Use table has a few negative cells (e.g. farms to federal
-    nondefense general government); they are kept.
-
-    Raises
-    ------
-    InputFileError
-        Not a readable workbook, no sheet for ``year``, no ``IOCode`` header, no industry column, or
-        no ``Total Industry Output`` row.
-    """
-    from openpyxl import load_workbook
-    from openpyxl.utils.exceptions import InvalidFileException
-
-    p = Path(path)
-    try:
-        wb = load_workbook(p, read_only=True, data_only=True)
-    except (OSError, KeyError, ValueError, zipfile.BadZipFile, InvalidFileException) as exc:
-        raise InputFileError(p.name, f"not a readable .xlsx workbook ({exc})") from None
-    sheet = str(year)
-    if sheet not in wb.sheetnames:
-        raise InputFileError(
-            p.name, f"no sheet for year {year}; years: {', '.join(s for s in wb.sheetnames if s.isdigit())}"
-        )
-    rows = [list(r) for r in wb[sheet].iter_rows(values_only=True)]
-    wb.close()
-    head = next((i for i, r in enumerate(rows) if r and str(r[0]).strip() == "IOCode"), None)
-    if head is None or head == 0:
-        raise InputFileError(f"{p.name}[{sheet}]", "no 'IOCode' header row: not a BEA summary Use table")
-    codes = [str(c).strip() if c is not None else "" for c in rows[head - 1]]
-    names = [str(c).strip() if c is not None else "" for c in rows[head]]
-    body = [r for r in rows[head + 1 :] if r and r[0] is not None and str(r[0]).strip()]
-    total = next(
-        (
-            r
-            for r in rows[head + 1 :]
-            if len(r) > 1 and str(r[1] or "").strip().lower().startswith("total industry output")
-        ),
-        None,
-    )
-
-    def num(v: Any) -> float:
-        try:
-            return float(v)
-        except (TypeError, ValueError):
-            return 0.0
-
-    row_codes = [str(r[0]).strip() for r in body]
-    ind_cols = [j for j, c in enumerate(codes) if j >= 2 and c and c in set(row_codes)]
-    fd_cols = [j for j, c in enumerate(codes) if j >= 2 and c.startswith("F")]
-    ind_codes = [codes[j] for j in ind_cols]
-    if not ind_codes:
-        raise InputFileError(f"{p.name}[{sheet}]", "no industry column matches a commodity row")
-    by_code = {str(r[0]).strip(): r for r in body}
-    Z = np.array([[num(by_code[c][j]) for j in ind_cols] for c in ind_codes])
-    Y = np.array([[num(by_code[c][j]) for j in fd_cols] for c in ind_codes])
-    if total is None:
-        raise InputFileError(f"{p.name}[{sheet}]", "no 'Total Industry Output' row: industry output unknown")
-    g = np.array([num(total[j]) for j in ind_cols])
-    # the balancing column: industry output minus commodity output (Z 1 + Y 1), so that x = g
-    Y = np.column_stack([Y, g - Z.sum(axis=1) - Y.sum(axis=1)])
-    labels = pd.DataFrame({"region": "USA", "sector": ind_codes, "name": [names[j] for j in ind_cols]})
-    return IOSystem(Z=Z, Y=Y, labels=labels, name=f"BEA summary use {year}")
 
 
 def system_to_bytes(system: IOSystem) -> bytes:

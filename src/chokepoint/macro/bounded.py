@@ -19,6 +19,9 @@ from __future__ import annotations
 
 import numpy as np
 
+#: how far outside [0, 1] a solved value may fall by rounding before the bound is made active
+TOLERANCE = 1e-12
+
 
 def bounded_solve(
     a_star: np.ndarray, c_star: np.ndarray, capped: dict[int, float] | None = None
@@ -56,8 +59,9 @@ def bounded_solve(
         rest = np.flatnonzero(fixed)
         rhs = c[free] + a_star[np.ix_(free, rest)] @ q[rest]
         q[free] = np.linalg.solve(np.eye(len(free)) - a_star[np.ix_(free, free)], rhs)
-        out = free[(q[free] > 1.0) | (q[free] < 0.0)]
+        out = free[(q[free] > 1.0 + TOLERANCE) | (q[free] < -TOLERANCE)]
         if len(out) == 0:
+            q[free] = np.clip(q[free], 0.0, 1.0)  # rounding noise within the tolerance
             break
         q[out] = np.clip(q[out], 0.0, 1.0)
         fixed[out] = True

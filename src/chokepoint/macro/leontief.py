@@ -28,7 +28,8 @@ identity: :math:`\Delta x = L_{:,S} L_{SS}^{-1} x_S`.
 :math:`q = (I - A^*)^{-1} c^*` solved with the bound :math:`0 \le q \le 1` active (sectors that
 would leave it are fixed at the bound and the rest re-solved, :mod:`chokepoint.macro.bounded`);
 economic loss :math:`\sum_i x_i q_i`. Dynamic (Lian and Haimes
-2006): :math:`q(t+1) = q(t) + K (A^* q(t) + c^*(t) - q(t))` with recovery rates :math:`K`.
+2006): :math:`q(t+1) = q(t) + K (A^* q(t) + c^*(t) - q(t))` with recovery rates :math:`K`, each
+step projected on :math:`[0, 1]` (sectors held at the bound are reported).
 A supply-side cap (embargo) fixes the inoperability of capped sectors and solves for the rest.
 """
 
@@ -134,12 +135,15 @@ class IOSystem:
 
         :math:`BL_j = n \sum_i L_{ij} / \sum_{ij} L_{ij}` and
         :math:`FL_i = n \sum_j G_{ij} / \sum_{ij} G_{ij}` (Rasmussen 1956); ``key_sector`` is
-        true where both exceed 1.
+        true where both exceed 1; ``output_multiplier`` is the column sum :math:`\sum_i L_{ij}`
+        (output in every sector per unit of final demand for :math:`j`, BEA's published
+        ``Total Industry Output`` row of its total requirements).
         """
         n = self.n
         back = n * self.L.sum(axis=0) / self.L.sum()
         fwd = n * self.G.sum(axis=1) / self.G.sum()
         df = self.labels.copy()
+        df["output_multiplier"] = self.L.sum(axis=0)
         df["backward"] = back
         df["forward"] = fwd
         df["key_sector"] = (back > 1) & (fwd > 1)
@@ -272,17 +276,38 @@ class IOSystem:
     ) -> np.ndarray:
         """Dynamic inoperability (Lian and Haimes 2006), ``steps + 1`` rows of q(t).
 
-        ``c_star`` may be a vector (constant) or a ``steps x n`` matrix (per step).
+        ``c_star`` may be a vector (constant) or a ``steps x n`` matrix (per step); the path of
+        :meth:`bounded_dynamic_inoperability`.
+        """
+        return self.bounded_dynamic_inoperability(c_star, recovery, steps, q0)[0]
+
+    def bounded_dynamic_inoperability(
+        self, c_star: np.ndarray, recovery: np.ndarray | float, steps: int, q0: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        r"""Dynamic inoperability path with the bound :math:`0 \le q \le 1` held at every step.
+
+        :math:`q(t+1) = \Pi_{[0,1]}(q(t) + K (A^* q(t) + c^*(t) - q(t)))` (Lian and Haimes 2006):
+        each step is projected on the interval, so the next step starts from a feasible state
+        (the step-wise counterpart of :func:`chokepoint.macro.bounded.bounded_solve`).
+
+        Returns
+        -------
+        tuple of numpy.ndarray
+            The path (``steps + 1`` rows of q(t)) and ``at_bound`` (length n): the sectors whose
+            update left :math:`[0, 1]` at some step and were held at the bound.
         """
         K = np.broadcast_to(np.asarray(recovery, dtype=float), (self.n,))
         c = np.asarray(c_star, dtype=float)
         q = np.zeros(self.n) if q0 is None else np.asarray(q0, dtype=float).copy()
         out = [q.copy()]
+        hit = np.zeros(self.n, dtype=bool)
         for t in range(steps):
             ct = c[t] if c.ndim == 2 else c
-            q = np.clip(q + K * (self.A_star @ q + ct - q), 0.0, 1.0)
+            step = q + K * (self.A_star @ q + ct - q)
+            hit |= (step > 1.0) | (step < 0.0)
+            q = np.clip(step, 0.0, 1.0)
             out.append(q.copy())
-        return np.vstack(out)
+        return np.vstack(out), hit
 
     def economic_loss(self, q: np.ndarray) -> float:
         r"""Economic loss :math:`\sum_i x_i q_i` of inoperability ``q`` (in output units)."""

@@ -31,6 +31,7 @@ import pandas as pd
 
 from chokepoint.errors import ConflictError, UsageError
 from chokepoint.macro import IOSystem
+from chokepoint.macro.imports import IMPORTS, import_content
 from chokepoint.macro.rationing import CRITICAL_INPUT, MODELS, supply_shock
 from chokepoint.store import Store
 
@@ -39,7 +40,14 @@ EXTRACTION_BY = ("sector", "region")
 MAX_STEPS = 100_000
 
 
-def read_system(path: Path | None = None, *, test: bool = False, year: int = 2015) -> IOSystem:
+def read_system(
+    path: Path | None = None,
+    *,
+    test: bool = False,
+    year: int = 2015,
+    make: Path | None = None,
+    imports: Path | None = None,
+) -> IOSystem:
     """An input-output system from a file, a folder or pymrio's test system.
 
     Parameters
@@ -48,40 +56,57 @@ def read_system(path: Path | None = None, *, test: bool = False, year: int = 201
         summary Use table (``.xlsx``).
     test : pymrio's bundled test system (6 regions x 8 sectors) instead of ``path``.
     year : the year sheet of a BEA workbook.
+    make : with a BEA Use table, BEA's Make table of the same year: the symmetric table by the
+        industry-technology method (:mod:`chokepoint.macro.make_use`).
+    imports : with a BEA Use table, BEA's import matrix of the same year: domestic coefficients
+        and each industry's imported inputs (:func:`chokepoint.io.bea.read_bea_summary_use`).
 
     Raises
     ------
     UsageError
-        When neither ``path`` nor ``test`` is given.
+        When neither ``path`` nor ``test`` is given, or ``make``/``imports`` without a BEA Use
+        table.
     """
     from chokepoint.io.macro_files import load_pymrio_test, read_bea_summary_use, read_io_csv
 
+    bea = path is not None and path.suffix.lower() == ".xlsx"
+    if (make is not None or imports is not None) and not bea:
+        raise UsageError("--make and --imports go with a BEA summary Use table (.xlsx) as PATH")
     if test:
         return load_pymrio_test()
     if path is None:
         raise UsageError("give a PATH (CSV folder or BEA .xlsx) or --test (?test=true)")
-    if path.suffix.lower() == ".xlsx":
-        return read_bea_summary_use(path, year)
+    if bea:
+        return read_bea_summary_use(path, year, make=make, imports=imports)
     return read_io_csv(path)
 
 
 def load_dataset(
-    store: Store, dataset: str, path: Path | None = None, *, test: bool = False, year: int = 2015
+    store: Store,
+    dataset: str,
+    path: Path | None = None,
+    *,
+    test: bool = False,
+    year: int = 2015,
+    make: Path | None = None,
+    imports: Path | None = None,
 ) -> dict[str, Any]:
     """Read a system (:func:`read_system`) and store it as ``dataset`` (replacing one of that name).
 
     Returns
     -------
     dict
-        ``dataset``, ``title``, ``sectors`` and ``total_output`` of the stored system.
+        ``dataset``, ``title``, ``sectors``, ``total_output`` and ``domestic`` (whether the
+        system holds domestic flows with each sector's imported inputs) of the stored system.
     """
-    system = read_system(path, test=test, year=year)
+    system = read_system(path, test=test, year=year, make=make, imports=imports)
     store.io_datasets.save(dataset, system)
     return {
         "dataset": dataset,
         "title": system.name,
         "sectors": system.n,
         "total_output": float(system.x.sum()),
+        "domestic": IMPORTS in system.extensions,
     }
 
 
@@ -111,6 +136,16 @@ def linkages(store: Store, dataset: str) -> pd.DataFrame:
     """
     df = store.io_datasets.load(dataset).linkages()
     return df.sort_values("backward", ascending=False)
+
+
+def imports(store: Store, dataset: str) -> pd.DataFrame:
+    """Direct and total import content of every sector's output, largest total first.
+
+    The dataset must be domestic (loaded with BEA's import matrix); see
+    :func:`chokepoint.macro.imports.import_content`.
+    """
+    df = import_content(store.io_datasets.load(dataset))
+    return df.sort_values("total_import_content", ascending=False)
 
 
 def extraction(
@@ -235,7 +270,9 @@ def shock(
     (argument, else the spec's ``model``, else ``rationing``; see
     :mod:`chokepoint.macro.rationing`): inoperability is the output lost over output, and the
     table gains ``output`` and ``final_demand`` (served). Without caps, the static
-    demand-driven inoperability. ``loss`` per sector is output times inoperability.
+    demand-driven inoperability. ``loss`` per sector is output times inoperability. Without
+    caps, ``at_bound`` says which sectors the bound (inoperability from 0 to 1) held because
+    their solution left it.
 
     Raises
     ------
@@ -248,8 +285,10 @@ def shock(
     if chosen not in MODELS:
         raise UsageError(f"{source}: model must be {', '.join(MODELS)}, not {chosen!r}")
     df = system.labels.copy()
+    at_bound = None
     if s.steps:
-        q = system.dynamic_inoperability(s.demand, s.recovery, s.steps)[-1]
+        path, at_bound = system.bounded_dynamic_inoperability(s.demand, s.recovery, s.steps)
+        q = path[-1]
     elif s.caps:
         for v in s.caps.values():
             if not 0.0 <= v <= 1.0:
@@ -263,8 +302,10 @@ def shock(
         df["output"] = r.output
         df["final_demand"] = r.final_demand
     else:
-        q = system.inoperability(s.demand, s.caps)
+        q, at_bound = system.bounded_inoperability(s.demand, s.caps)
     df["inoperability"] = q
+    if at_bound is not None:
+        df["at_bound"] = at_bound
     df["loss"] = system.x * q
     return ShockResult(df.sort_values("loss", ascending=False), float(system.economic_loss(q)))
 

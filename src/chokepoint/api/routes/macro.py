@@ -6,6 +6,7 @@ serialization, so the same numbers); see :mod:`chokepoint.service.macro`.
 
 from __future__ import annotations
 
+from contextlib import ExitStack
 from typing import Any, Literal
 
 from fastapi import APIRouter, Depends, File, Query, Request, Response, UploadFile
@@ -14,6 +15,7 @@ from pydantic import BaseModel, Field
 from chokepoint.api.deps import ADMINS, EDITORS, READERS, User, allow, audit, get_store
 from chokepoint.api.serialize import table_response
 from chokepoint.api.uploads import saved_upload
+from chokepoint.errors import UsageError
 from chokepoint.service import macro as svc
 
 router = APIRouter(tags=["macro"])
@@ -48,17 +50,29 @@ def load_dataset(
     dataset: str,
     request: Request,
     file: UploadFile | None = File(None, description="A BEA summary Use table (.xlsx)"),
+    make: UploadFile | None = File(None, description="BEA's Make table of the same year (.xlsx)"),
+    imports: UploadFile | None = File(None, description="BEA's import matrix of the same year (.xlsx)"),
     year: int = Query(2015, ge=1900, le=2200, description="Year sheet of the BEA workbook."),
     test: bool = Query(False, description="Load pymrio's bundled test system instead of a file."),
     user: User = Depends(allow(*EDITORS)),
 ) -> dict[str, Any]:
-    """Load an input-output system as ``dataset`` (replacing one of that name)."""
+    """Load an input-output system as ``dataset`` (replacing one of that name).
+
+    With ``make`` (BEA's industry-technology method) and ``imports`` (domestic coefficients), as
+    ``chokepoint macro load USE.xlsx --make MAKE.xlsx --imports IMPORTS.xlsx``.
+    """
     store = get_store(request)
+    hint = "upload BEA summary tables (.xlsx): file (Use), make, imports; or ?test=true"
     if test or file is None:
+        if make is not None or imports is not None:
+            raise UsageError("make and imports go with a BEA summary Use table as file")
         done = svc.load_dataset(store, dataset, test=test)
     else:
-        with saved_upload(file, (".xlsx",), "upload a BEA summary Use table (.xlsx), or ?test=true") as path:
-            done = svc.load_dataset(store, dataset, path, year=year)
+        with ExitStack() as stack:
+            path = stack.enter_context(saved_upload(file, (".xlsx",), hint))
+            make_path = stack.enter_context(saved_upload(make, (".xlsx",), hint)) if make else None
+            imports_path = stack.enter_context(saved_upload(imports, (".xlsx",), hint)) if imports else None
+            done = svc.load_dataset(store, dataset, path, year=year, make=make_path, imports=imports_path)
     audit(request, "load io dataset", after={"dataset": dataset, "title": done["title"]})
     return done
 
@@ -90,6 +104,17 @@ def linkages(
 ) -> Response:
     """Rasmussen backward and forward linkages of every sector, largest backward first."""
     return table_response(svc.linkages(get_store(request), dataset), top)
+
+
+@router.get("/macro/datasets/{dataset}/imports")
+def imports_content(
+    dataset: str,
+    request: Request,
+    top: int | None = Query(None, ge=1, description="Only the first N rows."),
+    user: User = Depends(allow(*READERS)),
+) -> Response:
+    """Import content of every sector's output (a domestic dataset), largest total first."""
+    return table_response(svc.imports(get_store(request), dataset), top)
 
 
 @router.get("/macro/datasets/{dataset}/extraction")
