@@ -13,6 +13,7 @@ from chokepoint.cli import (  # noqa: F401  (registers commands)
     experts,
     macro,
     matching,
+    materials,
     monitoring,
     projects,
     scenario,

@@ -67,6 +67,9 @@ io_app = _command_group("io", "Deprecated alias of `chokepoint macro` (removed i
 trade_app = _command_group(
     "trade", "Trade-flow dependency: load, list, delete, dependencies, screen, embargo."
 )
+materials_app = _command_group(
+    "materials", "Critical raw materials (关键基础材料): load, list, delete, risk, leverage, stages, chain."
+)
 challenges_app = _command_group("challenges", "Technical challenges (揭榜挂帅): add, list, show, match, bid.")
 profiles_app = _command_group("profiles", "Capability profiles of institutions and firms: import, list.")
 tasks_app = _command_group("tasks", "Joint R&D tasks (联合攻关任务): list, show, set status.")

@@ -39,13 +39,15 @@ def assess_project(
         ``none`` (:func:`chokepoint.datasets.governance.load_governance`).
     trade_dataset : a trade dataset of the store: nodes with ``hs_codes`` take the home
         economy's import shares instead of world market shares
-        (:func:`chokepoint.assess.trade_basis.home_import_shares`).
+        (:func:`chokepoint.assess.trade_basis.home_import_shares`); ``None``: the chain's
+        linked trade dataset (:func:`linked_trade_dataset`), if any.
     """
     from chokepoint.assess.reported import reported_evidence
     from chokepoint.datasets.governance import load_governance
     from chokepoint.service.experts import expert_evidence
 
     chain = chain if chain is not None else store.chains.load(project)
+    trade_dataset = trade_dataset or linked_trade_dataset(store, chain)
     macro = None
     if io_dataset:
         from chokepoint.macro.link import macro_criticality
@@ -66,6 +68,18 @@ def assess_project(
         trade=trade,
         reported=reported_evidence(store.observations.values(project)),
     )
+
+
+#: the chain meta key naming a project's linked trade dataset (set by ``chokepoint materials chain``)
+LINKED_TRADE = "trade_dataset"
+
+
+def linked_trade_dataset(store: Store, chain: ChainMap) -> str | None:
+    """The trade dataset the chain's meta links (``trade_dataset``), when it is in the store."""
+    name = chain.meta.get(LINKED_TRADE)
+    if not name:
+        return None
+    return name if any(d["name"] == name for d in store.trade_datasets.list()) else None
 
 
 def evidence_key(

@@ -26,6 +26,7 @@ from chokepoint.store.schema import (
     expert_scores,
     io_datasets,
     match_records,
+    materials_datasets,
     metadata,
     migrations_table,
     projects,
@@ -115,6 +116,10 @@ def _m009_experts(conn: Connection) -> None:
     metadata.create_all(conn, tables=[expert_scores])
 
 
+def _m010_materials(conn: Connection) -> None:
+    metadata.create_all(conn, tables=[materials_datasets])
+
+
 #: Ordered migrations; append new functions, never edit applied ones.
 MIGRATIONS: list[tuple[str, Callable[[Connection], None]]] = [
     ("001_initial", _m001_initial),
@@ -126,6 +131,7 @@ MIGRATIONS: list[tuple[str, Callable[[Connection], None]]] = [
     ("007_trade", _m007_trade),
     ("008_match", _m008_match),
     ("009_experts", _m009_experts),
+    ("010_materials", _m010_materials),
 ]
 
 

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 import numpy as np
 import pandas as pd
 
+from chokepoint.materials.data import MaterialsData
 from chokepoint.model.chain import ChainMap
 from chokepoint.model.validate import ImportReport
 from chokepoint.store.database import Rows
@@ -136,6 +137,22 @@ class TradeDatasetStore(Protocol):
 
     def list(self) -> Rows:
         """Every dataset's name, layout, rows and date, by name."""
+
+
+class MaterialsDatasetStore(Protocol):
+    """Named raw-materials datasets (:class:`~chokepoint.store.materials.MaterialsDatasetRepository`)."""
+
+    def save(self, name: str, data: MaterialsData) -> None:
+        """Store a dataset as ``name``, replacing one of that name."""
+
+    def load(self, name: str) -> MaterialsData:
+        """The dataset stored as ``name``."""
+
+    def delete(self, name: str) -> None:
+        """Delete dataset ``name``."""
+
+    def list(self) -> Rows:
+        """Every dataset's name, commodities, trade rows, years and date, by name."""
 
 
 class RecordStore(Protocol):

@@ -277,3 +277,17 @@ expert_scores = Table(
     Column("imported_by", String(200), nullable=False),
     Column("scored_at", DateTime(timezone=True), nullable=False),
 )
+
+
+#: Raw-materials datasets (migration 010): production, trade, commodity map and WGI, one zip of Parquet.
+materials_datasets = Table(
+    "materials_datasets",
+    metadata,
+    Column("name", String(200), primary_key=True),
+    Column("commodities", Integer, nullable=False),
+    Column("trade_rows", Integer, nullable=False),
+    Column("years", String(40), nullable=False),
+    Column("notes", Text, nullable=False),
+    Column("body", LargeBinary, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)

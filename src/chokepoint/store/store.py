@@ -17,6 +17,7 @@ from chokepoint.store.chains import ChainRepository
 from chokepoint.store.database import Database
 from chokepoint.store.datasets import IODatasetRepository, TradeDatasetRepository
 from chokepoint.store.experts import ExpertRepository
+from chokepoint.store.materials import MaterialsDatasetRepository
 from chokepoint.store.observations import ObservationRepository
 from chokepoint.store.projects import ProjectRepository
 from chokepoint.store.protocols import (
@@ -25,6 +26,7 @@ from chokepoint.store.protocols import (
     ChainStore,
     ExpertStore,
     IODatasetStore,
+    MaterialsDatasetStore,
     ObservationStore,
     ProjectStore,
     RecordStore,
@@ -70,6 +72,8 @@ class Store:
         Joint R&D tasks and their statuses.
     io_datasets, trade_datasets : IODatasetStore, TradeDatasetStore
         Named input-output systems and trade-flow tables (store-wide).
+    materials : MaterialsDatasetStore
+        Named raw-materials datasets: production, trade, commodity map, WGI (store-wide).
     records : RecordStore
         Matching's challenges, capability profiles and bids.
     users, tokens, audit : UserStore, TokenStore, AuditStore
@@ -101,6 +105,7 @@ class Store:
         self.tasks: TaskStore = TaskRepository(db)
         self.io_datasets: IODatasetStore = IODatasetRepository(db)
         self.trade_datasets: TradeDatasetStore = TradeDatasetRepository(db)
+        self.materials: MaterialsDatasetStore = MaterialsDatasetRepository(db)
         self.records: RecordStore = RecordRepository(db)
         self.users: UserStore = UserRepository(db, chains)
         self.tokens: TokenStore = TokenRepository(db)
