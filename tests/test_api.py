@@ -93,6 +93,9 @@ def template(tmp_path_factory) -> tuple[Path, dict[str, str]]:
     macro_svc.load_dataset(s, "mrio", test=True)
     macro_svc.load_dataset(s, "dom", Path(__file__).parent / "data" / "io_domestic")
     trade_svc.load_dataset(s, "wheat", Path(__file__).parent / "data" / "fao", "fao", crops="wheat")
+    from chokepoint.service import materials as materials_svc
+
+    materials_svc.load_dataset(s, "rm", MATERIALS)
     s.close()
     return path, tokens
 
@@ -116,6 +119,19 @@ def _chain_json() -> bytes:
     from chokepoint.io.writers import chain_to_dict
 
     return json.dumps(chain_to_dict(load_semiconductors())).encode()
+
+
+MATERIALS = Path(__file__).parent / "data" / "materials"
+
+
+def _materials_files() -> list[tuple[str, tuple[str, bytes, str]]]:
+    names = ["world_mining_data_production_2018_2024.csv.gz", "baci_hs92_raw_materials_2018_2024.parquet"]
+    names += [
+        "baci_country_codes_V202401b.csv",
+        "commodity_hs_map.csv",
+        "wgi_political_stability_estimate_1996_2024.csv",
+    ]
+    return [("files", (n, (MATERIALS / n).read_bytes(), "application/octet-stream")) for n in names]
 
 
 # (method, path, keyword arguments of the request) for every route of the API
@@ -254,6 +270,31 @@ CASES = {
     ("POST", "/api/macro/datasets/{dataset}/shock"): {
         "path": "/api/macro/datasets/mrio/shock",
         "json": {"demand": {"reg1/food": 0.1}, "caps": {"reg2/mining": 0.5}},
+    },
+    ("GET", "/api/materials/datasets"): {},
+    ("POST", "/api/materials/datasets/{dataset}"): {
+        "path": "/api/materials/datasets/rm2",
+        "files": _materials_files(),
+    },
+    ("DELETE", "/api/materials/datasets/{dataset}"): {"path": "/api/materials/datasets/rm"},
+    ("POST", "/api/materials/stages"): {
+        "path": "/api/materials/stages?year=2021&home=CHN",
+        "files": {
+            "file": (
+                "bgs.csv.gz",
+                (MATERIALS / "bgs_staged_2015_2021.csv.gz").read_bytes(),
+                "application/gzip",
+            )
+        },
+    },
+    ("GET", "/api/materials/datasets/{dataset}/risk"): {
+        "path": "/api/materials/datasets/rm/risk?home=EU27&year=2022&method=eu&top=5"
+    },
+    ("GET", "/api/materials/datasets/{dataset}/leverage"): {
+        "path": "/api/materials/datasets/rm/leverage?home=CHN&year=2022&top=5"
+    },
+    ("POST", "/api/materials/datasets/{dataset}/chain"): {
+        "path": "/api/materials/datasets/rm/chain?project=rawmat&home=CHN&year=2022"
     },
     ("GET", "/api/trade/datasets"): {},
     ("POST", "/api/trade/datasets/{dataset}"): {

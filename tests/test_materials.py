@@ -272,9 +272,9 @@ def test_a_bad_production_cell_names_file_row_and_column(tmp_path):
     df.loc[9, "production"] = "about 5"
     bad.unlink()
     df.to_csv(folder / "world_mining_data_production_2018_2024.csv", index=False)
-    with pytest.raises(InputFileError, match=r"row 11, column 'production': 'about 5' is not a number"):
-        from chokepoint.io.materials_files import read_materials_dir
+    from chokepoint.io.materials_files import read_materials_dir
 
+    with pytest.raises(InputFileError, match=r"row 11, column 'production': 'about 5' is not a number"):
         read_materials_dir(folder)
 
 

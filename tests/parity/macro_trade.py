@@ -30,6 +30,9 @@ def setup(env: dict[str, Any]) -> None:
 
     macro.load_dataset(env["store"], "mrio", test=True)
     macro.load_dataset(env["store"], "dom", DATA / "io_domestic")
+    from chokepoint.service import materials
+
+    materials.load_dataset(env["store"], "rm", DATA / "materials")
     trade.load_dataset(env["store"], "trade", DATA / "fao", "fao", crops="wheat")
     (env["folder"] / "shock.yaml").write_text(SHOCK_YAML, encoding="utf-8")
     for case in CASES:
@@ -70,6 +73,36 @@ CASES = [
         params={"by": "region"},
     ),
     Case("macro imports", ["macro", "imports", "-d", "dom"], "GET", f"{MACRO}/dom/imports"),
+    Case("materials list", ["materials", "list"], "GET", "/api/materials/datasets"),
+    Case(
+        "materials risk EU27 eu zh",
+        [
+            "materials",
+            "risk",
+            "-d",
+            "rm",
+            "--home",
+            "EU27",
+            "--year",
+            "2022",
+            "--method",
+            "eu",
+            "--lang",
+            "zh",
+        ],
+        "GET",
+        "/api/materials/datasets/rm/risk",
+        params={"home": "EU27", "year": 2022, "method": "eu", "lang": "zh"},
+        normalize=_rounded,
+    ),
+    Case(
+        "materials leverage top",
+        ["materials", "leverage", "-d", "rm", "--home", "CHN", "--year", "2022", "--top", "10"],
+        "GET",
+        "/api/materials/datasets/rm/leverage",
+        params={"home": "CHN", "year": 2022, "top": 10},
+        normalize=_rounded,
+    ),
     Case(
         "macro shock",
         ["macro", "shock", "{folder}/shock.yaml", "-d", "mrio", "--top", "10"],

@@ -105,6 +105,31 @@ def materials_leverage(
     emit(fmt, table=table, text=lambda: shown.to_string(index=False), out=out, top=top)
 
 
+@materials_app.command("stages")
+def materials_stages(
+    path: Annotated[Path, typer.Argument(help="BGS World Mineral Statistics table (.csv or .csv.gz, ';').")],
+    year: Annotated[int, typer.Option("--year", help="The year to compare.")],
+    home: Annotated[
+        str | None, typer.Option("--home", help="Home economy whose share of each stage is shown.")
+    ] = None,
+    lang: LangOption = "en",
+    fmt: FormatOption = OutputFormat.table,
+    out: OutOption = None,
+    db: DbOption = None,
+) -> None:
+    """Mine vs smelter vs refinery concentration of each staged commodity, and its bottleneck stage."""
+    table = svc.stages(path, year, home, lang)
+    cols = ["commodity", "stage", "hhi", "top_producer", "top_producer_share", "home_share", "bottleneck"]
+    emit(
+        fmt,
+        table=table,
+        text=lambda: (
+            table[cols].to_string(index=False) + "\n\n" + "\n".join(dict.fromkeys(table["explanation"]))
+        ),
+        out=out,
+    )
+
+
 @materials_app.command("chain")
 def materials_chain(
     dataset: MaterialsDataset,

@@ -169,7 +169,7 @@ def read_bgs_production(
     ------
     InputFileError
         The file cannot be read, lacks a column, or a row has an empty country, a year that is not
-        a whole number, a value that is not a non-negative number, an unknown ``commodity_desc`` or
+        four digits, a value that is not a non-negative number, an unknown ``commodity_desc`` or
         repeats another row's country, commodity, sub-commodity and year. The message names the
         file, the row (the header is row 1) and the column.
 
@@ -231,11 +231,11 @@ def read_bgs_production(
             "commodity_desc",
             f"unknown commodity {df['commodity_desc'].iloc[i]!r}; known: {', '.join(COMMODITIES)}",
         )
-    year = pd.to_numeric(df["year"], errors="coerce")
-    bad_year = year.isna() | (year != np.floor(year))
+    bad_year = ~df["year"].str.fullmatch(r"\d{4}")
     if bad_year.any():
         i = _first(bad_year)
-        raise _error(file, int(rows.iloc[i]), "year", f"{df['year'].iloc[i]!r} is not a year")
+        raise _error(file, int(rows.iloc[i]), "year", f"{df['year'].iloc[i]!r} is not a four-digit year")
+    year = df["year"].astype(int)
     value = pd.to_numeric(df["value"].where(df["value"] != ""), errors="coerce").astype(float)
     bad_value = (value.isna() & df["value"].ne("")) | (value < 0)
     if bad_value.any():

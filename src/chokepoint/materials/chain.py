@@ -18,13 +18,9 @@ import pandas as pd
 
 from chokepoint.errors import UsageError
 from chokepoint.materials.data import MaterialsData
-from chokepoint.materials.explain import COMMODITY_ZH
+from chokepoint.materials.explain import COMMODITY_ZH, place_name
 from chokepoint.model.chain import ChainMap
-from chokepoint.model.countries import country_name, iso3_codes
-
-#: BACI's codes that the data use for economies without an ISO 3166 code of their own; they enter
-#: the chain as regions (their flows keep the code, so production and trade still match)
-DATA_CODES = {"S19": "Taiwan (BACI 'Other Asia, nes')", "R20": "Kosovo (coded R20 in World Mining Data)"}
+from chokepoint.model.countries import iso3_codes
 
 CATEGORY_ZH = {
     "Non-Ferrous Metals": "有色金属",
@@ -106,8 +102,8 @@ def materials_chain(data: MaterialsData, year: int, country_names: pd.DataFrame 
     actors = pd.DataFrame(
         {
             "id": codes,
-            "name": [names.get(c, DATA_CODES.get(c) or country_name(c)) for c in codes],
-            "name_zh": [country_name(c, "zh") if c in known else DATA_CODES.get(c, c) for c in codes],
+            "name": [names.get(c, place_name(c)) for c in codes],
+            "name_zh": [place_name(c, "zh") for c in codes],
             "kind": np.where(iso, "country", "region"),
             "country": codes,
         }

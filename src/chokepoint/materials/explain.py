@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 
 from chokepoint.errors import UsageError
+from chokepoint.model.countries import country_name
 
 #: Chinese names of World Mining Data's 65 commodities (the names of commodity_hs_map.csv)
 COMMODITY_ZH: dict[str, str] = {
@@ -77,6 +78,15 @@ COMMODITY_ZH: dict[str, str] = {
 }
 
 LANGS = ("en", "zh")
+#: economies the data code without an ISO 3166 code of their own (BACI's codes)
+DATA_CODES = {"S19": ("Taiwan", "中国台湾"), "R20": ("Kosovo", "科索沃")}
+
+
+def place_name(code: str, lang: str = "en") -> str:
+    """The name of a country code in ``lang`` (ISO 3166 names; BACI's own codes of :data:`DATA_CODES`)."""
+    if code in DATA_CODES:
+        return DATA_CODES[code][lang == "zh"]
+    return country_name(code, lang)
 
 
 def commodity_name(names: pd.Series, lang: str) -> pd.Series:
@@ -109,15 +119,16 @@ def explanations(df: pd.DataFrame, lang: str = "en") -> pd.Series:
         raise UsageError(f"lang must be en or zh, not {lang!r}")
     name = commodity_name(df["commodity"], lang)
     trade = df["import_reliance"].notna()
-    top = df["top_producer"].fillna("?")
-    partner = df["top_partner"].fillna("?")
+    home = df["home"].map(lambda h: h if "," in h or len(h) != 3 else place_name(h, lang))
+    top = df["top_producer"].map(lambda c: place_name(c, lang), na_action="ignore").fillna("?")
+    partner = df["top_partner"].map(lambda c: place_name(c, lang), na_action="ignore").fillna("?")
     if lang == "zh":
         head = (
             name
             + " "
             + df["year"].astype(str)
             + "年，"
-            + df["home"]
+            + home
             + "：全球产量HHI "
             + _num(df["hhi_production"])
             + "（最大生产国"
@@ -160,7 +171,7 @@ def explanations(df: pd.DataFrame, lang: str = "en") -> pd.Series:
             + " "
             + df["year"].astype(str)
             + ", home "
-            + df["home"]
+            + home
             + ": world production HHI "
             + _num(df["hhi_production"])
             + " (top producer "

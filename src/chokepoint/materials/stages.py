@@ -120,7 +120,8 @@ def stage_concentration(production: pd.DataFrame, year: int, home: Sequence[str]
         of the commodity's other stages that are listed at this stage without a value: a data gap
         that can make the stage look less concentrated than it is; the sentences say it too),
         ``hhi`` (Herfindahl-Hirschman index, the sum of squared country shares, 0-1),
-        ``top_producer`` (ISO3, or the source's name where there is none), ``top_producer_share``,
+        ``top_producer`` (ISO3, or the source's name where there is none; of equal shares the
+        first alphabetically), ``top_producer_share``,
         ``home_share``, ``bottleneck`` (True for the stage of the highest HHI of its commodity;
         ties go to the later stage) and one sentence saying so in English (``explanation``) and
         Chinese (``explanation_zh``), the same on every row of a commodity.

@@ -151,6 +151,35 @@ def leverage(
     return df
 
 
+def stages(path: Path, year: int, home: str | None = None, lang: str = "en") -> pd.DataFrame:
+    """Mine, smelter and refinery concentration of each staged commodity in a BGS production table,
+    with the bottleneck stage (:func:`chokepoint.materials.stages.stage_concentration`).
+
+    Parameters
+    ----------
+    path : the BGS World Mineral Statistics table (semicolon-separated, ``.csv`` or ``.csv.gz``).
+    year : the year to compare.
+    home : ISO3 codes or a group whose share of each stage is reported.
+    lang : ``en`` or ``zh``: which sentence is the ``explanation`` column.
+    """
+    from chokepoint.io.bgs import read_bgs_production
+    from chokepoint.materials.stages import stage_concentration
+
+    if lang not in ("en", "zh"):
+        raise UsageError(f"lang must be en or zh, not {lang!r}")
+    production = read_bgs_production(path)
+    years = sorted(int(y) for y in production["year"].unique())
+    if year not in years:
+        raise UsageError(f"{path.name}: no data for {year}; the table has {years[0]}-{years[-1]}")
+    members = _home(home)[1] if home else []
+    df = stage_concentration(production, year, members)
+    if lang == "zh":
+        df["explanation"] = df.pop("explanation_zh")
+    else:
+        df = df.drop(columns="explanation_zh")
+    return df.reset_index(drop=True)
+
+
 def build_chain(
     store: Store, dataset: str, project: str, year: int | None = None, home: str | None = None
 ) -> dict[str, Any]:

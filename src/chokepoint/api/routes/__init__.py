@@ -8,6 +8,7 @@ from chokepoint.api.routes import (
     lists,
     macro,
     matching,
+    materials,
     monitoring,
     projects,
     scenarios,
@@ -27,6 +28,7 @@ ROUTERS = [
     matching.router,
     macro.router,
     trade.router,
+    materials.router,
     experts.router,
 ]
 
