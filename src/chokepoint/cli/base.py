@@ -61,7 +61,7 @@ rules_app = _command_group("rules", "Warning rules: import, list, history.")
 monitor_app = _command_group("monitor", "Routine re-assessment (常态化评估): run, diff, list.")
 alerts_app = _command_group("alerts", "Graded warnings (预警): list, ack, resolve.")
 macro_app = _command_group(
-    "macro", "Macro input-output view: load, list, rename, delete, linkages, extract, shock."
+    "macro", "Macro input-output view: load, list, rename, delete, linkages, imports, extract, shock."
 )
 io_app = _command_group("io", "Deprecated alias of `chokepoint macro` (removed in the next release).")
 trade_app = _command_group(

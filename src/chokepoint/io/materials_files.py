@@ -234,8 +234,13 @@ def read_commodity_map(file: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
     return commodities, long.drop_duplicates().reset_index(drop=True)
 
 
-def read_instability(file: Path) -> pd.DataFrame:
-    """WGI political stability per ISO3 and year, rescaled to 0-1 (1 least stable); missing kept out."""
+def read_instability(file: Path) -> tuple[pd.DataFrame, list[str]]:
+    """WGI political stability per ISO3 and year, rescaled to 0-1 (1 least stable); missing kept out.
+
+    A code that appears on two rows with different values (the shipped file has two ``Guyana,
+    GUY`` rows) is ambiguous: both are dropped, so the country gets the missing-score rule, and the
+    notes say so. Identical repeats are kept once.
+    """
     df = _read_csv(file)
     _columns(df, ("Code",), file)
     years = [c for c in df.columns if str(c).isdigit()]
@@ -246,14 +251,23 @@ def read_instability(file: Path) -> pd.DataFrame:
     long = df.melt(id_vars=["Code"], value_vars=years, var_name="year", value_name="estimate").dropna(
         subset=["estimate"]
     )
-    return pd.DataFrame(
+    out = pd.DataFrame(
         {
             "iso3": long["Code"].astype(str).str.strip(),
             "year": long["year"].astype(int),
             "estimate": long["estimate"].astype(float),
-            "instability": risk_from_estimate(long["estimate"].to_numpy()),
         }
-    ).reset_index(drop=True)
+    ).drop_duplicates()
+    clash = out.duplicated(["iso3", "year"], keep=False)
+    ambiguous = sorted(set(out.loc[clash, "iso3"]))
+    out = out[~clash].reset_index(drop=True)
+    out["instability"] = risk_from_estimate(out["estimate"].to_numpy())
+    notes = (
+        [f"WGI: {', '.join(ambiguous)} on two rows with different values: dropped (treated as no score)"]
+        if ambiguous
+        else []
+    )
+    return out, notes
 
 
 def read_materials_dir(path: str | os.PathLike[str]) -> MaterialsData:
@@ -271,7 +285,8 @@ def read_materials_dir(path: str | os.PathLike[str]) -> MaterialsData:
     trade, trade_notes = read_trade(_find(folder, "trade"), _find(folder, "countries"))
     notes += trade_notes
     commodities, commodity_hs = read_commodity_map(_find(folder, "map"))
-    instability = read_instability(_find(folder, "wgi"))
+    instability, wgi_notes = read_instability(_find(folder, "wgi"))
+    notes += wgi_notes
     unmapped = sorted(set(production["commodity"]) - set(commodities["commodity"]))
     if unmapped:
         raise InputFileError(

@@ -89,6 +89,15 @@ def place_name(code: str, lang: str = "en") -> str:
     return country_name(code, lang)
 
 
+GROUPS_ZH = {"EU27": "欧盟27国"}
+
+
+def _home_name(home: str, lang: str) -> str:
+    if lang == "zh" and home in GROUPS_ZH:
+        return GROUPS_ZH[home]
+    return place_name(home, lang) if len(home) == 3 and "," not in home else home
+
+
 def commodity_name(names: pd.Series, lang: str) -> pd.Series:
     """Commodity names in ``lang`` (Chinese from :data:`COMMODITY_ZH`, the English name otherwise)."""
     return names.map(COMMODITY_ZH).fillna(names) if lang == "zh" else names
@@ -119,7 +128,7 @@ def explanations(df: pd.DataFrame, lang: str = "en") -> pd.Series:
         raise UsageError(f"lang must be en or zh, not {lang!r}")
     name = commodity_name(df["commodity"], lang)
     trade = df["import_reliance"].notna()
-    home = df["home"].map(lambda h: h if "," in h or len(h) != 3 else place_name(h, lang))
+    home = df["home"].map(lambda h: _home_name(h, lang))
     top = df["top_producer"].map(lambda c: place_name(c, lang), na_action="ignore").fillna("?")
     partner = df["top_partner"].map(lambda c: place_name(c, lang), na_action="ignore").fillna("?")
     if lang == "zh":
@@ -150,15 +159,14 @@ def explanations(df: pd.DataFrame, lang: str = "en") -> pd.Series:
             + _num(df["geopolrisk"].fillna(0), 3)
             + "，欧盟法供应风险"
             + _num(df["supply_risk_eu"].fillna(0))
-            + "（替代指数未知，取1）；"
+            + "（JRC标度，≥1为关键；替代指数未知，取1）；"
             + "杠杆"
             + _num(df["leverage"])
             + "（产量占比与按进口国依存度加权的出口占比之均值）。"
         )
         without = (
-            "无贸易数据（"
-            + df["coverage"].map(_COVERAGE_ZH).fillna(df["coverage"])
-            + "）：贸易类指标未知；"
+            df["coverage"].map(_COVERAGE_ZH).fillna(df["coverage"])
+            + "：进口依存度和GeoPolRisk未知；"
             + "欧盟法供应风险"
             + _num(df["supply_risk_eu"].fillna(0))
             + "仅按全球供应计；杠杆"
@@ -193,13 +201,13 @@ def explanations(df: pd.DataFrame, lang: str = "en") -> pd.Series:
             + _num(df["geopolrisk"].fillna(0), 3)
             + ", EU supply risk "
             + _num(df["supply_risk_eu"].fillna(0))
-            + " (substitution unknown, index 1); leverage "
+            + " (JRC scale, critical at 1 or more; substitution unknown, index 1); leverage "
             + _num(df["leverage"])
             + " (mean of production share and reliance-weighted export share)."
         )
         without = (
             df["coverage"]
-            + ": trade indicators unknown; EU supply risk "
+            + ": import reliance and GeoPolRisk unknown; EU supply risk "
             + _num(df["supply_risk_eu"].fillna(0))
             + " on global supply only; leverage "
             + _num(df["leverage"])
@@ -210,6 +218,9 @@ def explanations(df: pd.DataFrame, lang: str = "en") -> pd.Series:
 
 _COVERAGE_ZH = {
     "production and trade": "产量和贸易",
-    "production only (no trade data)": "仅有产量：该商品无HS编码",
-    "production only (no trade flows this year)": "仅有产量：该年无贸易流",
+    "production only (no trade data)": "仅有产量（该商品无HS编码，无贸易数据）",
+    "production only (no trade flows this year)": "仅有产量（该年无贸易流）",
+    "production and trade; production not in tonnes: import reliance and GeoPolRisk unknown": (
+        "有产量和贸易，但产量单位不是吨"
+    ),
 }

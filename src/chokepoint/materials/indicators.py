@@ -59,11 +59,14 @@ from chokepoint.materials.data import TONNES_PER_UNIT, MaterialsData
 
 #: the JRC 2017 scale of the governance weights (0-10, 10 weakest)
 JRC_SCALE = 10.0
+#: relative tolerance below which imports and exports count as equal (float sums differ by order)
+NET_TOLERANCE = 1e-9
 #: the substitution index when unknown (the EU method's neutral value)
 UNKNOWN_SUBSTITUTION = 1.0
 COVERAGE_TRADE = "production and trade"
 COVERAGE_PRODUCTION = "production only (no trade data)"
 COVERAGE_NO_FLOWS = "production only (no trade flows this year)"
+COVERAGE_NO_TONNES = "production and trade; production not in tonnes: import reliance and GeoPolRisk unknown"
 
 COLUMNS = (
     "commodity",
@@ -133,7 +136,7 @@ def eu_governance_table(wgi: pd.DataFrame, years: Sequence[int]) -> pd.DataFrame
 
 def _homes_frame(data: MaterialsData, homes: Mapping[str, Sequence[str]] | None) -> pd.DataFrame:
     if homes is None:
-        codes = sorted(set(data.trade["importer"]))
+        codes = np.sort(data.trade["importer"].unique().astype(str))
         return pd.DataFrame({"home": codes, "iso3": codes})
     rows = [(name, code) for name, members in homes.items() for code in dict.fromkeys(members)]
     if not rows:
@@ -143,14 +146,13 @@ def _homes_frame(data: MaterialsData, homes: Mapping[str, Sequence[str]] | None)
 
 SQL = """
 WITH
-units AS (SELECT * FROM units_df),
 prod AS (
-  SELECT p.commodity, p.iso3, p.year, p.unit, p.production AS p, p.production * u.factor AS pt
-  FROM production_df p LEFT JOIN units u USING (unit)
-  WHERE p.production IS NOT NULL AND p.year IN (SELECT year FROM years_df)
+  SELECT p.commodity, p.iso3, p.year, p.production AS p, p.production * p.factor AS pt
+  FROM production_df p
+  WHERE p.production IS NOT NULL AND NOT isnan(p.production) AND p.year IN (SELECT year FROM years_df)
 ),
 world AS (
-  SELECT commodity, year, any_value(unit) AS unit, sum(p) AS w, bool_and(pt IS NOT NULL) AS tonnes
+  SELECT commodity, year, sum(p) AS w, bool_and(pt IS NOT NULL AND NOT isnan(pt)) AS tonnes
   FROM prod GROUP BY commodity, year HAVING sum(p) > 0
 ),
 gov_med AS (SELECT year, median(risk) AS med FROM gov_df GROUP BY year),
@@ -184,7 +186,7 @@ flows AS (
 world_flows AS (SELECT commodity, year, sum(q) AS tq FROM flows GROUP BY commodity, year),
 country_ir AS (
   SELECT c.commodity, c.year, c.k,
-         CASE WHEN c.m <= c.x THEN 0.0
+         CASE WHEN c.m - c.x <= {tol} * (c.m + c.x) THEN 0.0
               ELSE least(1.0, (c.m - c.x) / (coalesce(pr.pt, 0) + c.m - c.x)) END AS ir
   FROM (
     SELECT commodity, year, k, sum(m) AS m, sum(x) AS x FROM (
@@ -196,6 +198,15 @@ country_ir AS (
   JOIN world w ON w.commodity = c.commodity AND w.year = c.year AND w.tonnes
   LEFT JOIN prod pr ON pr.commodity = c.commodity AND pr.year = c.year AND pr.iso3 = c.k
 ),
+cw AS (
+  SELECT c.iso3, y.year, coalesce(inst.instability, im.med) AS w, inst.instability IS NULL AS imputed,
+         {scale} * coalesce(g.risk, gm.med) AS g
+  FROM countries_df c CROSS JOIN years_df y
+  LEFT JOIN inst_df inst ON inst.iso3 = c.iso3 AND inst.year = y.year
+  LEFT JOIN inst_med im ON im.year = y.year
+  LEFT JOIN gov_df g ON g.iso3 = c.iso3 AND g.year = y.year
+  LEFT JOIN gov_med gm ON gm.year = y.year
+),
 imp_partner AS (
   SELECT m.home, f.commodity, f.year, f.i AS partner, bool_or(mi.iso3 IS NOT NULL) AS inside,
          sum(f.q) AS q, sum(f.v) AS v, sum(f.v_noq) AS v_noq, sum(f.v_q) AS v_q
@@ -203,32 +214,21 @@ imp_partner AS (
   LEFT JOIN homes_df mi ON mi.home = m.home AND mi.iso3 = f.i
   GROUP BY m.home, f.commodity, f.year, f.i
 ),
-imp_ranked AS (
-  SELECT ip.*, coalesce(inst.instability, im.med) AS w, inst.instability IS NULL AS imputed,
-         {scale} * coalesce(g.risk, gm.med) AS g,
-         row_number() OVER (PARTITION BY ip.home, ip.commodity, ip.year, ip.inside
-                            ORDER BY coalesce(ip.q, 0) DESC, ip.partner) AS rk
-  FROM imp_partner ip
-  LEFT JOIN inst_df inst ON inst.iso3 = ip.partner AND inst.year = ip.year
-  LEFT JOIN inst_med im ON im.year = ip.year
-  LEFT JOIN gov_df g ON g.iso3 = ip.partner AND g.year = ip.year
-  LEFT JOIN gov_med gm ON gm.year = ip.year
-),
 imports AS (
-  SELECT home, commodity, year,
+  SELECT ip.home, ip.commodity, ip.year,
          coalesce(sum(CASE WHEN NOT inside THEN q END), 0) AS m,
          coalesce(sum(q), 0) AS q_all,
          coalesce(sum(CASE WHEN inside THEN q END), 0) AS q_inside,
-         sum(CASE WHEN NOT inside THEN q * w END) AS risk_num,
-         sum(CASE WHEN NOT inside AND imputed THEN q END) AS q_imputed,
+         sum(CASE WHEN NOT inside THEN q * cw.w END) AS risk_num,
+         sum(CASE WHEN NOT inside AND cw.imputed THEN q END) AS q_imputed,
          sum(CASE WHEN NOT inside THEN v END) AS v_border,
          sum(CASE WHEN NOT inside THEN v_noq END) AS v_noq,
          sum(CASE WHEN NOT inside THEN v_q END) AS v_q,
          sum(CASE WHEN NOT inside THEN q * q END) AS q_sq,
-         sum(CASE WHEN NOT inside THEN q * q * g END) AS q_sq_g,
-         max(CASE WHEN NOT inside AND rk = 1 AND q > 0 THEN partner END) AS top_partner,
-         max(CASE WHEN NOT inside AND rk = 1 AND q > 0 THEN q END) AS top_q
-  FROM imp_ranked GROUP BY home, commodity, year
+         sum(CASE WHEN NOT inside THEN q * q * cw.g END) AS q_sq_g,
+         max(CASE WHEN NOT inside AND q > 0 THEN {{'q': q, 'p': -partner}} END) AS top
+  FROM imp_partner ip JOIN cw ON cw.iso3 = ip.partner AND cw.year = ip.year
+  GROUP BY ip.home, ip.commodity, ip.year
 ),
 exports AS (
   SELECT m.home, f.commodity, f.year, coalesce(sum(f.q), 0) AS x,
@@ -240,21 +240,21 @@ exports AS (
   GROUP BY m.home, f.commodity, f.year
 ),
 base AS (
-  SELECT c.commodity, c.category, c.stage, c.eol_rir, h.home, w.year, w.unit, w.w, w.tonnes,
-         c.commodity IN (SELECT commodity FROM hs_df) AS has_hs,
-         wf.commodity IS NOT NULL AS has_trade
+  SELECT c.commodity, c.eol_rir, h.home, w.year, w.w, w.tonnes,
+         hc.commodity IS NOT NULL AS has_hs, wf.commodity IS NOT NULL AS has_trade
   FROM commodities_df c JOIN world w ON w.commodity = c.commodity
+  LEFT JOIN (SELECT DISTINCT commodity FROM hs_df) hc ON hc.commodity = c.commodity
   LEFT JOIN world_flows wf ON wf.commodity = c.commodity AND wf.year = w.year
   CROSS JOIN (SELECT DISTINCT home FROM homes_df) h
 )
-SELECT b.commodity, b.category, b.stage, b.home, b.year, b.unit,
+SELECT b.commodity, b.home, b.year,
        b.w AS world_production, s.hhi AS hhi_production, s.top_producer, s.top_producer_share,
        coalesce(hp.ph, 0) AS home_production, coalesce(hp.ph, 0) / b.w AS home_production_share,
        CASE WHEN b.tonnes THEN coalesce(hp.pht, 0) END AS home_production_t,
        CASE WHEN b.has_trade THEN coalesce(im.m, 0) END AS imports_t,
        CASE WHEN b.has_trade THEN coalesce(ex.x, 0) END AS exports_t,
        coalesce(im.q_all, 0) AS q_all, coalesce(im.q_inside, 0) AS q_inside, im.risk_num, im.q_imputed,
-       im.v_border, im.v_noq, im.v_q, im.q_sq, im.q_sq_g, im.top_partner, im.top_q,
+       im.v_border, im.v_noq, im.v_q, im.q_sq, im.q_sq_g, -im.top.p AS top_partner, im.top.q AS top_q,
        hp.src_sq, coalesce(ex.x_weighted, 0) AS x_weighted, wf.tq,
        s.hhi_wgi_global, b.eol_rir, b.has_hs, b.has_trade, b.tonnes
 FROM base b JOIN supply s ON s.commodity = b.commodity AND s.year = b.year
@@ -302,23 +302,94 @@ def materials_indicators(
         if governance_eu is not None
         else pd.DataFrame({"iso3": pd.Series(dtype=str), "year": pd.Series(dtype=int), "risk": np.nan})
     )
+    homes_df = _homes_frame(data, homes)
+    # the SQL runs on integer codes (countries and commodities in alphabetical order, so ties
+    # still break alphabetically); names are put back at the end
+    prod, trade, inst = data.production, data.trade, data.instability
+    countries = pd.Index(
+        sorted(
+            set(prod["iso3"].unique()) | set(trade["exporter"].unique()) | set(trade["importer"].unique())
+            | set(inst["iso3"].unique()) | set(gov["iso3"].unique()) | set(homes_df["iso3"].unique())
+        )
+    )  # fmt: skip
+    commodities = pd.Index(sorted(data.commodities["commodity"].unique()))
+    home_names = pd.Index(sorted(set(homes_df["home"])))
+
+    def country(col: pd.Series) -> np.ndarray:
+        codes, uniques = pd.factorize(col)  # hash once, then map the few distinct codes
+        return np.asarray(countries.get_indexer(uniques), dtype=np.int32)[codes]
+
+    def commodity(col: pd.Series) -> np.ndarray:
+        codes, uniques = pd.factorize(col)
+        return np.asarray(commodities.get_indexer(uniques), dtype=np.int32)[codes]
+
+    units = np.asarray(prod["unit"].map(TONNES_PER_UNIT), dtype=float)
+    frames = {
+        "production_df": pd.DataFrame(
+            {
+                "commodity": commodity(prod["commodity"]),
+                "iso3": country(prod["iso3"]),
+                "year": prod["year"].to_numpy(),
+                "production": prod["production"].to_numpy(dtype=float),
+                "factor": units,
+            }
+        ),
+        "trade_df": pd.DataFrame(
+            {
+                "year": trade["year"].to_numpy(),
+                "exporter": country(trade["exporter"]),
+                "importer": country(trade["importer"]),
+                "product": trade["product"].astype(int).to_numpy(),
+                "value": trade["value"].to_numpy(dtype=float),
+                "quantity": trade["quantity"].to_numpy(dtype=float),
+            }
+        ),
+        "hs_df": pd.DataFrame(
+            {
+                "commodity": commodity(data.commodity_hs["commodity"]),
+                "product": data.commodity_hs["product"].astype(int).to_numpy(),
+            }
+        ),
+        "commodities_df": pd.DataFrame(
+            {
+                "commodity": commodity(data.commodities["commodity"]),
+                "eol_rir": data.commodities["eol_rir"].to_numpy(dtype=float),
+            }
+        ),
+        "inst_df": pd.DataFrame(
+            {
+                "iso3": country(inst["iso3"]),
+                "year": inst["year"].to_numpy(),
+                "instability": inst["instability"],
+            }
+        ),
+        "gov_df": pd.DataFrame(
+            {"iso3": country(gov["iso3"]), "year": gov["year"].to_numpy(), "risk": gov["risk"]}
+        ),
+        "homes_df": pd.DataFrame(
+            {"home": home_names.get_indexer(homes_df["home"]), "iso3": country(homes_df["iso3"])}
+        ),
+        "years_df": pd.DataFrame({"year": wanted}),
+        "countries_df": pd.DataFrame({"iso3": np.arange(len(countries), dtype=np.int32)}),
+    }
     con = duckdb.connect()
     try:
-        for name, frame in {
-            "production_df": data.production[["commodity", "iso3", "year", "unit", "production"]],
-            "trade_df": data.trade,
-            "hs_df": data.commodity_hs,
-            "commodities_df": data.commodities,
-            "inst_df": data.instability[["iso3", "year", "instability"]],
-            "gov_df": gov,
-            "homes_df": _homes_frame(data, homes),
-            "years_df": pd.DataFrame({"year": wanted}),
-            "units_df": pd.DataFrame(TONNES_PER_UNIT.items(), columns=["unit", "factor"]),
-        }.items():
+        for name, frame in frames.items():
             con.register(name, frame)
-        raw = con.execute(SQL.format(scale=JRC_SCALE)).df()
+        raw = con.execute(SQL.format(scale=JRC_SCALE, tol=NET_TOLERANCE)).df()
     finally:
         con.close()
+    ci = raw["commodity"].to_numpy()
+    info = data.commodities.drop_duplicates("commodity").set_index("commodity").reindex(commodities)
+    unit = prod.drop_duplicates("commodity").set_index("commodity")["unit"].reindex(commodities)
+    raw["commodity"] = commodities.to_numpy(dtype=object)[ci]
+    raw["category"] = info["category"].to_numpy(dtype=object)[ci]
+    raw["stage"] = info["stage"].to_numpy(dtype=object)[ci]
+    raw["unit"] = unit.to_numpy(dtype=object)[ci]
+    raw["home"] = home_names.to_numpy(dtype=object)[raw["home"].to_numpy()]
+    names = np.array([*countries, None], dtype=object)  # index -1 (missing) -> None
+    for col in ("top_producer", "top_partner"):
+        raw[col] = names[raw[col].fillna(-1).to_numpy(dtype=np.int64)]
     return _assemble(raw, governance_eu is not None)
 
 
@@ -350,7 +421,8 @@ def _assemble(r: pd.DataFrame, with_governance: bool) -> pd.DataFrame:
     ac = pht + m - x
     out["apparent_consumption_t"] = ac.where(trade & tonnes)
     ir = _div(m - x, ac).clip(upper=1.0)
-    out["import_reliance"] = ir.where(m > x, 0.0).where(trade & tonnes)
+    net_importer = (m - x) > NET_TOLERANCE * (m + x)  # rounding of the sums is not a net import
+    out["import_reliance"] = ir.where(net_importer, 0.0).where(trade & tonnes)
     out["partner_hhi"] = _div(r["q_sq"], m**2).where(trade)
     out["top_partner"] = r["top_partner"].where(trade & (m > 0))
     out["top_partner_share"] = _div(r["top_q"], m).where(trade)
@@ -377,11 +449,14 @@ def _assemble(r: pd.DataFrame, with_governance: bool) -> pd.DataFrame:
     out["supply_risk_eu"] = blend * (1 - out["eol_rir"]) * out["substitution_index"]
     world = r["tq"].astype(float) - r["q_inside"].astype(float)
     out["home_export_share"] = _div(x, world).where(trade)
-    out["reliance_weighted_export_share"] = _div(r["x_weighted"], world).where(trade)
+    # importers' reliance needs their production in tonnes: unknown for a volume unit
+    out["reliance_weighted_export_share"] = _div(r["x_weighted"], world).where(trade & tonnes)
     with_d = (out["home_production_share"] + out["reliance_weighted_export_share"]) / 2
     has_d = out["reliance_weighted_export_share"].notna()
     out["leverage"] = with_d.where(has_d, out["home_production_share"])
     out["coverage"] = np.where(
-        trade, COVERAGE_TRADE, np.where(r["has_hs"].astype(bool), COVERAGE_NO_FLOWS, COVERAGE_PRODUCTION)
+        trade,
+        np.where(tonnes, COVERAGE_TRADE, COVERAGE_NO_TONNES),
+        np.where(r["has_hs"].astype(bool), COVERAGE_NO_FLOWS, COVERAGE_PRODUCTION),
     )
     return out[list(COLUMNS)].reset_index(drop=True)
