@@ -41,13 +41,16 @@ without a quantity are left out of quantity sums and their value share reported)
   :math:`\text{leverage} = (P_H / W + D) / 2`; without trade data, the production share alone.
 
 Trade columns are missing (never 0) for a commodity without an HS code, or whose HS codes have no
-flow in the data that year (germanium's HS92 811230 ends in 2016 in BACI). One SQL pass over every
-commodity, home and year: no Python loop over rows, flows or countries.
+flow in the data that year (germanium's HS92 811230 ends in 2016 in BACI). Computed for every
+commodity, home and year at once: duckdb aggregations on integer codes into temporary tables (one
+per step of :data:`STEPS`), then the per-home sums scattered into a dense commodity x home x year
+grid; no Python loop over rows, flows or countries.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 import duckdb
 import numpy as np
@@ -144,48 +147,98 @@ def _homes_frame(data: MaterialsData, homes: Mapping[str, Sequence[str]] | None)
     return pd.DataFrame(rows, columns=["home", "iso3"])
 
 
-SQL = """
-WITH
-prod AS (
-  SELECT p.commodity, p.iso3, p.year, p.production AS p, p.production * p.factor AS pt
+#: a home's imports by partner, for homes of several members (flows between members are inside)
+IMP_PARTNER_GROUPS = """
+  SELECT m.home, f.commodity, f.year, f.i AS partner, bool_or(mi.iso3 IS NOT NULL) AS inside,
+         sum(f.q) AS q, sum(f.v) AS v, sum(f.v_noq) AS v_noq, sum(f.v_q) AS v_q
+  FROM flows f JOIN homes_df m ON m.iso3 = f.j
+  LEFT JOIN homes_df mi ON mi.home = m.home AND mi.iso3 = f.i
+  GROUP BY m.home, f.commodity, f.year, f.i
+"""
+#: the same when every home is one country: each flow is already one (home, partner) and none is inside
+IMP_PARTNER_SINGLE = """
+  SELECT m.home, f.commodity, f.year, f.i AS partner, false AS inside, f.q, f.v, f.v_noq, f.v_q
+  FROM flows f JOIN homes_df m ON m.iso3 = f.j
+"""
+
+#: the steps of the computation, each a temporary table (name, query); ``imp_partner`` is one of
+#: :data:`IMP_PARTNER_GROUPS` or :data:`IMP_PARTNER_SINGLE`
+STEPS: tuple[tuple[str, str], ...] = (
+    (
+        "prod",
+        """
+SELECT p.commodity, p.iso3, p.year, p.production AS p, p.production * p.factor AS pt
   FROM production_df p
   WHERE p.production IS NOT NULL AND NOT isnan(p.production) AND p.year IN (SELECT year FROM years_df)
-),
-world AS (
-  SELECT commodity, year, sum(p) AS w, bool_and(pt IS NOT NULL AND NOT isnan(pt)) AS tonnes
+""",
+    ),
+    (
+        "world",
+        """
+SELECT commodity, year, sum(p) AS w, bool_and(pt IS NOT NULL AND NOT isnan(pt)) AS tonnes
   FROM prod GROUP BY commodity, year HAVING sum(p) > 0
-),
-gov_med AS (SELECT year, median(risk) AS med FROM gov_df GROUP BY year),
-inst_med AS (SELECT year, median(instability) AS med FROM inst_df GROUP BY year),
-shares AS (
-  SELECT pr.commodity, pr.year, pr.iso3, pr.p, pr.pt, pr.p / w.w AS s,
+""",
+    ),
+    (
+        "gov_med",
+        """
+SELECT year, median(risk) AS med FROM gov_df GROUP BY year
+""",
+    ),
+    (
+        "inst_med",
+        """
+SELECT year, median(instability) AS med FROM inst_df GROUP BY year
+""",
+    ),
+    (
+        "shares",
+        """
+SELECT pr.commodity, pr.year, pr.iso3, pr.p, pr.pt, pr.p / w.w AS s,
          {scale} * coalesce(g.risk, gm.med) AS g,
          row_number() OVER (PARTITION BY pr.commodity, pr.year ORDER BY pr.p DESC, pr.iso3) AS rk
   FROM prod pr JOIN world w USING (commodity, year)
   LEFT JOIN gov_df g ON g.iso3 = pr.iso3 AND g.year = pr.year
   LEFT JOIN gov_med gm ON gm.year = pr.year
-),
-supply AS (
-  SELECT commodity, year, sum(s * s) AS hhi, sum(s * s * g) AS hhi_wgi_global,
+""",
+    ),
+    (
+        "supply",
+        """
+SELECT commodity, year, sum(s * s) AS hhi, sum(s * s * g) AS hhi_wgi_global,
          max(CASE WHEN rk = 1 THEN iso3 END) AS top_producer,
          max(CASE WHEN rk = 1 THEN s END) AS top_producer_share
   FROM shares GROUP BY commodity, year
-),
-home_prod AS (
-  SELECT m.home, s.commodity, s.year, sum(s.p) AS ph, sum(s.pt) AS pht, sum(s.pt * s.pt * s.g) AS src_sq
+""",
+    ),
+    (
+        "home_prod",
+        """
+SELECT m.home, s.commodity, s.year, sum(s.p) AS ph, sum(s.pt) AS pht, sum(s.pt * s.pt * s.g) AS src_sq
   FROM shares s JOIN homes_df m ON m.iso3 = s.iso3 GROUP BY m.home, s.commodity, s.year
-),
-flows AS (
-  SELECT h.commodity, t.year, t.exporter AS i, t.importer AS j, sum(t.quantity) AS q, sum(t.value) AS v,
+""",
+    ),
+    (
+        "flows",
+        """
+SELECT h.commodity, t.year, t.exporter AS i, t.importer AS j, sum(t.quantity) AS q, sum(t.value) AS v,
          sum(CASE WHEN t.quantity IS NULL THEN t.value ELSE 0 END) AS v_noq,
          sum(CASE WHEN t.quantity IS NOT NULL THEN t.value ELSE 0 END) AS v_q
   FROM trade_df t JOIN hs_df h ON h.product = t.product
   WHERE t.exporter <> t.importer AND t.year IN (SELECT year FROM years_df)
   GROUP BY h.commodity, t.year, t.exporter, t.importer
-),
-world_flows AS (SELECT commodity, year, sum(q) AS tq FROM flows GROUP BY commodity, year),
-country_ir AS (
-  SELECT c.commodity, c.year, c.k,
+""",
+    ),
+    (
+        "world_flows",
+        """
+SELECT commodity, year, sum(q) AS tq FROM flows GROUP BY commodity, year
+""",
+    ),
+    (
+        "country_ir",
+        """
+SELECT c.commodity, c.year, c.k,
          CASE WHEN c.m - c.x <= {tol} * (c.m + c.x) THEN 0.0
               ELSE least(1.0, (c.m - c.x) / (coalesce(pr.pt, 0) + c.m - c.x)) END AS ir
   FROM (
@@ -197,25 +250,25 @@ country_ir AS (
   ) c
   JOIN world w ON w.commodity = c.commodity AND w.year = c.year AND w.tonnes
   LEFT JOIN prod pr ON pr.commodity = c.commodity AND pr.year = c.year AND pr.iso3 = c.k
-),
-cw AS (
-  SELECT c.iso3, y.year, coalesce(inst.instability, im.med) AS w, inst.instability IS NULL AS imputed,
+""",
+    ),
+    (
+        "cw",
+        """
+SELECT c.iso3, y.year, coalesce(inst.instability, im.med) AS w, inst.instability IS NULL AS imputed,
          {scale} * coalesce(g.risk, gm.med) AS g
   FROM countries_df c CROSS JOIN years_df y
   LEFT JOIN inst_df inst ON inst.iso3 = c.iso3 AND inst.year = y.year
   LEFT JOIN inst_med im ON im.year = y.year
   LEFT JOIN gov_df g ON g.iso3 = c.iso3 AND g.year = y.year
   LEFT JOIN gov_med gm ON gm.year = y.year
-),
-imp_partner AS (
-  SELECT m.home, f.commodity, f.year, f.i AS partner, bool_or(mi.iso3 IS NOT NULL) AS inside,
-         sum(f.q) AS q, sum(f.v) AS v, sum(f.v_noq) AS v_noq, sum(f.v_q) AS v_q
-  FROM flows f JOIN homes_df m ON m.iso3 = f.j
-  LEFT JOIN homes_df mi ON mi.home = m.home AND mi.iso3 = f.i
-  GROUP BY m.home, f.commodity, f.year, f.i
-),
-imports AS (
-  SELECT ip.home, ip.commodity, ip.year,
+""",
+    ),
+    ("imp_partner", ""),
+    (
+        "imports",
+        """
+SELECT ip.home, ip.commodity, ip.year,
          coalesce(sum(CASE WHEN NOT inside THEN q END), 0) AS m,
          coalesce(sum(q), 0) AS q_all,
          coalesce(sum(CASE WHEN inside THEN q END), 0) AS q_inside,
@@ -229,48 +282,61 @@ imports AS (
          max(CASE WHEN NOT inside AND q > 0 THEN {{'q': q, 'p': -partner}} END) AS top
   FROM imp_partner ip JOIN cw ON cw.iso3 = ip.partner AND cw.year = ip.year
   GROUP BY ip.home, ip.commodity, ip.year
-),
-exports AS (
-  SELECT m.home, f.commodity, f.year, coalesce(sum(f.q), 0) AS x,
+""",
+    ),
+    (
+        "exports",
+        """
+SELECT m.home, f.commodity, f.year, coalesce(sum(f.q), 0) AS x,
          coalesce(sum(f.q * coalesce(ci.ir, 0)), 0) AS x_weighted
   FROM flows f JOIN homes_df m ON m.iso3 = f.i
-  LEFT JOIN homes_df mj ON mj.home = m.home AND mj.iso3 = f.j
+  {exports_inside}
   LEFT JOIN country_ir ci ON ci.commodity = f.commodity AND ci.year = f.year AND ci.k = f.j
-  WHERE mj.iso3 IS NULL
+  {exports_where}
   GROUP BY m.home, f.commodity, f.year
-),
-base AS (
-  SELECT c.commodity, c.eol_rir, h.home, w.year, w.w, w.tonnes,
-         hc.commodity IS NOT NULL AS has_hs, wf.commodity IS NOT NULL AS has_trade
-  FROM commodities_df c JOIN world w ON w.commodity = c.commodity
-  LEFT JOIN (SELECT DISTINCT commodity FROM hs_df) hc ON hc.commodity = c.commodity
-  LEFT JOIN world_flows wf ON wf.commodity = c.commodity AND wf.year = w.year
-  CROSS JOIN (SELECT DISTINCT home FROM homes_df) h
+""",
+    ),
 )
-SELECT b.commodity, b.home, b.year,
-       b.w AS world_production, s.hhi AS hhi_production, s.top_producer, s.top_producer_share,
-       coalesce(hp.ph, 0) AS home_production, coalesce(hp.ph, 0) / b.w AS home_production_share,
-       CASE WHEN b.tonnes THEN coalesce(hp.pht, 0) END AS home_production_t,
-       CASE WHEN b.has_trade THEN coalesce(im.m, 0) END AS imports_t,
-       CASE WHEN b.has_trade THEN coalesce(ex.x, 0) END AS exports_t,
-       coalesce(im.q_all, 0) AS q_all, coalesce(im.q_inside, 0) AS q_inside, im.risk_num, im.q_imputed,
-       im.v_border, im.v_noq, im.v_q, im.q_sq, im.q_sq_g, -im.top.p AS top_partner, im.top.q AS top_q,
-       hp.src_sq, coalesce(ex.x_weighted, 0) AS x_weighted, wf.tq,
-       s.hhi_wgi_global, b.eol_rir, b.has_hs, b.has_trade, b.tonnes
-FROM base b JOIN supply s ON s.commodity = b.commodity AND s.year = b.year
-LEFT JOIN home_prod hp ON hp.home = b.home AND hp.commodity = b.commodity AND hp.year = b.year
-LEFT JOIN imports im ON im.home = b.home AND im.commodity = b.commodity AND im.year = b.year
-LEFT JOIN exports ex ON ex.home = b.home AND ex.commodity = b.commodity AND ex.year = b.year
-LEFT JOIN world_flows wf ON wf.commodity = b.commodity AND wf.year = b.year
-ORDER BY b.commodity, b.home, b.year
+
+#: per (commodity, year): world production, concentration, trade presence
+WORLD_SQL = """
+SELECT w.commodity, w.year, w.w, w.tonnes, s.hhi, s.hhi_wgi_global, s.top_producer, s.top_producer_share,
+       c.eol_rir, hc.commodity IS NOT NULL AS has_hs, wf.commodity IS NOT NULL AS has_trade, wf.tq
+FROM world w JOIN supply s USING (commodity, year) JOIN commodities_df c ON c.commodity = w.commodity
+LEFT JOIN (SELECT DISTINCT commodity FROM hs_df) hc ON hc.commodity = w.commodity
+LEFT JOIN world_flows wf ON wf.commodity = w.commodity AND wf.year = w.year
 """
+#: per (home, commodity, year): the home's production, imports and exports
+HOME_SQL = {
+    "home_prod": "SELECT home, commodity, year, ph, pht, src_sq FROM home_prod",
+    "imports": "SELECT home, commodity, year, m, q_all, q_inside, risk_num, q_imputed, v_border, v_noq, v_q, "
+    "q_sq, q_sq_g, -top.p AS top_partner, top.q AS top_q FROM imports",
+    "exports": "SELECT home, commodity, year, x, x_weighted FROM exports",
+}
 
 
-def _div(a: pd.Series, b: pd.Series) -> pd.Series:
-    """``a / b`` with NaN where ``b`` is 0 or missing."""
-    num = a.astype(float)
-    den = b.astype(float)
-    return num / den.where(den != 0)
+def _int_codes(col: pd.Series) -> np.ndarray:
+    """Digit strings (HS codes) as integers: the distinct values converted once."""
+    codes, uniques = pd.factorize(col)
+    return np.asarray(pd.Index(uniques).astype(np.int64))[codes]
+
+
+def _lookup(values: Sequence[Any], codes: np.ndarray) -> pd.Categorical:
+    """``values[codes]`` as a categorical column (``-1``: missing): strings are not copied per row."""
+    table = pd.Index(values)
+    uniq = table.dropna().unique()
+    inner = np.append(uniq.get_indexer(table), -1)  # position of each value; index -1 -> missing
+    return pd.Categorical.from_codes(inner[codes], categories=uniq)
+
+
+def _unmasked(v: Any) -> np.ndarray:
+    """A column of duckdb's ``fetchnumpy`` with NULL as NaN (numbers) or None (other types)."""
+    if not isinstance(v, np.ma.MaskedArray):
+        return np.asarray(v)
+    masked: Any = v
+    if masked.dtype.kind in "iuf":
+        return np.asarray(masked.astype(float).filled(np.nan))
+    return np.asarray(masked.astype(object).filled(None))
 
 
 def materials_indicators(
@@ -305,7 +371,8 @@ def materials_indicators(
     homes_df = _homes_frame(data, homes)
     # the SQL runs on integer codes (countries and commodities in alphabetical order, so ties
     # still break alphabetically); names are put back at the end
-    prod, trade, inst = data.production, data.trade, data.instability
+    prod, inst = data.production, data.instability
+    trade = data.trade[data.trade["year"].isin(wanted)]  # only the years asked: less to encode
     countries = pd.Index(
         sorted(
             set(prod["iso3"].unique()) | set(trade["exporter"].unique()) | set(trade["importer"].unique())
@@ -339,7 +406,7 @@ def materials_indicators(
                 "year": trade["year"].to_numpy(),
                 "exporter": country(trade["exporter"]),
                 "importer": country(trade["importer"]),
-                "product": trade["product"].astype(int).to_numpy(),
+                "product": _int_codes(trade["product"]),
                 "value": trade["value"].to_numpy(dtype=float),
                 "quantity": trade["quantity"].to_numpy(dtype=float),
             }
@@ -347,7 +414,7 @@ def materials_indicators(
         "hs_df": pd.DataFrame(
             {
                 "commodity": commodity(data.commodity_hs["commodity"]),
-                "product": data.commodity_hs["product"].astype(int).to_numpy(),
+                "product": _int_codes(data.commodity_hs["product"]),
             }
         ),
         "commodities_df": pd.DataFrame(
@@ -372,91 +439,197 @@ def materials_indicators(
         "years_df": pd.DataFrame({"year": wanted}),
         "countries_df": pd.DataFrame({"iso3": np.arange(len(countries), dtype=np.int32)}),
     }
+    single = not homes_df["home"].duplicated().any()
+    fill = {
+        "scale": JRC_SCALE,
+        "tol": NET_TOLERANCE,
+        "exports_inside": "" if single else "LEFT JOIN homes_df mj ON mj.home = m.home AND mj.iso3 = f.j",
+        "exports_where": "" if single else "WHERE mj.iso3 IS NULL",
+    }
     con = duckdb.connect()
     try:
         for name, frame in frames.items():
             con.register(name, frame)
-        raw = con.execute(SQL.format(scale=JRC_SCALE, tol=NET_TOLERANCE)).df()
+        for name, body in STEPS:
+            if name == "imp_partner":
+                body = IMP_PARTNER_SINGLE if single else IMP_PARTNER_GROUPS
+            con.execute(f"CREATE TEMP TABLE {name} AS {body.format(**fill)}")
+        world = {k: _unmasked(v) for k, v in con.execute(WORLD_SQL).fetchnumpy().items()}
+        parts = {
+            k: {c: _unmasked(v) for c, v in con.execute(q).fetchnumpy().items()} for k, q in HOME_SQL.items()
+        }
     finally:
         con.close()
-    ci = raw["commodity"].to_numpy()
+    r = _grid(world, parts, len(commodities), len(home_names), np.asarray(wanted))
+    ci = r["commodity"].astype(np.int64)
     info = data.commodities.drop_duplicates("commodity").set_index("commodity").reindex(commodities)
     unit = prod.drop_duplicates("commodity").set_index("commodity")["unit"].reindex(commodities)
-    raw["commodity"] = commodities.to_numpy(dtype=object)[ci]
-    raw["category"] = info["category"].to_numpy(dtype=object)[ci]
-    raw["stage"] = info["stage"].to_numpy(dtype=object)[ci]
-    raw["unit"] = unit.to_numpy(dtype=object)[ci]
-    raw["home"] = home_names.to_numpy(dtype=object)[raw["home"].to_numpy()]
-    names = np.array([*countries, None], dtype=object)  # index -1 (missing) -> None
-    for col in ("top_producer", "top_partner"):
-        raw[col] = names[raw[col].fillna(-1).to_numpy(dtype=np.int64)]
-    return _assemble(raw, governance_eu is not None)
+
+    def code(col: str) -> np.ndarray:
+        return np.asarray(np.nan_to_num(r[col], nan=-1), dtype=np.int64)
+
+    text = {
+        "commodity": _lookup(commodities, ci),
+        "category": _lookup(info["category"].tolist(), ci),
+        "stage": _lookup(info["stage"].tolist(), ci),
+        "unit": _lookup(unit.tolist(), ci),
+        "home": _lookup(home_names, r["home"].astype(np.int64)),
+        "top_producer": _lookup(countries, code("top_producer")),
+        "top_partner": _lookup(countries, code("top_partner")),
+    }
+    return _assemble(r, text, governance_eu is not None)
 
 
-def _assemble(r: pd.DataFrame, with_governance: bool) -> pd.DataFrame:
-    """The output columns from the SQL's sums (the formulas of the module docstring)."""
-    trade = r["has_trade"].astype(bool)
-    tonnes = r["tonnes"].astype(bool)
-    out = r[
-        [
-            "commodity",
-            "category",
-            "stage",
-            "home",
-            "year",
-            "unit",
-            "world_production",
-            "hhi_production",
-            "top_producer",
-            "top_producer_share",
-            "home_production",
-            "home_production_share",
-            "home_production_t",
-            "imports_t",
-            "exports_t",
-        ]
-    ].copy()
-    m, x = r["imports_t"].astype(float), r["exports_t"].astype(float)
-    pht = r["home_production_t"].astype(float)
+#: the value a (home, commodity, year) without a row in a home table takes
+HOME_DEFAULTS = {
+    "ph": 0.0,
+    "pht": 0.0,
+    "src_sq": np.nan,
+    "m": 0.0,
+    "q_all": 0.0,
+    "q_inside": 0.0,
+    "risk_num": np.nan,
+    "q_imputed": np.nan,
+    "v_border": np.nan,
+    "v_noq": np.nan,
+    "v_q": np.nan,
+    "q_sq": np.nan,
+    "q_sq_g": np.nan,
+    "top_partner": np.nan,
+    "top_q": np.nan,
+    "x": 0.0,
+    "x_weighted": 0.0,
+}
+
+
+def _grid(
+    world: dict[str, np.ndarray],
+    parts: dict[str, dict[str, np.ndarray]],
+    n_c: int,
+    n_h: int,
+    years: np.ndarray,
+) -> dict[str, np.ndarray]:
+    """One row per (commodity, home, year) with world production, sorted: the home tables scattered
+    into a dense commodity x home x year grid (no join, no sort).
+    """
+    n_y = len(years)
+    valid = np.zeros((n_c, n_y), dtype=bool)
+    wc, wy = world["commodity"].astype(np.int64), np.searchsorted(years, world["year"])
+    valid[wc, wy] = True
+    cube = np.broadcast_to(valid[:, None, :], (n_c, n_h, n_y))
+    c, h, y = np.nonzero(cube)  # C order: sorted by commodity, home, year
+    cell = (c * n_h + h) * n_y + y
+    pos = np.full(n_c * n_y, -1)
+    pos[wc * n_y + wy] = np.arange(len(wc))
+    at = pos[c * n_y + y]  # the world row of each output row
+    r = {name: world[name][at] for name in world if name not in ("commodity", "year")}
+    for table in parts.values():
+        flat = (
+            table["commodity"].astype(np.int64) * n_h + table["home"].astype(np.int64)
+        ) * n_y + np.searchsorted(years, table["year"])
+        for name, values in table.items():
+            if name in ("home", "commodity", "year"):
+                continue
+            full = np.full(n_c * n_h * n_y, HOME_DEFAULTS[name])
+            full[flat] = (
+                np.where(np.isnan(values), HOME_DEFAULTS[name], values) if name in ("m", "x") else values
+            )
+            r[name] = full[cell]
+    trade, tonnes, w = r["has_trade"] == 1, r["tonnes"] == 1, r["w"]
+    return {
+        "commodity": c,
+        "home": h,
+        "year": years[y],
+        "world_production": w,
+        "hhi_production": r["hhi"],
+        "top_producer": r["top_producer"],
+        "top_producer_share": r["top_producer_share"],
+        "home_production": r["ph"],
+        "home_production_share": r["ph"] / w,
+        "home_production_t": np.where(tonnes, r["pht"], np.nan),
+        "imports_t": np.where(trade, r["m"], np.nan),
+        "exports_t": np.where(trade, r["x"], np.nan),
+        **{k: r[k] for k in ("q_all", "q_inside", "risk_num", "q_imputed", "v_border", "v_noq", "v_q")},
+        **{k: r[k] for k in ("q_sq", "q_sq_g", "top_partner", "top_q", "src_sq", "x_weighted", "tq")},
+        **{k: r[k] for k in ("hhi_wgi_global", "eol_rir", "has_hs", "has_trade", "tonnes")},
+    }
+
+
+def _ratio(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``a / b`` with NaN where ``b`` is 0 or missing."""
+    out = np.full(a.shape, np.nan)
+    ok = np.isfinite(b) & (b != 0)
+    np.divide(a, b, out=out, where=ok)
+    return out
+
+
+def _assemble(
+    r: dict[str, np.ndarray], text: dict[str, pd.Categorical], with_governance: bool
+) -> pd.DataFrame:
+    """The output columns from the SQL's sums (the formulas of the module docstring), in numpy."""
+    nan = np.nan
+    f = {k: np.asarray(v, dtype=float) for k, v in r.items() if k not in ("top_producer", "top_partner")}
+    trade = f["has_trade"] == 1
+    tonnes = f["tonnes"] == 1
+    both_known = trade & tonnes
+    m, x, pht = f["imports_t"], f["exports_t"], f["home_production_t"]
     ac = pht + m - x
-    out["apparent_consumption_t"] = ac.where(trade & tonnes)
-    ir = _div(m - x, ac).clip(upper=1.0)
+    out: dict[str, Any] = {
+        "commodity": text["commodity"],
+        "category": text["category"],
+        "stage": text["stage"],
+        "home": text["home"],
+        "year": r["year"].astype(np.int64),
+        "unit": text["unit"],
+        "world_production": f["world_production"],
+        "hhi_production": f["hhi_production"],
+        "top_producer": text["top_producer"],
+        "top_producer_share": f["top_producer_share"],
+        "home_production": f["home_production"],
+        "home_production_share": f["home_production_share"],
+        "home_production_t": pht,
+        "imports_t": m,
+        "exports_t": x,
+        "apparent_consumption_t": np.where(both_known, ac, nan),
+    }
     net_importer = (m - x) > NET_TOLERANCE * (m + x)  # rounding of the sums is not a net import
-    out["import_reliance"] = ir.where(net_importer, 0.0).where(trade & tonnes)
-    out["partner_hhi"] = _div(r["q_sq"], m**2).where(trade)
-    out["top_partner"] = r["top_partner"].where(trade & (m > 0))
-    out["top_partner_share"] = _div(r["top_q"], m).where(trade)
-    den = r["q_all"].astype(float) + pht
-    out["import_risk"] = _div(r["risk_num"].fillna(0.0), den).where(trade & tonnes)
-    out["geopolrisk"] = out["hhi_production"] * out["import_risk"]
-    out["price_usd_per_kg"] = _div(r["v_q"], m).where(trade)
-    out["characterization_factor"] = out["geopolrisk"] * out["price_usd_per_kg"]
-    out["wgi_imputed_share"] = _div(r["q_imputed"].fillna(0.0), m).where(trade)
-    out["value_without_quantity_share"] = _div(r["v_noq"], r["v_border"]).where(trade)
-    if with_governance:
-        out["hhi_wgi_global"] = r["hhi_wgi_global"].astype(float)
-        sourcing = _div(r["src_sq"].fillna(0.0) + r["q_sq_g"].fillna(0.0), (pht + m) ** 2)
-        out["hhi_wgi_sourcing"] = sourcing.where(trade & tonnes)
-    else:
-        out["hhi_wgi_global"] = np.nan
-        out["hhi_wgi_sourcing"] = np.nan
-    out["eol_rir"] = r["eol_rir"].astype(float)
-    out["substitution_index"] = UNKNOWN_SUBSTITUTION
-    known = out["import_reliance"].notna() & out["hhi_wgi_sourcing"].notna()
-    half = out["import_reliance"] / 2
-    both = out["hhi_wgi_global"] * half + out["hhi_wgi_sourcing"] * (1 - half)
-    blend = both.where(known, out["hhi_wgi_global"])
-    out["supply_risk_eu"] = blend * (1 - out["eol_rir"]) * out["substitution_index"]
-    world = r["tq"].astype(float) - r["q_inside"].astype(float)
-    out["home_export_share"] = _div(x, world).where(trade)
-    # importers' reliance needs their production in tonnes: unknown for a volume unit
-    out["reliance_weighted_export_share"] = _div(r["x_weighted"], world).where(trade & tonnes)
-    with_d = (out["home_production_share"] + out["reliance_weighted_export_share"]) / 2
-    has_d = out["reliance_weighted_export_share"].notna()
-    out["leverage"] = with_d.where(has_d, out["home_production_share"])
-    out["coverage"] = np.where(
-        trade,
-        np.where(tonnes, COVERAGE_TRADE, COVERAGE_NO_TONNES),
-        np.where(r["has_hs"].astype(bool), COVERAGE_NO_FLOWS, COVERAGE_PRODUCTION),
+    ir = np.where(net_importer, np.minimum(_ratio(m - x, ac), 1.0), 0.0)
+    out["import_reliance"] = np.where(both_known, ir, nan)
+    out["partner_hhi"] = np.where(trade, _ratio(f["q_sq"], m**2), nan)
+    partner = text["top_partner"]
+    out["top_partner"] = pd.Categorical.from_codes(
+        np.where(trade & (m > 0), partner.codes, -1), categories=partner.categories
     )
-    return out[list(COLUMNS)].reset_index(drop=True)
+    out["top_partner_share"] = np.where(trade, _ratio(f["top_q"], m), nan)
+    risk = _ratio(np.nan_to_num(f["risk_num"]), f["q_all"] + pht)
+    out["import_risk"] = np.where(both_known, risk, nan)
+    out["geopolrisk"] = out["hhi_production"] * out["import_risk"]
+    out["price_usd_per_kg"] = np.where(trade, _ratio(f["v_q"], m), nan)
+    out["characterization_factor"] = out["geopolrisk"] * out["price_usd_per_kg"]
+    out["wgi_imputed_share"] = np.where(trade, _ratio(np.nan_to_num(f["q_imputed"]), m), nan)
+    out["value_without_quantity_share"] = np.where(trade, _ratio(f["v_noq"], f["v_border"]), nan)
+    if with_governance:
+        out["hhi_wgi_global"] = f["hhi_wgi_global"]
+        sourcing = _ratio(np.nan_to_num(f["src_sq"]) + np.nan_to_num(f["q_sq_g"]), (pht + m) ** 2)
+        out["hhi_wgi_sourcing"] = np.where(both_known, sourcing, nan)
+    else:
+        out["hhi_wgi_global"] = np.full(len(m), nan)
+        out["hhi_wgi_sourcing"] = np.full(len(m), nan)
+    out["eol_rir"] = f["eol_rir"]
+    out["substitution_index"] = np.full(len(m), UNKNOWN_SUBSTITUTION)
+    half = out["import_reliance"] / 2
+    blend = out["hhi_wgi_global"] * half + out["hhi_wgi_sourcing"] * (1 - half)
+    known = np.isfinite(blend)
+    blend = np.where(known, blend, out["hhi_wgi_global"])
+    out["supply_risk_eu"] = blend * (1 - out["eol_rir"]) * out["substitution_index"]
+    world = f["tq"] - f["q_inside"]
+    out["home_export_share"] = np.where(trade, _ratio(x, world), nan)
+    # importers' reliance needs their production in tonnes: unknown for a volume unit
+    d = np.where(both_known, _ratio(f["x_weighted"], world), nan)
+    out["reliance_weighted_export_share"] = d
+    share = out["home_production_share"]
+    out["leverage"] = np.where(np.isfinite(d), (share + d) / 2, share)
+    labels = [COVERAGE_TRADE, COVERAGE_NO_TONNES, COVERAGE_NO_FLOWS, COVERAGE_PRODUCTION]
+    which = np.where(trade, np.where(tonnes, 0, 1), np.where(f["has_hs"] == 1, 2, 3))
+    out["coverage"] = pd.Categorical.from_codes(which.astype(np.int64), categories=pd.Index(labels))
+    return pd.DataFrame({c: out[c] for c in COLUMNS})

@@ -116,6 +116,8 @@ def indicators(
     name, members = _home(home)
     gov = eu_governance_table(wgi_frame("wgi"), [y])
     df = materials_indicators(data, {name: members}, [y], gov)
+    for col in df.columns[df.dtypes == "category"]:  # text for the few rows shown
+        df[col] = df[col].astype(object).where(df[col].notna(), None)
     df.insert(1, "name", commodity_name(df["commodity"], lang))
     df["explanation"] = explanations(df, lang)
     return df
