@@ -6,6 +6,7 @@ from chokepoint.trade.indicators import (
     embargo_sweep,
     exporter_leverage,
     importer_indicators,
+    trade_indicators,
     world_concentration,
 )
 
@@ -15,5 +16,6 @@ __all__ = [
     "embargo_sweep",
     "exporter_leverage",
     "importer_indicators",
+    "trade_indicators",
     "world_concentration",
 ]
