@@ -8,7 +8,8 @@ Usage::
 Reference (measured in the same process): the same propagation written the way an
 analyst would, a networkx ``DiGraph`` walked in ``topological_sort`` order with a
 Python loop over each node's in-edges, supply computed with Python loops over the
-provisions (same unknown-share rule, same min over provider levels). Both must agree
+provisions (the same coverage rule: known shares only, unknown ones not renormalised; the same
+larger loss of the two provider levels). Both must agree
 to 1e-9; the script prints the ratio. The synthetic chain (``synthetic.py``) has
 ``input_of`` edges only; ``type_of`` rules are covered by the test suite.
 """
@@ -49,17 +50,12 @@ def reference(chain, blocked: str, depth: float) -> dict[str, float]:
         levels[(node, kind[actor] == "country")].append((share, country[actor]))
     supply: dict[str, float] = {}
     for (node, _geo), rows in levels.items():
-        known = [s for s, _ in rows if s == s]
-        n_unknown = len(rows) - len(known)
-        fill = (
-            (1.0 / n_unknown if not known else max(0.0, 1.0 - sum(known)) / n_unknown) if n_unknown else 0.0
-        )
-        eff = [(s if s == s else fill, c) for s, c in rows]
-        total = sum(s for s, _ in eff)
-        if total > 0:
-            lost = sum(s / total * (depth if c == blocked else 0.0) for s, c in eff)
-        else:
-            lost = sum((depth if c == blocked else 0.0) / len(eff) for _, c in eff)
+        # the coverage rule: known shares only (scaled down if they sum above 1); an unknown share
+        # is not lost in the central estimate and never renormalised onto the named providers
+        known = [(s, c) for s, c in rows if s == s]
+        total = sum(s for s, _ in known)
+        scale = 1.0 / total if total > 1.0 else 1.0
+        lost = sum(s * scale * (depth if c == blocked else 0.0) for s, c in known)
         value = min(1.0, max(0.0, 1.0 - lost))
         supply[node] = min(supply.get(node, 1.0), value)
     g = nx.DiGraph()

@@ -130,10 +130,49 @@ def _scatter(
                 depth[i, c] = v
 
 
+@njit(cache=True, nogil=True)
+def _scatter_rows(
+    out: np.ndarray,
+    depth: np.ndarray,
+    prov_node: np.ndarray,
+    prov_level: np.ndarray,
+    prov_w: np.ndarray,
+    rows: np.ndarray,
+    cut: np.ndarray,
+) -> None:  # pragma: no cover - compiled; covered through direct_loss
+    """:func:`_scatter` for a dense cut, over its non-zero ``rows``: each provision's scenario row
+    is added to its node's row, both contiguous (the inner loop vectorizes).
+    """
+    k = out.shape[2]
+    for r in range(rows.shape[0]):
+        p = rows[r]
+        i = prov_node[p]
+        lv = prov_level[p]
+        w = prov_w[p]
+        for c in range(k):
+            v = cut[p, c]
+            out[lv, i, c] += w * v
+            if v > depth[i, c]:
+                depth[i, c] = v
+
+
 def loss_by_level(shares: LevelShares, cut: np.ndarray | sp.sparray) -> tuple[np.ndarray, np.ndarray]:
-    """Known loss per level ``(2, n_nodes, k)`` and the deepest cut per node ``(n_nodes, k)``."""
+    """Known loss per level ``(2, n_nodes, k)`` and the deepest cut per node ``(n_nodes, k)``.
+
+    A dense cut is read in place (its non-zero rows only); a sparse one column by column.
+    """
+    n = shares.n_nodes
+    if isinstance(cut, np.ndarray) and cut.ndim == 2:
+        dense = np.ascontiguousarray(cut, dtype=np.float64)
+        k = dense.shape[1]
+        per_level = np.zeros((2, n, k))
+        depth = np.zeros((n, k))
+        rows = np.flatnonzero(dense.any(axis=1)).astype(np.int64)
+        _scatter_rows(per_level, depth, shares.node, shares.level, shares.weight, rows, dense)
+        np.clip(per_level, 0.0, 1.0, out=per_level)
+        return per_level, depth
     c = sp.csc_array(cut)
-    n, k = shares.n_nodes, c.shape[1]
+    k = c.shape[1]
     per_level = np.zeros((2, n, k))
     depth = np.zeros((n, k))
     _scatter(
@@ -166,6 +205,42 @@ def bound_level(
     return np.where(none, 0.0, bound), np.where(none, -1, which)
 
 
+@njit(cache=True, nogil=True)
+def _loss_and_bound(
+    per_level: np.ndarray,
+    depth: np.ndarray,
+    remainder: np.ndarray,
+    present: np.ndarray,
+    loss: np.ndarray,
+    bound: np.ndarray,
+) -> None:  # pragma: no cover - compiled; covered through direct_loss
+    """Fused :func:`bound_level` and the reconciliation of :func:`direct_loss`, without temporaries:
+    ``loss = max_l pl_l``; ``bound = clip(max(min_{l present} (pl_l + r_l d), loss), 0, 1)``.
+    """
+    n, k = depth.shape
+    for i in range(n):
+        g, o = present[i, 0], present[i, 1]
+        rg, ro = remainder[i, 0], remainder[i, 1]
+        for c in range(k):
+            lg = per_level[0, i, c]
+            lo = per_level[1, i, c]
+            v = lg if lg > lo else lo
+            loss[i, c] = v
+            d = depth[i, c]
+            b = np.inf
+            if g:
+                b = lg + rg * d
+            if o:
+                x = lo + ro * d
+                if x < b:
+                    b = x
+            if b == np.inf:
+                b = 0.0
+            if v > b:
+                b = v
+            bound[i, c] = 0.0 if b < 0.0 else (1.0 if b > 1.0 else b)
+
+
 def direct_loss(
     shares: LevelShares, cut: np.ndarray | sp.sparray, *, upper: bool = True
 ) -> tuple[np.ndarray, np.ndarray | None]:
@@ -184,8 +259,11 @@ def direct_loss(
     loss, loss_upper : arrays in [0, 1] (see the module docstring for the formulas)
     """
     per_level, depth = loss_by_level(shares, cut)
-    loss = np.maximum(per_level[GEO], per_level[ORG])
     if not upper:
-        return loss, None
-    bound, _ = bound_level(shares, per_level, depth)
-    return loss, np.clip(np.maximum(bound, loss), 0.0, 1.0)
+        return np.maximum(per_level[GEO], per_level[ORG]), None
+    loss = np.empty(depth.shape)
+    bound = np.empty(depth.shape)
+    r = np.ascontiguousarray(shares.remainder, dtype=np.float64)
+    present = np.ascontiguousarray(shares.present)
+    _loss_and_bound(per_level, depth, r, present, loss, bound)
+    return loss, bound

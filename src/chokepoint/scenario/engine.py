@@ -116,7 +116,43 @@ def _propagate_loss(
                 loss[i, c] = (need - used) / step
 
 
-def _by_target(targets: np.ndarray, src: np.ndarray, weight: np.ndarray, n: int) -> tuple[np.ndarray, ...]:
+@njit(cache=True, nogil=True)
+def _propagate_one(
+    loss: np.ndarray,
+    mode: np.ndarray,
+    kind_ptr: np.ndarray,
+    kind_src: np.ndarray,
+    kind_w: np.ndarray,
+    in_ptr: np.ndarray,
+    in_src: np.ndarray,
+    in_w: np.ndarray,
+) -> None:  # pragma: no cover - compiled; covered through PropagationEngine
+    """One scenario, nodes renumbered in topological order (``0 .. n-1``): the rule of
+    :func:`_propagate_loss` with the node's value kept in a register and inputs read from earlier
+    (nearby) positions.
+    """
+    for i in range(loss.shape[0]):
+        m = mode[i]
+        v = loss[i]
+        if m != 0:
+            v = 0.0
+            for e in range(kind_ptr[i], kind_ptr[i + 1]):
+                lj = loss[kind_src[e]]
+                if m == 1:
+                    if lj > v:
+                        v = lj
+                else:
+                    v += kind_w[e] * lj
+        for e in range(in_ptr[i], in_ptr[i + 1]):
+            x = in_w[e] * loss[in_src[e]]
+            if x > v:
+                v = x
+        loss[i] = v
+
+
+def _by_target(
+    targets: np.ndarray, src: np.ndarray, weight: np.ndarray, n: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """CSR-like arrays of in-edges grouped by target: ``ptr`` (n+1), sources, weights."""
     order = np.argsort(targets, kind="stable")
     ptr = np.zeros(n + 1, dtype=np.int64)
@@ -211,6 +247,14 @@ class PropagationEngine:
         self._order = np.concatenate(tiers).astype(np.int64) if tiers else np.zeros(0, dtype=np.int64)
         self.n_tiers = len(tiers)
         self._no_inventory = np.zeros(n)
+        # the same graph renumbered in topological order: node t of the new numbering is
+        # self._order[t]; every input of a node has a smaller number, so one pass 0 .. n-1 works
+        rank = np.empty(n, dtype=np.int64)
+        rank[self._order] = np.arange(n)
+        self._r_mode = self._mode[self._order]
+        kt, ks = typ.col[use], typ.row[use]
+        self._r_kind = _by_target(rank[kt], rank[ks], any_w[use], n)
+        self._r_in = _by_target(rank[inp.col], rank[inp.row], w_in, n)
 
     # ------------------------------------------------------------------ shocks
     @cached_property
@@ -283,6 +327,13 @@ class PropagationEngine:
         self, loss: np.ndarray, inventory: np.ndarray | None = None, period: int = 1, step: float = 1.0
     ) -> np.ndarray:
         """Propagate losses in place; ``inventory`` (days per node) buffers runs of ``period`` steps."""
+        if inventory is None and loss.shape[1] == 1 and len(self._order) == len(loss):
+            # one scenario: gather the column in topological order, one pass in registers, scatter
+            # back (a batch keeps the 2-D kernel: its inner loop over contiguous columns vectorizes)
+            col = np.ascontiguousarray(loss[self._order, 0])
+            _propagate_one(col, self._r_mode, *self._r_kind, *self._r_in)
+            loss[self._order, 0] = col
+            return loss
         inv = self._no_inventory if inventory is None else np.asarray(inventory, dtype=np.float64)
         kernel_args = (self._order, self._mode, self._kind_ptr, self._kind_src, self._kind_w)
         edge_args = (self._in_ptr, self._in_src, self._in_w)

@@ -154,7 +154,7 @@ def trade_indicators(
             measure: flows[measure].to_numpy(dtype=float),
         }
     )
-    held = countries.get_indexer(list(restricted))
+    held = countries.get_indexer(pd.Index(list(restricted), dtype=object))
     con = _con(coded, measure)
     try:
         con.register("restricted", pd.DataFrame({"code": held[held >= 0] if (held >= 0).any() else [-1]}))
