@@ -30,46 +30,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from chokepoint.materials.indicators import COLUMNS as INDICATOR_COLUMNS
+
 ROOT = Path(__file__).resolve().parents[1]
 
-#: Output columns, in order (specification of issue 19).
-COLUMNS = [
-    "commodity",
-    "category",
-    "stage",
-    "home",
-    "year",
-    "unit",
-    "world_production",
-    "hhi_production",
-    "top_producer",
-    "top_producer_share",
-    "home_production",
-    "home_production_share",
-    "home_production_t",
-    "imports_t",
-    "exports_t",
-    "apparent_consumption_t",
-    "import_reliance",
-    "partner_hhi",
-    "top_partner",
-    "top_partner_share",
-    "import_risk",
-    "geopolrisk",
-    "price_usd_per_kg",
-    "characterization_factor",
-    "wgi_imputed_share",
-    "value_without_quantity_share",
-    "hhi_wgi_global",
-    "hhi_wgi_sourcing",
-    "eol_rir",
-    "substitution_index",
-    "supply_risk_eu",
-    "home_export_share",
-    "reliance_weighted_export_share",
-    "leverage",
-    "coverage",
-]
+#: Output columns, in order: the interface of issue 19 (names only; the reference computes its own values).
+COLUMNS = list(INDICATOR_COLUMNS)
 KEY_COLUMNS = ["commodity", "home", "year"]
 #: The four coverage labels (decision 4 of the specification).
 WITH_TRADE = "production and trade"
