@@ -67,11 +67,32 @@ def chain_document(chain: ChainMap) -> dict[str, Any]:
     return doc
 
 
-def search(frame: pd.DataFrame, columns: list[str], q: str | None, kind: str | None) -> pd.DataFrame:
-    """Rows whose ``columns`` contain ``q`` (case-insensitive) and whose kind is ``kind``."""
+def search_text(frame: pd.DataFrame, columns: list[str]) -> pd.Series:
+    """The searched text of each row: ``columns`` joined by a tab and lower-cased (a search index:
+    build it once per project version and pass it to :func:`search`).
+    """
+    parts = [frame[c].astype(object).where(frame[c].notna(), "").astype(str) for c in columns]
+    text = parts[0]
+    for part in parts[1:]:
+        text = text + "\t" + part
+    return text.str.lower()
+
+
+def search(
+    frame: pd.DataFrame,
+    columns: list[str],
+    q: str | None,
+    kind: str | None,
+    text: pd.Series | None = None,
+) -> pd.DataFrame:
+    """Rows whose ``columns`` contain ``q`` (case-insensitive) and whose kind is ``kind``.
+
+    ``text`` is the row text of :func:`search_text`, when the caller keeps it (the API does, per
+    project version); otherwise it is built here.
+    """
     if q:
-        text = frame[columns].astype(str).agg(" ".join, axis=1)
-        frame = frame[text.str.contains(q, case=False, regex=False)]
+        index = text if text is not None else search_text(frame, columns)
+        frame = frame[index.str.contains(q.lower(), regex=False).to_numpy()]
     if kind:
         frame = frame[frame["kind"] == kind]
     return frame

@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
 
-from chokepoint.api.deps import EDITORS, READERS, User, allow, audit, chain_of, get_store
+from chokepoint.api.deps import EDITORS, READERS, User, allow, audit, cached, chain_of, get_store
 from chokepoint.api.serialize import plain, records
 from chokepoint.service import projects as svc
 
@@ -26,6 +26,23 @@ class NodeEdit(BaseModel):
     description: str | None = None
 
 
+#: the columns a search of each table reads
+SEARCHED = {"nodes": ["id", "name", "name_zh"], "actors": ["id", "name", "country"]}
+
+
+def _search(request: Request, project: str, table: str, q: str | None, kind: str | None) -> Any:
+    """Search a table of the project with its search index, built once per project version."""
+    chain = chain_of(request, project)
+    frame = chain.nodes if table == "nodes" else chain.actors
+    text = None
+    if q:
+        version = get_store(request).projects.version(project)
+        text = cached(
+            request, ("search", project, version, table), lambda: svc.search_text(frame, SEARCHED[table])
+        )
+    return svc.search(frame, SEARCHED[table], q, kind, text)
+
+
 @router.get("/projects/{project}/nodes")
 def list_nodes(
     project: str,
@@ -35,7 +52,7 @@ def list_nodes(
     user: User = Depends(allow(*READERS)),
 ) -> list[dict[str, Any]]:
     """Nodes, optionally filtered by a search text (id, English or Chinese name) and kind."""
-    return records(svc.search(chain_of(request, project).nodes, ["id", "name", "name_zh"], q, kind))
+    return records(_search(request, project, "nodes", q, kind))
 
 
 @router.get("/projects/{project}/nodes/{node_id}")
@@ -72,7 +89,7 @@ def list_actors(
     user: User = Depends(allow(*READERS)),
 ) -> list[dict[str, Any]]:
     """Actors, optionally filtered by a search text (id, name, country) and kind."""
-    return records(svc.search(chain_of(request, project).actors, ["id", "name", "country"], q, kind))
+    return records(_search(request, project, "actors", q, kind))
 
 
 @router.get("/projects/{project}/actors/{actor_id}")
