@@ -5,6 +5,11 @@
 chain is acyclic by construction. Every non-final node gets country provisions
 (1-4 countries out of 30, shares summing to at most 1, 5% unknown) and firm
 provisions (1-3 firms); 1% of the nodes are grouped under ``type_of`` parents.
+
+Node ``n{i}`` sits at position ``i`` of the nodes table, in tier order. With
+``shuffle=True`` the same chain (same graph, shares and market sizes) has its node ids
+relabelled by a seeded random permutation and its nodes table ordered by the new ids, so
+that positions are not in tier order, as in real data. The default output is unchanged.
 """
 
 from __future__ import annotations
@@ -49,9 +54,18 @@ COUNTRIES = (
 
 
 def synthetic_chain(
-    n_nodes: int, n_edges: int, seed: int = 0, layers: int = 10, n_firms: int | None = None
+    n_nodes: int,
+    n_edges: int,
+    seed: int = 0,
+    layers: int = 10,
+    n_firms: int | None = None,
+    shuffle: bool = False,
 ) -> ChainMap:
-    """A seeded layered chain with ``n_nodes`` nodes and about ``n_edges`` ``input_of`` edges."""
+    """A seeded layered chain with ``n_nodes`` nodes and about ``n_edges`` ``input_of`` edges.
+
+    ``shuffle`` relabels the nodes by a random permutation (seeded by ``seed``, drawn from its
+    own generator so the chain itself is the same) and orders the nodes table by the new ids.
+    """
     rng = np.random.default_rng(seed)
     tier = np.sort(rng.integers(0, layers, n_nodes))
     starts = np.searchsorted(tier, np.arange(layers + 1))
@@ -65,10 +79,15 @@ def synthetic_chain(
     src, dst = src[ok], dst[ok]
     keys = np.unique(src.astype(np.int64) * n_nodes + dst)
     src, dst = keys // n_nodes, keys % n_nodes
-    ids = np.char.add("n", np.arange(n_nodes).astype(str)).astype(object)
+    label = np.arange(n_nodes)
+    if shuffle:
+        label = np.random.default_rng([seed, 1]).permutation(n_nodes)  # node i is called n{label[i]}
+    ids = np.char.add("n", label.astype(str)).astype(object)
     nodes = pd.DataFrame(
         {"id": ids, "name": ids, "kind": "component", "market_size": rng.lognormal(18, 2, n_nodes)}
     )
+    if shuffle:  # the nodes table in the order of the new ids: positions no longer follow the tiers
+        nodes = nodes.iloc[np.argsort(label)].reset_index(drop=True)
     edges = pd.DataFrame(
         {
             "source": ids[src],
