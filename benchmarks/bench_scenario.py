@@ -238,8 +238,7 @@ def main() -> None:
     def batch() -> None:
         # each chunk of scenario columns is propagated together; the batch keeps per-scenario
         # summaries (what Monte Carlo and sweeps consume), not a 1e5 x 1e3 matrix
-        for s in range(0, k, args.chunk):
-            a = eng.availability(cuts[:, s : s + args.chunk])
+        for s, _, a in eng.availability_chunks(cuts, args.chunk):
             mean_loss[s : s + a.shape[1]] = 1.0 - a.mean(axis=0)
             worst_loss[s : s + a.shape[1]] = 1.0 - a.min(axis=0)
             if s <= probe < s + a.shape[1]:

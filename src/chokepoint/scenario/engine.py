@@ -39,18 +39,22 @@ contiguous inner dimension.
 
 from __future__ import annotations
 
+import itertools
+import os
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from functools import cached_property
 
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
-from numba import njit
 
 from chokepoint.assess.coverage import direct_loss, level_shares
 from chokepoint.assess.perspective import Perspective
 from chokepoint.assess.supply import select_provisions
 from chokepoint.model.chain import ChainMap
 from chokepoint.model.graph import topological_tiers
+from chokepoint.scenario.kernels import WIDTH, from_blocks, propagate_columns, propagate_one, to_blocks
 
 
 def _dense(x: np.ndarray | sp.sparray) -> np.ndarray:
@@ -59,95 +63,14 @@ def _dense(x: np.ndarray | sp.sparray) -> np.ndarray:
     return np.asarray(x.toarray())
 
 
-@njit(cache=True, nogil=True)
-def _propagate_loss(
-    loss: np.ndarray,
-    order: np.ndarray,
-    mode: np.ndarray,
-    kind_ptr: np.ndarray,
-    kind_src: np.ndarray,
-    kind_w: np.ndarray,
-    in_ptr: np.ndarray,
-    in_src: np.ndarray,
-    in_w: np.ndarray,
-    inventory: np.ndarray,
-    period: int,
-    step: float,
-) -> None:  # pragma: no cover - compiled; covered through PropagationEngine
-    """In place, in topological ``order``: ``loss[i] = max(base_i, max_j w_ji loss[j])``.
-
-    ``base_i`` is the supply loss already in ``loss[i]`` (mode 0), the largest loss
-    of its kinds (mode 1, rule ``all``) or their weighted mean (mode 2, rule ``any``).
-    Works on every scenario column of a row at once. For the dynamics, columns come in
-    runs of ``period`` time steps of ``step`` days, and a node with ``inventory`` days of
-    stock covers its loss until the stock (drawn by each step's loss) runs out.
-    """
-    k = loss.shape[1]
-    for idx in range(order.shape[0]):
-        i = order[idx]
-        m = mode[i]
-        if m != 0:
-            for c in range(k):
-                loss[i, c] = 0.0
-            for e in range(kind_ptr[i], kind_ptr[i + 1]):
-                j = kind_src[e]
-                w = kind_w[e]
-                for c in range(k):
-                    if m == 1:
-                        if loss[j, c] > loss[i, c]:
-                            loss[i, c] = loss[j, c]
-                    else:
-                        loss[i, c] += w * loss[j, c]
-        for e in range(in_ptr[i], in_ptr[i + 1]):
-            j = in_src[e]
-            w = in_w[e]
-            for c in range(k):
-                v = w * loss[j, c]
-                if v > loss[i, c]:
-                    loss[i, c] = v
-        if inventory[i] > 0.0:
-            stock = 0.0
-            for c in range(k):
-                if c % period == 0:
-                    stock = inventory[i]
-                need = loss[i, c] * step
-                used = need if need < stock else stock
-                stock -= used
-                loss[i, c] = (need - used) / step
-
-
-@njit(cache=True, nogil=True)
-def _propagate_one(
-    loss: np.ndarray,
-    mode: np.ndarray,
-    kind_ptr: np.ndarray,
-    kind_src: np.ndarray,
-    kind_w: np.ndarray,
-    in_ptr: np.ndarray,
-    in_src: np.ndarray,
-    in_w: np.ndarray,
-) -> None:  # pragma: no cover - compiled; covered through PropagationEngine
-    """One scenario, nodes renumbered in topological order (``0 .. n-1``): the rule of
-    :func:`_propagate_loss` with the node's value kept in a register and inputs read from earlier
-    (nearby) positions.
-    """
-    for i in range(loss.shape[0]):
-        m = mode[i]
-        v = loss[i]
-        if m != 0:
-            v = 0.0
-            for e in range(kind_ptr[i], kind_ptr[i + 1]):
-                lj = loss[kind_src[e]]
-                if m == 1:
-                    if lj > v:
-                        v = lj
-                else:
-                    v += kind_w[e] * lj
-        for e in range(in_ptr[i], in_ptr[i + 1]):
-            x = in_w[e] * loss[in_src[e]]
-            if x > v:
-                v = x
-        loss[i] = v
+def _csc_arrays(cut: sp.sparray | np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``indptr``, ``indices`` and ``data`` of a cut ``(n_provisions, k)`` in CSC form (kernel dtypes)."""
+    c = cut if isinstance(cut, sp.csc_array) else sp.csc_array(cut)
+    return (
+        np.asarray(c.indptr, dtype=np.int64),
+        np.asarray(c.indices, dtype=np.int64),
+        np.asarray(c.data, dtype=np.float64),
+    )
 
 
 def _by_target(
@@ -188,27 +111,15 @@ class PropagationEngine:
         ix = chain.index
         n = ix.n_nodes
         keep, _ = select_provisions(chain, perspective)
-        self.prov = np.flatnonzero(keep)  # positions in the provisions table
-        node = ix.prov_node[self.prov]
-        actor = ix.prov_actor[self.prov]
-        share = ix.prov_share[self.prov]
-        geo = ix.actor_is_geo[actor]
-        self.prov_node, self.prov_actor, self.prov_geo = node, actor, geo
-        self.prov_country = ix.actor_country[actor]
+        prov = np.flatnonzero(keep)  # positions in the provisions table
+        level = ix.actor_is_geo[ix.prov_actor[prov]]
+        present = level_shares(ix.prov_node[prov], level, ix.prov_share[prov], n).present
 
-        # the coverage rule (chokepoint.assess.coverage): known shares, unknown remainders
-        self.shares = level_shares(node, geo, share, n)
-        self.prov_weight = self.shares.weight
-        self.imputed = ~self.shares.known  # provisions whose share is unknown (held by the remainder)
-        self.has_geo = self.shares.present[:, 0]
-        self.has_org = self.shares.present[:, 1]
-        self.unknown_share_used = np.bincount(node[~self.shares.known], minlength=n) > 0
-        self.coverage = self.shares.node_coverage
-
+        # dependency graph and tiers
         # dependency graph and tiers
         inp = ix.input_of.tocoo()
         typ = ix.type_of.tocoo()
-        has_data = self.has_geo | self.has_org
+        has_data: np.ndarray = np.asarray(present.any(axis=1), dtype=bool)
         dep = sp.csr_array(
             (
                 np.ones(len(inp.row) + len(typ.row)),
@@ -240,21 +151,47 @@ class PropagationEngine:
         self.combines_kinds = np.bincount(typ.col[child_ok], minlength=n) > 0
         # 'all' parents combine every kind; 'any' parents only the kinds with data
         use = np.where(parent_all, self.combines_kinds[typ.col], any_mask)
-        self._mode = np.where(self.combines_kinds, np.where(ix.children_all, 1, 2), 0).astype(np.int8)
-        self._kind_ptr, self._kind_src, self._kind_w = _by_target(typ.col[use], typ.row[use], any_w[use], n)
+        mode = np.where(self.combines_kinds, np.where(ix.children_all, 1, 2), 0).astype(np.int8)
         w_in = np.minimum(inp.data, 1.0)
-        self._in_ptr, self._in_src, self._in_w = _by_target(inp.col, inp.row, w_in, n)
-        self._order = np.concatenate(tiers).astype(np.int64) if tiers else np.zeros(0, dtype=np.int64)
         self.n_tiers = len(tiers)
-        self._no_inventory = np.zeros(n)
-        # the same graph renumbered in topological order: node t of the new numbering is
-        # self._order[t]; every input of a node has a smaller number, so one pass 0 .. n-1 works
+        # the graph renumbered in topological order: node t of the new numbering is order[t]; every
+        # input of a node has a smaller number, so one pass 0 .. n-1 propagates every tier
+        order = np.concatenate(tiers).astype(np.int64) if tiers else np.zeros(0, dtype=np.int64)
         rank = np.empty(n, dtype=np.int64)
-        rank[self._order] = np.arange(n)
-        self._r_mode = self._mode[self._order]
-        kt, ks = typ.col[use], typ.row[use]
-        self._r_kind = _by_target(rank[kt], rank[ks], any_w[use], n)
-        self._r_in = _by_target(rank[inp.col], rank[inp.row], w_in, n)
+        rank[order] = np.arange(n)
+        self._order, self._rank = order, rank
+        # provisions in the order of their node's new number: a cut's rows, in provision order,
+        # then reach the kernels' nodes in ascending order (a forward sweep, not random access)
+        self.prov = prov = prov[np.argsort(rank[ix.prov_node[prov]], kind="stable")]
+        node = ix.prov_node[prov]
+        actor = ix.prov_actor[prov]
+        geo = ix.actor_is_geo[actor]
+        self.prov_node, self.prov_actor, self.prov_geo = node, actor, geo
+        self.prov_country = ix.actor_country[actor]
+        # the coverage rule (chokepoint.assess.coverage): known shares, unknown remainders
+        self.shares = level_shares(node, geo, ix.prov_share[prov], n)
+        self.prov_weight = self.shares.weight
+        self.imputed = ~self.shares.known  # provisions whose share is unknown (held by the remainder)
+        self.has_geo = self.shares.present[:, 0]
+        self.has_org = self.shares.present[:, 1]
+        self.unknown_share_used = np.bincount(node[~self.shares.known], minlength=n) > 0
+        self.coverage = self.shares.node_coverage
+
+        self._graph = (
+            order,
+            mode[order],
+            *_by_target(rank[typ.col[use]], rank[typ.row[use]], any_w[use], n),
+            *_by_target(rank[inp.col], rank[inp.row], w_in, n),
+        )
+        self._supply = (
+            rank[node],
+            self.shares.level,
+            self.shares.weight,
+            np.ascontiguousarray(self.shares.remainder[order], dtype=np.float64),
+            np.ascontiguousarray(self.shares.present[order]),
+        )
+        self._no_inventory = np.zeros(n)
+        self.threads = max(1, os.cpu_count() or 1)
 
     # ------------------------------------------------------------------ shocks
     @cached_property
@@ -323,22 +260,137 @@ class PropagationEngine:
         """Supply availability ``(n_nodes, k)`` before propagation."""
         return 1.0 - self.supply_loss(cut, capacity_loss)
 
+    def _columns(
+        self,
+        k: int,
+        out: np.ndarray,
+        out_bound: np.ndarray,
+        pre: np.ndarray,
+        cut: tuple[np.ndarray, np.ndarray, np.ndarray] | None,
+        cap: np.ndarray,
+        inventory: np.ndarray,
+        period: int,
+        step: float,
+        availability: bool,
+    ) -> None:
+        """Run :func:`~chokepoint.scenario.kernels.propagate_columns` over ``k`` columns on threads.
+
+        Each thread takes a contiguous range of blocks of ``WIDTH`` columns (of whole runs of
+        ``period`` columns with inventories).
+        """
+        unit = WIDTH if period <= 1 else period  # a thread's range starts at a multiple of unit
+        n_units = -(-k // unit)
+        threads = max(1, min(self.threads, n_units, -(-k // WIDTH)))
+        cut_args = (np.zeros(k + 1, np.int64), np.zeros(0, np.int64), np.zeros(0)) if cut is None else cut
+        inv = inventory[self._order] if inventory.any() else np.zeros(0)
+        # the kernel reads and writes contiguous blocks in renumbered order: each thread moves its
+        # columns of the inputs into blocks and its blocks of the outputs back into columns
+        n = len(self._order)
+        upper = out_bound.shape[0] > 0
+        order = self._order
+
+        def run(u0: int, u1: int) -> None:
+            c0, c1 = u0 * unit, min(k, u1 * unit)
+            if c0 >= c1:
+                return
+            shape = (-(-(c1 - c0) // WIDTH), n, WIDTH)
+            none = np.zeros((0, n, WIDTH))
+            out_b = np.empty(shape)
+            bound_b = np.empty(shape) if upper else none
+            pre_b = none
+            if pre.shape[0]:
+                pre_b = out_b
+                to_blocks(pre_b, pre, order, c0, c1)
+            cap_b = none
+            if cap.shape[0]:
+                cap_b = np.empty(shape)
+                to_blocks(cap_b, cap, order, c0, c1)
+            propagate_columns(  # type: ignore[call-arg]
+                c0, c1, out_b, bound_b, pre_b, *cut_args, cap_b, *self._supply, *self._graph,
+                inv, max(1, period), float(step), availability,
+            )  # fmt: skip
+            from_blocks(out, out_b, self._rank, c0, c1)
+            if upper:
+                from_blocks(out_bound, bound_b, self._rank, c0, c1)
+
+        bounds = np.linspace(0, n_units, threads + 1).round().astype(int)
+        if threads == 1:
+            run(0, n_units)
+            return
+        with ThreadPoolExecutor(threads) as pool:
+            for f in [pool.submit(run, int(b0), int(b1)) for b0, b1 in itertools.pairwise(bounds)]:
+                f.result()
+
+    def _from_cut(
+        self,
+        cut: np.ndarray | sp.sparray,
+        capacity_loss: np.ndarray | None,
+        *,
+        upper: bool,
+        availability: bool,
+    ) -> tuple[np.ndarray, np.ndarray | None]:
+        """Supply and propagation in one compiled pass: loss (or availability) and its bound."""
+        n = len(self._order)
+        dense = isinstance(cut, np.ndarray)
+        k = 1 if dense and cut.ndim == 1 else int(cut.shape[1])
+        out = np.empty((n, k))
+        out_bound = np.empty((n, k) if upper else (0, k))
+        cap = np.zeros((0, k))
+        if capacity_loss is not None:
+            cap = np.ascontiguousarray(np.asarray(capacity_loss, dtype=np.float64).reshape(n, k))
+        if k == 1:
+            col = np.asarray(cut if dense else sp.csc_array(cut).toarray(), dtype=np.float64).reshape(-1)
+            propagate_one(
+                out[:, 0], out_bound[:, 0] if upper else np.zeros(0), np.ascontiguousarray(col),
+                cap[:, 0] if capacity_loss is not None else np.zeros(0), *self._supply, *self._graph,
+                availability,
+            )  # fmt: skip
+        else:
+            self._columns(
+                k, out, out_bound, np.zeros((0, k)), _csc_arrays(cut), cap, self._no_inventory, 1, 1.0,
+                availability,
+            )  # fmt: skip
+        return out, (out_bound if upper else None)
+
     def _propagate_in_place(
         self, loss: np.ndarray, inventory: np.ndarray | None = None, period: int = 1, step: float = 1.0
     ) -> np.ndarray:
-        """Propagate losses in place; ``inventory`` (days per node) buffers runs of ``period`` steps."""
-        if inventory is None and loss.shape[1] == 1 and len(self._order) == len(loss):
-            # one scenario: gather the column in topological order, one pass in registers, scatter
-            # back (a batch keeps the 2-D kernel: its inner loop over contiguous columns vectorizes)
-            col = np.ascontiguousarray(loss[self._order, 0])
-            _propagate_one(col, self._r_mode, *self._r_kind, *self._r_in)
-            loss[self._order, 0] = col
-            return loss
+        """Propagate supply losses ``(n_nodes, k)`` in place; ``inventory`` (days per node) buffers
+        runs of ``period`` steps of ``step`` days.
+        """
+        if not (loss.flags.c_contiguous and loss.dtype == np.float64):
+            raise ValueError("loss must be a C-contiguous float64 array")
+        k = loss.shape[1]
         inv = self._no_inventory if inventory is None else np.asarray(inventory, dtype=np.float64)
-        kernel_args = (self._order, self._mode, self._kind_ptr, self._kind_src, self._kind_w)
-        edge_args = (self._in_ptr, self._in_src, self._in_w)
-        _propagate_loss(loss, *kernel_args, *edge_args, inv, max(1, period), float(step))
+        self._columns(k, loss, np.zeros((0, k)), loss, None, np.zeros((0, k)), inv, period, step, False)
         return loss
+
+    def availability_chunks(
+        self, cut: sp.sparray | np.ndarray, chunk: int = 256
+    ) -> Iterator[tuple[int, int, np.ndarray]]:
+        """Availability of ``chunk`` scenario columns at a time: ``(start, stop, (n_nodes, stop - start))``.
+
+        For sweeps and batches that keep per-scenario summaries rather than the whole
+        ``(n_nodes, k)`` matrix; the cut is read in place (no copy per chunk).
+        """
+        indptr, indices, data = _csc_arrays(cut)
+        k = len(indptr) - 1
+        n = len(self._order)
+        for start in range(0, k, chunk):
+            stop = min(k, start + chunk)
+            m = stop - start
+            out = np.empty((n, m))
+            if m == 1:
+                col = np.zeros(self.n_provisions)
+                col[indices[indptr[start] : indptr[stop]]] = data[indptr[start] : indptr[stop]]
+                propagate_one(out[:, 0], np.zeros(0), col, np.zeros(0), *self._supply, *self._graph, True)
+            else:
+                view = (indptr[start : stop + 1], indices, data)
+                self._columns(
+                    m, out, np.zeros((0, m)), np.zeros((0, m)), view, np.zeros((0, m)), self._no_inventory,
+                    1, 1.0, True,
+                )  # fmt: skip
+            yield start, stop, out
 
     def propagate(self, supply: np.ndarray) -> np.ndarray:
         """Availability ``(n_nodes, k)`` from supply availability, every tier in topological order."""
@@ -349,7 +401,8 @@ class PropagationEngine:
         self, cut: np.ndarray | sp.sparray, capacity_loss: np.ndarray | None = None
     ) -> np.ndarray:
         """Supply then propagation: availability ``(n_nodes, k)`` of every node in every column."""
-        return 1.0 - self._propagate_in_place(self.supply_loss(cut, capacity_loss))
+        out, _ = self._from_cut(cut, capacity_loss, upper=False, availability=True)
+        return out
 
     def loss_bounds(
         self, cut: np.ndarray | sp.sparray, capacity_loss: np.ndarray | None = None
@@ -357,7 +410,8 @@ class PropagationEngine:
         """Propagated central loss and bound ``(n_nodes, k)`` of every node in every column.
 
         The propagation kernel is monotone, so the bound of every node is the propagation of the
-        supply bounds.
+        supply bounds; both go through the same pass.
         """
-        loss, bound = self.supply_loss_bounds(cut, capacity_loss)
-        return self._propagate_in_place(loss), self._propagate_in_place(bound)
+        loss, bound = self._from_cut(cut, capacity_loss, upper=True, availability=False)
+        assert bound is not None
+        return loss, bound

@@ -103,9 +103,8 @@ def sweep(
     ok = col >= 0
     cut_all = sp.csc_array((np.ones(ok.sum()), (np.flatnonzero(ok), col[ok])), shape=(m, k))
     out = np.empty((chain.index.n_nodes, k))
-    for start in range(0, k, chunk):
-        stop = min(k, start + chunk)
-        out[:, start:stop] = eng.availability(cut_all[:, start:stop])
+    for start, stop, a in eng.availability_chunks(cut_all, chunk):
+        out[:, start:stop] = a
         if progress is not None:
             progress(stop, k)
     _, v = final_products(chain)
