@@ -205,6 +205,34 @@ def bound_level(
     return np.where(none, 0.0, bound), np.where(none, -1, which)
 
 
+@njit(cache=True, nogil=True, inline="always")
+def clip01(x: float) -> float:  # pragma: no cover - compiled
+    """``x`` clipped to [0, 1]."""
+    return 0.0 if x < 0.0 else (1.0 if x > 1.0 else x)
+
+
+@njit(cache=True, nogil=True, inline="always")
+def bound_of_levels(
+    lg: float, lo: float, v: float, d: float, g: bool, o: bool, rg: float, ro: float
+) -> float:  # pragma: no cover - compiled
+    """The bound of :func:`direct_loss` at one node and column: ``clip(max(min_l (pl_l + r_l d), v), 0, 1)``
+    over the levels present (``g``, ``o``), from the known losses ``lg``, ``lo``, their larger ``v``, the
+    deepest cut ``d`` and the remainders ``rg``, ``ro``.
+    """
+    b = np.inf
+    if g:
+        b = lg + rg * d
+    if o:
+        x = lo + ro * d
+        if x < b:
+            b = x
+    if b == np.inf:
+        b = 0.0
+    if v > b:
+        b = v
+    return clip01(b)
+
+
 @njit(cache=True, nogil=True)
 def _loss_and_bound(
     per_level: np.ndarray,
@@ -226,19 +254,7 @@ def _loss_and_bound(
             lo = per_level[1, i, c]
             v = lg if lg > lo else lo
             loss[i, c] = v
-            d = depth[i, c]
-            b = np.inf
-            if g:
-                b = lg + rg * d
-            if o:
-                x = lo + ro * d
-                if x < b:
-                    b = x
-            if b == np.inf:
-                b = 0.0
-            if v > b:
-                b = v
-            bound[i, c] = 0.0 if b < 0.0 else (1.0 if b > 1.0 else b)
+            bound[i, c] = bound_of_levels(lg, lo, v, depth[i, c], g, o, rg, ro)
 
 
 def direct_loss(

@@ -26,28 +26,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-
-@njit(cache=True, nogil=True, inline="always")
-def _clip01(x: float) -> float:  # pragma: no cover - compiled
-    return 0.0 if x < 0.0 else (1.0 if x > 1.0 else x)
-
-
-@njit(cache=True, nogil=True, inline="always")
-def _bound(lg: float, lo: float, v: float, d: float, g: bool, o: bool, rg: float, ro: float) -> float:
-    # pragma: no cover - compiled
-    """:func:`chokepoint.assess.coverage.direct_loss`'s bound: ``clip(max(min_l (pl_l + r_l d), v))``."""
-    b = np.inf
-    if g:
-        b = lg + rg * d
-    if o:
-        x = lo + ro * d
-        if x < b:
-            b = x
-    if b == np.inf:
-        b = 0.0
-    if v > b:
-        b = v
-    return _clip01(b)
+from chokepoint.assess.coverage import bound_of_levels, clip01
 
 
 @njit(cache=True, nogil=True)
@@ -117,13 +96,13 @@ def propagate_one(
                     if upper:
                         b += kind_w[e] * depth[s]
         else:
-            lg = _clip01(geo[t])
-            lo = _clip01(org[t])
+            lg = clip01(geo[t])
+            lo = clip01(org[t])
             v = lg if lg > lo else lo
             b = v
             if upper:
                 g, o2 = present[t, 0], present[t, 1]
-                b = _bound(lg, lo, v, depth[t], g, o2, remainder[t, 0], remainder[t, 1])
+                b = bound_of_levels(lg, lo, v, depth[t], g, o2, remainder[t, 0], remainder[t, 1])
             if has_cap:
                 c = cap[o]
                 v = 1.0 - (1.0 - v) * (1.0 - c)
@@ -258,15 +237,15 @@ def propagate_columns(
             if m == 0:  # the node's supply loss (padding columns beyond nc are 0 and stay 0)
                 if from_cut:
                     for j in range(WIDTH):
-                        lg = _clip01(geo[j, t])
-                        lo = _clip01(org[j, t])
+                        lg = clip01(geo[j, t])
+                        lo = clip01(org[j, t])
                         buf[t, j] = lg if lg > lo else lo
                     if upper:
                         g, o, rg, ro = present[t, 0], present[t, 1], remainder[t, 0], remainder[t, 1]
                         for j in range(WIDTH):
-                            lg = _clip01(geo[j, t])
-                            lo = _clip01(org[j, t])
-                            bnd[t, j] = _bound(lg, lo, buf[t, j], depth[j, t], g, o, rg, ro)
+                            lg = clip01(geo[j, t])
+                            lo = clip01(org[j, t])
+                            bnd[t, j] = bound_of_levels(lg, lo, buf[t, j], depth[j, t], g, o, rg, ro)
                             depth[j, t] = 0.0
                 else:
                     for j in range(WIDTH):
