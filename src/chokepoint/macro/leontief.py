@@ -4,8 +4,10 @@ For an economy of :math:`n` (region x sector) sectors with intermediate flows :m
 demand :math:`Y` (summed to :math:`y`) and gross output :math:`x = Z 1 + y`:
 
 * technical coefficients :math:`A = Z \hat x^{-1}` (a column with :math:`x_j = 0` is zero);
-* Leontief inverse :math:`L = (I - A)^{-1}`, from one LU factorization of :math:`I - A`
-  (reused for every other solve);
+* Leontief inverse :math:`L = (I - A)^{-1}`: by recursive block elimination in matrix products
+  where :math:`I - A` is column diagonally dominant (a productive economy;
+  :mod:`chokepoint.macro.inverse`), otherwise from a pivoted LU factorization of :math:`I - A`;
+  other solves reuse :math:`L` once it exists, else the LU factors;
 * allocation coefficients :math:`B = \hat x^{-1} Z` and the Ghosh inverse
   :math:`G = (I - B)^{-1} = \hat x^{-1} L \hat x` (from :math:`L`, no second inversion);
 * Rasmussen linkages: backward :math:`BL_j = n \sum_i L_{ij} / \sum_{ij} L_{ij}`, forward
@@ -45,6 +47,7 @@ import scipy.linalg as sla
 from chokepoint.errors import UsageError
 from chokepoint.macro.bounded import bounded_solve
 from chokepoint.macro.extraction import extraction_losses
+from chokepoint.macro.inverse import block_inverse, column_diagonally_dominant
 
 
 @dataclass(eq=False)
@@ -103,18 +106,34 @@ class IOSystem:
 
     @cached_property
     def lu(self) -> tuple[np.ndarray, np.ndarray]:
-        """LU factorization of :math:`I - A` (computed once, reused by every solve)."""
+        """Pivoted LU factorization of :math:`I - A` (computed once, on first use)."""
         lu: tuple[np.ndarray, np.ndarray] = sla.lu_factor(np.eye(self.n) - self.A, check_finite=False)
         return lu
 
     @cached_property
     def L(self) -> np.ndarray:
-        """Leontief inverse :math:`L = (I - A)^{-1}` (Leontief 1936), from the LU factors."""
+        r"""Leontief inverse :math:`L = (I - A)^{-1}` (Leontief 1936).
+
+        By recursive block elimination (:func:`chokepoint.macro.inverse.block_inverse`) where
+        :math:`I - A` is column diagonally dominant, which makes elimination without pivoting
+        stable; otherwise from the pivoted LU factors.
+        """
+        m = -self.A
+        m[np.diag_indices(self.n)] += 1.0
+        if column_diagonally_dominant(m):
+            return block_inverse(m)
         return np.asarray(sla.lu_solve(self.lu, np.eye(self.n), check_finite=False))
 
     def solve(self, demand: np.ndarray) -> np.ndarray:
-        """Output :math:`x = L y` for a demand vector or matrix, from the LU factors."""
-        return np.asarray(sla.lu_solve(self.lu, np.asarray(demand, dtype=float), check_finite=False))
+        """Output :math:`x = L y` for a demand vector or matrix.
+
+        :math:`L` times the demand once :math:`L` exists, else from the LU factors (no inverse
+        formed).
+        """
+        d = np.asarray(demand, dtype=float)
+        if "L" in self.__dict__:
+            return np.asarray(self.L @ d)
+        return np.asarray(sla.lu_solve(self.lu, d, check_finite=False))
 
     @cached_property
     def G(self) -> np.ndarray:
