@@ -610,3 +610,34 @@ def test_a_domestic_bea_dataset_uploads_with_its_import_matrix(client):
     bad = client.get("/api/macro/datasets/mrio/imports", headers=h)
     assert bad.status_code == 422
     assert "--imports" in bad.json()["error"]["message"]
+
+
+def test_cached_reads_follow_every_write_that_changes_them(client):
+    """Read routes send cached JSON; a node edit, an expert score import and a perspective query
+    each give a fresh body, and a cached body equals the one built from scratch."""
+    h = {"authorization": f"Bearer {client.tokens['analyst']}"}
+    record = "/api/projects/semi/assessment/N20"
+    first = client.get(record, headers=h)
+    assert first.status_code == 200
+    assert first.headers["content-type"] == "application/json"
+    assert client.get(record, headers=h).content == first.content  # served from the cache
+    other_view = client.get(record + "?home=USA&restricted=CHN", headers=h).json()
+    assert other_view != first.json()
+    # an expert's score changes the record without changing the chain's version
+    files = [("files", ("a.csv", b"node,expert,organization,gap,gap_years\nN20,Zhang,CAS,1,1\n", "text/csv"))]
+    assert client.post("/api/projects/semi/experts", files=files, headers=h).status_code == 200
+    after_experts = client.get(record, headers=h).json()
+    assert after_experts != first.json()
+    # an edit changes the node, its search and its assessment
+    assert client.get("/api/projects/semi/nodes?q=zz-renamed", headers=h).json() == []
+    edit = {"name": "ZZ-renamed lithography", "threshold": 1}
+    assert client.patch("/api/projects/semi/nodes/N20", json=edit, headers=h).status_code == 200
+    found = client.get("/api/projects/semi/nodes?q=zz-renamed", headers=h).json()
+    assert [n["id"] for n in found] == ["N20"]
+    assert client.get("/api/projects/semi/nodes/N20", headers=h).json()["node"]["threshold"] == 1
+    fresh = client.get(record, headers=h).json()
+    assert fresh["name"] == "ZZ-renamed lithography"
+    assert fresh != after_experts
+    # the cached bytes are what an app with an empty cache builds
+    rebuilt = TestClient(create_app(client.store)).get(record, headers=h)
+    assert rebuilt.content == client.get(record, headers=h).content

@@ -21,6 +21,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from chokepoint import __version__
+from chokepoint.api.deps import ResponseCache
 from chokepoint.api.routes import ROUTERS
 from chokepoint.errors import ChokepointError
 from chokepoint.store import Store
@@ -56,6 +57,7 @@ def create_app(store: Store | str | None = None) -> FastAPI:
     app.state.store = store if isinstance(store, Store) else Store(store)
     app.state.jobs = {}
     app.state.cache = {}
+    app.state.responses = ResponseCache()
 
     @app.exception_handler(ChokepointError)
     async def domain_error(request: Request, exc: ChokepointError) -> JSONResponse:

@@ -7,11 +7,14 @@ valid session cookie or bearer token gets 401, a role outside the list 403.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from typing import Any
 
 from fastapi import Depends, HTTPException, Query, Request
+from fastapi.responses import JSONResponse, Response
 
 from chokepoint.assess import Assessment, Perspective
 from chokepoint.model.chain import ChainMap
@@ -52,11 +55,66 @@ def cached(request: Request, key: tuple[Any, ...], make: Callable[[], Any], size
     return cache[key]
 
 
+class ResponseCache:
+    """Rendered JSON bodies of read routes, least recently used first out (thread-safe).
+
+    A key names everything the body depends on (route, project version, evidence stamp,
+    perspective, query), never the caller: every role allowed to read the route gets the same
+    body, and the role check runs before the cache is consulted.
+    """
+
+    def __init__(self, size: int = 1024) -> None:
+        self.size = size
+        self._bodies: OrderedDict[Hashable, bytes] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: Hashable) -> bytes | None:
+        """The cached body of ``key``, or ``None``."""
+        with self._lock:
+            body = self._bodies.get(key)
+            if body is not None:
+                self._bodies.move_to_end(key)
+            return body
+
+    def put(self, key: Hashable, body: bytes) -> None:
+        """Keep ``body`` for ``key``, dropping the least recently used beyond ``size``."""
+        with self._lock:
+            self._bodies[key] = body
+            self._bodies.move_to_end(key)
+            while len(self._bodies) > self.size:
+                self._bodies.popitem(last=False)
+
+
+def cached_json(request: Request, key: tuple[Any, ...], make: Callable[[], Any]) -> Response:
+    """The JSON response of ``make()``, rendered once per ``key`` (see :class:`ResponseCache`).
+
+    A route that returns this skips FastAPI's per-request encoding of the same document: on the
+    demo chain one node's assessment record costs 4.6 ms to build and the top-20 assessment
+    document 17 ms, against well under 1 ms to send cached bytes.
+    """
+    cache: ResponseCache = request.app.state.responses
+    body = cache.get(key)
+    if body is None:
+        body = bytes(JSONResponse(make()).body)
+        cache.put(key, body)
+    return Response(content=body, media_type="application/json")
+
+
+def project_version(request: Request, project: str) -> str:
+    """The project's version (:meth:`Store.projects.version`), read once per request."""
+    versions: dict[str, str] | None = getattr(request.state, "versions", None)
+    if versions is None:
+        versions = request.state.versions = {}
+    if project not in versions:
+        versions[project] = get_store(request).projects.version(project)
+    return versions[project]
+
+
 def chain_of(request: Request, project: str) -> ChainMap:
     """The project's chain, cached per project version (any save changes the version)."""
     store = get_store(request)
     chain: ChainMap = cached(
-        request, ("chain", project, store.projects.version(project)), lambda: store.chains.load(project)
+        request, ("chain", project, project_version(request, project)), lambda: store.chains.load(project)
     )
     return chain
 
@@ -119,6 +177,26 @@ def perspective_of(
     )
 
 
+def assessment_key(
+    request: Request,
+    project: str,
+    p: Perspective,
+    governance: str = DEFAULT_GOVERNANCE,
+    trade_dataset: str | None = None,
+) -> tuple[str, ...]:
+    """What an assessment depends on: the project version, the perspective, the governance table,
+    the experts' scores, the reported values and the trade dataset (a cache key).
+    """
+    store = get_store(request)
+    return (
+        "assessment",
+        project,
+        project_version(request, project),
+        json.dumps(p.to_dict(), sort_keys=True),
+        evidence_key(store, project, governance, trade_dataset),
+    )
+
+
 def assessment_of(
     request: Request,
     project: str,
@@ -126,20 +204,11 @@ def assessment_of(
     governance: str = DEFAULT_GOVERNANCE,
     trade_dataset: str | None = None,
 ) -> Assessment:
-    """The project's assessment from ``p``, cached per project version, perspective, governance
-    table and expert scores.
-    """
+    """The project's assessment from ``p``, cached per :func:`assessment_key`."""
     store = get_store(request)
-    key = (
-        "assessment",
-        project,
-        store.projects.version(project),
-        json.dumps(p.to_dict(), sort_keys=True),
-        evidence_key(store, project, governance, trade_dataset),
-    )
     a: Assessment = cached(
         request,
-        key,
+        assessment_key(request, project, p, governance, trade_dataset),
         lambda: assess_project(
             store,
             project,

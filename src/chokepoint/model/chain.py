@@ -136,6 +136,11 @@ class ChainMap:
         """Integer ids and sparse matrices, built once and cached."""
         return ChainIndex.build(self)
 
+    @cached_property
+    def region_codes(self) -> frozenset[str]:
+        """Codes of the regions among the actors (kind ``region``), computed once."""
+        return frozenset(self.actors.loc[self.actors["kind"] == "region", "country"])
+
     def node(self, node_id: str) -> dict[str, Any]:
         """Return one node's row as a dict (raises ``KeyError`` if unknown)."""
         pos = self.index.node_position(node_id)

@@ -89,11 +89,7 @@ def evidence_key(
     experts' scores, the reported values and the trade dataset (they change without changing the
     project's version).
     """
-    scores = store.experts.scores(project)
-    stamp = "" if scores.empty else f"{len(scores)}:{scores['scored_at'].max()}"
-    values = store.observations.values(project)
-    if not values.empty:
-        stamp += f"|{len(values)}:{values['value'].sum():.12g}:{values['period'].max()}"
+    stamp = f"{store.experts.stamp(project)}|{store.observations.stamp(project)}"
     trade = ""
     if trade_dataset:
         rows = [d for d in store.trade_datasets.list() if d["name"] == trade_dataset]

@@ -22,7 +22,7 @@ Codes = str | Sequence[str] | None
 
 def known_regions(chain: ChainMap) -> set[str]:
     """Region codes the chain's actors use (allowed as home or restricted codes)."""
-    return set(chain.actors.loc[chain.actors["kind"] == "region", "country"])
+    return set(chain.region_codes)
 
 
 def _codes(value: Codes) -> list[str]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
 from chokepoint.api.deps import (
@@ -13,8 +14,10 @@ from chokepoint.api.deps import (
     PerspectiveQuery,
     User,
     allow,
+    assessment_key,
     assessment_of,
     audit,
+    cached_json,
     get_store,
     perspective_query,
 )
@@ -54,7 +57,7 @@ def put_perspective(
     return p.to_dict()
 
 
-@router.get("/projects/{project}/assessment")
+@router.get("/projects/{project}/assessment", response_model=dict[str, Any])
 def get_assessment(
     project: str,
     request: Request,
@@ -67,7 +70,7 @@ def get_assessment(
         None, max_length=200, description="Trade dataset: nodes with HS codes use the home imports."
     ),
     user: User = Depends(allow(*READERS)),
-) -> dict[str, Any]:
+) -> Response:
     """Every technology's level, score, quadrant, components and explanation, and the groups.
 
     The perspective is the project's stored default with each query field (``home``,
@@ -76,14 +79,19 @@ def get_assessment(
     from chokepoint.report.assessment import assessment_document
 
     p = pq.resolve(request, project)
-    a = assessment_of(request, project, p, governance, trade_dataset)
-    doc = assessment_document(a, lang, top)
-    if stability:
-        doc["stability"] = stability_report(a).to_dict()
-    return doc
+
+    def document() -> dict[str, Any]:
+        a = assessment_of(request, project, p, governance, trade_dataset)
+        doc = assessment_document(a, lang, top)
+        if stability:
+            doc["stability"] = stability_report(a).to_dict()
+        return doc
+
+    key = assessment_key(request, project, p, governance, trade_dataset)
+    return cached_json(request, ("assessment document", key, lang, top, stability), document)
 
 
-@router.get("/projects/{project}/assessment/{node_id}")
+@router.get("/projects/{project}/assessment/{node_id}", response_model=dict[str, Any])
 def get_node_assessment(
     project: str,
     node_id: str,
@@ -92,7 +100,12 @@ def get_node_assessment(
     lang: Literal["en", "zh"] = "en",
     governance: str = Query(GOVERNANCE_DEFAULT, description=GOVERNANCE_HELP, max_length=20),
     user: User = Depends(allow(*READERS)),
-) -> dict[str, Any]:
+) -> Response:
     """One technology's (or group's) level, score, components and explanation."""
-    a = assessment_of(request, project, pq.resolve(request, project), governance)
-    return node_record(a, node_id, lang)
+    p = pq.resolve(request, project)
+    key = assessment_key(request, project, p, governance)
+    return cached_json(
+        request,
+        ("assessment record", key, node_id, lang),
+        lambda: node_record(assessment_of(request, project, p, governance), node_id, lang),
+    )

@@ -5,9 +5,21 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
+from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
-from chokepoint.api.deps import EDITORS, READERS, User, allow, audit, cached, chain_of, get_store
+from chokepoint.api.deps import (
+    EDITORS,
+    READERS,
+    User,
+    allow,
+    audit,
+    cached,
+    cached_json,
+    chain_of,
+    get_store,
+    project_version,
+)
 from chokepoint.api.serialize import plain, records
 from chokepoint.service import projects as svc
 
@@ -36,32 +48,40 @@ def _search(request: Request, project: str, table: str, q: str | None, kind: str
     frame = chain.nodes if table == "nodes" else chain.actors
     text = None
     if q:
-        version = get_store(request).projects.version(project)
+        version = project_version(request, project)
         text = cached(
             request, ("search", project, version, table), lambda: svc.search_text(frame, SEARCHED[table])
         )
     return svc.search(frame, SEARCHED[table], q, kind, text)
 
 
-@router.get("/projects/{project}/nodes")
+@router.get("/projects/{project}/nodes", response_model=list[dict[str, Any]])
 def list_nodes(
     project: str,
     request: Request,
     q: str | None = None,
     kind: str | None = None,
     user: User = Depends(allow(*READERS)),
-) -> list[dict[str, Any]]:
+) -> Response:
     """Nodes, optionally filtered by a search text (id, English or Chinese name) and kind."""
-    return records(_search(request, project, "nodes", q, kind))
+    version = project_version(request, project)
+    return cached_json(
+        request,
+        ("nodes", project, version, q, kind),
+        lambda: records(_search(request, project, "nodes", q, kind)),
+    )
 
 
-@router.get("/projects/{project}/nodes/{node_id}")
-def get_node(
-    project: str, node_id: str, request: Request, user: User = Depends(allow(*READERS))
-) -> dict[str, Any]:
+@router.get("/projects/{project}/nodes/{node_id}", response_model=dict[str, Any])
+def get_node(project: str, node_id: str, request: Request, user: User = Depends(allow(*READERS))) -> Response:
     """One node with the provisions that name it."""
-    row, prov = svc.with_provisions(chain_of(request, project), "node", node_id)
-    return {"node": records(row)[0], "provisions": records(prov)}
+
+    def detail() -> dict[str, Any]:
+        row, prov = svc.with_provisions(chain_of(request, project), "node", node_id)
+        return {"node": records(row)[0], "provisions": records(prov)}
+
+    version = project_version(request, project)
+    return cached_json(request, ("node", project, version, node_id), detail)
 
 
 @router.patch("/projects/{project}/nodes/{node_id}")
@@ -80,22 +100,32 @@ def edit_node(
     return {"node": records(row)[0]}
 
 
-@router.get("/projects/{project}/actors")
+@router.get("/projects/{project}/actors", response_model=list[dict[str, Any]])
 def list_actors(
     project: str,
     request: Request,
     q: str | None = None,
     kind: str | None = None,
     user: User = Depends(allow(*READERS)),
-) -> list[dict[str, Any]]:
+) -> Response:
     """Actors, optionally filtered by a search text (id, name, country) and kind."""
-    return records(_search(request, project, "actors", q, kind))
+    version = project_version(request, project)
+    return cached_json(
+        request,
+        ("actors", project, version, q, kind),
+        lambda: records(_search(request, project, "actors", q, kind)),
+    )
 
 
-@router.get("/projects/{project}/actors/{actor_id}")
+@router.get("/projects/{project}/actors/{actor_id}", response_model=dict[str, Any])
 def get_actor(
     project: str, actor_id: str, request: Request, user: User = Depends(allow(*READERS))
-) -> dict[str, Any]:
+) -> Response:
     """One actor with the provisions that name it."""
-    row, prov = svc.with_provisions(chain_of(request, project), "actor", actor_id)
-    return {"actor": records(row)[0], "provisions": records(prov)}
+
+    def detail() -> dict[str, Any]:
+        row, prov = svc.with_provisions(chain_of(request, project), "actor", actor_id)
+        return {"actor": records(row)[0], "provisions": records(prov)}
+
+    version = project_version(request, project)
+    return cached_json(request, ("actor", project, version, actor_id), detail)

@@ -20,6 +20,7 @@ from chokepoint.api.deps import (
     cached,
     chain_of,
     get_store,
+    project_version,
 )
 from chokepoint.api.serialize import file_response, json_response
 from chokepoint.api.uploads import saved_upload
@@ -45,7 +46,7 @@ def project_summary(project: str, request: Request, user: User = Depends(allow(*
     """Counts by kind, stages, countries, share coverage and years of the project's chain."""
     chain = chain_of(request, project)
     summary: dict[str, Any] = cached(
-        request, ("summary", project, get_store(request).projects.version(project)), chain.summary
+        request, ("summary", project, project_version(request, project)), chain.summary
     )
     return summary
 
