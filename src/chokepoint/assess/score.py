@@ -217,8 +217,10 @@ def assess(
         ],
         dtype=object,
     )
-    flags = np.stack([c1, e1, few], axis=1)
-    reasons = np.array(["; ".join(labels[row]) for row in flags], dtype=object)
+    # the reasons of each of the 8 combinations of the three flags, then one lookup per node
+    combos = np.array([[bool(k & 1), bool(k & 2), bool(k & 4)] for k in range(8)])
+    texts = np.array(["; ".join(labels[row]) for row in combos], dtype=object)
+    reasons = texts[c1.astype(np.int64) + 2 * e1.astype(np.int64) + 4 * few.astype(np.int64)]
     return Assessment(
         chain=chain,
         perspective=perspective,

@@ -165,7 +165,8 @@ def trade_indicators(
 
         def run(sql: str) -> pd.DataFrame:
             # to Arrow, then pandas once (3-4x faster than duckdb's own .df() on a million rows)
-            df: pd.DataFrame = con.sql(sql if ordered else sql.split("ORDER BY")[0]).to_arrow_table().to_pandas()
+            query = sql if ordered else sql.split("ORDER BY")[0]
+            df: pd.DataFrame = con.sql(query).to_arrow_table().to_pandas()
             for col, names in (
                 ("importer", countries),
                 ("exporter", countries),
