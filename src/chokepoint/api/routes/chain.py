@@ -55,6 +55,22 @@ def _search(request: Request, project: str, table: str, q: str | None, kind: str
     return svc.search(frame, SEARCHED[table], q, kind, text)
 
 
+def _search_response(request: Request, project: str, table: str, q: str | None, kind: str | None) -> Response:
+    """The cached JSON rows of a search of ``table`` (see :func:`_search`)."""
+    key = (table, project, project_version(request, project), q, kind)
+    return cached_json(request, key, lambda: records(_search(request, project, table, q, kind)))
+
+
+def _detail_response(request: Request, project: str, which: str, key_id: str) -> Response:
+    """The cached JSON of one node or actor (``which``) with the provisions that name it."""
+
+    def detail() -> dict[str, Any]:
+        row, prov = svc.with_provisions(chain_of(request, project), which, key_id)
+        return {which: records(row)[0], "provisions": records(prov)}
+
+    return cached_json(request, (which, project, project_version(request, project), key_id), detail)
+
+
 @router.get("/projects/{project}/nodes", response_model=list[dict[str, Any]])
 def list_nodes(
     project: str,
@@ -64,24 +80,13 @@ def list_nodes(
     user: User = Depends(allow(*READERS)),
 ) -> Response:
     """Nodes, optionally filtered by a search text (id, English or Chinese name) and kind."""
-    version = project_version(request, project)
-    return cached_json(
-        request,
-        ("nodes", project, version, q, kind),
-        lambda: records(_search(request, project, "nodes", q, kind)),
-    )
+    return _search_response(request, project, "nodes", q, kind)
 
 
 @router.get("/projects/{project}/nodes/{node_id}", response_model=dict[str, Any])
 def get_node(project: str, node_id: str, request: Request, user: User = Depends(allow(*READERS))) -> Response:
     """One node with the provisions that name it."""
-
-    def detail() -> dict[str, Any]:
-        row, prov = svc.with_provisions(chain_of(request, project), "node", node_id)
-        return {"node": records(row)[0], "provisions": records(prov)}
-
-    version = project_version(request, project)
-    return cached_json(request, ("node", project, version, node_id), detail)
+    return _detail_response(request, project, "node", node_id)
 
 
 @router.patch("/projects/{project}/nodes/{node_id}")
@@ -109,12 +114,7 @@ def list_actors(
     user: User = Depends(allow(*READERS)),
 ) -> Response:
     """Actors, optionally filtered by a search text (id, name, country) and kind."""
-    version = project_version(request, project)
-    return cached_json(
-        request,
-        ("actors", project, version, q, kind),
-        lambda: records(_search(request, project, "actors", q, kind)),
-    )
+    return _search_response(request, project, "actors", q, kind)
 
 
 @router.get("/projects/{project}/actors/{actor_id}", response_model=dict[str, Any])
@@ -122,10 +122,4 @@ def get_actor(
     project: str, actor_id: str, request: Request, user: User = Depends(allow(*READERS))
 ) -> Response:
     """One actor with the provisions that name it."""
-
-    def detail() -> dict[str, Any]:
-        row, prov = svc.with_provisions(chain_of(request, project), "actor", actor_id)
-        return {"actor": records(row)[0], "provisions": records(prov)}
-
-    version = project_version(request, project)
-    return cached_json(request, ("actor", project, version, actor_id), detail)
+    return _detail_response(request, project, "actor", actor_id)
