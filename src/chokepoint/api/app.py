@@ -21,8 +21,9 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from chokepoint import __version__
-from chokepoint.api.deps import ResponseCache
+from chokepoint.api.deps import LRUCache
 from chokepoint.api.routes import ROUTERS
+from chokepoint.assess import Perspective
 from chokepoint.errors import ChokepointError
 from chokepoint.store import Store
 
@@ -57,7 +58,8 @@ def create_app(store: Store | str | None = None) -> FastAPI:
     app.state.store = store if isinstance(store, Store) else Store(store)
     app.state.jobs = {}
     app.state.cache = {}
-    app.state.responses = ResponseCache()
+    app.state.responses = LRUCache[bytes](1024)
+    app.state.perspectives = LRUCache[Perspective](256)
 
     @app.exception_handler(ChokepointError)
     async def domain_error(request: Request, exc: ChokepointError) -> JSONResponse:
