@@ -641,3 +641,11 @@ def test_cached_reads_follow_every_write_that_changes_them(client):
     # the cached bytes are what an app with an empty cache builds
     rebuilt = TestClient(create_app(client.store)).get(record, headers=h)
     assert rebuilt.content == client.get(record, headers=h).content
+    # a new stored default perspective changes the (cached) perspective of a plain read
+    put = client.put(
+        "/api/projects/semi/perspective", json={"home": ["USA"], "restricted": ["CHN"]}, headers=h
+    )
+    assert put.status_code == 200
+    as_usa = client.get(record, headers=h).json()
+    assert as_usa == client.get(record + "?home=USA&restricted=CHN", headers=h).json()
+    assert as_usa != fresh
