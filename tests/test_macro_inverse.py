@@ -54,6 +54,7 @@ def test_iosystem_uses_the_block_path_and_falls_back_to_lu_outside_it():
     m = _productive(1500, 3)
     z = (np.eye(1500) - m) * 100.0
     s = IOSystem(Z=z, Y=np.full((1500, 1), 100.0 * 0.2), labels=_labels(1500))
+    assert column_diagonally_dominant(np.eye(1500) - s.A)  # so L takes the block path
     np.testing.assert_allclose(s.L, np.linalg.inv(np.eye(1500) - s.A), rtol=0, atol=1e-12 * s.L.max())
     # A column of A summing above 1 (negative value added): not dominant, the pivoted LU is used.
     z2 = np.array([[10.0, 60.0], [20.0, 50.0]])
