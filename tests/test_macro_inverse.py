@@ -50,10 +50,12 @@ def test_dominance_check_on_hand_matrices():
 
 
 def test_iosystem_uses_the_block_path_and_falls_back_to_lu_outside_it():
-    # Productive (Hawkins-Simon): block elimination; equal to LAPACK.
-    m = _productive(1500, 3)
-    z = (np.eye(1500) - m) * 100.0
-    s = IOSystem(Z=z, Y=np.full((1500, 1), 100.0 * 0.2), labels=_labels(1500))
+    # Productive (Hawkins-Simon): final demand above each sector's purchases, so every column of
+    # A sums below 1 and L takes the block path; equal to LAPACK.
+    rng = np.random.default_rng(3)
+    z = rng.gamma(0.3, 10.0, (1500, 1500)) * (rng.random((1500, 1500)) < 0.3)
+    y = z.sum(axis=0)[:, None] + rng.uniform(50, 500, (1500, 1))
+    s = IOSystem(Z=z, Y=y, labels=_labels(1500))
     assert column_diagonally_dominant(np.eye(1500) - s.A)  # so L takes the block path
     np.testing.assert_allclose(s.L, np.linalg.inv(np.eye(1500) - s.A), rtol=0, atol=1e-12 * s.L.max())
     # A column of A summing above 1 (negative value added): not dominant, the pivoted LU is used.
