@@ -278,3 +278,43 @@ def test_merge_raw_rows_may_refer_to_stored_rows(store, small):
     assert store.chains.load("p").equals(back)
     with pytest.raises(ProjectNotFoundError):
         store.chains.merge_tables("nope", blocks)
+
+
+def test_evidence_stamp_changes_with_each_kind_of_evidence(store, small, other):
+    """The one-query stamp the API's assessment caches key on: it changes when a project's expert
+    scores, reported values (a replaced value keeps the count) or named trade dataset change, and
+    not when another project's do."""
+    import pandas as pd
+
+    store.chains.save("small", small)
+    store.chains.save("other", other)
+    empty = store.evidence_stamp("small")
+    assert empty == "||"
+    node = small.nodes["id"].iloc[0]
+    store.experts.replace("small", "Zhang", pd.DataFrame({"node": [node], "gap": [4]}), "a.csv", "u")
+    scored = store.evidence_stamp("small")
+    assert scored != empty
+    assert store.evidence_stamp("other") == "||"
+    value = pd.DataFrame(
+        {
+            "indicator": ["inventory_days"],
+            "entity_type": ["node_enterprise"],
+            "entity": [f"{node}|P1"],
+            "period": ["2026-10"],
+            "value": [30.0],
+        }
+    )
+    store.observations.submit("small", value, "u")
+    reported = store.evidence_stamp("small")
+    assert reported != scored
+    store.observations.submit("small", value.assign(value=12.0), "u")  # replaced: same count
+    assert store.evidence_stamp("small") not in (reported, scored)
+    assert store.evidence_stamp("other") == "||"
+    flows = pd.DataFrame(
+        {"year": [2021], "exporter": ["USA"], "importer": ["CHN"], "product": ["854231"], "value": [1.0]}
+    )
+    store.trade_datasets.save("t", flows, "comtrade")
+    traded = store.evidence_stamp("small", "t")
+    store.trade_datasets.save("t", flows.assign(value=2.0), "comtrade")
+    assert store.evidence_stamp("small", "t") != traded
+    assert store.evidence_stamp("small", "t").startswith(store.evidence_stamp("small")[:-1])

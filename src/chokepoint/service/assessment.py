@@ -89,12 +89,7 @@ def evidence_key(
     experts' scores, the reported values and the trade dataset (they change without changing the
     project's version).
     """
-    stamp = f"{store.experts.stamp(project)}|{store.observations.stamp(project)}"
-    trade = ""
-    if trade_dataset:
-        rows = [d for d in store.trade_datasets.list() if d["name"] == trade_dataset]
-        trade = f"{trade_dataset}:{rows[0]['created_at'] if rows else ''}"
-    return f"{governance}|{stamp}|{trade}"
+    return f"{governance}|{store.evidence_stamp(project, trade_dataset)}"
 
 
 def stability_report(a: Assessment, top: int = 15) -> StabilityReport:

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, TypeAlias
 
 from platformdirs import user_data_dir
-from sqlalchemy import Connection, Engine, create_engine, event, insert, inspect, select
+from sqlalchemy import Connection, Engine, create_engine, event, insert, inspect, make_url, select
 
 from chokepoint.errors import ProjectNotFoundError
 from chokepoint.store.schema import (
@@ -167,6 +167,19 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.close()
 
 
+#: pooled connections kept open per engine: the API's worker threads (up to 40 at once) would
+#: otherwise open and close a connection for every request beyond SQLAlchemy's default five
+POOL_SIZE = 16
+
+
+def _pool_options(url: str) -> dict[str, int]:
+    """Queue-pool sizes for a file or server database (in-memory SQLite has its own pool)."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite" and parsed.database in (None, "", ":memory:"):
+        return {}
+    return {"pool_size": POOL_SIZE, "max_overflow": 2 * POOL_SIZE}
+
+
 class Database:
     """One migrated database: the engine every repository of a store works on.
 
@@ -186,7 +199,7 @@ class Database:
 
     def __init__(self, location: str | os.PathLike[str] | None = None):
         self.url = database_url(location)
-        self.engine = create_engine(self.url)
+        self.engine = create_engine(self.url, **_pool_options(self.url))
         if self.engine.dialect.name == "sqlite":
             event.listen(self.engine, "connect", _sqlite_pragmas)
         migrate(self.engine)

@@ -18,7 +18,7 @@ from sqlalchemy import Connection, delete, func, insert, select
 
 from chokepoint.errors import NotFoundError
 from chokepoint.store.database import Database, utc
-from chokepoint.store.schema import expert_scores, projects
+from chokepoint.store.schema import expert_scores
 
 #: The columns of :meth:`ExpertRepository.scores`, in order.
 SCORE_COLUMNS = [
@@ -134,19 +134,6 @@ class ExpertRepository:
                 if records:
                     conn.execute(insert(expert_scores), records)
         return replaced
-
-    def stamp(self, project: str) -> str:
-        """A key that changes when the project's scores change: their count and latest import time
-        (one aggregate query, for caches; ``""`` when nobody has scored).
-        """
-        pid = select(projects.c.id).where(projects.c.name == project).scalar_subquery()
-        with self.db.connect() as conn:
-            count, latest = conn.execute(
-                select(func.count(), func.max(expert_scores.c.scored_at)).where(
-                    expert_scores.c.project_id == pid
-                )
-            ).one()
-        return f"{count}:{latest}" if count else ""
 
     def scores(self, project: str) -> pd.DataFrame:
         """Every expert's scores of the project, by expert and node.

@@ -12,11 +12,11 @@ from datetime import UTC, datetime
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import and_, func, insert, select, update
+from sqlalchemy import and_, insert, select, update
 
 from chokepoint.monitor.catalog import REPORTER_ENTITY_TYPES, catalog
 from chokepoint.store.database import Database
-from chokepoint.store.schema import observation_history, observations, projects
+from chokepoint.store.schema import observation_history, observations
 
 VALUE_COLUMNS = ["indicator", "entity_type", "entity", "period", "value", "reporter"]
 
@@ -133,20 +133,6 @@ class ObservationRepository:
                     )
                 )
         return counts
-
-    def stamp(self, project: str) -> str:
-        """A key that changes when the project's stored values change: their count, sum, latest
-        period and latest submission (one aggregate query, for caches; ``""`` when none).
-        """
-        o = observations.c
-        pid = select(projects.c.id).where(projects.c.name == project).scalar_subquery()
-        with self.db.connect() as conn:
-            count, total, period, latest = conn.execute(
-                select(func.count(), func.sum(o.value), func.max(o.period), func.max(o.submitted_at)).where(
-                    o.project_id == pid
-                )
-            ).one()
-        return f"{count}:{float(total):.12g}:{period}:{latest}" if count else ""
 
     def values(
         self, project: str, indicator: str | None = None, actors: Collection[str] | None = None

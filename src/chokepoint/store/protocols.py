@@ -231,9 +231,6 @@ class AuditStore(Protocol):
 class ObservationStore(Protocol):
     """Reported values (:class:`~chokepoint.store.observations.ObservationRepository`)."""
 
-    def stamp(self, project: str) -> str:
-        """A key that changes when the project's stored values change (for caches)."""
-
     def submit(self, project: str, clean: pd.DataFrame, reporter: str) -> dict[str, int]:
         """Store validated values as reported by ``reporter``; counts new, replaced, unchanged."""
 
@@ -298,9 +295,6 @@ class AlertStore(Protocol):
 
 class ExpertStore(Protocol):
     """Expert judgement (专家打分) scores (:class:`~chokepoint.store.experts.ExpertRepository`)."""
-
-    def stamp(self, project: str) -> str:
-        """A key that changes when the project's scores change (for caches)."""
 
     def replace(self, project: str, expert: str, rows: pd.DataFrame, source: str, imported_by: str) -> int:
         """Store one expert's scores, replacing that expert's earlier ones; the count replaced."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, func, select
 
 from chokepoint.store.alerts import AlertRepository
 from chokepoint.store.audit import AuditRepository
@@ -40,6 +40,7 @@ from chokepoint.store.protocols import (
 from chokepoint.store.records import RecordRepository
 from chokepoint.store.rules import RuleRepository
 from chokepoint.store.scenarios import ScenarioRepository
+from chokepoint.store.schema import expert_scores, observations, projects, trade_datasets
 from chokepoint.store.tasks import TaskRepository
 from chokepoint.store.tokens import TokenRepository
 from chokepoint.store.users import UserRepository
@@ -117,6 +118,33 @@ class Store:
 
     def __repr__(self) -> str:
         return f"Store({self.engine.url.render_as_string(hide_password=True)!r})"
+
+    def evidence_stamp(self, project: str, trade_dataset: str | None = None) -> str:
+        """A key that changes when what an assessment reads beside the chain changes: the
+        project's expert scores (count, latest import), its reported values (count, sum, latest
+        period, latest submission) and, when named, the trade dataset (its import time).
+
+        One statement of scalar subqueries (one round trip; API caches read it on every
+        request). ``""`` parts stand for none stored.
+        """
+        pid = select(projects.c.id).where(projects.c.name == project).scalar_subquery()
+        e, o = expert_scores.c, observations.c
+        parts = [
+            select(func.count()).where(e.project_id == pid),
+            select(func.max(e.scored_at)).where(e.project_id == pid),
+            select(func.count()).where(o.project_id == pid),
+            select(func.sum(o.value)).where(o.project_id == pid),
+            select(func.max(o.period)).where(o.project_id == pid),
+            select(func.max(o.submitted_at)).where(o.project_id == pid),
+            select(trade_datasets.c.created_at).where(trade_datasets.c.name == (trade_dataset or "")),
+        ]
+        with self.database.connect() as conn:
+            row = conn.execute(select(*(q.scalar_subquery() for q in parts))).one()
+        scores, scored, values, total, period, submitted, trade = row
+        experts = f"{scores}:{scored}" if scores else ""
+        reported = f"{values}:{float(total):.12g}:{period}:{submitted}" if values else ""
+        traded = f"{trade_dataset}:{trade}" if trade_dataset else ""
+        return f"{experts}|{reported}|{traded}"
 
     def close(self) -> None:
         """Close the database's pooled connections."""
