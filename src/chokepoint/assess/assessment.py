@@ -144,11 +144,12 @@ class Assessment:
         group_id = np.where(parent >= 0, ix.node_ids[np.clip(parent, 0, None)], "")
         df = pd.DataFrame(
             {
-                "id": ix.node_ids,
-                "name": nodes["name"].to_numpy(),
-                "name_zh": nodes["name_zh"].to_numpy(),
-                "kind": nodes["kind"].to_numpy(),
-                "stage": nodes["stage"].to_numpy(),
+                # the chain's own text arrays (Arrow-backed): no Python string per row
+                "id": nodes["id"].array,
+                "name": nodes["name"].array,
+                "name_zh": nodes["name_zh"].array,
+                "kind": nodes["kind"].array,
+                "stage": nodes["stage"].array,
                 "group": group_id,
                 "level": self.level,
                 "score": self.score,
