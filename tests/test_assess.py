@@ -442,3 +442,30 @@ def test_second_supplier_never_raises_risk():
     a1 = assess(_with_provisions(base, extra), PERSPECTIVE).row("A")
     assert a1["score"] <= a0["score"] + 1e-12
     assert math.isclose(a1["restricted_share"], a0["restricted_share"])
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.integers(0, 5), st.one_of(st.none(), st.sampled_from([0.0, 0.1, 0.25, 0.5, 1.0]))),
+        max_size=40,
+    ),
+    st.integers(1, 4),
+)
+def test_group_top_matches_sorting_each_group(entries, k):
+    """The compiled per-group top-k against the definition written out: sort each group's
+    known values in descending order (a stable sort, so the first of equal values leads);
+    the largest, its position and the sum of the first ``k`` (exact: sums of these few values)."""
+    from chokepoint.assess.supply import group_top
+
+    n = 6
+    keys = np.array([g for g, _ in entries], dtype=np.int64)
+    values = np.array([np.nan if v is None else v for _, v in entries], dtype=float)
+    top1, arg, topk = group_top(keys, values, n, k)
+    for g in range(n):
+        known = sorted(
+            ((v, i) for i, (kg, v) in enumerate(entries) if kg == g and v is not None), key=lambda t: -t[0]
+        )
+        assert top1[g] == (known[0][0] if known else 0.0)
+        assert arg[g] == (known[0][1] if known else -1)
+        assert topk[g] == pytest.approx(sum(v for v, _ in known[:k]), abs=1e-12)

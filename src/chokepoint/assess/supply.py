@@ -27,6 +27,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from numba import njit
 
 from chokepoint.assess.coverage import direct_loss, level_shares
 from chokepoint.assess.perspective import Perspective
@@ -72,25 +73,41 @@ def group_top(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Per group: largest value, position of the largest, sum of the ``k`` largest.
 
-    NaN values rank last and add nothing. Groups without entries give 0 and -1.
+    NaN values rank last and add nothing; of equal largest values the first position is
+    returned. Groups without entries give 0 and -1. One compiled pass over the entries
+    (each kept in its group's ``k`` largest by insertion), no sort.
     """
     top1 = np.zeros(n)
     arg = np.full(n, -1, dtype=np.int64)
     topk = np.zeros(n)
     if len(keys) == 0:
         return top1, arg, topk
-    v = np.where(np.isnan(values), -1.0, values)
-    order = np.lexsort((-v, keys))
-    ks, vs = keys[order], v[order]
-    start = np.r_[True, ks[1:] != ks[:-1]]
-    first = np.maximum.accumulate(np.where(start, np.arange(len(ks)), 0))
-    rank = np.arange(len(ks)) - first
-    lead = start & (vs >= 0)
-    top1[ks[lead]] = vs[lead]
-    arg[ks[lead]] = order[lead]
-    sel = (rank < k) & (vs >= 0)
-    topk += np.bincount(ks[sel], weights=vs[sel], minlength=n)
+    best = np.full((n, k), -1.0)
+    _top_k(np.asarray(keys, dtype=np.int64), np.asarray(values, dtype=float), best, arg)
+    top1 = np.maximum(best[:, 0], 0.0)
+    topk = np.where(best >= 0.0, best, 0.0).sum(axis=1)
     return top1, arg, topk
+
+
+@njit(cache=True, nogil=True)
+def _top_k(
+    keys: np.ndarray, values: np.ndarray, best: np.ndarray, arg: np.ndarray
+) -> None:  # pragma: no cover - compiled; covered through group_top
+    k = best.shape[1]
+    for i in range(keys.shape[0]):
+        v = values[i]
+        if not v >= 0.0:  # NaN (and no negative share) ranks last
+            continue
+        g = keys[i]
+        if v > best[g, 0]:
+            arg[g] = i
+        j = k - 1
+        if v <= best[g, j]:
+            continue
+        while j > 0 and best[g, j - 1] < v:  # strict: an equal value stays ahead
+            best[g, j] = best[g, j - 1]
+            j -= 1
+        best[g, j] = v
 
 
 @dataclass(frozen=True)
@@ -119,12 +136,19 @@ def select_provisions(chain: ChainMap, p: Perspective) -> tuple[np.ndarray, np.n
     return keep, year
 
 
+def actor_codes(chain: ChainMap) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct country codes of the actors, sorted, and each actor's position among them."""
+    codes, of_actor = np.unique(chain.index.actor_country.astype(str), return_inverse=True)
+    return codes.astype(object), of_actor.astype(np.int64)
+
+
 def country_entries(chain: ChainMap, p: Perspective, keep: np.ndarray) -> SupplyEntries:
     """Return the node x country entries of the kept provisions, classed from perspective ``p``.
 
     A node's country-level provisions are used; a node with none falls back on its
     enterprises' provisions, each counted for the enterprise's country. Shares of one
     (node, country) are summed (NaN when all are unknown) and flagged ``unknown`` when any is.
+    Entries are ordered by node, then country code; grouped on integer keys (node x code).
     """
     ix = chain.index
     geo = ix.actor_is_geo[np.clip(ix.prov_actor, 0, None)]
@@ -132,25 +156,22 @@ def country_entries(chain: ChainMap, p: Perspective, keep: np.ndarray) -> Supply
     node_has_geo = np.zeros(ix.n_nodes, dtype=bool)
     node_has_geo[node[keep & geo]] = True
     use = keep & (geo | ~node_has_geo[np.clip(node, 0, None)])
-    frame = pd.DataFrame(
-        {
-            "node": node[use],
-            "code": ix.actor_country[ix.prov_actor[use]],
-            "share": ix.prov_share[use],
-        }
-    )
-    frame["unknown"] = frame["share"].isna()
-    grouped = frame.groupby(["node", "code"], sort=True)
-    agg = pd.DataFrame({"share": grouped["share"].sum(min_count=1), "unknown": grouped["unknown"].any()})
-    agg = agg.reset_index()
-    codes = agg["code"].to_numpy(dtype=object)
-    uniq, inv = np.unique(codes.astype(str), return_inverse=True)
-    cls = classify_codes(uniq, chain, p)[inv] if len(uniq) else np.zeros(0, dtype=np.int8)
+    codes, code_of_actor = actor_codes(chain)
+    n_codes = max(len(codes), 1)
+    key = node[use].astype(np.int64) * n_codes + code_of_actor[ix.prov_actor[use]]
+    keys, group = np.unique(key, return_inverse=True)
+    share = ix.prov_share[use]
+    known = ~np.isnan(share)
+    m = len(keys)
+    total = np.bincount(group, weights=np.where(known, share, 0.0), minlength=m)
+    n_known = np.bincount(group, weights=known, minlength=m)
+    code = keys % n_codes
+    cls = classify_codes(codes, chain, p)[code] if len(codes) else np.zeros(0, dtype=np.int8)
     return SupplyEntries(
-        node=agg["node"].to_numpy(dtype=np.int64),
-        code=codes,
-        share=agg["share"].to_numpy(dtype=float),
-        unknown=agg["unknown"].to_numpy(dtype=bool),
+        node=keys // n_codes,
+        code=codes[code] if len(codes) else np.zeros(0, dtype=object),
+        share=np.where(n_known > 0, total, np.nan),
+        unknown=np.bincount(group, weights=~known, minlength=m) > 0,
         cls=cls,
     )
 
@@ -235,9 +256,9 @@ def supply_indicators(
     n_ent = np.bincount(o_node, **bins).astype(np.int64)
 
     # qualified and alternative sources: enterprises when the node has any, else countries
-    o_codes = ix.actor_country[o_actor]
-    uniq, inv = np.unique(o_codes.astype(str), return_inverse=True)
-    o_cls = classify_codes(uniq, chain, p)[inv] if len(uniq) else np.zeros(0, dtype=np.int8)
+    codes, code_of_actor = actor_codes(chain)
+    actor_cls = classify_codes(codes, chain, p)[code_of_actor] if len(codes) else np.zeros(0, dtype=np.int8)
+    o_cls = actor_cls[o_actor]
     secure_classes = [HOME, ALLIED] + ([NEUTRAL] if neutral_is_alternative else [])
     o_qual = o_known & (o_s >= qualified_share)
     c_qual = known & (s >= qualified_share)
@@ -257,9 +278,7 @@ def supply_indicators(
     # exposure by the coverage rule: cut every provision of a restricted country or its enterprises
     kept = np.flatnonzero(keep)
     k_actor = ix.prov_actor[kept]
-    k_codes = ix.actor_country[k_actor].astype(str)
-    uq, iv = np.unique(k_codes, return_inverse=True)
-    k_cls = classify_codes(uq, chain, p)[iv] if len(uq) else np.zeros(0, dtype=np.int8)
+    k_cls = actor_cls[k_actor]
     shares = level_shares(ix.prov_node[kept], ix.actor_is_geo[k_actor], ix.prov_share[kept], n)
     cut = (k_cls == RESTRICTED).astype(float)[:, None]
     x_known, x_upper = direct_loss(shares, cut)
