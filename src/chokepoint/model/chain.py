@@ -45,8 +45,8 @@ def normalize_frame(table: str, frame: pd.DataFrame | None) -> pd.DataFrame:
     """Return ``frame`` with exactly the exchange-format columns of ``table``, typed.
 
     Missing optional columns are added empty; text is stripped (``""`` means
-    absent); floats are float64 (NaN absent); integers are nullable ``Int64``;
-    list cells are tuples of strings.
+    absent) and kept in pandas' Arrow-backed ``str`` dtype (no Python object per cell); floats
+    are float64 (NaN absent); integers are nullable ``Int64``; list cells are tuples of strings.
     """
     cols = TABLES[table]
     if frame is None:
@@ -97,7 +97,8 @@ class ChainMap:
     Build one with :func:`chokepoint.model.validate.chain_from_tables` (which
     validates) or load one with :func:`chokepoint.datasets.load_semiconductors`.
     The tables are pandas DataFrames with the columns of
-    :mod:`chokepoint.model.schema`; treat them as read-only. Integer indexes and
+    :mod:`chokepoint.model.schema` (text in Arrow-backed ``str`` columns, see
+    :func:`normalize_frame`); treat them as read-only. Integer indexes and
     scipy.sparse matrices for vectorized work are built once, on first use,
     in :attr:`index`.
 
