@@ -26,7 +26,8 @@ from synthetic import synthetic_chain
 
 from chokepoint.assess import Perspective
 from chokepoint.scenario import PropagationEngine
-from chokepoint.scenario.dynamics import DynamicsConfig, MonteCarloConfig, monte_carlo
+from chokepoint.scenario.dynamics import DynamicsConfig
+from chokepoint.scenario.montecarlo import MonteCarloConfig, monte_carlo
 
 
 def main() -> None:

@@ -12,7 +12,8 @@ from chokepoint.assess import Perspective
 from chokepoint.datasets import load_semiconductors
 from chokepoint.model.chain import ChainMap
 from chokepoint.scenario import Scenario
-from chokepoint.scenario.dynamics import DynamicsConfig, MonteCarloConfig, monte_carlo, run_dynamic
+from chokepoint.scenario.dynamics import DynamicsConfig, run_dynamic
+from chokepoint.scenario.montecarlo import MonteCarloConfig, monte_carlo
 
 P = Perspective.from_codes("CHN", "JPN")
 

@@ -26,6 +26,15 @@ from chokepoint.cli.output import FormatOption, OutputFormat, emit, out_option
 from chokepoint.service import scenarios as svc
 from chokepoint.service.scenarios import Progress
 
+ClusterOption = Annotated[
+    str | None,
+    typer.Option(
+        "--cluster",
+        help="Run the batches on Dask: local:N starts N local workers; or a scheduler's address "
+        "(tcp://HOST:8786) or scheduler file (.json). Same result as without.",
+    ),
+]
+
 
 def _text_top(fmt: OutputFormat, top: int | None) -> int | None:
     """``--top`` limits the text only: CSV keeps every row, and the text follows ``--out``."""
@@ -133,6 +142,8 @@ def scenario_montecarlo(
     fmt: FormatOption = OutputFormat.table,
     out: Annotated[Path | None, out_option("Write .xlsx or .json.")] = None,
     plot: Annotated[Path | None, typer.Option("--plot", help="PNG of the loss distribution.")] = None,
+    cluster: ClusterOption = None,
+    batch: Annotated[int, typer.Option("--batch", help="Runs per batch (one task on a cluster).")] = 4,
     db: DbOption = None,
 ) -> None:
     """Random blockades (documented distributions) over time: expected loss, 95% value-at-risk,
@@ -143,7 +154,18 @@ def scenario_montecarlo(
     store = open_store(db)
     p = request_perspective(store, project, home, restricted)
     with _progress_bar("Monte Carlo runs") as progress:
-        m = svc.monte_carlo(store, project, p, runs=runs, seed=seed, days=days, step=step, progress=progress)
+        m = svc.monte_carlo(
+            store,
+            project,
+            p,
+            runs=runs,
+            seed=seed,
+            days=days,
+            step=step,
+            progress=progress,
+            cluster=cluster,
+            batch=batch,
+        )
     if plot is not None:
         typer.echo(f"wrote {plot_distribution(m, plot)}", err=fmt != OutputFormat.table)
     emit(
@@ -170,6 +192,7 @@ def scenario_sweep(
     fmt: FormatOption = OutputFormat.table,
     out: Annotated[Path | None, out_option("Write .xlsx, .csv or .json.")] = None,
     top: Annotated[int | None, typer.Option("--top", help="Show only the first N of the ranking.")] = 20,
+    cluster: ClusterOption = None,
     db: DbOption = None,
 ) -> None:
     """Every single-country blockade (or single-enterprise outage) at once, ranked by what it stops."""
@@ -178,7 +201,7 @@ def scenario_sweep(
     store = open_store(db)
     p = request_perspective(store, project, home, restricted, allied, year)
     with _progress_bar(f"sweeping by {by}") as progress:
-        s = svc.sweep(store, project, p, by, progress=progress)
+        s = svc.sweep(store, project, p, by, progress=progress, cluster=cluster)
     emit(
         fmt,
         table=s.ranking(),

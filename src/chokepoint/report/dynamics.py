@@ -11,7 +11,8 @@ import numpy as np
 import pandas as pd
 
 from chokepoint.errors import UsageError
-from chokepoint.scenario.dynamics import DynamicResult, MonteCarloResult
+from chokepoint.scenario.dynamics import DynamicResult
+from chokepoint.scenario.montecarlo import MonteCarloResult
 
 
 def _fmt_days(v: float) -> str:

@@ -1,4 +1,4 @@
-r"""Scenarios over time: inventories, ramp-up of alternative sources, survive/recover times, Monte Carlo.
+r"""Scenarios over time: inventories, ramp-up of alternative sources, survive/recover times.
 
 Time advances in steps of ``step`` days over ``days`` days. Each shock acts from its ``start``
 day for its ``duration`` (to the end of the horizon when absent). At each step:
@@ -27,7 +27,7 @@ final-value-days (the final products' value shares, see :mod:`chokepoint.scenari
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -39,7 +39,7 @@ from chokepoint.assess.perspective import Perspective
 from chokepoint.model.chain import ChainMap
 from chokepoint.scenario.engine import PropagationEngine
 from chokepoint.scenario.final_value import final_products
-from chokepoint.scenario.model import Blockade, CapacityLoss, Outage, Scenario
+from chokepoint.scenario.model import Blockade, CapacityLoss, Scenario
 from chokepoint.scenario.shocks import check_scenario
 
 EPS = 1e-9
@@ -84,7 +84,8 @@ def _per_provision(engine: PropagationEngine, overrides: Mapping[str, float], de
     return out
 
 
-def _inventory(engine: PropagationEngine, cfg: DynamicsConfig) -> np.ndarray:
+def node_inventories(engine: PropagationEngine, cfg: DynamicsConfig) -> np.ndarray:
+    """Days of inventory of every node, in the chain's order (``cfg``'s overrides, else its default)."""
     ids = engine.chain.index.node_ids.astype(str)
     inv = pd.Series(ids).map(dict(cfg.inventory_days)).fillna(cfg.default_inventory_days)
     return inv.to_numpy(dtype=float)
@@ -246,166 +247,10 @@ def run_dynamic(
     eng = engine or PropagationEngine(chain, perspective)
     loss = supply_over_time(eng, scenario, cfg)
     supply = 1.0 - loss
-    eng._propagate_in_place(loss, _inventory(eng, cfg), period=loss.shape[1], step=float(cfg.step))
+    eng._propagate_in_place(loss, node_inventories(eng, cfg), period=loss.shape[1], step=float(cfg.step))
     _, v = final_products(chain)
     start = min((s.start for s in scenario.shocks), default=0)
     return DynamicResult(chain, scenario, cfg, 1.0 - loss, supply, v, start)
 
 
-# --------------------------------------------------------------------------- Monte Carlo
-@dataclass(frozen=True)
-class MonteCarloConfig:
-    """Documented distributions of random shocks.
-
-    Per run: ``1 + Poisson(extra_countries_mean)`` blockading countries (at most
-    ``max_countries``), drawn uniformly from ``countries`` (default: the perspective's restricted
-    countries, else every provider country but home); each starts on day 0, lasts
-    ``LogNormal(log(median_duration), duration_sigma)`` days (at least one step), and cuts a
-    ``Beta(depth_a, depth_b)`` share of supply (mean 0.73).
-    """
-
-    runs: int = 1000
-    seed: int = 0
-    countries: tuple[str, ...] = ()
-    extra_countries_mean: float = 0.5
-    max_countries: int = 3
-    median_duration: float = 90.0
-    duration_sigma: float = 0.8
-    depth_a: float = 4.0
-    depth_b: float = 1.5
-
-
-def random_scenarios(
-    chain: ChainMap, perspective: Perspective, mc: MonteCarloConfig, days: int
-) -> list[Scenario]:
-    """``mc.runs`` random blockade scenarios, reproducible from ``mc.seed``."""
-    rng = np.random.default_rng(mc.seed)
-    pool = list(mc.countries or perspective.restricted)
-    if not pool:
-        regions = set(chain.actors.loc[chain.actors["kind"] == "region", "country"])
-        pool = sorted(
-            {str(c) for c in chain.actors.loc[chain.actors["kind"] == "country", "country"]}
-            - set(perspective.home)
-            - regions
-        )
-    out = []
-    for k in range(mc.runs):
-        n = int(min(mc.max_countries, len(pool), 1 + rng.poisson(mc.extra_countries_mean)))
-        chosen = rng.choice(pool, size=n, replace=False)
-        shocks: list[Blockade | Outage | CapacityLoss] = [
-            Blockade(
-                country=str(c),
-                start=0,
-                duration=int(
-                    max(1, min(days, round(rng.lognormal(np.log(mc.median_duration), mc.duration_sigma))))
-                ),
-                depth=float(rng.beta(mc.depth_a, mc.depth_b)),
-            )
-            for c in chosen
-        ]
-        out.append(Scenario(name=f"run-{k}", shocks=shocks))
-    return out
-
-
-@dataclass
-class MonteCarloResult:
-    """Per-run lost final value and per-node criticality frequency."""
-
-    scenarios: list[Scenario]
-    lost_value: np.ndarray  # final-value-days per run
-    critical_runs: np.ndarray  # per node: number of runs where its worst loss exceeded 0.5
-    chain: ChainMap
-
-    @property
-    def expected_loss(self) -> float:
-        r"""Mean lost final value over the runs, :math:`\frac1N \sum_k V_k` (final-value-days)."""
-        return float(self.lost_value.mean())
-
-    @property
-    def value_at_risk_95(self) -> float:
-        """95% value-at-risk: the empirical 0.95 quantile of the lost final value over the runs."""
-        return float(np.quantile(self.lost_value, 0.95))
-
-    def most_critical(self, top: int = 10) -> pd.DataFrame:
-        """Return the ``top`` nodes most often critical (worst loss above 50%), with their share of runs."""
-        ix = self.chain.index
-        share = self.critical_runs / max(len(self.scenarios), 1)
-        order = np.lexsort((ix.node_ids.astype(str), -share))
-        order = order[~ix.node_is_stage[order]][:top]
-        return pd.DataFrame(
-            {
-                "id": ix.node_ids[order],
-                "name": self.chain.nodes["name"].to_numpy()[order],
-                "share_of_runs_critical": share[order],
-            }
-        )
-
-    def worst_runs(self, top: int = 10) -> pd.DataFrame:
-        """Return the ``top`` runs with the largest lost final value, with their shocks in words."""
-        order = np.argsort(-self.lost_value, kind="stable")[:top]
-        return pd.DataFrame(
-            {
-                "run": order,
-                "lost_final_value_days": self.lost_value[order],
-                "shocks": [
-                    "; ".join(f"{s.label()} for {s.duration} days" for s in self.scenarios[k].shocks)
-                    for k in order
-                ],
-            }
-        )
-
-    def summary(self) -> dict[str, Any]:
-        """Return the JSON-ready summary: runs, expected loss, 95% value-at-risk, top nodes and runs."""
-        return {
-            "runs": len(self.scenarios),
-            "expected_loss": self.expected_loss,
-            "value_at_risk_95": self.value_at_risk_95,
-            "most_critical": self.most_critical().to_dict("records"),
-            "worst_runs": self.worst_runs().to_dict("records"),
-        }
-
-
-def monte_carlo(
-    chain: ChainMap,
-    perspective: Perspective,
-    mc: MonteCarloConfig | None = None,
-    config: DynamicsConfig | None = None,
-    *,
-    batch: int = 4,
-    progress: Callable[[int, int], None] | None = None,
-    engine: PropagationEngine | None = None,
-) -> MonteCarloResult:
-    """Random scenarios run over time, ``batch`` runs (x steps) propagated as columns together."""
-    mc = mc or MonteCarloConfig()
-    cfg = config or DynamicsConfig()
-    eng = engine or PropagationEngine(chain, perspective)
-    scenarios = random_scenarios(chain, perspective, mc, cfg.days)
-    inv = _inventory(eng, cfg)
-    _, v = final_products(chain)
-    lost = np.zeros(len(scenarios))
-    critical = np.zeros(chain.index.n_nodes)
-    steps = cfg.steps
-    n = chain.index.n_nodes
-    for start in range(0, len(scenarios), batch):
-        chunk = scenarios[start : start + batch]
-        loss = np.empty((n, len(chunk) * steps))
-        for k, s in enumerate(chunk):
-            loss[:, k * steps : (k + 1) * steps] = supply_over_time(eng, s, cfg)
-        eng._propagate_in_place(loss, inv, period=steps, step=float(cfg.step))
-        per_run = loss.reshape(n, len(chunk), steps)
-        lost[start : start + len(chunk)] = np.einsum("i,ikt->k", v, per_run) * cfg.step
-        critical += (per_run.max(axis=2) > 0.5).sum(axis=1)
-        if progress is not None:
-            progress(start + len(chunk), len(scenarios))
-    return MonteCarloResult(scenarios, lost, critical, chain)
-
-
-__all__ = [
-    "DynamicResult",
-    "DynamicsConfig",
-    "MonteCarloConfig",
-    "MonteCarloResult",
-    "monte_carlo",
-    "random_scenarios",
-    "run_dynamic",
-]
+__all__ = ["DynamicResult", "DynamicsConfig", "node_inventories", "run_dynamic", "supply_over_time"]

@@ -1,4 +1,10 @@
-"""Sweeps: every single-country blockade (or single-enterprise outage) at once, ranked."""
+"""Sweeps: every single-country blockade (or single-enterprise outage) at once, ranked.
+
+The scenarios are the columns of one cut matrix. Batches of columns run on an executor
+(:mod:`chokepoint.scenario.executor`: in this process by default, or on a Dask cluster); each
+column's availability depends on that column alone, so the result is the same, bit for bit,
+whatever the executor, its number of workers and the batch size.
+"""
 
 from __future__ import annotations
 
@@ -13,6 +19,7 @@ from chokepoint.assess.perspective import Perspective
 from chokepoint.model.chain import ChainMap
 from chokepoint.model.countries import country_name
 from chokepoint.scenario.engine import PropagationEngine
+from chokepoint.scenario.executor import Executor, ranges
 from chokepoint.scenario.final_value import EPS, final_products
 
 
@@ -68,11 +75,14 @@ def sweep(
     chunk: int = 256,
     progress: Callable[[int, int], None] | None = None,
     engine: PropagationEngine | None = None,
+    executor: Executor | None = None,
 ) -> SweepResult:
     """Every single-country blockade against the home economy, or every single-enterprise outage.
 
-    The scenarios are the columns of one cut matrix, propagated ``chunk`` columns
-    at a time; ``progress(n_done, n_total)`` is called after each chunk.
+    The scenarios are the columns of one cut matrix, propagated ``chunk`` columns at a time on
+    ``executor`` (default: :class:`~chokepoint.scenario.executor.LocalExecutor`);
+    ``progress(n_done, n_total)`` is called as the chunks finish. The availability matrix comes
+    back whole (the sweep's document lists every key's losses).
     """
     eng = engine or PropagationEngine(chain, perspective)
     actors = chain.actors
@@ -102,10 +112,28 @@ def sweep(
     m = eng.n_provisions
     ok = col >= 0
     cut_all = sp.csc_array((np.ones(ok.sum()), (np.flatnonzero(ok), col[ok])), shape=(m, k))
-    out = np.empty((chain.index.n_nodes, k))
-    for start, stop, a in eng.availability_chunks(cut_all, chunk):
-        out[:, start:stop] = a
+    if executor is None:  # in process: each chunk written into place as it finishes
+        out = np.empty((chain.index.n_nodes, k))
+        for start, stop, a in eng.availability_chunks(cut_all, chunk):
+            out[:, start:stop] = a
+            if progress is not None:
+                progress(stop, k)
+    else:
+        blocks = executor.map(availability_of_columns, (eng, cut_all), ranges(k, chunk))
+        out = np.concatenate(blocks, axis=1) if blocks else np.empty((chain.index.n_nodes, 0))
         if progress is not None:
-            progress(stop, k)
+            progress(k, k)
     _, v = final_products(chain)
     return SweepResult(by=by, keys=keys, labels=labels, availability=out, chain=chain, final_value=v)
+
+
+def availability_of_columns(
+    shared: tuple[PropagationEngine, sp.csc_array], item: tuple[int, int]
+) -> np.ndarray:
+    """Availability ``(n_nodes, stop - start)`` of columns ``start .. stop`` of a cut matrix
+    (a sweep's task: ``shared`` is the engine and the whole cut, scattered once).
+    """
+    eng, cut = shared
+    start, stop = item
+    (_, _, block), *_ = eng.availability_chunks(cut[:, start:stop], stop - start)
+    return block

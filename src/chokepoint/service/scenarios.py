@@ -23,7 +23,8 @@ from chokepoint.assess import Perspective
 from chokepoint.errors import UsageError
 from chokepoint.model.chain import ChainMap
 from chokepoint.scenario import Scenario, ScenarioResult, SweepResult, scenario_from_dict
-from chokepoint.scenario.dynamics import DynamicResult, MonteCarloResult
+from chokepoint.scenario.dynamics import DynamicResult
+from chokepoint.scenario.montecarlo import MonteCarloResult
 from chokepoint.service.perspective import Codes, merge_perspective, resolve_perspective
 from chokepoint.store import Store
 
@@ -188,6 +189,7 @@ def sweep(
     *,
     chain: ChainMap | None = None,
     progress: Progress | None = None,
+    cluster: str | None = None,
 ) -> SweepResult:
     """Every single-country blockade (or single-enterprise outage) of ``project`` at once.
 
@@ -196,13 +198,19 @@ def sweep(
     perspective : from :func:`chokepoint.service.perspective.resolve_perspective`.
     by : ``country`` or ``enterprise``.
     progress : called with (done, total) after each batch of columns.
+    cluster : where the batches run (:func:`chokepoint.service.cluster.open_executor`: absent for
+        this process, ``local:N``, or a scheduler's address); the result is the same.
     """
     from chokepoint.scenario import sweep as sweep_chain
+    from chokepoint.service.cluster import open_executor
 
     if by not in SWEEP_BY:
         raise UsageError("--by must be 'country' or 'enterprise'")
     chain = chain if chain is not None else store.chains.load(project)
-    return sweep_chain(chain, perspective, by, progress=progress)
+    if not cluster:
+        return sweep_chain(chain, perspective, by, progress=progress)
+    with open_executor(cluster) as executor:
+        return sweep_chain(chain, perspective, by, progress=progress, executor=executor)
 
 
 def monte_carlo(
@@ -216,6 +224,8 @@ def monte_carlo(
     step: int = 7,
     chain: ChainMap | None = None,
     progress: Progress | None = None,
+    cluster: str | None = None,
+    batch: int = 4,
 ) -> MonteCarloResult:
     """Random blockades over time (``chokepoint scenario montecarlo``); the same seed, the same result.
 
@@ -227,9 +237,13 @@ def monte_carlo(
     seed : random seed.
     days, step : horizon and days per time step.
     progress : called with (done, runs) as the runs advance.
+    cluster : where the batches of runs go (as for :func:`sweep`); the same seed gives the same
+        result on any cluster, any number of workers and any ``batch``.
+    batch : runs per batch (one task on a cluster).
     """
-    from chokepoint.scenario.dynamics import DynamicsConfig, MonteCarloConfig
-    from chokepoint.scenario.dynamics import monte_carlo as monte_carlo_chain
+    from chokepoint.scenario.dynamics import DynamicsConfig
+    from chokepoint.scenario.montecarlo import MonteCarloConfig
+    from chokepoint.scenario.montecarlo import monte_carlo as monte_carlo_chain
 
     if runs < 1:
         raise UsageError("--runs must be at least 1")
@@ -237,14 +251,21 @@ def monte_carlo(
         raise UsageError("--seed must be at least 0")
     if days < 1 or step < 1:
         raise UsageError("--days and --step must be at least 1")
+    if batch < 1:
+        raise UsageError("--batch must be at least 1")
+    from chokepoint.service.cluster import open_executor
+
     chain = chain if chain is not None else store.chains.load(project)
-    return monte_carlo_chain(
-        chain,
-        perspective,
-        MonteCarloConfig(runs=runs, seed=seed),
-        DynamicsConfig(days=days, step=step),
-        progress=progress,
-    )
+    with open_executor(cluster) as executor:
+        return monte_carlo_chain(
+            chain,
+            perspective,
+            MonteCarloConfig(runs=runs, seed=seed),
+            DynamicsConfig(days=days, step=step),
+            progress=progress,
+            batch=batch,
+            executor=None if not cluster else executor,
+        )
 
 
 def check_montecarlo_size(runs: int, days: int, step: int) -> None:

@@ -26,6 +26,7 @@ from chokepoint.api.deps import (
 )
 from chokepoint.api.jobs import Progress
 from chokepoint.service import scenarios as svc
+from chokepoint.service.cluster import cluster_from_environment
 
 router = APIRouter(tags=["scenarios"])
 
@@ -97,7 +98,11 @@ def start_sweep(
     p = pq.resolve(request, project)
 
     def work(progress: Progress) -> dict[str, Any]:
-        return svc.sweep_document(svc.sweep(store, project, p, by, chain=chain, progress=progress))
+        return svc.sweep_document(
+            svc.sweep(
+                store, project, p, by, chain=chain, progress=progress, cluster=cluster_from_environment()
+            )
+        )
 
     return jobs.job_links(jobs.start_job(request, user.name, work, "sweep"))
 
@@ -124,7 +129,16 @@ def start_montecarlo(
 
     def work(progress: Progress) -> dict[str, Any]:
         m = svc.monte_carlo(
-            store, project, p, runs=runs, seed=seed, days=days, step=step, chain=chain, progress=progress
+            store,
+            project,
+            p,
+            runs=runs,
+            seed=seed,
+            days=days,
+            step=step,
+            chain=chain,
+            progress=progress,
+            cluster=cluster_from_environment(),
         )
         return svc.montecarlo_document(m)
 
