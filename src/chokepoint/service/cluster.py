@@ -110,7 +110,8 @@ def open_executor(cluster: str | None) -> Iterator[Executor]:
                 threads_per_worker=1,
                 processes=True,
                 host="127.0.0.1",
-                dashboard_address=None,
+                dashboard_address=None,  # no dashboard; its HTTP server on a free loopback port
+                scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},
                 silence_logs=40,
             ) as local,
             distributed.Client(local) as client,
