@@ -122,7 +122,20 @@ def test_cli_sweep_on_a_local_cluster_prints_the_same_ranking_and_loss(tmp_path)
     store.chains.save("semi", load_semiconductors())
     store.close()
     runner = CliRunner()
-    base = ["scenario", "sweep", "-p", "semi", "--by", "country", "--home", "CHN", "--format", "json", "--db", db]
+    base = [
+        "scenario",
+        "sweep",
+        "-p",
+        "semi",
+        "--by",
+        "country",
+        "--home",
+        "CHN",
+        "--format",
+        "json",
+        "--db",
+        db,
+    ]
     plain = runner.invoke(app, base)
     assert plain.exit_code == 0, plain.output
     spread = runner.invoke(app, [*base, "--cluster", "local:2"])
@@ -131,3 +144,16 @@ def test_cli_sweep_on_a_local_cluster_prints_the_same_ranking_and_loss(tmp_path)
     assert a["ranking"] == b["ranking"]
     assert a["loss"] == b["loss"]
     assert len(a["ranking"]) > 5
+
+
+def test_pair_sweep_on_the_cluster_equals_the_local_one(cluster, demo):
+    from chokepoint.scenario import pair_sweep
+
+    chain, eng = demo
+    local = pair_sweep(chain, P, engine=eng)
+    for chunk in (7, 1000):
+        remote = pair_sweep(chain, P, engine=eng, executor=cluster, chunk=chunk)
+        assert remote.ranking().equals(local.ranking())
+        np.testing.assert_array_equal(
+            remote.summaries.final_value_stopped, local.summaries.final_value_stopped
+        )

@@ -365,3 +365,57 @@ def test_cli_scenario_run_save_list_show(tmp_path):
     sw = cli("scenario", "sweep", "--project", "semiconductors", "--by", "country", "--format", "csv")
     assert sw.exit_code == 0
     assert sw.stdout.splitlines()[0].startswith("rank,country")
+
+
+def test_pair_sweep_by_hand_and_against_the_single_sweep():
+    """Hand-computed: X is 60% JPN, 30% DEU, 10% USA; F needs X and is the only final product
+    (its value share is 1). Alone: JPN stops 0.6, DEU 0.3, USA 0.1 of F. Together (every
+    provision of both cut): JPN+DEU 0.9, JPN+USA 0.7, DEU+USA 0.4; each pair's excess over
+    the worse member alone: 0.3, 0.1, 0.1 (tolerance 1e-12)."""
+    import pandas as pd
+
+    from chokepoint.model.chain import ChainMap
+    from chokepoint.scenario import pair_sweep, sweep
+
+    chain = ChainMap(
+        nodes=pd.DataFrame(
+            [
+                {"id": "X", "name": "Input X", "kind": "material"},
+                {"id": "F", "name": "Final F", "kind": "product"},
+            ]
+        ),
+        edges=pd.DataFrame([{"source": "X", "target": "F", "kind": "input_of"}]),
+        actors=pd.DataFrame(
+            [{"id": c, "name": c, "kind": "country", "country": c} for c in ("JPN", "DEU", "USA", "CHN")]
+        ),
+        provisions=pd.DataFrame(
+            [
+                {"actor": "JPN", "node": "X", "share": 0.6, "year": 2025},
+                {"actor": "DEU", "node": "X", "share": 0.3, "year": 2025},
+                {"actor": "USA", "node": "X", "share": 0.1, "year": 2025},
+            ]
+        ),
+    )
+    p = Perspective.from_codes("CHN")
+    r = pair_sweep(chain, p)
+    got = r.ranking().set_index("pair")
+    assert list(got.index) == ["DEU+JPN", "JPN+USA", "DEU+USA"]
+    assert got["final_value_stopped"].tolist() == pytest.approx([0.9, 0.7, 0.4], abs=1e-12)
+    assert got["joint_excess"].tolist() == pytest.approx([0.3, 0.1, 0.1], abs=1e-12)
+    assert got.loc["DEU+JPN", "worst_node"] == "X"  # X and F both lose 0.9: the first in chain order
+    single = sweep(chain, p, "country").ranking().set_index("country")["final_value_stopped"]
+    alone = dict(zip(r.countries, r.alone.final_value_stopped, strict=True))
+    assert alone == single.to_dict()  # the same kernel, the same columns: equal exactly
+    assert alone["JPN"] == pytest.approx(0.6, abs=1e-12)
+
+
+def test_pair_sweep_on_the_demo_chain_is_never_below_either_member():
+    from chokepoint.scenario import pair_sweep
+
+    r = pair_sweep(load_semiconductors(), Perspective.from_codes("CHN", "USA,JPN"))
+    rank = r.ranking()
+    c = len(r.countries)
+    assert len(rank) == c * (c - 1) // 2
+    assert (rank["joint_excess"] >= -1e-12).all()
+    assert rank["final_value_stopped"].between(0, 1 + 1e-12).all()
+    assert rank["final_value_stopped"].is_monotonic_decreasing

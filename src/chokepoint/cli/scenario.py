@@ -183,7 +183,12 @@ def scenario_montecarlo(
 def scenario_sweep(
     project: ProjectOption,
     by: Annotated[
-        str, typer.Option("--by", help="country (every blockade) or enterprise (every outage).")
+        str,
+        typer.Option(
+            "--by",
+            help="country (every blockade), enterprise (every outage) or pair (every pair of "
+            "countries' joint blockade).",
+        ),
     ] = ("country"),
     home: HomeOption = None,
     restricted: RestrictedOption = None,

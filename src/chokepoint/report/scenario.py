@@ -11,6 +11,7 @@ import pandas as pd
 
 from chokepoint.errors import UsageError
 from chokepoint.scenario.run import ScenarioResult, SweepResult
+from chokepoint.scenario.sweep import PairSweepResult
 
 
 def format_result(r: ScenarioResult, limit: int | None = 20, lang: str = "en") -> str:
@@ -51,9 +52,13 @@ def format_result(r: ScenarioResult, limit: int | None = 20, lang: str = "en") -
     return "\n".join(lines)
 
 
-def format_sweep(s: SweepResult, limit: int | None = 20) -> str:
-    """Format a sweep as text: each single-country blockade or enterprise outage, by final value stopped."""
+def format_sweep(s: SweepResult | PairSweepResult, limit: int | None = 20) -> str:
+    """Format a sweep as text: each single-country blockade or enterprise outage (or each pair of
+    countries' joint blockade), by final value stopped.
+    """
     df = s.ranking() if limit is None else s.ranking().head(limit)
+    if isinstance(s, PairSweepResult):
+        return _format_pairs(s, df)
     what = "blockade" if s.by == "country" else "outage"
     lines = [f"Every single-{s.by} {what}, ranked by the final-product value it stops"]
     lines.append(f"{'#':>3} {s.by:<10} {'name':<28} {'stopped':>8} {'impacted':>8} {'zeroed':>6}  worst node")
@@ -62,6 +67,25 @@ def format_sweep(s: SweepResult, limit: int | None = 20) -> str:
         lines.append(
             f"{r.rank:>3} {key:<10} {str(r.name)[:28]:<28} {r.final_value_stopped:>8.1%} "
             f"{r.nodes_impacted:>8} {r.nodes_stopped:>6}  {r.worst_node} ({r.worst_node_loss:.0%})"
+        )
+    if s.chain.meta.get("attribution"):
+        lines.append(s.chain.meta["attribution"])
+    return "\n".join(lines)
+
+
+def _format_pairs(s: PairSweepResult, df: pd.DataFrame) -> str:
+    lines = [
+        f"Every pair of the {len(s.countries)} blockading countries ({len(s.members):,} pairs), ranked by "
+        "the final-product value their joint blockade stops; beyond: what the pair stops beyond "
+        "the worse of its two members alone"
+    ]
+    lines.append(
+        f"{'#':>3} {'pair':<9} {'name':<34} {'stopped':>8} {'beyond':>7} {'impacted':>8}  worst node"
+    )
+    for r in df.itertuples(index=False):
+        lines.append(
+            f"{r.rank:>3} {r.pair:<9} {str(r.name)[:34]:<34} {r.final_value_stopped:>8.1%} "
+            f"{r.joint_excess:>7.1%} {r.nodes_impacted:>8}  {r.worst_node} ({r.worst_node_loss:.0%})"
         )
     if s.chain.meta.get("attribution"):
         lines.append(s.chain.meta["attribution"])
@@ -89,8 +113,10 @@ def write_result(r: ScenarioResult, path: str | os.PathLike[str]) -> Path:
     return p
 
 
-def write_sweep(s: SweepResult, path: str | os.PathLike[str]) -> Path:
-    """``.xlsx`` (ranking, node x key loss matrix, about), ``.csv`` (ranking) or ``.json``."""
+def write_sweep(s: SweepResult | PairSweepResult, path: str | os.PathLike[str]) -> Path:
+    """``.xlsx`` (ranking, node x key loss matrix (not for pairs), about), ``.csv`` (ranking) or
+    ``.json``.
+    """
     p = Path(path)
     ext = p.suffix.lower()
     if ext == ".json":
@@ -100,8 +126,12 @@ def write_sweep(s: SweepResult, path: str | os.PathLike[str]) -> Path:
     elif ext == ".xlsx":
         with pd.ExcelWriter(p, engine="openpyxl") as xw:
             s.ranking().to_excel(xw, sheet_name="ranking", index=False)
-            s.loss_matrix().to_excel(xw, sheet_name="loss_matrix")
-            _about(f"every single-{s.by} shock", "", s.chain.meta.get("attribution", "")).to_excel(
+            if isinstance(s, SweepResult):
+                s.loss_matrix().to_excel(xw, sheet_name="loss_matrix")
+            what = (
+                "every pair of countries' joint blockade" if s.by == "pair" else f"every single-{s.by} shock"
+            )
+            _about(what, "", s.chain.meta.get("attribution", "")).to_excel(
                 xw, sheet_name="about", index=False
             )
     else:
@@ -109,8 +139,18 @@ def write_sweep(s: SweepResult, path: str | os.PathLike[str]) -> Path:
     return p
 
 
-def sweep_document(s: SweepResult) -> dict[str, object]:
-    """Stable JSON: ``by``, ``ranking`` rows and ``loss`` (key -> node -> loss, non-zero only)."""
+def sweep_document(s: SweepResult | PairSweepResult) -> dict[str, object]:
+    """Stable JSON: ``by``, ``ranking`` rows and ``loss`` (key -> node -> loss, non-zero only;
+    a pair sweep has its summaries in the ranking and no ``loss``).
+    """
+    if isinstance(s, PairSweepResult):
+        return {
+            "version": 1,
+            "by": s.by,
+            "countries": s.countries,
+            "ranking": json.loads(s.ranking().to_json(orient="records")),
+            "attribution": s.chain.meta.get("attribution", ""),
+        }
     loss = s.loss_matrix()
     return {
         "version": 1,

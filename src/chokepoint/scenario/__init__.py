@@ -15,17 +15,19 @@ from chokepoint.scenario.model import (
 )
 from chokepoint.scenario.result import ScenarioResult
 from chokepoint.scenario.run import run_batch, run_scenario
-from chokepoint.scenario.sweep import SweepResult, sweep
+from chokepoint.scenario.sweep import PairSweepResult, SweepResult, pair_sweep, sweep
 
 __all__ = [
     "Blockade",
     "CapacityLoss",
     "Outage",
+    "PairSweepResult",
     "PropagationEngine",
     "Scenario",
     "ScenarioError",
     "ScenarioResult",
     "SweepResult",
+    "pair_sweep",
     "run_batch",
     "run_scenario",
     "scenario_from_dict",

@@ -173,7 +173,7 @@ class MonteCarloPayload:
 BatchResult = tuple[np.ndarray, np.ndarray]
 
 
-def run_batch(payload: MonteCarloPayload, item: tuple[int, int]) -> BatchResult:
+def monte_carlo_batch(payload: MonteCarloPayload, item: tuple[int, int]) -> BatchResult:
     """Runs ``start .. stop``: draw, supply over time, propagate; lost values and critical counts."""
     start, stop = item
     eng, cfg = payload.engine, payload.config
@@ -247,13 +247,13 @@ def monte_carlo(
     elif executor is None:
         parts = []
         for item in items:
-            parts.append(run_batch(payload, item))
+            parts.append(monte_carlo_batch(payload, item))
             if progress is not None and item[1] < mc.runs:
                 progress(item[1], mc.runs)
         lost = np.concatenate([p[0] for p in parts])
         critical = np.sum([p[1] for p in parts], axis=0)
     else:
-        lost, critical = executor.map_reduce(run_batch, payload, items, combine_batches)
+        lost, critical = executor.map_reduce(monte_carlo_batch, payload, items, combine_batches)
     if progress is not None:
         progress(mc.runs, mc.runs)
     return MonteCarloResult(scenarios, lost, critical.astype(float), chain)

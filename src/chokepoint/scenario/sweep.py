@@ -18,9 +18,15 @@ import scipy.sparse as sp
 from chokepoint.assess.perspective import Perspective
 from chokepoint.model.chain import ChainMap
 from chokepoint.model.countries import country_name
+from chokepoint.scenario.batch import (
+    GroupUnionColumns,
+    ScenarioSummaries,
+    batch_summaries,
+    summaries_of_availability,
+)
 from chokepoint.scenario.engine import PropagationEngine
 from chokepoint.scenario.executor import Executor, ranges
-from chokepoint.scenario.final_value import EPS, final_products
+from chokepoint.scenario.final_value import final_products
 
 
 @dataclass
@@ -42,21 +48,17 @@ class SweepResult:
 
     def ranking(self) -> pd.DataFrame:
         """Keys ranked by the share of final-product value they can stop."""
-        loss = np.where(self.availability < 1 - EPS, 1.0 - self.availability, 0.0)
-        loss[self.chain.index.node_is_stage] = 0.0
-        value = self.final_value @ loss
-        impacted = (loss > 0.01).sum(axis=0)
-        stopped = (loss > 1 - 1e-6).sum(axis=0)
-        worst = np.argmax(loss, axis=0)
+        s = summaries_of_availability(self.availability, self.final_value, self.chain.index.node_is_stage)
+        ids = self.chain.index.node_ids
         df = pd.DataFrame(
             {
                 self.by: self.keys,
                 "name": self.labels,
-                "final_value_stopped": value,
-                "nodes_impacted": impacted,
-                "nodes_stopped": stopped,
-                "worst_node": self.chain.index.node_ids[worst],
-                "worst_node_loss": loss[worst, np.arange(loss.shape[1])],
+                "final_value_stopped": s.final_value_stopped,
+                "nodes_impacted": s.nodes_impacted,
+                "nodes_stopped": s.nodes_stopped,
+                "worst_node": np.where(s.worst_node >= 0, ids[np.clip(s.worst_node, 0, None)], ""),
+                "worst_node_loss": s.worst_node_loss,
             }
         )
         order = np.lexsort(
@@ -65,6 +67,15 @@ class SweepResult:
         df = df.iloc[order].reset_index(drop=True)
         df.insert(0, "rank", np.arange(1, len(df) + 1))
         return df
+
+
+def blockading_countries(eng: PropagationEngine, chain: ChainMap, perspective: Perspective) -> list[str]:
+    """The provider countries that can blockade the home economy, sorted: every provision's
+    country but home's; aggregates (regions such as 'various countries') cannot and are left out.
+    """
+    actors = chain.actors
+    regions = set(actors.loc[actors["kind"] == "region", "country"])
+    return sorted({str(c) for c in eng.prov_country if c and c not in perspective.home and c not in regions})
 
 
 def sweep(
@@ -88,10 +99,7 @@ def sweep(
     actors = chain.actors
     regions = set(actors.loc[actors["kind"] == "region", "country"])
     if by == "country":
-        # aggregates (regions such as 'various countries') cannot blockade: left out
-        codes = sorted(
-            {str(c) for c in eng.prov_country if c and c not in perspective.home and c not in regions}
-        )
+        codes = blockading_countries(eng, chain, perspective)
         keys, labels = codes, [country_name(c) for c in codes]
         col_of = {c: j for j, c in enumerate(codes)}
         col = np.array([col_of.get(str(c), -1) for c in eng.prov_country])
@@ -137,3 +145,74 @@ def availability_of_columns(
     start, stop = item
     (_, _, block), *_ = eng.availability_chunks(cut[:, start:stop], stop - start)
     return block
+
+
+@dataclass
+class PairSweepResult:
+    """Every pair of blockading countries at once: each pair's joint blockade, summarized.
+
+    ``alone`` holds each country's own sweep value; a pair's ``joint_excess`` is what the pair
+    stops beyond the worse of its two members alone (a pair's loss is never below either's).
+    """
+
+    countries: list[str]
+    members: np.ndarray  # (k, 2) positions in ``countries``
+    summaries: ScenarioSummaries
+    alone: ScenarioSummaries
+    chain: ChainMap
+    by: str = "pair"
+
+    def ranking(self) -> pd.DataFrame:
+        """Pairs ranked by the share of final-product value they stop together."""
+        a, b = self.members[:, 0], self.members[:, 1]
+        codes = np.asarray(self.countries, dtype=object)
+        names = np.asarray([country_name(c) for c in self.countries], dtype=object)
+        s, single = self.summaries, self.alone.final_value_stopped
+        best_alone = np.maximum(single[a], single[b]) if len(a) else np.zeros(0)
+        ids = self.chain.index.node_ids
+        df = pd.DataFrame(
+            {
+                "pair": codes[a] + "+" + codes[b] if len(a) else np.zeros(0, dtype=object),
+                "name": names[a] + " + " + names[b] if len(a) else np.zeros(0, dtype=object),
+                "final_value_stopped": s.final_value_stopped,
+                "best_alone": best_alone,
+                "joint_excess": s.final_value_stopped - best_alone,
+                "nodes_impacted": s.nodes_impacted,
+                "nodes_stopped": s.nodes_stopped,
+                "worst_node": np.where(s.worst_node >= 0, ids[np.clip(s.worst_node, 0, None)], ""),
+                "worst_node_loss": s.worst_node_loss,
+            }
+        )
+        order = np.lexsort(
+            (df["pair"].to_numpy(dtype=str), -df["nodes_impacted"], -df["final_value_stopped"])
+        )
+        df = df.iloc[order].reset_index(drop=True)
+        df.insert(0, "rank", np.arange(1, len(df) + 1))
+        return df
+
+
+def pair_sweep(
+    chain: ChainMap,
+    perspective: Perspective,
+    *,
+    chunk: int = 256,
+    engine: PropagationEngine | None = None,
+    executor: Executor | None = None,
+) -> PairSweepResult:
+    """Every pair of blockading countries (:func:`blockading_countries`) cutting all their supply.
+
+    ``c`` countries give ``c (c - 1) / 2`` scenarios; each task builds its own columns from the
+    provisions' countries (:class:`~chokepoint.scenario.batch.GroupUnionColumns`) and returns
+    only their summaries (:func:`~chokepoint.scenario.batch.batch_summaries`).
+    """
+    eng = engine or PropagationEngine(chain, perspective)
+    countries = blockading_countries(eng, chain, perspective)
+    position = {c: j for j, c in enumerate(countries)}
+    group_of = np.array([position.get(str(c), -1) for c in eng.prov_country], dtype=np.int64)
+    c = len(countries)
+    a, b = np.triu_indices(c, k=1)
+    members = np.column_stack([a, b]).astype(np.int64)
+    _, v = final_products(chain)
+    alone = batch_summaries(eng, GroupUnionColumns(group_of, np.arange(c)[:, None]), v, chunk=chunk)
+    pairs = batch_summaries(eng, GroupUnionColumns(group_of, members), v, chunk=chunk, executor=executor)
+    return PairSweepResult(countries, members, pairs, alone, chain)

@@ -22,7 +22,7 @@ from typing import Any
 from chokepoint.assess import Perspective
 from chokepoint.errors import UsageError
 from chokepoint.model.chain import ChainMap
-from chokepoint.scenario import Scenario, ScenarioResult, SweepResult, scenario_from_dict
+from chokepoint.scenario import PairSweepResult, Scenario, ScenarioResult, SweepResult, scenario_from_dict
 from chokepoint.scenario.dynamics import DynamicResult
 from chokepoint.scenario.montecarlo import MonteCarloResult
 from chokepoint.service.perspective import Codes, merge_perspective, resolve_perspective
@@ -31,7 +31,7 @@ from chokepoint.store import Store
 #: ``progress(done, total)``, called as a sweep or a Monte Carlo run advances.
 Progress = Callable[[int, int], None]
 
-SWEEP_BY = ("country", "enterprise")
+SWEEP_BY = ("country", "enterprise", "pair")
 #: The most Monte Carlo runs one API job may ask for, and the most run-steps (runs x time steps):
 #: 100,000 runs of a year in weekly steps.
 MAX_RUNS = 100_000
@@ -190,27 +190,33 @@ def sweep(
     chain: ChainMap | None = None,
     progress: Progress | None = None,
     cluster: str | None = None,
-) -> SweepResult:
-    """Every single-country blockade (or single-enterprise outage) of ``project`` at once.
+) -> SweepResult | PairSweepResult:
+    """Every single-country blockade (or single-enterprise outage, or every pair of countries'
+    joint blockade) of ``project`` at once.
 
     Parameters
     ----------
     perspective : from :func:`chokepoint.service.perspective.resolve_perspective`.
-    by : ``country`` or ``enterprise``.
+    by : ``country``, ``enterprise`` or ``pair`` (summaries per pair, no loss matrix).
     progress : called with (done, total) after each batch of columns.
     cluster : where the batches run (:func:`chokepoint.service.cluster.open_executor`: absent for
         this process, ``local:N``, or a scheduler's address); the result is the same.
     """
+    from chokepoint.scenario import pair_sweep
     from chokepoint.scenario import sweep as sweep_chain
     from chokepoint.service.cluster import open_executor
 
     if by not in SWEEP_BY:
-        raise UsageError("--by must be 'country' or 'enterprise'")
+        raise UsageError("--by must be 'country', 'enterprise' or 'pair'")
     chain = chain if chain is not None else store.chains.load(project)
-    if not cluster:
-        return sweep_chain(chain, perspective, by, progress=progress)
     with open_executor(cluster) as executor:
-        return sweep_chain(chain, perspective, by, progress=progress, executor=executor)
+        spread = executor if cluster else None
+        if by == "pair":
+            result = pair_sweep(chain, perspective, executor=spread)
+            if progress is not None:
+                progress(len(result.members), len(result.members))
+            return result
+        return sweep_chain(chain, perspective, by, progress=progress, executor=spread)
 
 
 def monte_carlo(
@@ -300,7 +306,7 @@ def dynamic_document(r: DynamicResult) -> dict[str, Any]:
     }
 
 
-def sweep_document(s: SweepResult) -> dict[str, Any]:
+def sweep_document(s: SweepResult | PairSweepResult) -> dict[str, Any]:
     """The JSON of a sweep (version 1): ``scenario sweep --format json``, the sweep job's result."""
     from chokepoint.report.scenario import sweep_document as document
 

@@ -88,7 +88,7 @@ def start_sweep(
     project: str,
     request: Request,
     pq: PerspectiveQuery = Depends(perspective_query),
-    by: Literal["country", "enterprise"] = "country",
+    by: Literal["country", "enterprise", "pair"] = "country",
     user: User = Depends(allow(*READERS)),
 ) -> dict[str, str]:
     """Every single-country blockade (or enterprise outage) as a background job: ``{job,
