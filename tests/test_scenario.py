@@ -419,3 +419,23 @@ def test_pair_sweep_on_the_demo_chain_is_never_below_either_member():
     assert (rank["joint_excess"] >= -1e-12).all()
     assert rank["final_value_stopped"].between(0, 1 + 1e-12).all()
     assert rank["final_value_stopped"].is_monotonic_decreasing
+
+
+def test_group_union_columns_cut_each_group_once_by_its_depth():
+    """Scenario columns built from provider groups: the union of the groups' provisions, sorted,
+    a group named twice counted once, -1 naming none; each column cut by its own depth."""
+    from chokepoint.scenario.batch import GroupUnionColumns
+
+    group_of = np.array([1, 0, -1, 1, 2, 0])
+    src = GroupUnionColumns(
+        group_of, np.array([[0, 1], [2, 2], [-1, 2], [1, -1]]), np.array([1.0, 0.5, 0.2, 0.8])
+    )
+    cut = src.build(src.shared(), src.part(0, 4)).toarray()
+    want = np.zeros((6, 4))
+    want[[0, 1, 3, 5], 0] = 1.0
+    want[4, 1] = 0.5
+    want[4, 2] = 0.2
+    want[[0, 3], 3] = 0.8
+    np.testing.assert_array_equal(cut, want)
+    part = src.build(src.shared(), src.part(1, 3)).toarray()
+    np.testing.assert_array_equal(part, want[:, 1:3])

@@ -83,6 +83,14 @@ def _by_target(
     return ptr, src[order].astype(np.int64), weight[order].astype(np.float64)
 
 
+def kernel_threads() -> int:
+    """Threads the batch kernels use: ``OMP_NUM_THREADS`` when set (the usual limit, which
+    BLAS honours too and Dask sets to 1 in its worker processes, one core each), else every core.
+    """
+    limit = os.environ.get("OMP_NUM_THREADS", "")
+    return int(limit) if limit.isdigit() and int(limit) > 0 else max(1, os.cpu_count() or 1)
+
+
 class PropagationEngine:
     """Compiled once per chain and perspective; runs any number of scenario columns.
 
@@ -191,7 +199,8 @@ class PropagationEngine:
             np.ascontiguousarray(self.shares.present[order]),
         )
         self._no_inventory = np.zeros(n)
-        self.threads = max(1, os.cpu_count() or 1)
+        #: threads for batches of columns; ``None``: :func:`kernel_threads` at each call
+        self.threads: int | None = None
 
     # ------------------------------------------------------------------ shocks
     @cached_property
@@ -280,7 +289,7 @@ class PropagationEngine:
         """
         unit = WIDTH if period <= 1 else period  # a thread's range starts at a multiple of unit
         n_units = -(-k // unit)
-        threads = max(1, min(self.threads, n_units, -(-k // WIDTH)))
+        threads = max(1, min(self.threads or kernel_threads(), n_units, -(-k // WIDTH)))
         cut_args = (np.zeros(k + 1, np.int64), np.zeros(0, np.int64), np.zeros(0)) if cut is None else cut
         inv = inventory[self._order] if inventory.any() else np.zeros(0)
         # the kernel reads and writes contiguous blocks in renumbered order: each thread moves its

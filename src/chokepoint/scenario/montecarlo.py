@@ -200,16 +200,22 @@ def combine_batches(a: BatchResult, b: BatchResult) -> BatchResult:
 def _run_values(
     v: np.ndarray, loss: np.ndarray, steps: int, step: float, out: np.ndarray
 ) -> None:  # pragma: no cover - compiled; covered through monte_carlo
-    """``out[k] = step * sum_i v[i] * sum_t loss[i, k*steps + t]``, nodes then steps, per run."""
-    n = loss.shape[0]
-    for k in range(out.shape[0]):
-        total = 0.0
-        for i in range(n):
+    """``out[k] = step * sum_i v[i] * sum_t loss[i, k*steps + t]``: for every run the nodes are
+    added in order and each node's steps in order, whatever the other runs of the batch; the rows
+    are read once, in memory order.
+    """
+    out[:] = 0.0
+    for i in range(loss.shape[0]):
+        w = v[i]
+        if w == 0.0:
+            continue
+        for k in range(out.shape[0]):
             row = 0.0
             for t in range(k * steps, (k + 1) * steps):
                 row += loss[i, t]
-            total += v[i] * row
-        out[k] = total * step
+            out[k] += w * row
+    for k in range(out.shape[0]):
+        out[k] *= step
 
 
 def monte_carlo(
