@@ -140,7 +140,9 @@ def _named_before(members: np.ndarray, j: int, c: int) -> bool:  # pragma: no co
 def _union_rows(
     by_group: np.ndarray, bounds: np.ndarray, members: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:  # pragma: no cover - compiled; covered through GroupUnionColumns
-    """CSC column pointers and rows: each scenario's groups' provisions, sorted (compiled)."""
+    """CSC column pointers and rows: each scenario's groups' provisions, merged in order (each
+    group's provisions are in ascending order already; compiled).
+    """
     n_groups = bounds.shape[0] - 1
     k, g = members.shape
     ptr = np.zeros(k + 1, dtype=np.int64)
@@ -152,15 +154,32 @@ def _union_rows(
                 size += bounds[m + 1] - bounds[m]
         ptr[j + 1] = ptr[j] + size
     rows = np.empty(ptr[k], dtype=np.int64)
+    scratch = np.empty(ptr[k], dtype=np.int64)
     for j in range(k):
-        at = ptr[j]
+        at = ptr[j]  # rows[ptr[j]:at] holds the sorted union so far; each group's rows are sorted
         for c in range(g):
             m = members[j, c]
-            if 0 <= m < n_groups and not _named_before(members, j, c):
-                for r in range(bounds[m], bounds[m + 1]):
-                    rows[at] = by_group[r]
-                    at += 1
-        rows[ptr[j] : ptr[j + 1]] = np.sort(rows[ptr[j] : ptr[j + 1]])
+            if not (0 <= m < n_groups) or _named_before(members, j, c):
+                continue
+            a, a_end, b, b_end, out = ptr[j], at, bounds[m], bounds[m + 1], ptr[j]
+            while a < a_end and b < b_end:  # merge two sorted runs into the scratch
+                if rows[a] <= by_group[b]:
+                    scratch[out] = rows[a]
+                    a += 1
+                else:
+                    scratch[out] = by_group[b]
+                    b += 1
+                out += 1
+            while a < a_end:
+                scratch[out] = rows[a]
+                a += 1
+                out += 1
+            while b < b_end:
+                scratch[out] = by_group[b]
+                b += 1
+                out += 1
+            rows[ptr[j] : out] = scratch[ptr[j] : out]
+            at = out
     return ptr, rows
 
 
