@@ -81,7 +81,7 @@ def finished_job(env: dict[str, Any], path: str, params: dict[str, Any], role: s
 
 
 # ------------------------------------------------------------------ CLI and API agree on jobs
-@pytest.mark.parametrize("by", ["country", "enterprise"])
+@pytest.mark.parametrize("by", ["country", "enterprise", "pair"])
 def test_sweep_job_result_is_the_cli_json(env: dict[str, Any], by: str) -> None:
     api = finished_job(env, "/api/projects/semi/scenarios/sweep", {"by": by})
     assert api == cli_json(env, "scenario", "sweep", "-p", "semi", "--by", by)
@@ -292,3 +292,15 @@ def test_fixed_paths_are_not_captured_by_a_saved_name(env: dict[str, Any]) -> No
 def test_sweep_by_is_checked() -> None:
     with pytest.raises(UsageError, match="country"):
         svc.sweep(None, "semi", None, "region")  # type: ignore[arg-type]
+
+
+def test_pair_sweep_document_ranks_pairs_with_their_excess(env: dict[str, Any]) -> None:
+    doc = cli_json(env, "scenario", "sweep", "-p", "semi", "--by", "pair")
+    c = len(doc["countries"])
+    assert len(doc["ranking"]) == c * (c - 1) // 2
+    first = doc["ranking"][0]
+    assert set(first) >= {"rank", "pair", "name", "final_value_stopped", "best_alone", "joint_excess"}
+    assert "loss" not in doc  # summaries only
+    a, b = first["pair"].split("+")
+    assert a in doc["countries"]
+    assert b in doc["countries"]
