@@ -157,3 +157,28 @@ def test_pair_sweep_on_the_cluster_equals_the_local_one(cluster, demo):
         np.testing.assert_array_equal(
             remote.summaries.final_value_stopped, local.summaries.final_value_stopped
         )
+
+
+def test_batch_summaries_of_a_cut_matrix_match_the_sweep_on_any_executor(cluster, demo):
+    """A stored cut matrix (the country sweep's own columns), summarized in tasks of 5 columns,
+    gives the sweep ranking's figures exactly, here and on the cluster."""
+    import scipy.sparse as sp
+
+    from chokepoint.scenario.batch import MatrixColumns, batch_summaries
+    from chokepoint.scenario.final_value import final_products
+
+    chain, eng = demo
+    s = sweep(chain, P, "country", engine=eng)
+    codes = {c: j for j, c in enumerate(s.keys)}
+    col = np.array([codes.get(str(c), -1) for c in eng.prov_country])
+    ok = col >= 0
+    cut = sp.csc_array(
+        (np.ones(ok.sum()), (np.flatnonzero(ok), col[ok])), shape=(eng.n_provisions, len(s.keys))
+    )
+    _, v = final_products(chain)
+    rank = s.ranking().set_index("country").loc[s.keys]
+    for executor in (None, cluster):
+        got = batch_summaries(eng, MatrixColumns(cut), v, chunk=5, executor=executor)
+        np.testing.assert_array_equal(got.final_value_stopped, rank["final_value_stopped"].to_numpy())
+        np.testing.assert_array_equal(got.nodes_impacted, rank["nodes_impacted"].to_numpy())
+        np.testing.assert_array_equal(chain.index.node_ids[got.worst_node], rank["worst_node"].to_numpy())
