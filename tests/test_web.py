@@ -40,6 +40,30 @@ FLAGS = [
 ]
 
 
+#: markup in data: it must show as text and never run (window.__xss stays unset)
+XSS = '"><img src=x onerror="window.__xss=1">'
+XSS_PROJECT = f"X{XSS}"
+
+
+def _chain_with_payloads():
+    """The demo chain with markup in a node's name, an enterprise's name and a new node's id."""
+    from chokepoint.model.chain import ChainMap
+
+    chain = load_semiconductors()
+    nodes = chain.nodes.copy()
+    nodes.loc[nodes["id"] == "N20", "name"] = f"EUV{XSS}"
+    extra = nodes[nodes["id"] == "N20"].assign(id=f"N{XSS}", name=f"New{XSS}", name_zh=f"新{XSS}")
+    actors = chain.actors.copy()
+    actors.loc[actors["id"] == "P88", "name"] = f"ASML{XSS}"
+    return ChainMap(
+        nodes=pd.concat([nodes, extra], ignore_index=True),
+        edges=chain.edges,
+        actors=actors,
+        provisions=chain.provisions,
+        meta={**chain.meta, "title": "markup test chain"},  # its own title: "semi" names one project
+    )
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -81,6 +105,8 @@ def server(tmp_path_factory):
     submit_observations(store, "semi", pd.DataFrame([row]), "naura", as_of="2026-01")
 
     monitor_run(store, "semi", "2026-01")
+    store.chains.save(XSS_PROJECT, _chain_with_payloads())
+    store.projects.set_perspective(XSS_PROJECT, {"home": ["CHN"], "restricted": ["USA", "NLD"]})
     port = _free_port()
     config = uvicorn.Config(create_app(store), host="127.0.0.1", port=port, log_level="warning")
     srv = uvicorn.Server(config)
@@ -230,3 +256,32 @@ def test_reporter_upload_shows_the_bad_row(page, tmp_path):
     assert "enterprise" in text
     assert "not bound" in text
     shot(page, "10-report-error")
+
+
+def test_markup_in_names_ids_and_routes_shows_as_text_and_never_runs(page):
+    """Stored XSS: a project name, a node id, node and enterprise names carrying markup; and a
+    crafted route. Every page of that project renders them as text; no script runs, no dialog
+    opens; an unknown page says so instead of failing."""
+    from urllib.parse import quote
+
+    dialogs: list[str] = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    login(page, "admin", "admin-pw")
+    assert XSS_PROJECT in page.inner_text("#projects")
+    project = quote(XSS_PROJECT, safe="")
+    for view in ("map", "chokepoints", "scenario", "alerts", "lists", "challenges", f"node/{quote('N20')}"):
+        page.goto(f"{page.base}/#/p/{project}/{view}")
+        page.wait_for_load_state("networkidle")  # the page's requests done, its markup in place
+        page.wait_for_timeout(300)
+        assert page.evaluate("window.__xss") is None, view
+    page.goto(f"{page.base}/#/p/{project}/node/{quote('N' + XSS, safe='')}")
+    page.wait_for_selector("#node-title")
+    assert XSS in page.inner_text("#node-title")
+    page.goto(f"{page.base}/#/p/{project}/chokepoints")
+    page.wait_for_function("(document.querySelector('#table')?.innerText || '').includes('EUV')")
+    assert f"EUV{XSS}" in page.inner_text("#table")
+    page.goto(f"{page.base}/#/p/{project}/{quote(XSS, safe='')}")
+    page.wait_for_function("document.querySelector('#main').innerText.includes('no such page')")
+    assert page.evaluate("window.__xss") is None
+    assert not dialogs
+    shot(page, "12-markup-as-text")

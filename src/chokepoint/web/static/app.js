@@ -5,6 +5,7 @@ const state = { lang: localStorage.getItem("lang") || "en", me: null, cache: {} 
 const $ = (sel) => document.querySelector(sel);
 const t = (key) => (window.I18N[state.lang] || window.I18N.en)[key] || key;
 const esc = (s) => String(s ?? "").replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c]));
+const u = (s) => encodeURIComponent(String(s ?? "")); // every data value inside a URL or route
 const pct = (x) => (x == null ? "" : `${Math.round(x * 1000) / 10}%`);
 const badge = (lv) => `<span class="badge lv-${esc(lv)}">${esc(lv === "insufficient_data" ? "n/a" : lv)}</span>`;
 const nodeName = (n) => (state.lang === "zh" && n.name_zh ? n.name_zh : n.name);
@@ -27,12 +28,12 @@ function setNav(project, page) {
   if (!project) { $("#nav").innerHTML = `<a href="#/projects">${t("projects")}</a>`; return; }
   const pages = ["map", "chokepoints", "scenario", "alerts", "report", "lists", "challenges"];
   $("#nav").innerHTML = `<a href="#/projects">${t("projects")}</a>` + pages.map((p) =>
-    `<a href="#/p/${encodeURIComponent(project)}/${p}" class="${p === page ? "active" : ""}" id="nav-${p}">${t(p)}</a>`).join("");
+    `<a href="#/p/${u(project)}/${p}" class="${p === page ? "active" : ""}" id="nav-${p}">${t(p)}</a>`).join("");
 }
 
 async function attribution(project) {
   try {
-    const s = await cached(`summary:${project}`, () => api(`/api/projects/${project}`));
+    const s = await cached(`summary:${project}`, () => api(`/api/projects/${u(project)}`));
     $("#attribution").textContent = s.meta?.attribution || "";
   } catch { $("#attribution").textContent = ""; }
 }
@@ -67,20 +68,20 @@ const pages = {
     setNav(null);
     const rows = await api("/api/projects");
     $("#main").innerHTML = `<h1>${t("projects")}</h1><table id="projects"><tr><th>${t("name")}</th><th></th><th></th></tr>` +
-      rows.map((p) => `<tr><td><a href="#/p/${encodeURIComponent(p.name)}/map">${esc(p.name)}</a></td>
-        <td>${p.nodes} ${t("nodes")}</td><td class="muted">${esc(p.title)}</td></tr>`).join("") + "</table>";
+      rows.map((p) => `<tr><td><a href="#/p/${u(p.name)}/map">${esc(p.name)}</a></td>
+        <td>${esc(p.nodes)} ${t("nodes")}</td><td class="muted">${esc(p.title)}</td></tr>`).join("") + "</table>";
   },
 
   async map(project) {
     const a = await assessment(project);
-    const summary = await cached(`summary:${project}`, () => api(`/api/projects/${project}`));
-    const nodes = await cached(`nodes:${project}`, () => api(`/api/projects/${project}/nodes`));
+    const summary = await cached(`summary:${project}`, () => api(`/api/projects/${u(project)}`));
+    const nodes = await cached(`nodes:${project}`, () => api(`/api/projects/${u(project)}/nodes`));
     const byId = Object.fromEntries(a.nodes.map((n) => [n.id, n]));
     const stages = summary.stage_list.map((s) => s.id);
     $("#main").innerHTML = `<h1>${t("map")}</h1><p class="muted">${t("click_node")}</p>
       <p class="legend">${["I", "II", "III", "IV", "low", "insufficient_data"].map(badge).join(" ")}</p><div id="cy"></div>`;
     const colors = { I: "#ff4d4f", II: "#ffa940", III: "#fadb14", IV: "#69b1ff", low: "#95de64", insufficient_data: "#bfbfbf" };
-    const edges = await cached(`edges:${project}`, async () => (await api(`/api/projects/${project}/export?format=json`)).edges || []);
+    const edges = await cached(`edges:${project}`, async () => (await api(`/api/projects/${u(project)}/export?format=json`)).edges || []);
     const column = {}; const placed = {};
     const elements = nodes.filter((n) => n.kind !== "stage").map((n) => {
       const col = stages.indexOf(n.stage) >= 0 ? stages.indexOf(n.stage) : stages.length;
@@ -100,7 +101,7 @@ const pages = {
       ],
     });
     window.cyGraph = cy;
-    cy.on("tap", "node", (ev) => { location.hash = `#/p/${encodeURIComponent(project)}/node/${encodeURIComponent(ev.target.id())}`; });
+    cy.on("tap", "node", (ev) => { location.hash = `#/p/${u(project)}/node/${u(ev.target.id())}`; });
   },
 
   async chokepoints(project) {
@@ -115,7 +116,7 @@ const pages = {
       const shown = rows.filter((r) => (!f || `${r.id} ${r.name}`.toLowerCase().includes(f)) && (!lv || r.level === lv))
         .sort((x, y) => ((x[sortKey] ?? -1) > (y[sortKey] ?? -1) ? 1 : -1) * (asc ? 1 : -1));
       $("#table").innerHTML = `<tr>${cols.map((c) => `<th data-k="${c}">${t(c)}</th>`).join("")}</tr>` + shown.map((r) => `<tr>
-        <td>${r.rank}</td><td>${badge(r.level)}</td><td><a href="#/p/${encodeURIComponent(project)}/node/${r.id}">${esc(r.name)}</a></td>
+        <td>${esc(r.rank)}</td><td>${badge(r.level)}</td><td><a href="#/p/${u(project)}/node/${u(r.id)}">${esc(r.name)}</a></td>
         <td>${r.score == null ? "" : r.score.toFixed(2)}</td><td>${esc(r.quadrant)}</td><td>${r.gap?.toFixed(2) ?? ""}</td>
         <td>${r.criticality?.toFixed(2) ?? ""}</td><td>${r.exposure?.toFixed(2) ?? ""}</td><td>${pct(r.localization)}</td><td>${esc(r.top_country)}</td></tr>`).join("");
       document.querySelectorAll("#table th").forEach((th) => { th.onclick = () => { asc = sortKey === th.dataset.k ? !asc : true; sortKey = th.dataset.k; draw(); }; });
@@ -129,11 +130,11 @@ const pages = {
   },
 
   async node(project, id) {
-    const [detail, record] = await Promise.all([api(`/api/projects/${project}/nodes/${id}`),
-      api(`/api/projects/${project}/assessment/${id}?lang=${state.lang}`).catch(() => null)]);
-    const actors = await cached(`actors:${project}`, () => api(`/api/projects/${project}/actors`));
+    const [detail, record] = await Promise.all([api(`/api/projects/${u(project)}/nodes/${u(id)}`),
+      api(`/api/projects/${u(project)}/assessment/${u(id)}?lang=${state.lang}`).catch(() => null)]);
+    const actors = await cached(`actors:${project}`, () => api(`/api/projects/${u(project)}/actors`));
     const actorById = Object.fromEntries(actors.map((x) => [x.id, x]));
-    const persp = await api(`/api/projects/${project}/perspective`);
+    const persp = await api(`/api/projects/${u(project)}/perspective`);
     const bars = (rows) => rows.sort((x, y) => (y.share ?? -1) - (x.share ?? -1)).map((p) => {
       const a = actorById[p.actor] || {}; const c = a.country;
       const cls = persp?.home?.includes(c) ? "home" : persp?.restricted?.includes(c) ? "restricted" : "";
@@ -142,57 +143,57 @@ const pages = {
     }).join("");
     const geo = detail.provisions.filter((p) => ["country", "region"].includes(actorById[p.actor]?.kind));
     const org = detail.provisions.filter((p) => !["country", "region"].includes(actorById[p.actor]?.kind));
-    const alerts = (await api(`/api/projects/${project}/alerts?status=open`).catch(() => [])).filter((x) => x.entity === id || x.entity.startsWith(`${id}|`));
+    const alerts = (await api(`/api/projects/${u(project)}/alerts?status=open`).catch(() => [])).filter((x) => x.entity === id || x.entity.startsWith(`${id}|`));
     $("#main").innerHTML = `<h1 id="node-title">${esc(nodeName(detail.node))} <span class="muted">${esc(id)}</span> ${record ? badge(record.level) : ""}</h1>
       ${record ? `<p id="explanation">${esc(record.explanation)}</p>` : ""}
       <div class="row"><div class="card"><h2>${t("providers_country")}</h2><table>${bars(geo) || `<tr><td>${t("none")}</td></tr>`}</table></div>
       <div class="card"><h2>${t("providers_enterprise")}</h2><table>${bars(org) || `<tr><td>${t("none")}</td></tr>`}</table></div></div>
-      ${record ? `<div class="card"><h2>${t("components")}</h2><table>${record.components.map((c) => `<tr><td>${t(c.name)}</td><td>${c.value?.toFixed(3) ?? ""}</td><td class="muted">${esc(c.basis)}; ${t("year")} ${esc(c.year ?? "")}</td></tr>`).join("")}</table>
+      ${record ? `<div class="card"><h2>${t("components")}</h2><table>${record.components.map((c) => `<tr><td>${esc(t(c.name))}</td><td>${c.value?.toFixed(3) ?? ""}</td><td class="muted">${esc(c.basis)}; ${t("year")} ${esc(c.year ?? "")}</td></tr>`).join("")}</table>
       <p>${t("alternatives")}: ${record.indicators.has_alternative ? "✓" : "✗"}</p></div>` : ""}
       <div class="card"><h2>${t("alerts")}</h2>${alerts.map((x) => `<p>${badge(x.level)} ${esc(state.lang === "zh" ? x.message_zh : x.message_en)}</p>`).join("") || t("none")}</div>`;
   },
 
   async scenario(project) {
-    const actors = await cached(`actors:${project}`, () => api(`/api/projects/${project}/actors`));
+    const actors = await cached(`actors:${project}`, () => api(`/api/projects/${u(project)}/actors`));
     const countries = [...new Set(actors.filter((x) => x.kind === "country").map((x) => x.country))].sort();
     const firms = actors.filter((x) => x.kind === "enterprise").sort((x, y) => x.name.localeCompare(y.name));
     $("#main").innerHTML = `<h1>${t("scenario")}</h1><div class="card">
-      <p>${t("blockade")} <select id="country">${countries.map((c) => `<option>${c}</option>`).join("")}</select>
+      <p>${t("blockade")} <select id="country">${countries.map((c) => `<option>${esc(c)}</option>`).join("")}</select>
       <button class="action" id="run-blockade">${t("run")}</button></p>
-      <p>${t("outage")} <select id="firm">${firms.map((f) => `<option value="${f.id}">${esc(f.name)}</option>`).join("")}</select>
+      <p>${t("outage")} <select id="firm">${firms.map((f) => `<option value="${esc(f.id)}">${esc(f.name)}</option>`).join("")}</select>
       <button class="action" id="run-outage">${t("run")}</button></p>
       <p><button class="action" id="run-sweep">${t("sweep")}</button> <span id="sweep-status" class="muted"></span></p></div>
       <div id="result"></div>`;
     const run = async (shock) => {
-      const r = await api(`/api/projects/${project}/scenarios/run`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ shocks: [shock] }) });
-      $("#result").innerHTML = `<h2>${t("impacted")}: ${r.impacted_nodes}</h2><p>${t("stopped")}: ${pct(r.final_value_lost)}</p>
+      const r = await api(`/api/projects/${u(project)}/scenarios/run`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ shocks: [shock] }) });
+      $("#result").innerHTML = `<h2>${t("impacted")}: ${esc(r.impacted_nodes)}</h2><p>${t("stopped")}: ${pct(r.final_value_lost)}</p>
         <table id="impacted"><tr><th>${t("availability")}</th><th>${t("node")}</th><th>${t("path")}</th></tr>${r.nodes.map((n) =>
           `<tr><td>${pct(n.availability)}</td><td>${esc(n.id)}</td><td>${esc(n.path)}</td></tr>`).join("")}</table>`;
     };
     $("#run-blockade").onclick = () => run({ type: "blockade", country: $("#country").value });
     $("#run-outage").onclick = () => run({ type: "outage", actor: $("#firm").value });
     $("#run-sweep").onclick = async () => {
-      const job = await api(`/api/projects/${project}/scenarios/sweep?by=country`, { method: "POST" });
+      const job = await api(`/api/projects/${u(project)}/scenarios/sweep?by=country`, { method: "POST" });
       let s;
       do { await new Promise((r) => setTimeout(r, 300)); s = await api(job.status_url); $("#sweep-status").textContent = `${s.done}/${s.total ?? "?"}`; } while (s.status === "running");
       const res = await api(s.result_url);
       $("#result").innerHTML = `<h2>${t("sweep")}</h2><table id="sweep"><tr><th>${t("rank")}</th><th>${t("country")}</th><th>${t("stopped")}</th><th>${t("impacted")}</th></tr>${res.ranking.map((r) =>
-        `<tr><td>${r.rank}</td><td>${esc(r.country)} ${esc(r.name)}</td><td>${pct(r.final_value_stopped)}</td><td>${r.nodes_impacted}</td></tr>`).join("")}</table>`;
+        `<tr><td>${esc(r.rank)}</td><td>${esc(r.country)} ${esc(r.name)}</td><td>${pct(r.final_value_stopped)}</td><td>${esc(r.nodes_impacted)}</td></tr>`).join("")}</table>`;
     };
   },
 
   async alerts(project) {
     const lv = new URLSearchParams(location.hash.split("?")[1] || "").get("level") || "";
-    const rows = await api(`/api/projects/${project}/alerts${lv ? `?level=${lv}` : ""}`);
+    const rows = await api(`/api/projects/${u(project)}/alerts${lv ? `?level=${u(lv)}` : ""}`);
     $("#main").innerHTML = `<h1>${t("alerts")}</h1><p>${t("level")}: ${["", "I", "II", "III", "IV"].map((l) =>
-      `<a href="#/p/${encodeURIComponent(project)}/alerts${l ? `?level=${l}` : ""}">${l || t("all")}</a>`).join(" | ")}</p>
+      `<a href="#/p/${u(project)}/alerts${l ? `?level=${l}` : ""}">${l || t("all")}</a>`).join(" | ")}</p>
       <table id="alerts"><tr><th>#</th><th>${t("level")}</th><th>${t("status")}</th><th>${t("entity")}</th><th>${t("message")}</th><th></th></tr>
-      ${rows.map((a) => `<tr data-id="${a.id}"><td>${a.id}</td><td>${badge(a.level)}</td><td class="status">${esc(t(`st_${a.status}`))}</td><td>${esc((state.lang === "zh" ? a.entity_name_zh : a.entity_name) || a.entity)}</td>
+      ${rows.map((a) => `<tr data-id="${esc(a.id)}"><td>${esc(a.id)}</td><td>${badge(a.level)}</td><td class="status">${esc(t(`st_${a.status}`))}</td><td>${esc((state.lang === "zh" ? a.entity_name_zh : a.entity_name) || a.entity)}</td>
         <td>${esc(state.lang === "zh" ? a.message_zh : a.message_en)}</td><td>${a.status === "resolved" ? "" :
-        `${a.status === "open" ? `<button class="action ack" data-id="${a.id}">${t("ack")}</button>` : ""} <button class="action resolve" data-id="${a.id}">${t("resolve")}</button>`}</td></tr>`).join("")}</table>`;
+        `${a.status === "open" ? `<button class="action ack" data-id="${esc(a.id)}">${t("ack")}</button>` : ""} <button class="action resolve" data-id="${esc(a.id)}">${t("resolve")}</button>`}</td></tr>`).join("")}</table>`;
     document.querySelectorAll("button.ack, button.resolve").forEach((b) => {
       b.onclick = async () => {
-        await api(`/api/projects/${project}/alerts/${b.dataset.id}/${b.classList.contains("ack") ? "ack" : "resolve"}`, { method: "POST" });
+        await api(`/api/projects/${u(project)}/alerts/${u(b.dataset.id)}/${b.classList.contains("ack") ? "ack" : "resolve"}`, { method: "POST" });
         pages.alerts(project);
       };
     });
@@ -201,7 +202,7 @@ const pages = {
   async report(project) {
     const indicators = await api("/api/indicators");
     $("#main").innerHTML = `<h1>${t("report")}</h1><div class="row"><form class="card" id="report-form">
-      <p><label>${t("indicator")} <select name="indicator">${indicators.map((i) => `<option value="${i.code}">${esc(state.lang === "zh" ? i.name_zh : i.name_en)} (${esc(i.unit)})</option>`).join("")}</select></label></p>
+      <p><label>${t("indicator")} <select name="indicator">${indicators.map((i) => `<option value="${esc(i.code)}">${esc(state.lang === "zh" ? i.name_zh : i.name_en)} (${esc(i.unit)})</option>`).join("")}</select></label></p>
       <p><label>${t("node")} <input name="node"></label> <label>${t("enterprise")} <input name="enterprise"></label></p>
       <p><label>${t("period")} <input name="period" placeholder="2026-01"></label> <label>${t("value")} <input name="value" type="number" step="any"></label></p>
       <button class="action" type="submit">${t("submit")}</button></form>
@@ -213,33 +214,33 @@ const pages = {
       $("#report-result").innerHTML = `<p class="error">${t("rejected")}</p><table id="report-errors"><tr><th>row</th><th>column</th><th>${t("reason")}</th></tr>${problems.map((p) =>
         `<tr><td>${esc(p.row)}</td><td>${esc(p.column)}</td><td>${esc(p.reason)}</td></tr>`).join("")}</table>`;
     };
-    const done = (c) => { $("#report-result").innerHTML = `<p class="ok" id="report-ok">${t("uploaded")}: ${c.new} + ${c.replaced}</p>`; };
+    const done = (c) => { $("#report-result").innerHTML = `<p class="ok" id="report-ok">${t("uploaded")}: ${esc(c.new)} + ${esc(c.replaced)}</p>`; };
     $("#report-form").onsubmit = async (ev) => {
       ev.preventDefault(); const f = new FormData(ev.target);
-      try { done(await api(`/api/projects/${project}/observations`, { method: "POST", headers: { "content-type": "application/json" },
+      try { done(await api(`/api/projects/${u(project)}/observations`, { method: "POST", headers: { "content-type": "application/json" },
         body: JSON.stringify({ rows: [{ ...Object.fromEntries(f), value: Number(f.get("value")) }] }) })); } catch (e) { show(e); }
     };
     $("#upload-form").onsubmit = async (ev) => {
       ev.preventDefault();
-      try { done(await api(`/api/projects/${project}/observations/upload`, { method: "POST", body: new FormData(ev.target) })); } catch (e) { show(e); }
+      try { done(await api(`/api/projects/${u(project)}/observations/upload`, { method: "POST", body: new FormData(ev.target) })); } catch (e) { show(e); }
     };
   },
 
   async lists(project) {
-    const doc = await api(`/api/projects/${project}/lists?lang=${state.lang}`);
-    $("#main").innerHTML = `<h1>${t("lists")}</h1><p><a class="action" id="download" href="/api/projects/${project}/lists/export?lang=${state.lang}">${t("download")}</a></p>` +
+    const doc = await api(`/api/projects/${u(project)}/lists?lang=${state.lang}`);
+    $("#main").innerHTML = `<h1>${t("lists")}</h1><p><a class="action" id="download" href="/api/projects/${u(project)}/lists/export?lang=${state.lang}">${t("download")}</a></p>` +
       Object.entries(doc.lists).map(([key, rows]) => `<div class="card"><h2 class="list-title">${esc((doc.titles || {})[key] || key)} (${rows.length} ${t("rows")})</h2>
         <table><tr><th>${t("rank")}</th><th>${t("name")}</th><th>${t("reason")}</th><th>${t("coverage")}</th></tr>${rows.slice(0, 10).map((r) => `<tr><td>${esc(r.rank)}</td><td>${esc((state.lang === "zh" ? r.name_zh : r.name) || r.name || "")}</td><td class="muted">${esc(r.goal || r.reason || "")}</td><td>${r.coverage == null ? "" : esc(Math.round(r.coverage * 100) + "%")}</td></tr>`).join("")}</table></div>`).join("");
   },
 };
 
 pages.challenges = async (project, id) => {
-  const base = `/api/projects/${project}/challenges`;
+  const base = `/api/projects/${u(project)}/challenges`;
   const rows = await api(base);
   const canPublish = ["admin", "analyst", "officer"].includes(state.me.role);
   $("#main").innerHTML = `<h1>${t("challenges")}</h1><div class="row"><div class="card"><table id="challenges">
     <tr><th>#</th><th>${t("title")}</th><th>${t("nodes_col")}</th><th>${t("status")}</th></tr>
-    ${rows.map((c) => `<tr class="${c.id === id ? "active" : ""}"><td><a href="#/p/${encodeURIComponent(project)}/challenges/${esc(c.id)}" id="ch-${esc(c.id)}">${esc(c.id)}</a></td>
+    ${rows.map((c) => `<tr class="${c.id === id ? "active" : ""}"><td><a href="#/p/${u(project)}/challenges/${u(c.id)}" id="ch-${esc(c.id)}">${esc(c.id)}</a></td>
       <td>${esc(c.title)}</td><td>${esc((c.nodes || []).join(", "))}</td><td>${esc(c.status)}</td></tr>`).join("") || `<tr><td colspan="4">${t("none")}</td></tr>`}</table></div>
     ${canPublish ? `<form class="card" id="challenge-form"><h2>${t("publish")}</h2>
       <p><label>${t("title")} <input name="title" id="ch-title" required></label></p>
@@ -254,16 +255,16 @@ pages.challenges = async (project, id) => {
       try {
         const c = await api(base, { method: "POST", headers: { "content-type": "application/json" },
           body: JSON.stringify({ title: f.get("title"), description: f.get("description"), nodes }) });
-        location.hash = `#/p/${encodeURIComponent(project)}/challenges/${c.id}`;
+        location.hash = `#/p/${u(project)}/challenges/${u(c.id)}`;
       } catch (e) { $("#ch-error").textContent = e.message; }
     };
   }
   if (!id) return;
-  const [c, m] = await Promise.all([api(`${base}/${id}`), api(`${base}/${id}/matches?top=15`)]);
+  const [c, m] = await Promise.all([api(`${base}/${u(id)}`), api(`${base}/${u(id)}/matches?top=15`)]);
   $("#matches").innerHTML = `<div class="card"><h2 id="challenge-title">${esc(c.id)} ${esc(c.title)}</h2><p class="muted">${esc(c.description)}</p>
     <p>${t("bids")}: ${c.bids.map((b) => esc(b.actor)).join(", ") || t("none")}</p>
     <table id="match-table"><tr><th>${t("rank")}</th><th>${t("name")}</th><th>${t("country")}</th><th>${t("score")}</th><th>${t("explanation")}</th></tr>
-    ${m.candidates.map((r) => `<tr><td>${r.rank}</td><td>${esc(r.name)}</td><td>${esc(r.country)} ${r.restricted ? `<span class="badge lv-I">${t("restricted")}</span>` : ""}</td>
+    ${m.candidates.map((r) => `<tr><td>${esc(r.rank)}</td><td>${esc(r.name)}</td><td>${esc(r.country)} ${r.restricted ? `<span class="badge lv-I">${t("restricted")}</span>` : ""}</td>
       <td>${r.score.toFixed(2)}</td><td class="muted">${esc(r.explanation)}</td></tr>`).join("")}</table></div>`;
 };
 
@@ -283,7 +284,7 @@ function quadrantChart(nodes) {
 }
 
 async function assessment(project) {
-  return cached(`assessment:${project}:${state.lang}`, () => api(`/api/projects/${project}/assessment?lang=${state.lang}`));
+  return cached(`assessment:${project}:${state.lang}`, () => api(`/api/projects/${u(project)}/assessment?lang=${state.lang}`));
 }
 
 async function route() {
@@ -299,6 +300,7 @@ async function route() {
       if (state.me.role === "reporter") page = "report"; // reporters see only their own reporting
       setNav(project, page);
       attribution(project);
+      if (typeof pages[page] !== "function") { $("#main").textContent = t("no_page"); return; }
       return await pages[page](project, id);
     }
     return await pages.projects();

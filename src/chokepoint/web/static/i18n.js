@@ -1,6 +1,7 @@
 /* English / Chinese strings of the web UI. */
 window.I18N = {
   en: {
+    no_page: "There is no such page.",
     tagline: "industrial-chain security", logout: "Log out", login: "Log in", username: "User name",
     password: "Password", projects: "Projects", map: "Chain map", chokepoints: "Chokepoints",
     scenario: "Scenarios", alerts: "Alerts", report: "Reporting", lists: "Lists", nodes: "nodes",
@@ -21,6 +22,7 @@ window.I18N = {
     publish: "Publish a challenge",
   },
   zh: {
+    no_page: "没有这个页面。",
     tagline: "产业链安全", logout: "退出", login: "登录", username: "用户名", password: "密码",
     projects: "项目", map: "产业链图谱", chokepoints: "卡脖子清单", scenario: "断链模拟", alerts: "预警",
     report: "数据直报", lists: "清单", nodes: "个节点", level: "等级", score: "得分", quadrant: "象限",
