@@ -1,13 +1,16 @@
 /* chokepoint web UI: a small single-page app over the REST API (same origin, no external requests). */
 "use strict";
 
-const state = { lang: localStorage.getItem("lang") || "en", me: null, cache: {} };
+const state = { lang: localStorage.getItem("lang") || "en", me: null, cache: {}, seq: 0 };
 const $ = (sel) => document.querySelector(sel);
 const t = (key) => (window.I18N[state.lang] || window.I18N.en)[key] || key;
 const esc = (s) => String(s ?? "").replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c]));
 const u = (s) => encodeURIComponent(String(s ?? "")); // every data value inside a URL or route
 const pct = (x) => (x == null ? "" : `${Math.round(x * 1000) / 10}%`);
 const badge = (lv) => `<span class="badge lv-${esc(lv)}">${esc(lv === "insufficient_data" ? "n/a" : lv)}</span>`;
+// A page renders into #main only while its route is still the current one: a slow page that
+// finishes after the user moved on is dropped instead of overwriting the new page.
+const main = (seq) => (seq === state.seq ? $("#main") : document.createElement("main"));
 const nodeName = (n) => (state.lang === "zh" && n.name_zh ? n.name_zh : n.name);
 
 async function api(path, options = {}) {
@@ -46,8 +49,9 @@ async function cached(key, make) {
 // ---------------------------------------------------------------- pages
 const pages = {
   async login() {
+    const seq = state.seq;
     setNav(null);
-    $("#main").innerHTML = `<form class="login card" id="login-form">
+    main(seq).innerHTML = `<form class="login card" id="login-form">
       <h1>${t("login")}</h1>
       <label>${t("username")} <input name="username" id="username" autocomplete="username" required></label>
       <label>${t("password")} <input name="password" id="password" type="password" autocomplete="current-password" required></label>
@@ -65,20 +69,22 @@ const pages = {
   },
 
   async projects() {
+    const seq = state.seq;
     setNav(null);
     const rows = await api("/api/projects");
-    $("#main").innerHTML = `<h1>${t("projects")}</h1><table id="projects"><tr><th>${t("name")}</th><th></th><th></th></tr>` +
+    main(seq).innerHTML = `<h1>${t("projects")}</h1><table id="projects"><tr><th>${t("name")}</th><th></th><th></th></tr>` +
       rows.map((p) => `<tr><td><a href="#/p/${u(p.name)}/map">${esc(p.name)}</a></td>
         <td>${esc(p.nodes)} ${t("nodes")}</td><td class="muted">${esc(p.title)}</td></tr>`).join("") + "</table>";
   },
 
   async map(project) {
+    const seq = state.seq;
     const a = await assessment(project);
     const summary = await cached(`summary:${project}`, () => api(`/api/projects/${u(project)}`));
     const nodes = await cached(`nodes:${project}`, () => api(`/api/projects/${u(project)}/nodes`));
     const byId = Object.fromEntries(a.nodes.map((n) => [n.id, n]));
     const stages = summary.stage_list.map((s) => s.id);
-    $("#main").innerHTML = `<h1>${t("map")}</h1><p class="muted">${t("click_node")}</p>
+    main(seq).innerHTML = `<h1>${t("map")}</h1><p class="muted">${t("click_node")}</p>
       <p class="legend">${["I", "II", "III", "IV", "low", "insufficient_data"].map(badge).join(" ")}</p><div id="cy"></div>`;
     const colors = { I: "#ff4d4f", II: "#ffa940", III: "#fadb14", IV: "#69b1ff", low: "#95de64", insufficient_data: "#bfbfbf" };
     const edges = await cached(`edges:${project}`, async () => (await api(`/api/projects/${u(project)}/export?format=json`)).edges || []);
@@ -105,6 +111,7 @@ const pages = {
   },
 
   async chokepoints(project) {
+    const seq = state.seq;
     const a = await assessment(project);
     const cols = ["rank", "level", "name", "score", "quadrant", "gap", "criticality", "exposure", "localization", "top_country"];
     let rows = a.nodes.map((n) => ({ ...n, name: nodeName(n), localization: n.indicators.localization,
@@ -121,7 +128,7 @@ const pages = {
         <td>${r.criticality?.toFixed(2) ?? ""}</td><td>${r.exposure?.toFixed(2) ?? ""}</td><td>${pct(r.localization)}</td><td>${esc(r.top_country)}</td></tr>`).join("");
       document.querySelectorAll("#table th").forEach((th) => { th.onclick = () => { asc = sortKey === th.dataset.k ? !asc : true; sortKey = th.dataset.k; draw(); }; });
     };
-    $("#main").innerHTML = `<h1>${t("chokepoints")}</h1>
+    main(seq).innerHTML = `<h1>${t("chokepoints")}</h1>
       <div class="row"><div class="card"><h2>${t("quadrant_chart")}</h2>${quadrantChart(a.nodes)}</div></div>
       <p>${t("filter")}: <input id="filter"> <select id="level-filter"><option value="">${t("all")}</option>
       ${["I", "II", "III", "IV", "low", "insufficient_data"].map((l) => `<option>${l}</option>`).join("")}</select></p>
@@ -130,6 +137,7 @@ const pages = {
   },
 
   async node(project, id) {
+    const seq = state.seq;
     const [detail, record] = await Promise.all([api(`/api/projects/${u(project)}/nodes/${u(id)}`),
       api(`/api/projects/${u(project)}/assessment/${u(id)}?lang=${state.lang}`).catch(() => null)]);
     const actors = await cached(`actors:${project}`, () => api(`/api/projects/${u(project)}/actors`));
@@ -144,7 +152,7 @@ const pages = {
     const geo = detail.provisions.filter((p) => ["country", "region"].includes(actorById[p.actor]?.kind));
     const org = detail.provisions.filter((p) => !["country", "region"].includes(actorById[p.actor]?.kind));
     const alerts = (await api(`/api/projects/${u(project)}/alerts?status=open`).catch(() => [])).filter((x) => x.entity === id || x.entity.startsWith(`${id}|`));
-    $("#main").innerHTML = `<h1 id="node-title">${esc(nodeName(detail.node))} <span class="muted">${esc(id)}</span> ${record ? badge(record.level) : ""}</h1>
+    main(seq).innerHTML = `<h1 id="node-title">${esc(nodeName(detail.node))} <span class="muted">${esc(id)}</span> ${record ? badge(record.level) : ""}</h1>
       ${record ? `<p id="explanation">${esc(record.explanation)}</p>` : ""}
       <div class="row"><div class="card"><h2>${t("providers_country")}</h2><table>${bars(geo) || `<tr><td>${t("none")}</td></tr>`}</table></div>
       <div class="card"><h2>${t("providers_enterprise")}</h2><table>${bars(org) || `<tr><td>${t("none")}</td></tr>`}</table></div></div>
@@ -154,10 +162,11 @@ const pages = {
   },
 
   async scenario(project) {
+    const seq = state.seq;
     const actors = await cached(`actors:${project}`, () => api(`/api/projects/${u(project)}/actors`));
     const countries = [...new Set(actors.filter((x) => x.kind === "country").map((x) => x.country))].sort();
     const firms = actors.filter((x) => x.kind === "enterprise").sort((x, y) => x.name.localeCompare(y.name));
-    $("#main").innerHTML = `<h1>${t("scenario")}</h1><div class="card">
+    main(seq).innerHTML = `<h1>${t("scenario")}</h1><div class="card">
       <p>${t("blockade")} <select id="country">${countries.map((c) => `<option>${esc(c)}</option>`).join("")}</select>
       <button class="action" id="run-blockade">${t("run")}</button></p>
       <p>${t("outage")} <select id="firm">${firms.map((f) => `<option value="${esc(f.id)}">${esc(f.name)}</option>`).join("")}</select>
@@ -183,9 +192,10 @@ const pages = {
   },
 
   async alerts(project) {
+    const seq = state.seq;
     const lv = new URLSearchParams(location.hash.split("?")[1] || "").get("level") || "";
     const rows = await api(`/api/projects/${u(project)}/alerts${lv ? `?level=${u(lv)}` : ""}`);
-    $("#main").innerHTML = `<h1>${t("alerts")}</h1><p>${t("level")}: ${["", "I", "II", "III", "IV"].map((l) =>
+    main(seq).innerHTML = `<h1>${t("alerts")}</h1><p>${t("level")}: ${["", "I", "II", "III", "IV"].map((l) =>
       `<a href="#/p/${u(project)}/alerts${l ? `?level=${l}` : ""}">${l || t("all")}</a>`).join(" | ")}</p>
       <table id="alerts"><tr><th>#</th><th>${t("level")}</th><th>${t("status")}</th><th>${t("entity")}</th><th>${t("message")}</th><th></th></tr>
       ${rows.map((a) => `<tr data-id="${esc(a.id)}"><td>${esc(a.id)}</td><td>${badge(a.level)}</td><td class="status">${esc(t(`st_${a.status}`))}</td><td>${esc((state.lang === "zh" ? a.entity_name_zh : a.entity_name) || a.entity)}</td>
@@ -200,8 +210,9 @@ const pages = {
   },
 
   async report(project) {
+    const seq = state.seq;
     const indicators = await api("/api/indicators");
-    $("#main").innerHTML = `<h1>${t("report")}</h1><div class="row"><form class="card" id="report-form">
+    main(seq).innerHTML = `<h1>${t("report")}</h1><div class="row"><form class="card" id="report-form">
       <p><label>${t("indicator")} <select name="indicator">${indicators.map((i) => `<option value="${esc(i.code)}">${esc(state.lang === "zh" ? i.name_zh : i.name_en)} (${esc(i.unit)})</option>`).join("")}</select></label></p>
       <p><label>${t("node")} <input name="node"></label> <label>${t("enterprise")} <input name="enterprise"></label></p>
       <p><label>${t("period")} <input name="period" placeholder="2026-01"></label> <label>${t("value")} <input name="value" type="number" step="any"></label></p>
@@ -227,18 +238,20 @@ const pages = {
   },
 
   async lists(project) {
+    const seq = state.seq;
     const doc = await api(`/api/projects/${u(project)}/lists?lang=${state.lang}`);
-    $("#main").innerHTML = `<h1>${t("lists")}</h1><p><a class="action" id="download" href="/api/projects/${u(project)}/lists/export?lang=${state.lang}">${t("download")}</a></p>` +
+    main(seq).innerHTML = `<h1>${t("lists")}</h1><p><a class="action" id="download" href="/api/projects/${u(project)}/lists/export?lang=${state.lang}">${t("download")}</a></p>` +
       Object.entries(doc.lists).map(([key, rows]) => `<div class="card"><h2 class="list-title">${esc((doc.titles || {})[key] || key)} (${rows.length} ${t("rows")})</h2>
         <table><tr><th>${t("rank")}</th><th>${t("name")}</th><th>${t("reason")}</th><th>${t("coverage")}</th></tr>${rows.slice(0, 10).map((r) => `<tr><td>${esc(r.rank)}</td><td>${esc((state.lang === "zh" ? r.name_zh : r.name) || r.name || "")}</td><td class="muted">${esc(r.goal || r.reason || "")}</td><td>${r.coverage == null ? "" : esc(Math.round(r.coverage * 100) + "%")}</td></tr>`).join("")}</table></div>`).join("");
   },
 };
 
 pages.challenges = async (project, id) => {
+  const seq = state.seq;
   const base = `/api/projects/${u(project)}/challenges`;
   const rows = await api(base);
   const canPublish = ["admin", "analyst", "officer"].includes(state.me.role);
-  $("#main").innerHTML = `<h1>${t("challenges")}</h1><div class="row"><div class="card"><table id="challenges">
+  main(seq).innerHTML = `<h1>${t("challenges")}</h1><div class="row"><div class="card"><table id="challenges">
     <tr><th>#</th><th>${t("title")}</th><th>${t("nodes_col")}</th><th>${t("status")}</th></tr>
     ${rows.map((c) => `<tr class="${c.id === id ? "active" : ""}"><td><a href="#/p/${u(project)}/challenges/${u(c.id)}" id="ch-${esc(c.id)}">${esc(c.id)}</a></td>
       <td>${esc(c.title)}</td><td>${esc((c.nodes || []).join(", "))}</td><td>${esc(c.status)}</td></tr>`).join("") || `<tr><td colspan="4">${t("none")}</td></tr>`}</table></div>
@@ -288,6 +301,7 @@ async function assessment(project) {
 }
 
 async function route() {
+  const seq = ++state.seq;
   applyI18n();
   const [path] = location.hash.replace(/^#/, "").split("?");
   const parts = path.split("/").filter(Boolean).map(decodeURIComponent);
@@ -300,12 +314,12 @@ async function route() {
       if (state.me.role === "reporter") page = "report"; // reporters see only their own reporting
       setNav(project, page);
       attribution(project);
-      if (typeof pages[page] !== "function") { $("#main").textContent = t("no_page"); return; }
+      if (typeof pages[page] !== "function") { main(seq).textContent = t("no_page"); return; }
       return await pages[page](project, id);
     }
     return await pages.projects();
   } catch (e) {
-    if (e.message !== "login") $("#main").innerHTML = `<p class="error">${esc(e.message)}</p>`;
+    if (e.message !== "login") main(seq).innerHTML = `<p class="error">${esc(e.message)}</p>`;
   }
 }
 
