@@ -75,7 +75,8 @@ def blockading_countries(eng: PropagationEngine, chain: ChainMap, perspective: P
     """
     actors = chain.actors
     regions = set(actors.loc[actors["kind"] == "region", "country"])
-    return sorted({str(c) for c in eng.prov_country if c and c not in perspective.home and c not in regions})
+    codes = np.unique(eng.prov_country.astype(str))
+    return [str(c) for c in codes if c and c not in perspective.home and c not in regions]
 
 
 def sweep(
@@ -207,8 +208,7 @@ def pair_sweep(
     """
     eng = engine or PropagationEngine(chain, perspective)
     countries = blockading_countries(eng, chain, perspective)
-    position = {c: j for j, c in enumerate(countries)}
-    group_of = np.array([position.get(str(c), -1) for c in eng.prov_country], dtype=np.int64)
+    group_of = pd.Index(countries, dtype=object).get_indexer(eng.prov_country.astype(str)).astype(np.int64)
     c = len(countries)
     a, b = np.triu_indices(c, k=1)
     members = np.column_stack([a, b]).astype(np.int64)
