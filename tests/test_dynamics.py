@@ -121,6 +121,12 @@ def test_monte_carlo_is_reproducible_and_summarizes():
     assert a.value_at_risk_95 >= a.expected_loss > 0
     assert len(a.worst_runs(3)) == 3
     assert a.most_critical(3)["share_of_runs_critical"].between(0, 1).all()
+    # the histogram holds every run, its edges span the observed range (numpy.histogram)
+    hist = a.loss_distribution(bins=6)
+    assert sum(hist["counts"]) == 30
+    assert len(hist["edges"]) == 7
+    assert hist["edges"][0] == a.lost_value.min()
+    assert hist["edges"][-1] == a.lost_value.max()
     c = monte_carlo(demo, p, MonteCarloConfig(runs=30, seed=12), cfg)
     assert not np.array_equal(a.lost_value, c.lost_value)
 

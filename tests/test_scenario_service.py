@@ -107,6 +107,7 @@ def test_same_seed_same_montecarlo_summary_via_cli_and_api(env: dict[str, Any]) 
         "runs",
         "expected_loss",
         "value_at_risk_95",
+        "loss_distribution",
         "most_critical",
         "worst_runs",
     }

@@ -49,6 +49,8 @@ def ensure_admin(store: Store) -> str | None:
 def create_app(store: Store | str | None = None) -> FastAPI:
     """The API over ``store`` (a :class:`Store`, a path or URL, or the default store)."""
     app = FastAPI(
+        docs_url=None,  # served by _mount_web from the package's own Swagger UI assets
+        redoc_url=None,
         title="chokepoint API",
         version=__version__,
         description="Industrial-chain security: chain maps, chokepoint assessment, disruption scenarios, "
@@ -112,7 +114,8 @@ def create_app(store: Store | str | None = None) -> FastAPI:
 
 def _mount_web(app: FastAPI) -> None:
     """The web UI: ``/`` serves the single page, ``/static`` its assets (all shipped in the package)."""
-    from fastapi.responses import FileResponse
+    from fastapi.openapi.docs import get_swagger_ui_html
+    from fastapi.responses import FileResponse, HTMLResponse
     from fastapi.staticfiles import StaticFiles
 
     from chokepoint.web import STATIC
@@ -122,3 +125,14 @@ def _mount_web(app: FastAPI) -> None:
     @app.get("/", include_in_schema=False)
     def index() -> FileResponse:
         return FileResponse(STATIC / "index.html", headers={"cache-control": "no-cache"})
+
+    @app.get("/docs", include_in_schema=False)
+    def api_docs() -> HTMLResponse:
+        """Swagger UI from the vendored assets (works offline; no CDN)."""
+        return get_swagger_ui_html(
+            openapi_url=app.openapi_url or "/openapi.json",
+            title=f"{app.title} - docs",
+            swagger_js_url="/static/vendor/swagger-ui-bundle.js",
+            swagger_css_url="/static/vendor/swagger-ui.css",
+            swagger_favicon_url="data:,",
+        )

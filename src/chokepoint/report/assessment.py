@@ -48,6 +48,8 @@ def assessment_document(a: Assessment, lang: str = "en", limit: int | None = Non
             "alternative_relief": a.config.alternative_relief,
             "qualified_share": a.config.qualified_share,
             "governance_weight": a.config.governance_weight,
+            "threshold_high": a.config.threshold_high,
+            "localization_high": a.config.localization_high,
         },
         "governance": a.governance_source,
         "attribution": a.chain.meta.get("attribution", ""),

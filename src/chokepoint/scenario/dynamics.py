@@ -216,6 +216,12 @@ class DynamicResult:
         r"""Final-value-days lost: :math:`\sum_t \sum_f v_f (1 - a_f(t))` x step."""
         return float((self.final_value @ (1.0 - self.availability)).sum() * self.config.step)
 
+    def final_value_curve(self) -> np.ndarray:
+        r"""Share of final value lost on each time step, :math:`\sum_f v_f (1 - a_f(t)) / \sum_f v_f`."""
+        total = float(self.final_value.sum())
+        lost = self.final_value @ (1.0 - self.availability)
+        return np.asarray(lost / total if total > 0 else np.zeros_like(lost), dtype=float)
+
     def curves(self, node_ids: list[str]) -> pd.DataFrame:
         """Availability over time of some nodes (columns), indexed by day."""
         pos = self.chain.index.node_positions(node_ids)

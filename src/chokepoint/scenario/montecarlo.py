@@ -146,12 +146,23 @@ class MonteCarloResult:
             }
         )
 
+    def loss_distribution(self, bins: int = 20) -> dict[str, list[float] | list[int]]:
+        """Histogram of the lost final value over the runs: ``edges`` (``bins + 1`` values,
+        final-value-days) and ``counts`` (runs per bin; ``numpy.histogram``, equal-width bins over
+        the observed range, the last bin closed).
+        """
+        counts, edges = np.histogram(self.lost_value, bins=bins)
+        return {"edges": edges.tolist(), "counts": counts.tolist()}
+
     def summary(self) -> dict[str, Any]:
-        """Return the JSON-ready summary: runs, expected loss, 95% value-at-risk, top nodes and runs."""
+        """Return the JSON-ready summary: runs, expected loss, 95% value-at-risk, the loss
+        distribution, top nodes and runs.
+        """
         return {
             "runs": len(self.scenarios),
             "expected_loss": self.expected_loss,
             "value_at_risk_95": self.value_at_risk_95,
+            "loss_distribution": self.loss_distribution(),
             "most_critical": self.most_critical().to_dict("records"),
             "worst_runs": self.worst_runs().to_dict("records"),
         }

@@ -183,16 +183,10 @@ class ScenarioResult:
         i = ix.node_position(node_id)
         names = self.chain.nodes["name_zh" if lang == "zh" else "name"].to_numpy()
         en = self.chain.nodes["name"].to_numpy()
-        parts = []
-        seen = set()
-        bound = self.loss[i] <= 0 if i >= 0 else False
-        while i >= 0 and i not in seen:
-            seen.add(i)
-            parts.append(str(names[i] or en[i]))
-            kind, j = self.cause(i, bound)
-            if kind in ("input", "kind"):
-                i = j
-                continue
+        steps, kind, j = self._walk(i)
+        parts = [str(names[k] or en[k]) for k in steps]
+        i = steps[-1] if steps else -1
+        if i >= 0:
             if kind == "supply":
                 eng = self.engine
                 actor = self.chain.actors.iloc[eng.prov_actor[j]]
@@ -212,8 +206,33 @@ class ScenarioResult:
                 parts.append(
                     "; ".join(self.shock_label(label_of[id(s)], lang) for s in shocks if s.node == node_id)
                 )
-            break
         return " <- ".join(parts)
+
+    def path_nodes(self, node_id: str) -> list[str]:
+        """The node ids of :meth:`path`, from ``node_id`` back to the node where the shock lands
+        (the web UI's chain map draws them).
+        """
+        steps, _, _ = self._walk(self.chain.index.node_position(node_id))
+        ids = self.chain.index.node_ids
+        return [str(ids[k]) for k in steps]
+
+    def _walk(self, i: int) -> tuple[list[int], str, int]:
+        """Node positions from ``i`` along each loss's cause (inputs and kinds) to where it
+        starts, with that last cause (``supply``, ``capacity`` or none) and its position.
+        """
+        steps: list[int] = []
+        seen: set[int] = set()
+        bound = self.loss[i] <= 0 if i >= 0 else False
+        kind, j = "", -1
+        while i >= 0 and i not in seen:
+            seen.add(i)
+            steps.append(i)
+            kind, j = self.cause(i, bound)
+            if kind in ("input", "kind"):
+                i = j
+                continue
+            break
+        return steps, kind, j
 
     def shock_label(self, k: int, lang: str = "en") -> str:
         """Label shock ``k`` with names: ``ASML (P88) outage``, ``NLD blockade`` (zh: ``荷兰（NLD）断供``)."""
@@ -328,6 +347,7 @@ class ScenarioResult:
                     "final_product": bool(r["final_product"]),
                     "unknown_share_used": bool(r["unknown_share_used"]),
                     "path": r["path"] if lang == "en" else self.path(r["id"], lang),
+                    "path_nodes": self.path_nodes(r["id"]),
                     "alternatives": self.alternatives(r["id"]),
                 }
             )

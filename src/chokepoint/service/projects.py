@@ -67,6 +67,48 @@ def chain_document(chain: ChainMap) -> dict[str, Any]:
     return doc
 
 
+def chain_drawing(chain: ChainMap) -> dict[str, Any]:
+    """What the chain map page draws, in one document: the lane layout of
+    :func:`chokepoint.model.layout.chain_layout`, each node's names, kind and provider countries
+    (known or unknown share), and the ``input_of`` and ``type_of`` edges.
+    """
+    from chokepoint.model.layout import chain_layout
+
+    layout = chain_layout(chain)
+    doc = layout.to_dict()
+    nodes = chain.nodes.set_index("id")
+    actors = chain.actors.set_index("id")
+    prov = chain.provisions
+    country = actors["country"].reindex(prov["actor"]).to_numpy(dtype=object)
+    by_node = (
+        pd.DataFrame({"node": prov["node"].to_numpy(dtype=object), "country": country})
+        .query("country == country and country != ''")
+        .drop_duplicates()
+        .groupby("node")["country"]
+        .agg(lambda c: sorted(c))
+    )
+    ids = layout.nodes["id"]
+    attrs = nodes.loc[ids, ["name", "name_zh", "kind"]].reset_index()
+    attrs["countries"] = [by_node.get(i, []) for i in ids]
+    doc["nodes"] = [
+        {**place, **attr} for place, attr in zip(doc["nodes"], attrs.to_dict("records"), strict=True)
+    ]
+    edges = chain.edges[chain.edges["kind"].isin(["input_of", "type_of"])]
+    doc["edges"] = edges[["source", "target", "kind"]].to_dict("records")
+    return doc
+
+
+def country_names(chain: ChainMap, lang: str = "en") -> dict[str, str]:
+    """The name of every country or region code the chain's actors carry, in ``lang``
+    (:func:`chokepoint.model.countries.country_name`: ISO 3166 names, Chinese from pycountry's
+    translations; a code it does not know is its own name).
+    """
+    from chokepoint.model.countries import country_name
+
+    codes = sorted({str(c) for c in chain.actors["country"] if c})
+    return {c: country_name(c, lang) for c in codes}
+
+
 def search_text(frame: pd.DataFrame, columns: list[str]) -> pd.Series:
     """The searched text of each row: ``columns`` joined by a tab and lower-cased (a search index:
     build it once per project version and pass it to :func:`search`).

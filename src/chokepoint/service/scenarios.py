@@ -295,14 +295,24 @@ def run_document(r: ScenarioResult, lang: str = "en") -> dict[str, Any]:
 def dynamic_document(r: DynamicResult) -> dict[str, Any]:
     """The JSON of a run over time: ``scenario run --days N --format json``, ``POST .../dynamics``.
 
-    ``{"scenario", "days", "step", "lost_final_value_days", "nodes": [per-node times]}``.
+    ``{"scenario", "days", "step", "lost_final_value_days", "nodes": [per-node times], "curves"}``;
+    ``curves`` holds the day of each step, the share of final value lost on it, and the loss
+    (1 - availability) of the eight nodes with the most loss-days.
     """
+    times = r.times()
+    top = [str(i) for i in times["id"].head(8)]
+    loss = 1.0 - r.curves(top)
     return {
         "scenario": r.scenario.model_dump(mode="json"),
         "days": r.config.days,
         "step": r.config.step,
         "lost_final_value_days": r.lost_final_value,
-        "nodes": json.loads(r.times().to_json(orient="records")),
+        "nodes": json.loads(times.to_json(orient="records")),
+        "curves": {
+            "days": [int(d) for d in r.days],
+            "final_value_lost": [round(float(x), 9) for x in r.final_value_curve()],
+            "nodes": {i: [round(float(x), 9) for x in loss[i]] for i in top},
+        },
     }
 
 
@@ -314,8 +324,9 @@ def sweep_document(s: SweepResult | PairSweepResult) -> dict[str, Any]:
 
 
 def montecarlo_document(m: MonteCarloResult) -> dict[str, Any]:
-    """The JSON of Monte Carlo: ``{"runs", "expected_loss", "value_at_risk_95", "most_critical",
-    "worst_runs"}`` (``scenario montecarlo --format json``, the Monte Carlo job's result).
+    """The JSON of Monte Carlo: ``{"runs", "expected_loss", "value_at_risk_95",
+    "loss_distribution", "most_critical", "worst_runs"}`` (``scenario montecarlo --format json``,
+    the Monte Carlo job's result).
     """
     doc: dict[str, Any] = json.loads(json.dumps(m.summary(), default=float))
     return doc

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
 from chokepoint.api.deps import (
+    ALL_ROLES,
     EDITORS,
     READERS,
     User,
@@ -81,6 +82,24 @@ def list_nodes(
 ) -> Response:
     """Nodes, optionally filtered by a search text (id, English or Chinese name) and kind."""
     return _search_response(request, project, "nodes", q, kind)
+
+
+@router.get("/projects/{project}/layout")
+def chain_drawing(project: str, request: Request, user: User = Depends(allow(*READERS))) -> Response:
+    """The chain map as drawn: stage lanes, each node's column (tier), row and pixel position,
+    names, kind and provider countries, and the ``input_of``/``type_of`` edges.
+    """
+    key = ("layout", project, project_version(request, project))
+    return cached_json(request, key, lambda: svc.chain_drawing(chain_of(request, project)))
+
+
+@router.get("/projects/{project}/countries")
+def country_names(
+    project: str, request: Request, lang: Literal["en", "zh"] = "en", user: User = Depends(allow(*ALL_ROLES))
+) -> Response:
+    """The name of each country or region code in the project, in English or Chinese."""
+    key = ("countries", project, project_version(request, project), lang)
+    return cached_json(request, key, lambda: svc.country_names(chain_of(request, project), lang))
 
 
 @router.get("/projects/{project}/nodes/{node_id}", response_model=dict[str, Any])

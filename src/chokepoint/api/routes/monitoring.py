@@ -6,10 +6,12 @@ paths are deprecated aliases of the same functions ("report" will name rendered 
 
 from __future__ import annotations
 
+import tempfile
+from pathlib import Path
 from typing import Any, Literal
 
 import pandas as pd
-from fastapi import APIRouter, Depends, File, Query, Request, UploadFile
+from fastapi import APIRouter, Depends, File, Query, Request, Response, UploadFile
 from pydantic import BaseModel, Field
 
 from chokepoint.api.deps import (
@@ -22,13 +24,14 @@ from chokepoint.api.deps import (
     audit,
     get_store,
 )
-from chokepoint.api.serialize import records
+from chokepoint.api.serialize import file_response, records
 from chokepoint.api.uploads import saved_upload
 from chokepoint.service import monitoring as svc
 
 router = APIRouter(tags=["monitoring"])
 OBSERVATIONS = "/projects/{project}/observations"
 REPORTS = "/projects/{project}/reports"  # deprecated alias of OBSERVATIONS
+MONTH = r"^\d{4}-(0[1-9]|1[0-2])$"
 
 
 class ReportRow(BaseModel):
@@ -90,6 +93,22 @@ def upload_reports(
         _, counts = svc.upload_observations(get_store(request), project, path, user.name, as_of)
     audit(request, "upload reports", after={"project": project, "file": path.name, **counts})
     return counts
+
+
+@router.get(OBSERVATIONS + "/template")
+def observation_template(
+    project: str,
+    request: Request,
+    period: str | None = Query(None, pattern=MONTH, description="Month to prefill, YYYY-MM."),
+    user: User = Depends(allow(*REPORTERS)),
+) -> Response:
+    """The upload workbook for the caller: the rows it may report for ``period`` (default: this
+    month) prefilled, and the indicator catalog (``chokepoint report-data template``).
+    """
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "template.xlsx"
+        path = svc.report_template(get_store(request), project, user.name, out, period)
+        return file_response(path, "report-template.xlsx")
 
 
 @router.get(OBSERVATIONS)
