@@ -69,8 +69,11 @@ export function chart(option, { id, height = 360 } = {}) {
   const el = h("div", { class: "chart", id: id || null, style: { height: `${height}px` } });
   requestAnimationFrame(() => {
     if (!el.isConnected || !window.echarts) return;
+    window.addEventListener("resize", () => el.chart?.resize());
     const c = window.echarts.init(el, null, { renderer: "svg" });
-    c.setOption({ textStyle: { fontFamily: "system-ui, 'Noto Sans CJK SC', sans-serif" }, animation: false, ...option });
+    // tooltips render as chart text (richText), never as HTML: names from the data stay text
+    const tooltip = option.tooltip ? { ...option.tooltip, renderMode: "richText" } : undefined;
+    c.setOption({ textStyle: { fontFamily: "system-ui, 'Noto Sans CJK SC', sans-serif" }, animation: false, ...option, tooltip });
     el.chart = c;
     state.charts.push(c);
   });

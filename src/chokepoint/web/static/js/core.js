@@ -19,6 +19,7 @@ export function tv(group, value) {
   if (value == null || value === "") return "";
   const table = (VALUES[state.lang] || VALUES.en)[group] || {};
   if (value in table) return table[value];
+  if (group === "problem") return table.other; // a new validation code: the reason column says what
   window.__missing.push(`${state.lang}:${group}.${value}`);
   return String(value);
 }

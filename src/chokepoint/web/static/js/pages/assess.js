@@ -96,7 +96,7 @@ function quadrant(nodes, cfg) {
   return chart({
     legend: { top: 0 },
     grid: { left: 50, right: 20, top: 40, bottom: 50 },
-    tooltip: { trigger: "item", formatter: (p) => `${p.data.name}<br>${t("threshold")}: ${pct(p.data.raw[0])}<br>${t("localization")}: ${pct(p.data.raw[1])}` },
+    tooltip: { trigger: "item", formatter: (p) => `${p.data.name}\n${t("threshold")}: ${pct(p.data.raw[0])}\n${t("localization")}: ${pct(p.data.raw[1])}` },
     xAxis: { type: "value", min: -0.03, max: 1.03, name: t("threshold"), nameLocation: "middle", nameGap: 28, axisLabel: { formatter: (v) => (v < 0 || v > 1 ? "" : `${Math.round(v * 100)}%`) } },
     yAxis: { type: "value", min: -0.03, max: 1.03, name: t("localization"), axisLabel: { formatter: (v) => (v < 0 || v > 1 ? "" : `${Math.round(v * 100)}%`) } },
     dataZoom: [{ type: "inside", xAxisIndex: 0 }, { type: "inside", yAxisIndex: 0 }],

@@ -48,7 +48,7 @@ export async function map(el, name) {
   if (!box.isConnected) return;
 
   const cy = window.cytoscape({
-    container: box, elements, layout: { name: "preset" }, minZoom: 0.15, maxZoom: 2.5, wheelSensitivity: 0.3,
+    container: box, elements, layout: { name: "preset" }, minZoom: 0.15, maxZoom: 2.5,
     autoungrabify: true, boxSelectionEnabled: false,
     style: [
       { selector: "node.item", style: { "background-color": "data(color)", "border-width": 1, "border-color": "#57606a", width: 14, height: 14,
@@ -136,12 +136,12 @@ function sankey(layout, label) {
   const nodes = layout.nodes.filter((n) => used.has(n.id));
   return chart({
     tooltip: { trigger: "item" },
-    series: [{ type: "sankey", nodeAlign: "right", left: 10, right: 160, emphasis: { focus: "adjacency" },
+    series: [{ type: "sankey", nodeAlign: "right", left: 10, right: 130, nodeGap: 12, nodeWidth: 14, emphasis: { focus: "adjacency" },
       data: nodes.map((n) => ({ name: n.id, label: { formatter: label(n) } })),
       links: inputs.map((e) => ({ source: e.source, target: e.target, value: 1 })),
-      label: { fontSize: 11, formatter: (p) => label(layout.nodes.find((n) => n.id === p.name) || {}) },
+      label: { fontSize: 11, width: 105, overflow: "truncate", formatter: (p) => label(layout.nodes.find((n) => n.id === p.name) || {}) },
       lineStyle: { color: "source", opacity: 0.3 } }],
-  }, { id: "sankey", height: 720 });
+  }, { id: "sankey", height: 900 });
 }
 
 export async function node(el, name, id) {
@@ -165,6 +165,7 @@ export async function node(el, name, id) {
     { key: "bar", label: "", cell: (p) => bar(p.share, standing(p.who.country)), sort: (p) => p.share },
     { key: "year", label: t("year") },
   ], { id: idName, pageSize: 15, filter: false });
+  const nodeTasks = tasks.filter((x) => x.node === id);
   const mine = (x) => x.entity === id || String(x.entity).startsWith(`${id}|`);
   const node = detail.node;
   mount(el(),
@@ -186,8 +187,7 @@ export async function node(el, name, id) {
       { key: "year", label: t("year") }], { id: "components", filter: false })) : null,
     h("div", { class: "row" },
       card(t("alerts"), alerts.filter(mine).length ? alerts.filter(mine).map((x) => h("p", {}, badge(x.level), " ", zh() ? x.message_zh : x.message_en)) : none()),
-      card(t("tasks"), tasks.filter((x) => x.node === id).map((x) => h("p", {}, h("a", { href: link(name, "tasks") }, x.id), " ", x.goal || "", " ", muted(tv("task_status", x.status)))).concat([]).length
-        ? tasks.filter((x) => x.node === id).map((x) => h("p", {}, x.id, " ", x.goal || "", " ", muted(tv("task_status", x.status)))) : none()),
+      card(t("tasks"), nodeTasks.length ? nodeTasks.map((x) => h("p", {}, h("a", { href: link(name, "tasks") }, x.task_id), " ", x.goal || "", " ", muted(tv("task_status", x.status)))) : none()),
       card(t("challenges"), challenges.filter((c) => (c.nodes || []).includes(id)).length
         ? challenges.filter((c) => (c.nodes || []).includes(id)).map((c) => h("p", {}, h("a", { href: link(name, "challenges", c.id) }, c.id), " ", c.title)) : none())),
   );

@@ -1,0 +1,89 @@
+/* Trade flows, input-output tables and raw materials: the dataset views of the CLI's `trade`,
+ * `macro` and `materials` commands, as tables with a ranked chart. These datasets belong to the
+ * store (not to one project); the page sits under the project for its navigation only. */
+import { h, mount } from "../dom.js";
+import { api, t, tv, pct, num, int, project, u, zh, state } from "../core.js";
+import { card, dataTable, errorBox, muted, none, rankedBars } from "../components.js";
+
+const P = "pct"; const N = "num"; const I = "int"; const B = "bool";
+/** Each view: its API path, the parameters it asks for, its columns (key, format), its chart. */
+const VIEWS = {
+  trade: {
+    dependencies: { path: (d) => `/api/trade/datasets/${u(d)}/dependencies`, params: ["home", "product", "years"], top: 200,
+      columns: [["importer"], ["product"], ["year"], ["imports", I], ["partners"], ["hhi", N], ["top1_partner"], ["top1_share", P], ["top3_share", P], ["restricted_share", P]],
+      chart: ["top1_share", (r) => `${r.importer} ${r.product} ${r.year}`] },
+    screen: { path: (d) => `/api/trade/datasets/${u(d)}/screen`, params: ["bloc"], top: 200,
+      columns: [["product"], ["year"], ["hhi_extra", N], ["extra_share", P], ["c1_concentrated", B], ["c2_extra_bloc", B], ["c3_not_replaceable", B], ["dependent", B], ["persistent", B]] },
+    embargo: { path: (d) => `/api/trade/datasets/${u(d)}/embargo`, params: ["product", "year", "exporters"], required: ["product", "year"], top: 100,
+      columns: [["importer"], ["imports", I], ["lost", I], ["lost_share", P], ["substituted", I], ["net_lost_share", P]],
+      chart: ["net_lost_share", (r) => r.importer] },
+  },
+  macro: {
+    linkages: { path: (d) => `/api/macro/datasets/${u(d)}/linkages`, params: [],
+      columns: [["region"], ["sector"], ["output_multiplier", N], ["backward", N], ["forward", N], ["key_sector", B]],
+      chart: ["backward", (r) => `${r.region} ${r.sector}`, false] },
+    extraction: { path: (d) => `/api/macro/datasets/${u(d)}/extraction`, params: [],
+      columns: [["region"], ["sector"], ["loss", I], ["loss_share", P], ["loss_others", I]],
+      chart: ["loss_share", (r) => `${r.region} ${r.sector}`] },
+  },
+  materials: {
+    risk: { path: (d) => `/api/materials/datasets/${u(d)}/risk`, params: ["home", "year"], required: ["home"], lang: true,
+      columns: [["name"], ["stage"], ["top_producer"], ["top_producer_share", P], ["hhi_production", N], ["home_production_share", P], ["import_reliance", P], ["top_partner"], ["geopolrisk", N], ["supply_risk_eu", N], ["coverage", "coverage"], ["explanation", "text"]],
+      chart: ["import_reliance", (r) => r.name] },
+    leverage: { path: (d) => `/api/materials/datasets/${u(d)}/leverage`, params: ["home", "year"], required: ["home"], lang: true,
+      columns: [["rank"], ["name"], ["top_producer"], ["home_production_share", P], ["home_export_share", P], ["leverage", N], ["coverage", "coverage"], ["explanation", "text"]],
+      chart: ["leverage", (r) => r.name] },
+  },
+};
+
+function format(kind, v) {
+  if (v == null || v === "") return "";
+  if (kind === P) return pct(v); if (kind === N) return num(v, 3); if (kind === I) return int(Math.round(v));
+  if (kind === B) return v ? t("yes") : t("no");
+  if (kind === "coverage") return tv("coverage_kind", v);
+  return String(v);
+}
+
+export async function data(el, name) {
+  const persp = await project.perspective(name).catch(() => null);
+  const sections = await Promise.all(Object.keys(VIEWS).map(async (kind) => {
+    const sets = await api(`/api/${kind}/datasets`).catch(() => []);
+    return [kind, sets];
+  }));
+  const out = h("div", { id: "data-result" });
+  const blocks = sections.map(([kind, sets]) => {
+    if (!sets.length) return card(t(`data_${kind}`), h("p", { class: "muted" }, t(`no_${kind}`)));
+    const dataset = h("select", { class: "dataset", id: `${kind}-dataset`, "aria-label": t("dataset") }, sets.map((s) => h("option", { value: s.name }, s.title ? `${s.name} (${s.title})` : s.name)));
+    const view = h("select", { class: "view", id: `${kind}-view`, "aria-label": t("view") }, Object.keys(VIEWS[kind]).map((v) => h("option", { value: v }, t(`view_${v}`))));
+    const inputs = {};
+    const params = h("span", { class: "params" });
+    const drawParams = () => {
+      const spec = VIEWS[kind][view.value];
+      mount(params, spec.params.map((p) => {
+        inputs[p] = inputs[p] || h("input", { class: `param-${p}`, id: `${kind}-${p}`, size: "10", placeholder: t(`param_${p}_hint`),
+          value: p === "home" ? (persp?.home || ["CHN"]).join(",") : p === "bloc" ? "EU27" : "" });
+        return h("label", {}, t(`param_${p}`), " ", inputs[p]);
+      }));
+    };
+    view.addEventListener("change", drawParams); drawParams();
+    const show = async () => {
+      const spec = VIEWS[kind][view.value];
+      const q = new URLSearchParams();
+      for (const p of spec.params) if (inputs[p].value.trim()) q.set(p, inputs[p].value.trim());
+      const missing = (spec.required || []).filter((p) => !q.has(p));
+      if (missing.length) { mount(out, errorBox(`${t("required")}: ${missing.map((p) => t(`param_${p}`)).join(", ")}`)); return; }
+      if (spec.top) q.set("top", String(spec.top));
+      if (spec.lang) q.set("lang", state.lang);
+      mount(out, muted(t("running")));
+      try {
+        const rows = await api(`${spec.path(dataset.value)}?${q}`);
+        const [metric, label, percent = true] = spec.chart || [];
+        mount(out, h("h2", {}, `${t(`data_${kind}`)} · ${t(`view_${view.value}`)} · ${dataset.value}`),
+          metric ? rankedBars(rows.filter((r) => r[metric] != null).sort((a, b) => b[metric] - a[metric]).map((r) => ({ label: label(r), value: r[metric] })), { name: t(`col_${metric}`), id: `${kind}-chart`, percent }) : null,
+          dataTable(rows, spec.columns.map(([key, kindOf]) => ({ key, label: t(`col_${key}`), cell: (r) => format(kindOf, r[key]), class: kindOf === "text" ? "reason" : null })), { id: `${kind}-table` }));
+      } catch (e) { mount(out, errorBox(e.message)); }
+    };
+    return card(t(`data_${kind}`), h("p", { class: "toolbar" }, dataset, view, params, h("button", { type: "button", class: "action", id: `${kind}-show`, onclick: show }, t("show"))));
+  });
+  mount(el(), h("h1", {}, t("data")), h("p", { class: "muted" }, t("data_note")), h("div", { class: "row" }, blocks), out);
+}
