@@ -51,12 +51,14 @@ export function dataTable(rows, columns, { id, pageSize = 25, filter = true, emp
       h("tr", {}, h("td", { colspan: String(columns.length), class: "muted" }, empty || t("none"))));
     info.textContent = `${shown.length ? page * pageSize + 1 : 0}–${page * pageSize + slice.length} / ${shown.length} ${t("rows")}`;
     prev.disabled = page === 0; next.disabled = page >= pages - 1;
+    pagerRow.hidden = pages <= 1;
   };
   const search = filter ? h("input", { type: "search", class: "table-filter", placeholder: t("filter"), "aria-label": t("filter"),
     oninput: (e) => { query = e.target.value.toLowerCase(); page = 0; draw(); } }) : null;
   const table = h("table", { id: id || null }, h("thead", {}, head), body);
+  const pagerRow = h("div", { class: "pager-row" }, prev, info, next);
   draw();
-  const wrap = h("div", { class: "table-wrap" }, search, h("div", { class: "scroll" }, table), h("div", { class: "pager-row" }, prev, info, next));
+  const wrap = h("div", { class: "table-wrap" }, search, h("div", { class: "scroll" }, table), pagerRow);
   wrap.redraw = (newRows) => { rows = newRows; draw(); };
   return wrap;
 }

@@ -25,12 +25,17 @@ export async function chokepoints(el, name) {
     localization: n.indicators.localization, top_country: n.indicators.top1_country, groupName: groupOf[n.id] ? nameOf(groupOf[n.id]) : "",
   }));
   let folded = true;
+  const byId = Object.fromEntries(a.nodes.map((n) => [n.id, n]));
+  const memberName = Object.fromEntries(a.nodes.map((n) => [n.id, nameOf(n)]));
   const levelFilter = h("select", { id: "level-filter", "aria-label": t("level") }, h("option", { value: "" }, `${t("level")}: ${t("all")}`), LEVELS.map((l) => h("option", { value: l }, tv("level", l))));
   const foldBox = h("input", { type: "checkbox", id: "fold-groups", checked: true });
   const columns = [
     { key: "rank", label: t("rank") },
     { key: "level", label: t("level"), cell: (r) => badge(r.level), sort: (r) => LEVELS.indexOf(r.level) },
-    { key: "label", label: t("name"), cell: (r) => [h("a", { href: link(name, "node", r.id) }, r.label), r.members ? muted(` (${r.n_members} ${t("members")})`) : null] },
+    { key: "label", label: t("name"), value: (r) => (r.members ? `${r.label} ${r.members.map((m) => memberName[m]).join(" ")}` : r.label),
+      sort: (r) => r.label,
+      cell: (r) => [h("a", { href: link(name, "node", r.id) }, r.label), r.members ? [muted(` (${r.n_members} ${t("members")})`), h("br"),
+        r.members.map((m, i) => [i ? ", " : "", h("a", { href: link(name, "node", m), class: "member" }, memberName[m] || m), " ", byId[m] ? badge(byId[m].level) : null])] : null] },
     { key: "groupName", label: t("group") },
     { key: "score", label: t("score"), cell: (r) => (r.score == null ? t("not_available") : num(r.score)) },
     { key: "quadrant", label: t("quadrant"), value: (r) => (r.quadrant ? (zh() ? r.quadrant_zh : tv("quadrant", r.quadrant)) : "") },

@@ -159,7 +159,8 @@ export async function node(el, name, id) {
     .map((p) => ({ ...p, who: actorById[p.actor] || { name: p.actor } }))
     .sort((x, y) => (y.share ?? -1) - (x.share ?? -1));
   const providerTable = (list, idName) => dataTable(list, [
-    { key: "who", label: t("name"), value: (p) => nameOf(p.who), cell: (p) => [nameOf(p.who), " ", muted(p.who.country ? `${countries[p.who.country] || p.who.country}` : "")] },
+    { key: "who", label: t("name"), value: (p) => nameOf(p.who), cell: (p) => (["country", "region"].includes(p.who.kind) ? `${countries[p.who.country] || nameOf(p.who)} (${p.who.country})`
+      : [nameOf(p.who), " ", muted(p.who.country ? `${countries[p.who.country] || p.who.country}` : "")]) },
     { key: "standing", label: t("standing"), value: (p) => (standing(p.who.country) ? t(standing(p.who.country)) : "") },
     { key: "share", label: t("share"), value: (p) => p.share, cell: (p) => (p.share == null ? t("unknown") : pct(p.share)) },
     { key: "bar", label: "", cell: (p) => bar(p.share, standing(p.who.country)), sort: (p) => p.share },

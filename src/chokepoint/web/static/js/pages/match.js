@@ -44,7 +44,7 @@ export async function challenges(el, name, id) {
   const draw = async () => {
     try {
       const [c, m] = await Promise.all([api(`${base}/${u(id)}`),
-        api(`${base}/${u(id)}/matches?top=20&lang=${state.lang}${showAll.checked ? "&include_restricted=true" : ""}`)]);
+        api(`${base}/${u(id)}/matches?top=${showAll.checked ? 500 : 100}&lang=${state.lang}${showAll.checked ? "&include_restricted=true" : ""}`)]);
       const bid = async (actor) => {
         try { await api(`${base}/${u(id)}/bids`, json({ actor })); draw(); } catch (e) { mount(detail, errorBox(e.message)); }
       };
