@@ -149,6 +149,11 @@ CASES = {
     ("PATCH", "/api/projects/{project}"): {"path": "/api/projects/semi", "json": {"name": "semi2"}},
     ("DELETE", "/api/projects/{project}"): {"path": "/api/projects/semi"},
     ("GET", "/api/projects/{project}/nodes"): {"path": "/api/projects/semi/nodes?q=litho"},
+    ("GET", "/api/projects/{project}/layout"): {"path": "/api/projects/semi/layout"},
+    ("GET", "/api/projects/{project}/countries"): {"path": "/api/projects/semi/countries?lang=zh"},
+    ("GET", "/api/projects/{project}/observations/template"): {
+        "path": "/api/projects/semi/observations/template?period=2026-01"
+    },
     ("GET", "/api/projects/{project}/nodes/{node_id}"): {"path": "/api/projects/semi/nodes/N20"},
     ("PATCH", "/api/projects/{project}/nodes/{node_id}"): {
         "path": "/api/projects/semi/nodes/N20",
@@ -649,3 +654,24 @@ def test_cached_reads_follow_every_write_that_changes_them(client):
     as_usa = client.get(record, headers=h).json()
     assert as_usa == client.get(record + "?home=USA&restricted=CHN", headers=h).json()
     assert as_usa != fresh
+
+
+def test_layout_countries_and_template_documents(client):
+    viewer = {"authorization": f"Bearer {client.tokens['viewer']}"}
+    doc = client.get("/api/projects/semi/layout", headers=viewer).json()
+    assert len(doc["nodes"]) == 126  # every node but the three stages
+    assert [lane["stage"] for lane in doc["lanes"]][:3] == ["S1", "S2", "S3"]
+    euv = next(n for n in doc["nodes"] if n["id"] == "N20")
+    assert euv["countries"] == ["NLD"]  # ASML only
+    assert euv["name_zh"] == "EUV光刻机"
+    assert {e["kind"] for e in doc["edges"]} == {"input_of", "type_of"}
+    names = client.get("/api/projects/semi/countries?lang=zh", headers=viewer).json()
+    assert names["NLD"] == "荷兰"
+    assert names["USA"] == "美国"
+    reporter = {"authorization": f"Bearer {client.tokens['reporter']}"}
+    r = client.get("/api/projects/semi/observations/template?period=2026-01", headers=reporter)
+    assert r.status_code == 200
+    assert r.content[:2] == b"PK"
+    assert "report-template.xlsx" in r.headers["content-disposition"]
+    bad = client.get("/api/projects/semi/observations/template?period=2026-13", headers=reporter)
+    assert bad.status_code == 422

@@ -111,6 +111,16 @@ def test_demo_netherlands_blockade_with_lithography_inventory():
     assert np.all(litho[180:] == 1.0)  # and ends with the blockade
 
 
+def test_final_value_curve_by_hand_and_sums_to_the_lost_final_value():
+    # hand-computed: JPN holds 60% of X, blocked from day 5 for 50 days, no inventory: F loses 60%
+    # on days 5..54 and nothing else; one final product, so the share lost is F's loss
+    r = run_dynamic(chain(), blockade(), P, DynamicsConfig(days=80))
+    curve = r.final_value_curve()
+    expected = np.where((np.arange(80) >= 5) & (np.arange(80) < 55), 0.6, 0.0)
+    np.testing.assert_allclose(curve, expected, atol=1e-12)
+    assert curve.sum() * r.config.step * r.final_value.sum() == pytest.approx(r.lost_final_value, rel=1e-12)
+
+
 def test_monte_carlo_is_reproducible_and_summarizes():
     demo = load_semiconductors()
     p = Perspective.from_codes("CHN", "USA,JPN,NLD,KOR,TWN")

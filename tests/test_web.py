@@ -153,7 +153,10 @@ def _page(browser, server, width: int = 1400, lang: str = "en"):
     pg.on("request", lambda r: pg.requests.append(r.url))
     # an API answer of 4xx is shown to the user (wrong password, bad row); the browser logs it as a
     # failed resource, which is not an error of the page. A 5xx or any script error is.
-    pg.on("console", lambda m: pg.errors.append(m.text) if m.type == "error" and not EXPECTED_4XX.match(m.text) else None)
+    pg.on(
+        "console",
+        lambda m: pg.errors.append(m.text) if m.type == "error" and not EXPECTED_4XX.match(m.text) else None,
+    )
     pg.on("pageerror", lambda e: pg.errors.append(str(e)))
     pg.base = server  # type: ignore[attr-defined]
     return context, pg
@@ -196,8 +199,20 @@ def settle(page) -> None:
 
 
 #: every page an admin has, and one node page
-PAGES = ["map", "chokepoints", "node/N20", "scenario", "alerts", "monitoring", "report", "lists", "tasks",
-         "challenges", "data", "admin"]
+PAGES = [
+    "map",
+    "chokepoints",
+    "node/N20",
+    "scenario",
+    "alerts",
+    "monitoring",
+    "report",
+    "lists",
+    "tasks",
+    "challenges",
+    "data",
+    "admin",
+]
 
 #: visible text in Chinese that is one of the English UI strings: untranslated
 UNTRANSLATED = """async () => {
@@ -274,7 +289,9 @@ def test_chain_map_lanes_readable_labels_and_highlight(page):
     assert facts["lanes"][:3] == ["Design", "Fabrication", "Assembly, testing, and packaging (ATP)"]
     assert facts["inLane"] == facts["items"]
     shot(page, "map-default-zoom")
-    pos = page.evaluate("(() => { const cy = window.cyGraph; cy.center(cy.$id('N20')); const p = cy.$id('N20').renderedPosition(); return [p.x, p.y]; })()")
+    pos = page.evaluate(
+        "(() => { const cy = window.cyGraph; cy.center(cy.$id('N20')); const p = cy.$id('N20').renderedPosition(); return [p.x, p.y]; })()"
+    )
     box = page.locator("#cy").bounding_box()
     page.mouse.click(box["x"] + pos[0], box["y"] + pos[1])
     page.wait_for_selector("#panel-title")
@@ -407,7 +424,13 @@ def test_reporter_sees_only_reporting_and_the_bad_row(page, tmp_path):
     assert template.status == 200
     assert template.body()[:2] == b"PK"  # an xlsx workbook
     rows = [
-        {"indicator": "inventory_days", "node": "N44", "enterprise": "P115", "period": "2026-01", "value": 20 + i}
+        {
+            "indicator": "inventory_days",
+            "node": "N44",
+            "enterprise": "P115",
+            "period": "2026-01",
+            "value": 20 + i,
+        }
         for i in range(5)
     ]
     rows[3]["enterprise"] = "P123"  # not bound to this reporter: the one bad row (CSV row 5)

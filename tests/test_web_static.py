@@ -11,7 +11,9 @@ import re
 from chokepoint.web import STATIC
 
 OWN = sorted(p for p in STATIC.rglob("*") if p.suffix in {".js", ".html", ".css"} and "vendor" not in p.parts)
-MARKUP_SINKS = re.compile(r"\b(innerHTML|outerHTML|insertAdjacentHTML|document\.write|createContextualFragment)\b")
+MARKUP_SINKS = re.compile(
+    r"\b(innerHTML|outerHTML|insertAdjacentHTML|document\.write|createContextualFragment)\b"
+)
 
 
 def test_own_sources_exist():
@@ -31,7 +33,12 @@ def test_no_module_builds_markup_from_strings():
 
 def test_the_grep_catches_a_sink():
     # the pattern finds the sinks it is meant to find, so a pass above means something
-    for line in ["el.innerHTML = x", "a.outerHTML=b", "el.insertAdjacentHTML('beforeend', s)", "document.write(s)"]:
+    for line in [
+        "el.innerHTML = x",
+        "a.outerHTML=b",
+        "el.insertAdjacentHTML('beforeend', s)",
+        "document.write(s)",
+    ]:
         assert MARKUP_SINKS.search(line)
     assert not MARKUP_SINKS.search("el.textContent = x")
 

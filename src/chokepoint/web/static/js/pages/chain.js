@@ -107,6 +107,7 @@ export async function map(el, name) {
   fit.addEventListener("click", () => cy.fit(undefined, 20));
   reset.addEventListener("click", () => { cy.zoom(1); cy.pan({ x: 170, y: 10 }); });
   shockSel.addEventListener("change", async () => {
+    clear(); applyFilters();
     items.removeClass("hit"); cy.edges().removeClass("path"); overlayNote.textContent = "";
     if (!shockSel.value) return;
     try {
