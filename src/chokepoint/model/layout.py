@@ -118,7 +118,7 @@ def chain_layout(
     if not known.all():
         lane_ids.append("")
         stage = np.where(known, stage, "")
-    lane = pd.Index(lane_ids).get_indexer(stage)
+    lane = pd.Index(lane_ids).get_indexer(pd.Index(stage))
 
     # barycentre sweeps: rank inside (lane, column); start from the chain's row order
     order = np.arange(n, dtype=float)

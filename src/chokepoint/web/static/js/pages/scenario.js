@@ -107,7 +107,7 @@ export async function scenario(el, name, open) {
     const m = await finished(job, (s) => { status.textContent = `${s.done}/${s.total ?? "?"}`; });
     const edges = m.loss_distribution.edges;
     mount(result, h("h2", {}, t("montecarlo")),
-      h("p", { id: "mc-summary" }, `${t("runs")}: ${m.runs}; ${t("expected_loss")}: ${num(m.expected_loss, 1)}; ${t("var95")}: ${num(m.value_at_risk_95, 1)} ${t("final_value_days")}`),
+      h("p", { id: "mc-summary" }, `${t("runs")}: ${m.runs} (${t("mc_basis")}); ${t("expected_loss")}: ${num(m.expected_loss, 1)} ${t("final_value_days")}; ${t("var95")}: ${num(m.value_at_risk_95, 1)} ${t("final_value_days")}`),
       chart({ grid: { left: 50, right: 20, top: 20, bottom: 50 }, tooltip: { trigger: "axis" },
         xAxis: { type: "category", name: t("lost_final_value_days"), nameLocation: "middle", nameGap: 32,
           data: m.loss_distribution.counts.map((_, i) => `${edges[i].toFixed(0)}–${edges[i + 1].toFixed(0)}`) },
