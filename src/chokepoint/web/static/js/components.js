@@ -86,7 +86,7 @@ export function chart(option, { id, height = 360 } = {}) {
 export function rankedBars(items, { name, id, percent = true, color = "#1f3864" } = {}) {
   const shown = items.slice(0, 20).reverse();
   return chart({
-    grid: { left: 8, right: 40, top: 10, bottom: 30, containLabel: true },
+    grid: { left: 24, right: 40, top: 10, bottom: 30, containLabel: true },
     tooltip: { trigger: "axis", axisPointer: { type: "shadow" }, valueFormatter: (v) => (percent ? `${(v * 100).toFixed(1)}%` : v) },
     xAxis: { type: "value", name, nameLocation: "middle", nameGap: 24, max: percent ? 1 : null,
       axisLabel: { formatter: (v) => (percent ? `${Math.round(v * 100)}%` : v) } },
