@@ -150,6 +150,9 @@ CASES = {
     ("DELETE", "/api/projects/{project}"): {"path": "/api/projects/semi"},
     ("GET", "/api/projects/{project}/nodes"): {"path": "/api/projects/semi/nodes?q=litho"},
     ("GET", "/api/projects/{project}/layout"): {"path": "/api/projects/semi/layout"},
+    ("GET", "/api/projects/{project}/snapshots/node/{node_id}"): {
+        "path": "/api/projects/semi/snapshots/node/N20"
+    },
     ("GET", "/api/projects/{project}/countries"): {"path": "/api/projects/semi/countries?lang=zh"},
     ("GET", "/api/projects/{project}/observations/template"): {
         "path": "/api/projects/semi/observations/template?period=2026-01"

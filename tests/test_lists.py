@@ -213,6 +213,12 @@ def test_cli_lists_keep_task_ids_and_status(tmp_path):
     assert second["lists"]["tasks"][0]["status"] == "active"
     listed = json.loads(cli("tasks", "list", "--project", "semiconductors", "--format", "json").stdout)
     assert {t["task_id"] for t in listed} == set(ids)
+    # a stored task keeps its goal in both languages (the web UI shows the chosen one)
+    by_id = {t["task_id"]: t for t in listed}
+    zh = json.loads(cli("lists", "--project", "semiconductors", "--format", "json", "--lang", "zh").stdout)
+    for t in zh["lists"]["tasks"]:
+        assert by_id[t["task_id"]]["goal_zh"] == t["goal"]
+        assert by_id[t["task_id"]]["goal"] != t["goal"]
     out = tmp_path / "lists.csv"
     cli("lists", "--project", "semiconductors", "--lang", "zh", "--out", str(out))
     assert (tmp_path / "lists_chokepoints.csv").read_text(encoding="utf-8-sig").startswith("优先次序,")

@@ -139,3 +139,21 @@ def test_rules_import_names_the_source_of_each_problem(store):
     assert info.value.problems
     assert all(p.source == "rules.yaml" for p in info.value.problems)
     assert monitoring.list_rules(store, "semi") == []
+
+
+def test_node_history_follows_every_snapshot_in_order(tmp_path):
+    from chokepoint.service.monitoring import monitor_run, node_history
+
+    store = Store(tmp_path / "h.db")
+    store.chains.save("semi", load_semiconductors())
+    store.projects.set_perspective("semi", {"home": ["CHN"], "restricted": ["USA", "NLD"]})
+    assert node_history(store, "semi", "N20") == []
+    monitor_run(store, "semi", "2026-01")
+    monitor_run(store, "semi", "2026-02")
+    got = node_history(store, "semi", "N20")
+    assert [r["as_of"] for r in got] == ["2026-01", "2026-02"]
+    assert [r["snapshot"] for r in got] == sorted(r["snapshot"] for r in got)
+    frame = store.alerts.snapshot("semi", got[-1]["snapshot"])
+    assert got[-1]["level"] == frame.loc["N20", "level"]
+    assert got[-1]["score"] == pytest.approx(float(frame.loc["N20", "score"]))
+    assert pd.isna(node_history(store, "semi", "nope")[0]["level"])

@@ -20,8 +20,14 @@ NOT_STORED = "not stored"
 
 
 def refresh_tasks(store: Store, project: str, a: Assessment) -> list[dict[str, Any]]:
-    """Create or refresh the stored tasks from the assessment (ids and statuses kept)."""
-    return store.tasks.upsert(project, task_list(a).to_dict("records"))
+    """Create or refresh the stored tasks from the assessment (ids and statuses kept). Each task
+    keeps its goal and reason in both languages (``goal``, ``goal_zh``, ``reason``, ``reason_zh``).
+    """
+    rows = task_list(a)
+    zh = task_list(a, "zh").set_index("task_id")
+    rows["goal_zh"] = rows["task_id"].map(zh["goal"])
+    rows["reason_zh"] = rows["task_id"].map(zh["reason"])
+    return store.tasks.upsert(project, rows.to_dict("records"))
 
 
 def project_lists(

@@ -297,6 +297,28 @@ def monitor_diff(store: Store, project: str, a: int, b: int) -> pd.DataFrame:
     return diff_snapshots(store.alerts.snapshot(project, a), store.alerts.snapshot(project, b))
 
 
+def node_history(store: Store, project: str, node_id: str) -> list[dict[str, Any]]:
+    """One node's assessment in every stored snapshot, oldest first: snapshot id, month, date,
+    level, score, localization and exposure (``None`` where the snapshot did not assess it).
+    """
+    out = []
+    for snap in store.alerts.snapshots(project):
+        frame = store.alerts.snapshot(project, snap["id"])
+        row = frame.loc[node_id] if node_id in frame.index else None
+        out.append(
+            {
+                "snapshot": snap["id"],
+                "as_of": snap["as_of"],
+                "created_at": snap["created_at"],
+                **{
+                    c: (None if row is None else _plain(row[c]))
+                    for c in ("level", "score", "localization", "exposure")
+                },
+            }
+        )
+    return out
+
+
 def list_snapshots(store: Store, project: str) -> list[dict[str, Any]]:
     """Stored snapshots: id, month evaluated, when, and the count of nodes per level."""
     return store.alerts.snapshots(project)

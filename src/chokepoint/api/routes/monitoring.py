@@ -205,6 +205,14 @@ def monitor_run_route(
     return run.to_dict()
 
 
+@router.get("/projects/{project}/snapshots/node/{node_id}")
+def node_history(
+    project: str, node_id: str, request: Request, user: User = Depends(allow(*READERS))
+) -> list[dict[str, Any]]:
+    """One node's level, score, localization and exposure in every snapshot, oldest first."""
+    return svc.node_history(get_store(request), project, node_id)
+
+
 @router.get("/projects/{project}/snapshots")
 def list_snapshots(
     project: str, request: Request, user: User = Depends(allow(*READERS))

@@ -151,10 +151,11 @@ export async function node(el, name, id) {
     api(`/api/projects/${u(name)}/assessment/${u(id)}?lang=${state.lang}`).catch(() => null),
     project.actors(name), project.perspective(name), project.countries(name)]);
   const actorById = Object.fromEntries(actors.map((x) => [x.id, x]));
-  const [alerts, tasks, challenges] = await Promise.all([
+  const [alerts, tasks, challenges, history] = await Promise.all([
     api(`/api/projects/${u(name)}/alerts?status=open`).catch(() => []),
     api(`/api/projects/${u(name)}/tasks`).catch(() => []),
-    api(`/api/projects/${u(name)}/challenges`).catch(() => [])]);
+    api(`/api/projects/${u(name)}/challenges`).catch(() => []),
+    api(`/api/projects/${u(name)}/snapshots/node/${u(id)}`).catch(() => [])]);
   const standing = (c) => (persp?.home?.includes(c) ? "home" : persp?.restricted?.includes(c) ? "restricted" : "");
   const rows = (geo) => detail.provisions.filter((p) => ["country", "region"].includes(actorById[p.actor]?.kind) === geo)
     .map((p) => ({ ...p, who: actorById[p.actor] || { name: p.actor } }))
@@ -187,12 +188,26 @@ export async function node(el, name, id) {
       { key: "coverage", label: t("coverage"), cell: (c) => pct(c.coverage) },
       { key: "weight", label: t("weight"), cell: (c) => (c.weight == null ? "" : num(c.weight, 3)) },
       { key: "year", label: t("year") }], { id: "components", filter: false })) : null,
+    card(t("history"), history.length ? historyChart(history) : h("p", { class: "muted" }, t("no_snapshots"))),
     h("div", { class: "row" },
       card(t("alerts"), alerts.filter(mine).length ? alerts.filter(mine).map((x) => h("p", {}, badge(x.level), " ", zh() ? x.message_zh : x.message_en)) : none()),
-      card(t("tasks"), nodeTasks.length ? nodeTasks.map((x) => h("p", {}, h("a", { href: link(name, "tasks") }, x.task_id), " ", x.goal || "", " ", muted(tv("task_status", x.status)))) : none()),
+      card(t("tasks"), nodeTasks.length ? nodeTasks.map((x) => h("p", {}, h("a", { href: link(name, "tasks") }, x.task_id), " ", (zh() && x.goal_zh ? x.goal_zh : x.goal) || "", " ", muted(tv("task_status", x.status)))) : none()),
       card(t("challenges"), challenges.filter((c) => (c.nodes || []).includes(id)).length
         ? challenges.filter((c) => (c.nodes || []).includes(id)).map((c) => h("p", {}, h("a", { href: link(name, "challenges", c.id) }, c.id), " ", c.title)) : none())),
   );
+}
+
+/** The node's score in every snapshot (line), each point coloured by its level. */
+function historyChart(history) {
+  const points = history.map((r) => ({ value: [`#${r.snapshot} ${r.as_of || ""}`, r.score], level: r.level,
+    itemStyle: { color: LEVEL_COLORS[r.level] || LEVEL_COLORS.insufficient_data } }));
+  return chart({
+    grid: { left: 50, right: 20, top: 20, bottom: 40 },
+    tooltip: { trigger: "item", formatter: (p) => `${p.data.value[0]}\n${t("score")}: ${num(p.data.value[1])}\n${t("level")}: ${tv("level", p.data.level)}` },
+    xAxis: { type: "category", name: t("snapshot"), nameLocation: "middle", nameGap: 26 },
+    yAxis: { type: "value", min: 0, max: 1, name: t("score") },
+    series: [{ type: "line", data: points, symbolSize: 10, connectNulls: false, lineStyle: { color: "#57606a" } }],
+  }, { id: "history-chart", height: 240 });
 }
 
 function componentBars(components) {

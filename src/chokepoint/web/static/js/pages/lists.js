@@ -80,7 +80,7 @@ export async function tasks(el, name) {
       { key: "task_id", label: t("col_task_id") },
       { key: "name", label: t("node"), value: (r) => nameOf(r), cell: (r) => h("a", { href: link(name, "node", r.node) }, nameOf(r)) },
       { key: "level", label: t("level"), cell: (r) => badge(r.level) },
-      { key: "goal", label: t("col_goal") },
+      { key: "goal", label: t("col_goal"), value: (r) => (zh() && r.goal_zh ? r.goal_zh : r.goal) },
       { key: "lead_name", label: t("col_lead_name") },
       { key: "partners", label: t("partners"), class: "muted" },
       { key: "priority_score", label: t("col_priority_score"), cell: (r) => num(r.priority_score) },
