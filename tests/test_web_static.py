@@ -55,8 +55,26 @@ def test_no_url_outside_the_server():
 def test_vendored_assets_have_licences_recorded():
     vendor = STATIC / "vendor"
     readme = (vendor / "README.md").read_text(encoding="utf-8")
-    for asset in ("cytoscape.min.js", "echarts.min.js", "swagger-ui-bundle.js", "swagger-ui.css"):
+    for asset in (
+        "cytoscape.min.js",
+        "echarts.min.js",
+        "swagger-ui-bundle.js",
+        "swagger-ui.css",
+        "world-110m.geo.json",
+    ):
         assert (vendor / asset).is_file()
         assert asset in readme
-    for licence in ("cytoscape.LICENSE", "echarts.LICENSE", "swagger-ui.LICENSE"):
+    for licence in ("cytoscape.LICENSE", "echarts.LICENSE", "swagger-ui.LICENSE", "world-atlas.LICENSE"):
         assert (vendor / licence).is_file()
+
+
+def test_world_map_names_every_feature_by_iso3():
+    import json
+
+    import pycountry
+
+    geo = json.loads((STATIC / "vendor" / "world-110m.geo.json").read_text(encoding="utf-8"))
+    codes = [f["properties"]["name"] for f in geo["features"]]
+    assert len(codes) == len(set(codes)) > 170
+    assert all(pycountry.countries.get(alpha_3=c) for c in codes)
+    assert {"CHN", "NLD", "TWN", "USA", "JPN", "KOR", "DEU", "RUS"} <= set(codes)

@@ -100,3 +100,28 @@ export const download = (href, label, id) => h("a", { class: "action", href, id:
 
 /** An error message box. */
 export const errorBox = (message) => h("p", { class: "error", role: "alert" }, message);
+
+/** Register the vendored world map once (Natural Earth 1:110m, features named by ISO3). */
+let worldLoaded = null;
+export function worldMap() {
+  worldLoaded = worldLoaded || fetch("/static/vendor/world-110m.geo.json").then((r) => r.json()).then((geo) => { window.echarts.registerMap("world", geo); });
+  return worldLoaded;
+}
+
+/** A world map coloured by a share in [0, 1] per ISO3 code: [{code, value}], names from ``names``. */
+export function shareMap(items, names, { id, label } = {}) {
+  const el = h("div", { class: "chart", id: id || null, style: { height: "360px" } });
+  worldMap().then(() => {
+    if (!el.isConnected) return;
+    const c = window.echarts.init(el, null, { renderer: "svg" });
+    c.setOption({
+      animation: false,
+      tooltip: { trigger: "item", renderMode: "richText", formatter: (p) => (p.value >= 0 ? `${names[p.name] || p.name}: ${(p.value * 100).toFixed(1)}%` : `${names[p.name] || p.name}`) },
+      visualMap: { min: 0, max: 1, left: 10, bottom: 10, text: [`${label || ""} 100%`, "0%"], calculable: false, inRange: { color: ["#deebf7", "#08519c"] } },
+      series: [{ type: "map", map: "world", roam: true, emphasis: { label: { show: false } }, itemStyle: { areaColor: "#eaeef2", borderColor: "#afb8c1", borderWidth: 0.5 },
+        data: items.map((x) => ({ name: x.code, value: x.value })) }],
+    });
+    el.chart = c; state.charts.push(c);
+  });
+  return el;
+}

@@ -2,7 +2,7 @@
  * dependency Sankey) and the node page. */
 import { h, mount } from "../dom.js";
 import { api, json, t, tv, nameOf, link, pct, num, project, state, u, zh } from "../core.js";
-import { badge, bar, card, chart, dataTable, errorBox, facts, LEVEL_COLORS, LEVELS, muted, none } from "../components.js";
+import { badge, bar, card, chart, dataTable, facts, LEVEL_COLORS, LEVELS, muted, none, shareMap } from "../components.js";
 
 const FONT = 11; // px at zoom 1: labels stay readable (the browser test checks >= 10 px, no overlap)
 
@@ -179,7 +179,9 @@ export async function node(el, name, id) {
       [t("localization"), pct(record.indicators.localization)], [t("restricted_share"), pct(record.indicators.restricted_share)],
       [t("coverage"), pct(record.indicators.coverage_country)], [t("alternatives"), record.indicators.has_alternative ? t("yes") : t("no")],
       [t("year"), record.indicators.year]]) : null,
-    h("div", { class: "row" }, card(t("providers_country"), providerTable(rows(true), "providers-country")),
+    h("div", { class: "row" }, card(t("providers_country"), providerTable(rows(true), "providers-country"),
+      shareMap(rows(true).filter((p) => p.share != null).map((p) => ({ code: p.who.country, value: p.share })), countries, { id: "provider-map", label: t("share") }),
+      h("p", { class: "muted" }, t("map_note"))),
       card(t("providers_enterprise"), providerTable(rows(false), "providers-enterprise"))),
     record ? card(t("components"), componentBars(record.components), dataTable(record.components, [
       { key: "name", label: t("component"), value: (c) => tv("component", c.name) },
