@@ -2,6 +2,8 @@
 import { h, mount } from "./dom.js";
 import { t, tv, state } from "./core.js";
 
+window.addEventListener("resize", () => state.charts.forEach((c) => c.resize()));
+
 export const LEVEL_COLORS = { I: "#d4380d", II: "#fa8c16", III: "#fadb14", IV: "#69b1ff", low: "#95de64", insufficient_data: "#bfbfbf" };
 export const LEVELS = ["I", "II", "III", "IV", "low", "insufficient_data"];
 
@@ -71,7 +73,6 @@ export function chart(option, { id, height = 360 } = {}) {
   const el = h("div", { class: "chart", id: id || null, style: { height: `${height}px` } });
   requestAnimationFrame(() => {
     if (!el.isConnected || !window.echarts) return;
-    window.addEventListener("resize", () => el.chart?.resize());
     const c = window.echarts.init(el, null, { renderer: "svg" });
     // tooltips render as chart text (richText), never as HTML: names from the data stay text
     const tooltip = option.tooltip ? { ...option.tooltip, renderMode: "richText" } : undefined;

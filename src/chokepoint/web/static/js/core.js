@@ -36,6 +36,11 @@ export function pct(x, digits = 1) {
 export function num(x, digits = 2) {
   return x == null || Number.isNaN(x) ? "" : Number(x).toFixed(digits);
 }
+export function when(s) {
+  if (!s) return "";
+  const d = new Date(String(s).replace(" ", "T"));
+  return Number.isNaN(d.getTime()) ? String(s) : d.toLocaleString(zh() ? "zh-CN" : "en", { dateStyle: "medium", timeStyle: "short" });
+}
 export function int(x) {
   return x == null ? "" : Number(x).toLocaleString(zh() ? "zh-CN" : "en");
 }

@@ -115,6 +115,7 @@ $("#logout").addEventListener("click", async () => {
   await api("/api/logout", { method: "POST" }).catch(() => {});
   state.me = null; state.cache = {}; location.hash = "#/login";
 });
+$(".skip").addEventListener("click", (ev) => { ev.preventDefault(); $("#main").focus(); }); // not a route
 $("#menu").addEventListener("click", () => { document.body.classList.toggle("nav-open"); });
 window.addEventListener("hashchange", () => { document.body.classList.remove("nav-open"); route(); });
 route();

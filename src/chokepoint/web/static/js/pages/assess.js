@@ -48,9 +48,9 @@ export async function chokepoints(el, name) {
   const shownRows = () => {
     const lv = levelFilter.value;
     let list = rows.filter((r) => !lv || r.level === lv);
-    if (folded) {
+    if (folded && !lv) { // a level filter shows every node of that level, members included
       const groups = (a.groups || []).map((g) => ({ ...g, rank: "", label: nameOf(g), level: g.level, groupName: "", members: g.members }));
-      list = list.filter((r) => !groupOf[r.id]).concat(lv ? groups.filter((g) => g.level === lv) : groups);
+      list = list.filter((r) => !groupOf[r.id]).concat(groups);
     }
     return list;
   };
@@ -101,8 +101,8 @@ function quadrant(nodes, cfg) {
   return chart({
     legend: { top: 0 },
     grid: { left: 50, right: 20, top: 40, bottom: 50 },
-    tooltip: { trigger: "item", formatter: (p) => `${p.data.name}\n${t("threshold")}: ${pct(p.data.raw[0])}\n${t("localization")}: ${pct(p.data.raw[1])}` },
-    xAxis: { type: "value", min: -0.03, max: 1.03, name: t("threshold"), nameLocation: "middle", nameGap: 28, axisLabel: { formatter: (v) => (v < 0 || v > 1 ? "" : `${Math.round(v * 100)}%`) } },
+    tooltip: { trigger: "item", formatter: (p) => `${p.data.name}\n${t("threshold")}: ${num(p.data.raw[0])}\n${t("localization")}: ${pct(p.data.raw[1])}` },
+    xAxis: { type: "value", min: -0.03, max: 1.03, name: t("threshold_index"), nameLocation: "middle", nameGap: 28, axisLabel: { formatter: (v) => (v < 0 || v > 1 ? "" : v.toFixed(1)) } },
     yAxis: { type: "value", min: -0.03, max: 1.03, name: t("localization"), axisLabel: { formatter: (v) => (v < 0 || v > 1 ? "" : `${Math.round(v * 100)}%`) } },
     dataZoom: [{ type: "inside", xAxisIndex: 0 }, { type: "inside", yAxisIndex: 0 }],
     series,

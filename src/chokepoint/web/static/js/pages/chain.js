@@ -8,7 +8,7 @@ const FONT = 11; // px at zoom 1: labels stay readable (the browser test checks 
 
 export async function map(el, name) {
   const [layout, a, countries] = await Promise.all([project.layout(name), project.assessment(name), project.countries(name)]);
-  const rec = Object.fromEntries(a.nodes.map((n) => [n.id, n]));
+  const rec = Object.fromEntries([...a.nodes, ...(a.groups || [])].map((n) => [n.id, n]));
   const label = (n) => nameOf(n);
   const byId = Object.fromEntries(layout.nodes.map((n) => [n.id, n]));
   const left = -40; const right = layout.width - layout.column_width + 210;
@@ -70,6 +70,7 @@ export async function map(el, name) {
     ],
   });
   window.cyGraph = cy;
+  state.charts.push({ dispose: () => cy.removeAllListeners(), resize: () => cy.resize() }); // destroy() races its own frame loop
   cy.zoom(1);
   cy.pan({ x: 170, y: 10 });
   const items = cy.nodes(".item");
@@ -110,8 +111,10 @@ export async function map(el, name) {
     clear(); applyFilters();
     items.removeClass("hit"); cy.edges().removeClass("path"); overlayNote.textContent = "";
     if (!shockSel.value) return;
+    const asked = shockSel.value;
     try {
-      const r = await api(`/api/projects/${u(name)}/scenarios/run?lang=${state.lang}`, json({ shocks: [{ type: "blockade", country: shockSel.value }] }));
+      const r = await api(`/api/projects/${u(name)}/scenarios/run?lang=${state.lang}`, json({ shocks: [{ type: "blockade", country: asked }] }));
+      if (shockSel.value !== asked || !box.isConnected) return; // a later choice or page won
       for (const n of r.nodes) {
         const node = cy.getElementById(n.id);
         node.data("lossColor", lossColor(n.loss)); node.addClass("hit");
@@ -119,15 +122,13 @@ export async function map(el, name) {
       const worst = r.nodes[0];
       if (worst) {
         const ids = worst.path_nodes;
-        for (let i = 0; i + 1 < ids.length; i += 1) cy.edges(`[source = "${cssId(ids[i + 1])}"][target = "${cssId(ids[i])}"]`).addClass("path");
+        for (let i = 0; i + 1 < ids.length; i += 1) cy.getElementById(ids[i + 1]).edgesTo(cy.getElementById(ids[i])).addClass("path");
       }
       overlayNote.textContent = `${t("impacted")}: ${r.impacted_nodes}; ${t("stopped")}: ${pct(r.final_value_lost)}${r.final_value_lost_upper > r.final_value_lost ? ` (${t("up_to")} ${pct(r.final_value_lost_upper)})` : ""}. ${worst ? `${t("path")}: ${worst.path}` : ""}`;
     } catch (e) { overlayNote.textContent = e.message; }
   });
 }
 
-/** Escape a node id for a Cytoscape selector string (ids are data: quotes and backslashes). */
-const cssId = (id) => String(id).replace(/["\\]/g, "\\$&");
 const lossColor = (loss) => `hsl(0, 80%, ${Math.round(92 - 50 * Math.max(0, Math.min(1, loss)))}%)`;
 
 /** Sankey of the input_of dependencies (each edge one unit of dependency), final products right. */
@@ -138,7 +139,7 @@ function sankey(layout, label) {
   return chart({
     tooltip: { trigger: "item" },
     series: [{ type: "sankey", nodeAlign: "right", left: 10, right: 130, nodeGap: 12, nodeWidth: 14, emphasis: { focus: "adjacency" },
-      data: nodes.map((n) => ({ name: n.id, label: { formatter: label(n) } })),
+      data: nodes.map((n) => ({ name: n.id })),
       links: inputs.map((e) => ({ source: e.source, target: e.target, value: 1 })),
       label: { fontSize: 11, width: 105, overflow: "truncate", formatter: (p) => label(layout.nodes.find((n) => n.id === p.name) || {}) },
       lineStyle: { color: "source", opacity: 0.3 } }],
@@ -156,7 +157,7 @@ export async function node(el, name, id) {
     api(`/api/projects/${u(name)}/tasks`).catch(() => []),
     api(`/api/projects/${u(name)}/challenges`).catch(() => []),
     api(`/api/projects/${u(name)}/snapshots/node/${u(id)}`).catch(() => [])]);
-  const standing = (c) => (persp?.home?.includes(c) ? "home" : persp?.restricted?.includes(c) ? "restricted" : "");
+  const standing = (c) => (persp?.home?.includes(c) ? "home" : persp?.restricted?.includes(c) ? "restricted" : persp?.allied?.includes(c) ? "allied" : "");
   const rows = (geo) => detail.provisions.filter((p) => ["country", "region"].includes(actorById[p.actor]?.kind) === geo)
     .map((p) => ({ ...p, who: actorById[p.actor] || { name: p.actor } }))
     .sort((x, y) => (y.share ?? -1) - (x.share ?? -1));
@@ -171,6 +172,20 @@ export async function node(el, name, id) {
   const nodeTasks = tasks.filter((x) => x.node === id);
   const mine = (x) => x.entity === id || String(x.entity).startsWith(`${id}|`);
   const node = detail.node;
+  const isGroup = record && !record.indicators; // a category: its members carry the evidence
+  if (isGroup) {
+    const a = await project.assessment(name);
+    const byId = Object.fromEntries(a.nodes.map((n) => [n.id, n]));
+    mount(el(), h("h1", { id: "node-title" }, nameOf(node), " ", muted(id), " ", badge(record.level)),
+      h("p", {}, h("a", { href: link(name, "map") }, `← ${t("map")}`)),
+      h("p", { id: "explanation" }, record.explanation),
+      card(`${t("members_of")} (${record.n_members})`, dataTable(record.members.map((m) => byId[m] || { id: m, name: m }), [
+        { key: "name", label: t("name"), value: (r) => nameOf(r), cell: (r) => h("a", { href: link(name, "node", r.id) }, nameOf(r)) },
+        { key: "level", label: t("level"), cell: (r) => (r.level ? badge(r.level) : ""), sort: (r) => LEVELS.indexOf(r.level) },
+        { key: "score", label: t("score"), cell: (r) => (r.score == null ? t("not_available") : num(r.score)) },
+        { key: "localization", label: t("localization"), value: (r) => r.indicators?.localization, cell: (r) => pct(r.indicators?.localization) }], { id: "members" })));
+    return;
+  }
   mount(el(),
     h("h1", { id: "node-title" }, nameOf(node), " ", muted(id), " ", record ? badge(record.level) : null),
     h("p", {}, h("a", { href: link(name, "map") }, `← ${t("map")}`)),

@@ -9,12 +9,12 @@ const P = "pct"; const N = "num"; const I = "int"; const B = "bool";
 /** Each view: its API path, the parameters it asks for, its columns (key, format), its chart. */
 const VIEWS = {
   trade: {
-    dependencies: { path: (d) => `/api/trade/datasets/${u(d)}/dependencies`, params: ["home", "product", "years"], top: 200,
+    dependencies: { path: (d) => `/api/trade/datasets/${u(d)}/dependencies`, params: ["home", "restricted", "product", "years"], top: 200,
       columns: [["importer"], ["product"], ["year"], ["imports", I], ["partners"], ["hhi", N], ["top1_partner"], ["top1_share", P], ["top3_share", P], ["restricted_share", P]],
       chart: ["top1_share", (r) => `${r.importer} ${r.product} ${r.year}`] },
     screen: { path: (d) => `/api/trade/datasets/${u(d)}/screen`, params: ["bloc"], top: 200,
       columns: [["product"], ["year"], ["hhi_extra", N], ["extra_share", P], ["c1_concentrated", B], ["c2_extra_bloc", B], ["c3_not_replaceable", B], ["dependent", B], ["persistent", B]] },
-    embargo: { path: (d) => `/api/trade/datasets/${u(d)}/embargo`, params: ["product", "year", "exporters"], required: ["product", "year"], top: 100,
+    embargo: { path: (d) => `/api/trade/datasets/${u(d)}/embargo`, params: ["product", "year", "exporters"], required: ["product", "year", "exporters"], top: 100,
       columns: [["importer"], ["imports", I], ["lost", I], ["lost_share", P], ["substituted", I], ["net_lost_share", P]],
       chart: ["net_lost_share", (r) => r.importer] },
   },
@@ -28,7 +28,7 @@ const VIEWS = {
   },
   materials: {
     risk: { path: (d) => `/api/materials/datasets/${u(d)}/risk`, params: ["home", "year"], required: ["home"], lang: true,
-      columns: [["name"], ["stage"], ["top_producer"], ["top_producer_share", P], ["hhi_production", N], ["home_production_share", P], ["import_reliance", P], ["top_partner"], ["geopolrisk", N], ["supply_risk_eu", N], ["coverage", "coverage"], ["explanation", "text"]],
+      columns: [["name"], ["stage", "stage"], ["top_producer"], ["top_producer_share", P], ["hhi_production", N], ["home_production_share", P], ["import_reliance", P], ["top_partner"], ["geopolrisk", N], ["supply_risk_eu", N], ["coverage", "coverage"], ["explanation", "text"]],
       chart: ["import_reliance", (r) => r.name] },
     leverage: { path: (d) => `/api/materials/datasets/${u(d)}/leverage`, params: ["home", "year"], required: ["home"], lang: true,
       columns: [["rank"], ["name"], ["top_producer"], ["home_production_share", P], ["home_export_share", P], ["leverage", N], ["coverage", "coverage"], ["explanation", "text"]],
@@ -41,6 +41,7 @@ function format(kind, v) {
   if (kind === P) return pct(v); if (kind === N) return num(v, 3); if (kind === I) return int(Math.round(v));
   if (kind === B) return v ? t("yes") : t("no");
   if (kind === "coverage") return tv("coverage_kind", v);
+  if (kind === "stage") return tv("material_stage", v);
   return String(v);
 }
 
@@ -61,7 +62,7 @@ export async function data(el, name) {
       const spec = VIEWS[kind][view.value];
       mount(params, spec.params.map((p) => {
         inputs[p] = inputs[p] || h("input", { class: `param-${p}`, id: `${kind}-${p}`, size: "10", placeholder: t(`param_${p}_hint`),
-          value: p === "home" ? (persp?.home || ["CHN"]).join(",") : p === "bloc" ? "EU27" : "" });
+          value: p === "home" ? (persp?.home || ["CHN"]).join(",") : p === "restricted" ? (persp?.restricted || []).join(",") : p === "bloc" ? "EU27" : "" });
         return h("label", {}, t(`param_${p}`), " ", inputs[p]);
       }));
     };

@@ -8,7 +8,8 @@ const OFFICERS = ["admin", "analyst", "officer"];
 
 export async function challenges(el, name, id) {
   const base = `/api/projects/${u(name)}/challenges`;
-  const [rows, layout] = await Promise.all([api(base), project.layout(name)]);
+  const [rows, layout, actors] = await Promise.all([api(base), project.layout(name), project.actors(name)]);
+  const actorById = Object.fromEntries(actors.map((x) => [x.id, x]));
   const nodeName = Object.fromEntries(layout.nodes.map((n) => [n.id, nameOf(n)]));
   const canPublish = OFFICERS.includes(state.me.role);
   const error = h("p", { class: "error", id: "ch-error", role: "alert" });
@@ -50,7 +51,7 @@ export async function challenges(el, name, id) {
       };
       mount(detail, card(null, h("h2", { id: "challenge-title" }, `${c.id} ${c.title}`), h("p", { class: "muted" }, c.description),
         h("p", {}, `${t("nodes_col")}: `, (c.nodes || []).map((n) => [h("a", { href: link(name, "node", n) }, nodeName[n] || n), " "])),
-        h("p", {}, `${t("bids")}: `, c.bids.length ? c.bids.map((b) => `${b.actor}${b.note ? ` (${b.note})` : ""}`).join(", ") : t("none")),
+        h("p", {}, `${t("bids")}: `, c.bids.length ? c.bids.map((b) => `${nameOf(actorById[b.actor] || { name: b.actor })}${b.note ? ` (${b.note})` : ""}`).join(", ") : t("none")),
         h("p", {}, h("label", {}, showAll, " ", t("include_restricted"))),
         h("h3", {}, `${t("solvers")} (${m.total})`),
         dataTable(m.candidates, [

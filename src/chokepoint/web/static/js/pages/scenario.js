@@ -8,6 +8,7 @@ export async function scenario(el, name, open) {
   const [actors, countries, layout, saved, persp] = await Promise.all([project.actors(name), project.countries(name), project.layout(name),
     api(`/api/projects/${u(name)}/scenarios`).catch(() => []), project.perspective(name)]);
   const home = new Set(persp?.home || []);
+  const canSave = ["admin", "analyst"].includes(state.me.role);
   const codes = [...new Set(actors.filter((x) => ["country", "region"].includes(x.kind)).map((x) => x.country))].filter((c) => !home.has(c)).sort();
   const firms = actors.filter((x) => x.kind === "enterprise").sort((x, y) => nameOf(x).localeCompare(nameOf(y)));
   const nodes = layout.nodes.slice().sort((x, y) => nameOf(x).localeCompare(nameOf(y)));
@@ -30,18 +31,21 @@ export async function scenario(el, name, open) {
     type.addEventListener("change", () => mount(cell, targetFor(type.value)));
     const row = h("tr", {}, h("td", {}, type), cell, h("td", {}, depth, " %"), h("td", {}, start), h("td", {}, duration),
       h("td", {}, h("button", { type: "button", class: "remove", "aria-label": t("remove"), onclick: () => row.remove() }, "×")));
+    if (shock.nodes) row.dataset.nodes = JSON.stringify(shock.nodes); // a blockade limited to some nodes
     shocks.append(row);
     const target = shock.country || shock.actor || shock.node;
     if (target) cell.querySelector("select").value = target;
   };
+  let loaded = {}; // a reopened saved scenario: its description and perspective are kept
   const body = () => ({
+    ...loaded,
     name: scName.value.trim() || "scenario",
     shocks: [...shocks.querySelectorAll("tr")].map((row) => {
       const type = row.querySelector(".type").value; const target = row.querySelector(".target").value;
       const depth = Number(row.querySelector(".depth").value) / 100;
       const start = Number(row.querySelector(".start").value || 0); const dur = row.querySelector(".duration").value;
       const s = type === "blockade" ? { type, country: target, depth } : type === "outage" ? { type, actor: target, depth } : { type, node: target, loss: depth };
-      return { ...s, start, duration: dur ? Number(dur) : null };
+      return { ...s, ...(row.dataset.nodes ? { nodes: JSON.parse(row.dataset.nodes) } : {}), start, duration: dur ? Number(dur) : null };
     }),
   });
   const guard = (fn) => async () => { try { await fn(); } catch (e) { mount(result, errorBox(e.message)); } };
@@ -106,11 +110,13 @@ export async function scenario(el, name, open) {
     const job = await api(`/api/projects/${u(name)}/scenarios/montecarlo?runs=${runs}&seed=${Number(mcSeed.value || 0)}&days=364&step=7`, { method: "POST" });
     const m = await finished(job, (s) => { status.textContent = `${s.done}/${s.total ?? "?"}`; });
     const edges = m.loss_distribution.edges;
+    const width = edges.length > 1 ? edges[1] - edges[0] : 1;
+    const digits = width >= 10 ? 0 : width >= 1 ? 1 : 2;
     mount(result, h("h2", {}, t("montecarlo")),
       h("p", { id: "mc-summary" }, `${t("runs")}: ${m.runs} (${t("mc_basis")}); ${t("expected_loss")}: ${num(m.expected_loss, 1)} ${t("final_value_days")}; ${t("var95")}: ${num(m.value_at_risk_95, 1)} ${t("final_value_days")}`),
       chart({ grid: { left: 50, right: 20, top: 20, bottom: 50 }, tooltip: { trigger: "axis" },
         xAxis: { type: "category", name: t("lost_final_value_days"), nameLocation: "middle", nameGap: 32,
-          data: m.loss_distribution.counts.map((_, i) => `${edges[i].toFixed(0)}–${edges[i + 1].toFixed(0)}`) },
+          data: m.loss_distribution.counts.map((_, i) => `${edges[i].toFixed(digits)}–${edges[i + 1].toFixed(digits)}`) },
         yAxis: { type: "value", name: t("runs"), minInterval: 1 },
         series: [{ type: "bar", data: m.loss_distribution.counts, itemStyle: { color: "#1f3864" },
           markLine: { symbol: "none", label: { formatter: t("var95") }, data: [{ xAxis: m.loss_distribution.counts.findIndex((_, i) => edges[i + 1] >= m.value_at_risk_95) }] } }] }, { id: "mc-chart", height: 320 }),
@@ -127,7 +133,7 @@ export async function scenario(el, name, open) {
       h("p", { class: "toolbar" }, h("button", { type: "button", class: "action", id: "add-shock", onclick: () => addShock() }, `+ ${t("add_shock")}`),
         h("button", { type: "button", class: "action", id: "run-scenario", onclick: runNow }, t("run")),
         h("label", {}, t("horizon_days"), " ", days), h("button", { type: "button", class: "action", id: "run-dynamics", onclick: runOverTime }, t("run_over_time")),
-        scName, h("button", { type: "button", class: "action", id: "save-scenario", onclick: save }, t("save")))),
+        canSave ? [scName, h("button", { type: "button", class: "action", id: "save-scenario", onclick: save }, t("save"))] : null)),
     h("div", { class: "row" },
       card(t("sweeps"), h("p", { class: "toolbar" },
         h("button", { type: "button", class: "action", id: "run-sweep", onclick: sweep("country") }, t("sweep_country")),
@@ -139,7 +145,7 @@ export async function scenario(el, name, open) {
     result);
   if (open) {
     const sc = await api(`/api/projects/${u(name)}/scenarios/${u(open)}`).catch(() => null);
-    if (sc) { scName.value = sc.name; (sc.shocks || []).forEach((s) => addShock(s)); return; }
+    if (sc) { loaded = { description: sc.description, perspective: sc.perspective }; scName.value = sc.name; (sc.shocks || []).forEach((s) => addShock(s)); return; }
   }
   addShock({ type: "blockade", country: codes.includes("NLD") ? "NLD" : codes[0] });
 }
