@@ -150,6 +150,7 @@ CASES = {
     ("DELETE", "/api/projects/{project}"): {"path": "/api/projects/semi"},
     ("GET", "/api/projects/{project}/nodes"): {"path": "/api/projects/semi/nodes?q=litho"},
     ("GET", "/api/projects/{project}/layout"): {"path": "/api/projects/semi/layout"},
+    ("GET", "/api/template"): {"path": "/api/template"},
     ("GET", "/api/projects/{project}/snapshots/node/{node_id}"): {
         "path": "/api/projects/semi/snapshots/node/N20"
     },
@@ -678,3 +679,11 @@ def test_layout_countries_and_template_documents(client):
     assert "report-template.xlsx" in r.headers["content-disposition"]
     bad = client.get("/api/projects/semi/observations/template?period=2026-13", headers=reporter)
     assert bad.status_code == 422
+    blank = client.get("/api/template", headers=viewer)
+    assert blank.status_code == 200
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    sheets = load_workbook(BytesIO(blank.content)).sheetnames
+    assert {"nodes", "edges", "actors", "provisions"} <= set(sheets)

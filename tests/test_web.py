@@ -479,3 +479,45 @@ def test_markup_in_names_ids_and_routes_shows_as_text_and_never_runs(page):
     assert page.evaluate("window.__xss") is None
     assert not dialogs
     shot(page, "markup-as-text")
+
+
+def test_data_views_experts_and_admin_downloads(page, tmp_path):
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    login(page, "admin", "admin-pw")
+    page.goto(f"{page.base}/#/p/semi/data")
+    page.wait_for_selector("#materials-show")
+    page.click("#materials-show")
+    page.wait_for_selector("#materials-table")
+    assert "Import reliance" in page.inner_text("#materials-table")
+    page.select_option("#macro-view", "linkages")
+    page.click("#macro-show")
+    page.wait_for_selector("#macro-table")
+    assert "Backward linkage" in page.inner_text("#macro-table")
+    page.click("#macro-dataset ~ details summary, details summary")
+    page.click("#shock-run")
+    page.wait_for_selector("#shock-table")
+    assert "Economic loss" in page.inner_text("#shock-loss")
+    shot(page, "data-shock", full=True)
+    # expert scores: download the sheet, fill one score, import it, read the median back
+    page.goto(f"{page.base}/#/p/semi/experts")
+    page.wait_for_selector("#experts-form")
+    sheet = page.request.get(f"{page.base}/api/projects/semi/experts/template?lang=en")
+    wb = load_workbook(BytesIO(sheet.body()))
+    ws = wb["scores"]
+    ws["B1"], ws["B2"] = "Dr. Li", "CAS Institute of Microelectronics"
+    row = next(r for r in range(5, ws.max_row + 1) if ws.cell(r, 1).value == "N20")
+    ws.cell(row, 5).value = 5  # gap 5 of 5 for EUV lithography tools
+    path = tmp_path / "li.xlsx"
+    wb.save(path)
+    page.set_input_files("#experts-files", str(path))
+    page.click("#experts-upload")
+    page.wait_for_selector("#experts-msg .ok")
+    assert "EUV lithography tools" in page.inner_text("#experts-summary")
+    page.goto(f"{page.base}/#/p/semi/admin")
+    page.wait_for_selector("#export-json")
+    for link_id in ("export-json", "export-xlsx", "blank-template"):
+        href = page.get_attribute(f"#{link_id}", "href")
+        assert page.request.get(f"{page.base}{href}").status == 200, link_id

@@ -59,6 +59,14 @@ def export_chain(store: Store, project: str, out: Path) -> Path:
     return written
 
 
+def exchange_template(out: Path) -> Path:
+    """Write the empty exchange-format workbook (headers, example rows, bilingual README sheet)."""
+    from chokepoint.io.template import write_template
+
+    written: Path = write_template(out)
+    return written
+
+
 def chain_document(chain: ChainMap) -> dict[str, Any]:
     """The chain as the JSON exchange document."""
     from chokepoint.io.writers import chain_to_dict

@@ -41,6 +41,14 @@ def list_projects(request: Request, user: User = Depends(allow(*ALL_ROLES))) -> 
     return [p.to_dict() for p in get_store(request).projects.infos()]
 
 
+@router.get("/template")
+def exchange_template(user: User = Depends(allow(*ALL_ROLES))) -> Response:
+    """The empty exchange-format workbook to fill in and import (``chokepoint template``)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        path = svc.exchange_template(Path(tmp) / "chain-template.xlsx")
+        return file_response(path, "chain-template.xlsx")
+
+
 @router.get("/projects/{project}")
 def project_summary(project: str, request: Request, user: User = Depends(allow(*READERS))) -> dict[str, Any]:
     """Counts by kind, stages, countries, share coverage and years of the project's chain."""

@@ -2,7 +2,7 @@
  * bindings, and the audit log. */
 import { h, mount } from "../dom.js";
 import { api, json, t, tv, state, u } from "../core.js";
-import { card, dataTable, errorBox, muted } from "../components.js";
+import { card, dataTable, download, errorBox, muted } from "../components.js";
 
 const ROLES = ["admin", "analyst", "officer", "reporter", "viewer"];
 const codes = (s) => String(s || "").split(/[,，\s]+/).map((x) => x.trim().toUpperCase()).filter(Boolean);
@@ -60,16 +60,36 @@ export async function admin(el, name) {
   h("p", {}, h("label", {}, t("password"), " ", h("input", { name: "password", type: "password", required: true, autocomplete: "new-password" }))),
   h("button", { type: "submit", class: "action" }, t("add_user")));
 
+  const projectCard = card(t("project"),
+    h("p", {}, t("export_chain"), ": ", download(`/api/projects/${u(name)}/export?format=json`, t("export_json"), "export-json"), " ",
+      download(`/api/projects/${u(name)}/export?format=xlsx`, t("export_xlsx"), "export-xlsx")),
+    h("p", {}, download("/api/template", t("blank_template"), "blank-template")),
+    h("form", { class: "toolbar", id: "rename-form", onsubmit: guard(async (ev) => {
+      const to = String(new FormData(ev.target).get("name") || "").trim();
+      if (!to) return;
+      await api(`/api/projects/${u(name)}`, json({ name: to }, "PATCH"));
+      state.cache = {}; location.hash = `#/p/${u(to)}/admin`;
+    }) }, h("label", {}, t("new_name"), " ", h("input", { name: "name", id: "rename-to" })), h("button", { type: "submit", class: "action" }, t("rename"))),
+    h("p", {}, h("button", { type: "button", class: "action danger", id: "delete-project", onclick: guard(async () => {
+      if (!window.confirm(t("confirm_delete"))) return;
+      await api(`/api/projects/${u(name)}`, { method: "DELETE" });
+      state.cache = {}; location.hash = "#/projects";
+    }) }, t("delete_project"))));
+
   const userActions = (x) => [
     h("button", { type: "button", class: "action", onclick: guard(async () => { await api(`/api/users/${u(x.name)}/disable${x.disabled ? "?enable=true" : ""}`, { method: "POST" }); admin(el, name); }) },
       x.disabled ? t("enable") : t("disable")), " ",
+    h("button", { type: "button", class: "action", onclick: guard(async () => {
+      const pw = window.prompt(t("password_prompt"));
+      if (pw) { await api(`/api/users/${u(x.name)}/password`, json({ password: pw }, "PUT")); ok(`${x.name}: ${t("saved")}`); }
+    }) }, t("set_password")), " ",
     x.role === "reporter" ? h("button", { type: "button", class: "action", onclick: guard(async () => {
       const actor = window.prompt(t("bind_prompt"));
       if (actor) { await api(`/api/users/${u(x.name)}/bindings`, json({ project: name, actor: actor.trim() })); admin(el, name); }
     }) }, t("bind")) : null];
 
   mount(el(), h("h1", {}, t("admin")), msg,
-    h("div", { class: "row" }, importForm, perspForm),
+    h("div", { class: "row" }, importForm, perspForm, projectCard),
     h("div", { class: "row" }, card(t("users"), dataTable(users, [
       { key: "name", label: t("username") }, { key: "role", label: t("role"), value: (x) => tv("role", x.role) },
       { key: "disabled", label: t("status"), value: (x) => (x.disabled ? t("disabled") : t("active")) },

@@ -2,7 +2,7 @@
  * `macro` and `materials` commands, as tables with a ranked chart. These datasets belong to the
  * store (not to one project); the page sits under the project for its navigation only. */
 import { h, mount } from "../dom.js";
-import { api, t, tv, pct, num, int, project, u, zh, state } from "../core.js";
+import { api, t, tv, pct, num, int, project, u, state } from "../core.js";
 import { card, dataTable, errorBox, muted, none, rankedBars } from "../components.js";
 
 const P = "pct"; const N = "num"; const I = "int"; const B = "bool";
@@ -22,6 +22,9 @@ const VIEWS = {
     linkages: { path: (d) => `/api/macro/datasets/${u(d)}/linkages`, params: [],
       columns: [["region"], ["sector"], ["output_multiplier", N], ["backward", N], ["forward", N], ["key_sector", B]],
       chart: ["backward", (r) => `${r.region} ${r.sector}`, false] },
+    imports: { path: (d) => `/api/macro/datasets/${u(d)}/imports`, params: [],
+      columns: [["region"], ["sector"], ["output", I], ["imported_inputs", I], ["direct_import_share", P], ["total_import_content", N]],
+      chart: ["total_import_content", (r) => `${r.region} ${r.sector}`, false] },
     extraction: { path: (d) => `/api/macro/datasets/${u(d)}/extraction`, params: [],
       columns: [["region"], ["sector"], ["loss", I], ["loss_share", P], ["loss_others", I]],
       chart: ["loss_share", (r) => `${r.region} ${r.sector}`] },
@@ -84,7 +87,45 @@ export async function data(el, name) {
           dataTable(rows, spec.columns.map(([key, kindOf]) => ({ key, label: t(`col_${key}`), cell: (r) => format(kindOf, r[key]), class: kindOf === "text" ? "reason" : null })), { id: `${kind}-table` }));
       } catch (e) { mount(out, errorBox(e.message)); }
     };
-    return card(t(`data_${kind}`), h("p", { class: "toolbar" }, dataset, view, params, h("button", { type: "button", class: "action", id: `${kind}-show`, onclick: show }, t("show"))));
+    const shock = kind === "macro" ? shockForm(dataset, out) : null;
+    return card(t(`data_${kind}`), h("p", { class: "toolbar" }, dataset, view, params, h("button", { type: "button", class: "action", id: `${kind}-show`, onclick: show }, t("show"))), shock);
   });
-  mount(el(), h("h1", {}, t("data")), h("p", { class: "muted" }, t("data_note")), h("div", { class: "row" }, blocks), out);
+  const editor = ["admin", "analyst"].includes(state.me.role);
+  mount(el(), h("h1", {}, t("data")), h("p", { class: "muted" }, t("data_note")), h("div", { class: "row" }, blocks), out,
+    editor ? card(t("load_dataset"), h("p", { class: "muted" }, t("load_note")), h("div", { class: "row" }, ["trade", "macro", "materials"].map((k) => loadForm(k, el, name)))) : null);
+}
+
+/** The inoperability model of the input-output view: a shock (demand perturbation, caps) as JSON. */
+function shockForm(dataset, out) {
+  const spec = h("textarea", { id: "shock-spec", rows: "3", "aria-label": t("shock_spec"), value: '{"demand": {"reg1/manufactoring": 0.1}}' });
+  return h("details", {}, h("summary", {}, t("shock_title")), h("p", { class: "muted" }, t("shock_note")), spec,
+    h("p", {}, h("button", { type: "button", class: "action", id: "shock-run", onclick: async () => {
+      try {
+        const r = await api(`/api/macro/datasets/${u(dataset.value)}/shock?top=30`, { method: "POST", headers: { "content-type": "application/json" }, body: spec.value });
+        mount(out, h("h2", {}, `${t("shock_title")} · ${dataset.value}`), h("p", { id: "shock-loss" }, `${t("economic_loss")}: ${int(Math.round(r.economic_loss))}`),
+          dataTable(r.sectors, [["region"], ["sector"], ["inoperability", P], ["loss", I]].map(([key, k]) => ({ key, label: t(`col_${key}`), cell: (x) => format(k, x[key]) })), { id: "shock-table" }));
+      } catch (e) { mount(out, errorBox(e.message)); }
+    } }, t("run"))));
+}
+
+/** Load a dataset into the store (editors): a name and its file(s), as `chokepoint <kind> load`. */
+function loadForm(kind, el, name) {
+  const extra = kind === "trade" ? h("select", { name: "layout", "aria-label": t("layout") }, ["comtrade", "baci"].map((x) => h("option", { value: x }, x))) : null;
+  const msg = h("p", { role: "status" });
+  return h("form", { class: "card", id: `${kind}-load`, onsubmit: async (ev) => {
+    ev.preventDefault();
+    const f = new FormData(ev.target);
+    const ds = String(f.get("dataset") || "").trim();
+    const fd = new FormData();
+    const files = ev.target.querySelector("input[type=file]").files;
+    for (const file of files) fd.append(kind === "materials" ? "files" : "file", file);
+    const q = kind === "trade" ? `?layout=${u(f.get("layout"))}` : "";
+    try {
+      await api(`/api/${kind}/datasets/${u(ds)}${q}`, { method: "POST", body: fd });
+      await data(el, name);
+    } catch (e) { msg.textContent = e.message; msg.className = "error"; }
+  } }, h("h3", {}, t(`data_${kind}`)), h("p", { class: "muted" }, t(`load_${kind}_note`)),
+  h("p", {}, h("label", {}, t("dataset"), " ", h("input", { name: "dataset", required: true }))), extra,
+  h("p", {}, h("input", { type: "file", multiple: kind === "materials", "aria-label": t("file"), required: true })),
+  h("button", { type: "submit", class: "action" }, t("upload")), msg);
 }

@@ -32,13 +32,24 @@ export async function challenges(el, name, id) {
     h("label", {}, t("deadline"), " ", h("input", { name: "deadline", type: "date" }))),
   h("button", { class: "action", type: "submit", id: "ch-publish" }, t("publish")), error) : null;
   const detail = h("div", { id: "matches" });
+  const profileMsg = h("p", { role: "status", id: "profiles-msg" });
+  const profiles = ["admin", "analyst"].includes(state.me.role) ? h("form", { class: "card", id: "profiles-form", onsubmit: async (ev) => {
+    ev.preventDefault();
+    const fd = new FormData(); fd.append("file", ev.target.querySelector("input[type=file]").files[0]);
+    try {
+      const r = await api(`/api/projects/${u(name)}/profiles`, { method: "POST", body: fd });
+      profileMsg.className = "ok"; profileMsg.textContent = `${t("imported")}: ${r.profiles} ${t("profiles_count")}`;
+    } catch (e) { profileMsg.className = "error"; profileMsg.textContent = e.message; }
+  } }, h("h2", {}, t("profiles_import")), h("p", { class: "muted" }, t("profiles_note")),
+  h("p", {}, h("input", { type: "file", accept: ".csv,.xlsx,.json", required: true, "aria-label": t("file") })),
+  h("button", { type: "submit", class: "action" }, t("upload")), profileMsg) : null;
   mount(el(), h("h1", {}, t("challenges")),
     h("div", { class: "row" }, card(null, dataTable(rows, [
       { key: "id", label: "#", cell: (c) => h("a", { href: link(name, "challenges", c.id), id: `ch-${c.id}` }, c.id) },
       { key: "title", label: t("title") },
       { key: "nodes", label: t("nodes_col"), value: (c) => (c.nodes || []).map((n) => nodeName[n] || n).join(", ") },
       { key: "status", label: t("status"), value: (c) => tv("challenge_status", c.status) },
-      { key: "deadline", label: t("deadline") }], { id: "challenges" })), form),
+      { key: "deadline", label: t("deadline") }], { id: "challenges" })), form, profiles),
     detail);
   if (!id) return;
   const showAll = h("input", { type: "checkbox", id: "include-restricted" });

@@ -141,7 +141,12 @@ export async function scenario(el, name, open) {
         h("button", { type: "button", class: "action", id: "run-sweep-pair", onclick: sweep("pair") }, t("sweep_pair")))),
       card(t("montecarlo"), h("p", { class: "toolbar" }, h("label", {}, t("runs"), " ", mcRuns), h("label", {}, t("seed"), " ", mcSeed),
         h("button", { type: "button", class: "action", id: "run-mc", onclick: monteCarlo }, t("run")))),
-      card(t("saved_scenarios"), saved.length ? h("ul", { id: "saved" }, saved.map((s) => h("li", {}, h("a", { href: link(name, "scenario", s) }, s)))) : h("p", { class: "muted" }, t("none")))),
+      card(t("saved_scenarios"), saved.length ? h("ul", { id: "saved" }, saved.map((s) => h("li", {}, h("a", { href: link(name, "scenario", s) }, s), " ",
+        canSave ? h("button", { type: "button", class: "pager", "aria-label": `${t("delete")} ${s}`, onclick: guard(async () => {
+          if (!window.confirm(t("confirm_delete_scenario"))) return;
+          await api(`/api/projects/${u(name)}/scenarios/${u(s)}`, { method: "DELETE" });
+          location.hash = link(name, "scenario"); scenario(el, name);
+        }) }, t("delete")) : null))) : h("p", { class: "muted" }, t("none")))),
     result);
   if (open) {
     const sc = await api(`/api/projects/${u(name)}/scenarios/${u(open)}`).catch(() => null);
