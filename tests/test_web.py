@@ -501,6 +501,13 @@ def test_data_views_experts_and_admin_downloads(page, tmp_path):
     page.wait_for_selector("#shock-table")
     assert "Economic loss" in page.inner_text("#shock-loss")
     shot(page, "data-shock", full=True)
+    page.click("text=Build a chain project from this dataset")
+    page.fill("#materials-chain-project", "minerals")
+    page.fill("#materials-chain-home", "CHN")
+    page.click("#materials-chain-run")
+    page.wait_for_selector("#materials-chain-ok a")
+    page.click("#materials-chain-ok a")
+    page.wait_for_function("window.cyGraph && window.cyGraph.nodes('.item').length > 10")
     # expert scores: download the sheet, fill one score, import it, read the median back
     page.goto(f"{page.base}/#/p/semi/experts")
     page.wait_for_selector("#experts-form")

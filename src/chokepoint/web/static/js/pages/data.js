@@ -87,12 +87,35 @@ export async function data(el, name) {
           dataTable(rows, spec.columns.map(([key, kindOf]) => ({ key, label: t(`col_${key}`), cell: (r) => format(kindOf, r[key]), class: kindOf === "text" ? "reason" : null })), { id: `${kind}-table` }));
       } catch (e) { mount(out, errorBox(e.message)); }
     };
-    const shock = kind === "macro" ? shockForm(dataset, out) : null;
-    return card(t(`data_${kind}`), h("p", { class: "toolbar" }, dataset, view, params, h("button", { type: "button", class: "action", id: `${kind}-show`, onclick: show }, t("show"))), shock);
+    const shock = kind === "macro" ? shockForm(dataset, out) : kind === "materials" && editorRole() ? chainForm(dataset, out) : null;
+    const drop = state.me.role === "admin" ? h("button", { type: "button", class: "action danger", id: `${kind}-delete`, onclick: async () => {
+      if (!window.confirm(`${t("delete")} ${dataset.value}?`)) return;
+      try { await api(`/api/${kind}/datasets/${u(dataset.value)}`, { method: "DELETE" }); await data(el, name); } catch (e) { mount(out, errorBox(e.message)); }
+    } }, t("delete")) : null;
+    return card(t(`data_${kind}`), h("p", { class: "toolbar" }, dataset, view, params, h("button", { type: "button", class: "action", id: `${kind}-show`, onclick: show }, t("show")), drop), shock);
   });
   const editor = ["admin", "analyst"].includes(state.me.role);
   mount(el(), h("h1", {}, t("data")), h("p", { class: "muted" }, t("data_note")), h("div", { class: "row" }, blocks), out,
     editor ? card(t("load_dataset"), h("p", { class: "muted" }, t("load_note")), h("div", { class: "row" }, ["trade", "macro", "materials"].map((k) => loadForm(k, el, name)))) : null);
+}
+
+const editorRole = () => ["admin", "analyst"].includes(state.me.role);
+
+/** Build a chain project from a raw-materials dataset (commodities as materials, producing
+ * countries as providers, its trade flows linked), as `chokepoint materials chain`. */
+function chainForm(dataset, out) {
+  const target = h("input", { id: "materials-chain-project", placeholder: "raw-materials", "aria-label": t("project") });
+  const home = h("input", { id: "materials-chain-home", placeholder: "CHN", size: "8", "aria-label": t("param_home") });
+  return h("details", {}, h("summary", {}, t("materials_chain")), h("p", { class: "muted" }, t("materials_chain_note")),
+    h("p", { class: "toolbar" }, h("label", {}, t("project"), " ", target), h("label", {}, t("param_home"), " ", home),
+      h("button", { type: "button", class: "action", id: "materials-chain-run", onclick: async () => {
+        const q = new URLSearchParams({ project: target.value.trim() || "raw-materials" });
+        if (home.value.trim()) q.set("home", home.value.trim());
+        try {
+          const r = await api(`/api/materials/datasets/${u(dataset.value)}/chain?${q}`, { method: "POST" });
+          mount(out, h("p", { class: "ok", id: "materials-chain-ok" }, `${t("imported")}: `, h("a", { href: `#/p/${u(r.project || q.get("project"))}/map` }, r.project || q.get("project"))));
+        } catch (e) { mount(out, errorBox(e.message)); }
+      } }, t("run"))));
 }
 
 /** The inoperability model of the input-output view: a shock (demand perturbation, caps) as JSON. */
