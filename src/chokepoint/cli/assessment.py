@@ -259,3 +259,29 @@ def indicators_cmd(fmt: FormatOption = OutputFormat.table) -> None:
     rows = [i.to_dict() for i in catalog().values()]
     cols = ["code", "name_en", "name_zh", "unit", "entity_type", "higher_is_worse", "minimum", "maximum"]
     emit(fmt, rows=rows, columns=cols)
+
+
+@app.command("report")
+def report_cmd(
+    project: ProjectOption,
+    out: Annotated[Path, typer.Option("--out", "-o", help="Report to write: FILE.html or FILE.pdf.")],
+    home: HomeOption = None,
+    restricted: RestrictedOption = None,
+    allied: AlliedOption = None,
+    year: YearOption = None,
+    lang: Annotated[
+        str | None,
+        typer.Option("--lang", help="en or zh (default: zh when the home economy is CHN, else en)."),
+    ] = None,
+    db: DbOption = None,
+) -> None:
+    """A report for meetings (standalone HTML or PDF): cover, summary, chain map, levels, quadrant,
+    country dependence, the policy lists, the major scenarios and the method annex.
+    """
+    from chokepoint.service.reports import project_report
+
+    store = open_store(db)
+    chain = store.chains.load(project)
+    p = request_perspective(store, project, home, restricted, allied, year, chain=chain)
+    language = _lang(lang) if lang else ("zh" if "CHN" in p.home else "en")
+    typer.echo(f"wrote {project_report(store, project, p, out, language)}")
