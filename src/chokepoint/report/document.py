@@ -37,6 +37,8 @@ LIST_COLUMNS: dict[str, list[str]] = {
 }
 PERCENT_COLUMNS = frozenset({"localization", "home_share", "coverage", "share", "restricted_share"})
 ROWS_PER_LIST = 10
+#: a node is impacted when it loses more than 1%, as the sweep counts (chokepoint.scenario.batch)
+IMPACTED = 0.01
 
 TEXT: dict[str, dict[str, str]] = {
     "en": {
@@ -51,7 +53,7 @@ TEXT: dict[str, dict[str, str]] = {
         "levels": "Chokepoints by level",
         "severe": "The five most severe",
         "blockades": "Whose blockade hurts most",
-        "blockade_row": "{country}: {stopped} of the final value stopped; {nodes} nodes impacted",
+        "blockade_row": "{country}: {stopped} of the final value stopped; {nodes} nodes lose more than 1%",
         "chain_map": "Chain map",
         "chain_map_note": "Stage lanes, left to right by tier; colour: level; numbers: the ten highest-ranked chokepoints (the list below).",
         "level_chart": "Level distribution",
@@ -61,12 +63,12 @@ TEXT: dict[str, dict[str, str]] = {
         "lists": "Policy lists",
         "first_rows": "first {n} of {total} rows",
         "scenarios": "Major scenarios",
-        "scenario_row": "Blockade by {country}: {stopped} of the final value stopped (up to {upper}); {nodes} nodes impacted.",
+        "scenario_row": "Blockade by {country}: {stopped} of the final value stopped (up to {upper}); {nodes} nodes lose more than 1% ({bound} with any loss, counting possible losses in unknown shares).",
         "loss": "Loss",
         "annex": "Method annex",
         "coverage": "Data coverage",
         "nodes": "nodes",
-        "count_levels": "{count} at level {level}",
+        "count_levels": "{level}: {count}",
         "tackle": "tackle",
         "strength": "strength",
         "substitute": "substitute",
@@ -99,7 +101,7 @@ TEXT: dict[str, dict[str, str]] = {
         "levels": "各等级卡脖子技术",
         "severe": "最严重的五项",
         "blockades": "断供影响最大的国家",
-        "blockade_row": "{country}：最终产品价值受阻{stopped}；受影响节点{nodes}个",
+        "blockade_row": "{country}：最终产品价值受阻{stopped}；损失超过1%的节点{nodes}个",
         "chain_map": "产业链图谱",
         "chain_map_note": "按环节分泳道，自左向右按层级；颜色表示等级；数字为排名前十的卡脖子技术（见下文清单）。",
         "level_chart": "等级分布",
@@ -109,7 +111,7 @@ TEXT: dict[str, dict[str, str]] = {
         "lists": "政策清单",
         "first_rows": "共{total}行，列出前{n}行",
         "scenarios": "主要断链情景",
-        "scenario_row": "{country}断供：最终产品价值受阻{stopped}（最多{upper}）；受影响节点{nodes}个。",
+        "scenario_row": "{country}断供：最终产品价值受阻{stopped}（最多{upper}）；损失超过1%的节点{nodes}个（计入未知份额中可能的损失，有损失的节点{bound}个）。",
         "loss": "损失",
         "annex": "方法附录",
         "coverage": "数据覆盖",
@@ -332,7 +334,8 @@ def project_report_html(data: ReportData, lang: str = "zh") -> str:
                     country=country(sc.country),
                     stopped=_pct(d["final_value_lost"]),
                     upper=_pct(d["final_value_lost_upper"]),
-                    nodes=d["impacted_nodes"],
+                    nodes=sum(1 for n in d["nodes"] if n["loss"] > IMPACTED),
+                    bound=d["impacted_nodes"],
                 )
             )
             + "</p>"
