@@ -204,7 +204,11 @@ def project_report_html(data: ReportData, lang: str = "zh") -> str:
     name_of = {
         n["id"]: (n.get("name_zh") if lang == "zh" and n.get("name_zh") else n["name"]) for n in a["nodes"]
     }
-    country = lambda c: f"{data.country_names.get(c, c)} ({c})"  # noqa: E731
+    country = (
+        (lambda c: f"{data.country_names.get(c, c)}（{c}）")
+        if lang == "zh"
+        else (lambda c: f"{data.country_names.get(c, c)} ({c})")
+    )
     p = a["perspective"]
     counts: dict[str, int] = {}
     for n in a["nodes"]:
@@ -320,7 +324,7 @@ def project_report_html(data: ReportData, lang: str = "zh") -> str:
             for r in rows[:ROWS_PER_LIST]
         )
         add(
-            f"<h3>{_e(title)} <span class='note'>({_e(tx['first_rows'].format(n=min(ROWS_PER_LIST, len(rows)), total=len(rows)))})</span></h3>"
+            f"<h3>{_e(title)} <span class='note'>{_e(bracket(tx['first_rows'].format(n=min(ROWS_PER_LIST, len(rows)), total=len(rows))))}</span></h3>"
             f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
         )
 
