@@ -81,7 +81,8 @@ async function projects(el) {
 
 async function route() {
   const seq = ++state.seq;
-  state.charts.splice(0).forEach((c) => c.dispose());
+  // free the previous page's charts; one whose container is already gone has nothing left to free
+  state.charts.splice(0).forEach((c) => { try { c.dispose(); } catch { /* detached */ } });
   applyI18n();
   const [path] = location.hash.replace(/^#/, "").split("?");
   let parts;
