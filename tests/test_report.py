@@ -70,10 +70,28 @@ def test_english_html_is_standalone_and_complete(db, tmp_path):
     assert not INTERNAL.search(re.sub(r"<[^>]+>", " ", doc))
 
 
-def test_markup_in_the_data_is_escaped(tmp_path):
-    from chokepoint.report.document import _e
+def test_markup_in_names_is_escaped(db, tmp_path):
+    from chokepoint.store import Store
 
-    assert _e('"><img src=x onerror=alert(1)>') == "&quot;&gt;&lt;img src=x onerror=alert(1)&gt;"
+    store = Store(db)
+    chain = store.chains.load("semiconductors")
+    payload = '"><img src=x onerror=alert(1)>'
+    nodes = chain.nodes.copy()
+    nodes.loc[nodes["id"] == "N84", "name"] = f"EDA{payload}"  # the top chokepoint: in summary and lists
+    store.chains.save(
+        "markup",
+        type(chain)(
+            nodes=nodes, edges=chain.edges, actors=chain.actors, provisions=chain.provisions, meta=chain.meta
+        ),
+    )
+    store.projects.set_perspective("markup", store.projects.get_perspective("semiconductors"))
+    result = CliRunner().invoke(
+        app, ["report", "-p", "markup", "--out", str(tmp_path / "m.html"), "--lang", "en", "--db", db]
+    )
+    assert result.exit_code == 0, result.output
+    doc = (tmp_path / "m.html").read_text(encoding="utf-8")
+    assert "<img" not in doc
+    assert "EDA&quot;&gt;&lt;img src=x onerror=alert(1)&gt;" in doc
 
 
 def test_other_suffixes_are_refused(db, tmp_path):
