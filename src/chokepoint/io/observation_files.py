@@ -15,47 +15,152 @@ from chokepoint.monitor.observations import Reporter
 
 COLUMNS = ["indicator", "node", "enterprise", "country", "period", "value", "unit"]
 
+#: Columns of sheet ``data``: key (what an upload reads), English and Chinese header. The first
+#: line of a header cell is the key; a column whose key is not in :data:`COLUMNS` is a label for
+#: the reader of the sheet (names of the indicator, node and enterprise) and is ignored on upload.
+DATA_COLUMNS: list[tuple[str, str, str, int]] = [
+    ("indicator", "Indicator code", "指标代码", 22),
+    ("Indicator", "Indicator", "指标名称", 34),
+    ("node", "Node id", "节点编号", 10),
+    ("Node", "Node name", "节点名称（英文）", 30),
+    ("节点", "Node name (Chinese)", "节点名称", 24),
+    ("enterprise", "Enterprise id", "企业编号", 12),
+    ("Enterprise", "Enterprise", "企业名称", 26),
+    ("country", "Country (ISO3)", "国家代码", 10),
+    ("period", "Period (YYYY-MM)", "期间（年-月）", 14),
+    ("value", "Value: fill in", "填报值（请填写）", 16),
+    ("unit", "Unit", "单位", 10),
+]
+#: How many months up to the template's period the period drop-down offers.
+PERIOD_CHOICES = 13
+
+
+def months_up_to(period: str, n: int = PERIOD_CHOICES) -> list[str]:
+    """The ``n`` months ``YYYY-MM`` ending with ``period``, oldest first."""
+    year, month = (int(x) for x in period.split("-"))
+    index = year * 12 + month - 1
+    return [f"{(i // 12):04d}-{(i % 12) + 1:02d}" for i in range(index - n + 1, index + 1)]
+
 
 def write_report_template(
     path: str | os.PathLike[str], chain: ChainMap, reporter: Reporter, period: str
 ) -> Path:
     """Write the upload template for ``reporter`` and ``period`` to ``path`` and return the path.
 
-    The workbook has sheet ``data`` prefilled with the rows the reporter may report for
-    ``period`` (their enterprises, and each node they provide; blank values are skipped on
-    upload), sheet ``indicators`` with the catalog, and a ``README`` sheet.
+    Sheet ``data`` is prefilled with the rows the reporter may report for ``period`` (their
+    enterprises, and each node they provide; blank values are skipped on upload), with the
+    indicator's name, the node's name in English and Chinese and the enterprise's name beside
+    each code, the unit of each row, and drop-downs for the indicator, the period and the unit.
+    Sheet ``indicators`` is the catalog (names, unit, direction, valid range), and ``README``
+    says how to fill and upload the workbook, in English and Chinese.
     """
     from openpyxl import Workbook
-    from openpyxl.styles import Font
+    from openpyxl.comments import Comment
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.datavalidation import DataValidation
 
     cat = catalog()
-    rows: list[list[object]] = []
+    nodes = chain.nodes.set_index("id")
+    actors = chain.actors.set_index("id")
     orgs = chain.actors[chain.actors["kind"].isin(["enterprise", "institution"])]
     mine = orgs[orgs["id"].isin(reporter.actors)] if reporter.role == "reporter" else orgs.iloc[0:0]
     pairs = chain.provisions[chain.provisions["actor"].isin(set(mine["id"]))][
         ["node", "actor"]
     ].drop_duplicates()
+
+    def node_names(n: str) -> tuple[str, str]:
+        if n not in nodes.index:
+            return "", ""
+        zh = nodes.at[n, "name_zh"] if "name_zh" in nodes.columns else None
+        return str(nodes.at[n, "name"]), str(zh) if isinstance(zh, str) and zh else ""
+
+    def actor_name(a: str) -> str:
+        if a not in actors.index:
+            return ""
+        zh = actors.at[a, "name_zh"] if "name_zh" in actors.columns else None
+        name = str(actors.at[a, "name"])
+        return f"{name}（{zh}）" if isinstance(zh, str) and zh and zh != name else name
+
+    rows: list[list[object]] = []
     for ind in cat.values():
+        label = f"{ind.name_zh} / {ind.name_en}"
         if ind.entity_type == "enterprise":
-            rows += [[ind.code, "", a, "", period, None, ind.unit] for a in mine["id"]]
+            rows += [
+                [ind.code, label, "", "", "", a, actor_name(a), "", period, None, ind.unit]
+                for a in mine["id"]
+            ]
         elif ind.entity_type == "node_enterprise":
             rows += [
-                [ind.code, n, a, "", period, None, ind.unit]
+                [ind.code, label, n, *node_names(n), a, actor_name(a), "", period, None, ind.unit]
                 for n, a in zip(pairs["node"], pairs["actor"], strict=True)
             ]
     wb = Workbook()
     ws = wb.active
     ws.title = "data"
-    ws.append(COLUMNS)
-    for c in ws[1]:
-        c.font = Font(bold=True)
+    head_fill = PatternFill("solid", fgColor="1F3864")
+    fill_in = PatternFill("solid", fgColor="FFF2CC")
+    for j, (key, en, zh, width) in enumerate(DATA_COLUMNS, start=1):
+        shown = key if key in COLUMNS else en
+        cell = ws.cell(row=1, column=j, value=f"{shown}\n{zh}" if key in COLUMNS else f"{en}\n{zh}")
+        cell.font = Font(bold=True, color="FFFFFF")
+        cell.fill = head_fill
+        cell.alignment = Alignment(wrap_text=True, vertical="center")
+        cell.comment = Comment(f"{en} / {zh}", "chokepoint")
+        ws.column_dimensions[get_column_letter(j)].width = width
+    ws.row_dimensions[1].height = 32
     for r in rows:
         ws.append(r)
-    ws.freeze_panes = "A2"
-    info = wb.create_sheet("indicators")
-    info.append(
-        ["code", "name_en", "name_zh", "unit", "entity_type", "higher_is_worse", "minimum", "maximum"]
+    keys = [k for k, *_ in DATA_COLUMNS]
+    col = {k: get_column_letter(keys.index(k) + 1) for k in keys}
+    last = max(len(rows) + 1, 2)
+    for k in ("period", "indicator", "node", "enterprise", "country", "unit"):
+        for cell in ws[col[k]][1:]:
+            cell.number_format = "@"  # text: Excel must not turn 2026-01 into a date
+    for cell in ws[col["value"]][1:]:
+        cell.fill = fill_in
+    # drop-downs: the catalog's codes, the months up to the template's, the catalog's units
+    room = last + 200  # rows a reporter may add below the prefilled ones
+    codes = DataValidation(
+        type="list", formula1=f"=indicators!$A$2:$A${len(cat) + 1}", allow_blank=True, showErrorMessage=True
     )
+    codes.error = "Choose an indicator of sheet indicators / 请选择 indicators 工作表中的指标"
+    choices = '"' + ",".join(months_up_to(period)) + '"'
+    months = DataValidation(type="list", formula1=choices, allow_blank=True, showErrorMessage=True)
+    months.error = "Period YYYY-MM, up to the template's month / 期间格式为 YYYY-MM"
+    units = sorted({i.unit for i in cat.values()})
+    unit_list = DataValidation(type="list", formula1='"' + ",".join(units) + '"', allow_blank=True)
+    lowest = min(i.minimum for i in cat.values())
+    value = DataValidation(
+        type="decimal", operator="greaterThanOrEqual", formula1=f"{lowest:g}", allow_blank=True
+    )
+    value.error = "A number (fractions as 0-1) / 请填写数值（比例填0-1之间的小数）"
+    value.showErrorMessage = True
+    for dv, k in ((codes, "indicator"), (months, "period"), (unit_list, "unit"), (value, "value")):
+        dv.add(f"{col[k]}2:{col[k]}{room}")
+        ws.add_data_validation(dv)
+    ws.freeze_panes = f"{col['node']}2"
+    ws.auto_filter.ref = f"A1:{get_column_letter(len(keys))}{last}"
+
+    info = wb.create_sheet("indicators")
+    info_cols = [
+        ("code", "Code", "代码", 24),
+        ("name_en", "Indicator", "指标（英文）", 40),
+        ("name_zh", "Indicator (Chinese)", "指标", 30),
+        ("unit", "Unit", "单位", 10),
+        ("unit_zh", "Unit (Chinese)", "中文单位", 10),
+        ("entity_type", "Reported per", "填报对象", 16),
+        ("higher_is_worse", "Higher is worse", "越高越差", 10),
+        ("minimum", "Minimum", "最小值", 10),
+        ("maximum", "Maximum", "最大值", 10),
+    ]
+    per = {"enterprise": "enterprise / 企业", "node_enterprise": "node x enterprise / 节点×企业"}
+    for j, (_k, en, zh, width) in enumerate(info_cols, start=1):
+        cell = info.cell(row=1, column=j, value=f"{en}\n{zh}")
+        cell.font = Font(bold=True, color="FFFFFF")
+        cell.fill = head_fill
+        cell.alignment = Alignment(wrap_text=True, vertical="center")
+        info.column_dimensions[get_column_letter(j)].width = width
     for ind in cat.values():
         info.append(
             [
@@ -63,22 +168,39 @@ def write_report_template(
                 ind.name_en,
                 ind.name_zh,
                 ind.unit,
-                ind.entity_type,
-                ind.higher_is_worse,
+                ind.unit_label_zh,
+                per.get(ind.entity_type, ind.entity_type),
+                "yes / 是" if ind.higher_is_worse else "no / 否",
                 ind.minimum,
                 ind.maximum,
             ]
         )
+    info.freeze_panes = "B2"
     readme = wb.create_sheet("README")
     for line in (
-        "Fill column value (blank rows are skipped). Period: YYYY-MM. Units must match the indicators sheet.",
-        "填写 value 列（空白行不提交）。期间格式：YYYY-MM。单位须与 indicators 工作表一致。",
-        "Upload: chokepoint report-data upload FILE --project NAME --as USER",
+        f"Reporting template for {period}: fill column 'value' (yellow); blank rows are skipped.",
+        f"{period} 数据直报模板：请填写黄色的“填报值”列；空白行不提交。",
+        "Names beside the codes are for reading only. Period: YYYY-MM. Units must match sheet"
+        " indicators; fractions are written 0-1 (0.25 = 25%).",
+        "代码旁的名称仅供阅读。期间格式：YYYY-MM。单位须与 indicators 工作表一致；"
+        "比例填0-1之间的小数（0.25即25%）。",
+        "Upload: chokepoint report-data upload FILE --project NAME --as USER,"
+        " or the web UI's page Reporting.",
+        "上传：chokepoint report-data upload 文件 --project 项目名 --as 用户名，"
+        "或在网页的“数据直报”页面上传。",
     ):
         readme.append([line])
+    readme.column_dimensions["A"].width = 120
+    wb.move_sheet("README", offset=-2)
+    wb.active = 0
     p = Path(path)
     wb.save(p)
     return p
+
+
+def header_key(text: str) -> str:
+    """The key of a header cell: its first line (the template writes the key, then a translation)."""
+    return text.strip().split("\n", 1)[0].strip()
 
 
 def read_report_file(path: str | os.PathLike[str]) -> tuple[pd.DataFrame, list[int], str, list[Problem]]:
@@ -116,7 +238,7 @@ def read_report_file(path: str | os.PathLike[str]) -> tuple[pd.DataFrame, list[i
         ws = wb["data"] if "data" in wb.sheetnames else wb.worksheets[0]
         source = f"{p.name}[{ws.title}]"
         it = ws.iter_rows(values_only=True)
-        header = [cell_text(c).strip() for c in next(it, ())]
+        header = [header_key(cell_text(c)) for c in next(it, ())]
         data, numbers = [], []
         for i, row in enumerate(it, start=2):
             cells = [cell_text(c) for c in row[: len(header)]]
