@@ -241,4 +241,4 @@ def test_cli_over_time_and_montecarlo(tmp_path):
     assert "95% value-at-risk" in r.stdout
     from openpyxl import load_workbook
 
-    assert load_workbook(out).sheetnames == ["summary", "most_critical", "worst_runs", "runs"]
+    assert load_workbook(out).sheetnames == ["Cover", "Most critical", "Worst runs", "Runs"]

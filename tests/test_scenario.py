@@ -356,7 +356,7 @@ def test_cli_scenario_run_save_list_show(tmp_path):
     assert cli("scenario", "run", "nld", "--project", "semiconductors", "--out", str(out)).exit_code == 0
     from openpyxl import load_workbook
 
-    assert load_workbook(out).sheetnames == ["impacted", "alternatives", "about"]
+    assert load_workbook(out).sheetnames == ["Cover", "Impacted nodes", "Alternatives"]
     bad = tmp_path / "bad.yaml"
     bad.write_text("shocks:\n  - {type: blockade, country: NLD, depth: 3}\n", encoding="utf-8")
     r = cli("scenario", "run", str(bad), "--project", "semiconductors")

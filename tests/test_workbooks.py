@@ -6,8 +6,13 @@ openpyxl, as Excel or WPS would.
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+from typing import Any
+
 import pytest
 from openpyxl import load_workbook
+from openpyxl.worksheet.worksheet import Worksheet
 from typer.testing import CliRunner
 
 from chokepoint.cli import app
@@ -81,3 +86,119 @@ def test_reporting_template_names_nodes_in_both_languages_with_units_and_drop_do
     text = cli("report-data", "upload", str(tmp_path / "filled.xlsx"), "-p", "semiconductors",
                "--as", "naura", "--as-of", "2026-11", "--db", db)  # fmt: skip
     assert "1 new" in text
+
+
+CJK = re.compile(r"[\u4e00-\u9fff]")
+SNAKE = re.compile(r"^[a-z0-9]+(_[a-z0-9]+)+$")
+
+
+def sheets(path: Path) -> dict[str, Worksheet]:
+    wb = load_workbook(path)
+    assert wb.worksheets[0].title in ("Cover", "封面")
+    assert wb.worksheets[0]["A1"].value  # a title on the cover
+    return {ws.title: ws for ws in wb.worksheets[1:]}
+
+
+def headers(ws: Worksheet) -> list[str]:
+    return [str(c.value) for c in ws[1]]
+
+
+def column(ws: Worksheet, title: str) -> list[Any]:
+    j = headers(ws).index(title)
+    return [c for c in list(ws.columns)[j][1:]]
+
+
+def check_style(ws: Worksheet, lang: str) -> None:
+    """Human headers in ``lang``, the header row frozen, filters on, widths set."""
+    for h in headers(ws):
+        assert not SNAKE.match(h), f"{ws.title}: header {h!r} is a field name"
+        if lang == "zh" and not re.match(r"^[A-Z]{3}$", h):  # country codes as columns stay codes
+            assert CJK.search(h), f"{ws.title}: header {h!r} is not Chinese"
+    assert ws.freeze_panes
+    assert ws.freeze_panes.endswith("2")
+    if ws.max_row > 1:
+        assert ws.auto_filter.ref
+    assert all(ws.column_dimensions[c.column_letter].width >= 8 for c in ws[1])
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_assessment_workbook_reads_as_a_table_for_people(db, tmp_path, lang):
+    out = tmp_path / f"assess-{lang}.xlsx"
+    cli("assess", "-p", "semiconductors", "--out", str(out), "--lang", lang, "--db", db)
+    got = sheets(out)
+    main = got["卡脖子技术" if lang == "zh" else "Chokepoints"]
+    check_style(main, lang)
+    loc = "国产化率（已知）" if lang == "zh" else "Localization (known)"
+    assert {c.number_format for c in column(main, loc)} == {"0.0%"}
+    assert {c.number_format for c in column(main, "得分" if lang == "zh" else "Score")} == {"0.000"}
+    levels = column(main, "等级" if lang == "zh" else "Level")
+    assert levels[0].value == ("I级（红色）" if lang == "zh" else "I (red)")
+    assert levels[0].fill.fgColor.rgb.endswith("FF4D4F")
+    why = column(main, "说明" if lang == "zh" else "Explanation")
+    assert why[0].alignment.wrap_text
+    assert main.freeze_panes == "E2"  # rank, id and both names stay in view
+    sens = got["敏感性" if lang == "zh" else "Sensitivity"]
+    check_style(sens, lang)
+    assert headers(sens)[:3] == (
+        ["编号", "名称", "中文名称"] if lang == "zh" else ["Id", "Name", "Name (Chinese)"]
+    )
+
+
+def test_scenario_sweep_and_over_time_workbooks(db, tmp_path):
+    nld = tmp_path / "nld.yaml"
+    nld.write_text("name: nld\nshocks:\n  - {type: blockade, country: NLD}\n", encoding="utf-8")
+    run = tmp_path / "run.xlsx"
+    cli("scenario", "run", str(nld), "-p", "semiconductors", "--lang", "zh", "--out", str(run), "--db", db)
+    got = sheets(run)
+    impacted = got["受影响节点"]
+    check_style(impacted, "zh")
+    assert {c.number_format for c in column(impacted, "损失")} == {"0.0%"}
+    assert "荷兰（NLD）断供" in " ".join(str(c.value) for c in column(impacted, "断链传导路径"))  # in Chinese
+    check_style(got["替代来源"], "zh")
+    sweep = tmp_path / "sweep.xlsx"
+    cli("scenario", "sweep", "-p", "semiconductors", "--out", str(sweep), "--db", db)
+    got = sheets(sweep)
+    check_style(got["Ranking"], "en")
+    loss = got["Loss by node"]
+    assert headers(loss)[:3] == ["Id", "Name", "Name (Chinese)"]
+    assert {c.number_format for c in column(loss, "USA")} == {"0.0%"}
+    over = tmp_path / "days.xlsx"
+    cli("scenario", "run", str(nld), "-p", "semiconductors", "--days", "60", "--out", str(over), "--db", db)
+    got = sheets(over)
+    check_style(got["Times"], "en")
+    curves = got["Availability by day"]
+    assert headers(curves)[0] == "Day"
+    assert any(h.startswith("N99 ") for h in headers(curves))  # node names next to the ids
+    assert {c.number_format for c in list(curves.columns)[1][1:]} == {"0.0%"}
+    mc = tmp_path / "mc.xlsx"
+    cli("scenario", "montecarlo", "-p", "semiconductors", "--runs", "20", "--days", "56", "--out", str(mc),
+        "--db", db)  # fmt: skip
+    for ws in sheets(mc).values():
+        check_style(ws, "en")
+
+
+def test_monitoring_workbook_in_chinese(db, tmp_path):
+    cli("rules", "import", "examples/rules.yaml", "-p", "semiconductors", "--db", db)
+    out = tmp_path / "alerts.xlsx"
+    cli("alerts", "list", "-p", "semiconductors", "--lang", "zh", "--out", str(out), "--db", db)
+    ws = sheets(out)["预警"]
+    check_style(ws, "zh")
+    assert headers(ws)[:3] == ["编号", "等级", "状态"]
+
+
+def test_trade_and_materials_workbooks(db, tmp_path):
+    data = Path(__file__).resolve().parent / "data"
+    cli("trade", "load", str(data / "fao"), "--dataset", "staples", "--layout", "fao", "--crops", "wheat",
+        "--years", "2021", "--db", db)  # fmt: skip
+    out = tmp_path / "trade.xlsx"
+    cli("trade", "dependencies", "--dataset", "staples", "--out", str(out), "--db", db)
+    ws = sheets(out)["Table"]
+    check_style(ws, "en")
+    assert {c.number_format for c in column(ws, "Largest partner's share")} == {"0.0%"}
+    assert {c.number_format for c in column(ws, "Year")} == {"0"}  # 2021, not 2,021
+    cli("materials", "load", str(data / "materials"), "--dataset", "rm", "--db", db)
+    out = tmp_path / "materials.xlsx"
+    cli("materials", "risk", "--dataset", "rm", "--home", "CHN", "--out", str(out), "--db", db)
+    ws = sheets(out)["Table"]
+    check_style(ws, "en")
+    assert {c.number_format for c in column(ws, "Top producer share")} == {"0.0%"}

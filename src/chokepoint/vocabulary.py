@@ -69,6 +69,12 @@ ENUMS: dict[str, dict[str, tuple[str, str]]] = {
         "technical_foundation": ("technical foundation", "产业技术基础"),
         "stage": ("stage", "环节"),
     },
+    "entity_type": {
+        "enterprise": ("enterprise", "企业"),
+        "node_enterprise": ("node x enterprise", "节点×企业"),
+        "node": ("node", "节点"),
+        "country": ("country", "国家"),
+    },
     "weight_basis": {
         "sum of share x downstream value share x (1 + score) / 2": (
             "sum of share x downstream value share x (1 + score) / 2",

@@ -10,6 +10,7 @@ import json
 from pathlib import Path
 from typing import Annotated
 
+import pandas as pd
 import typer
 
 from chokepoint.cli.base import (
@@ -25,7 +26,8 @@ from chokepoint.cli.base import (
     rules_app,
     users_app,
 )
-from chokepoint.cli.output import FormatOption, OutputFormat, echo_json, emit
+from chokepoint.cli.output import FormatOption, OutputFormat, echo_json, emit, out_option
+from chokepoint.errors import UsageError
 from chokepoint.monitor.text import status_label
 from chokepoint.service import monitoring as svc
 from chokepoint.service import users as users_svc
@@ -240,6 +242,7 @@ def alerts_list(
     level: Annotated[str | None, typer.Option("--level", help="I, II, III or IV.")] = None,
     lang: LangOption = "en",
     fmt: FormatOption = OutputFormat.table,
+    out: Annotated[Path | None, out_option("Write the alerts as a workbook (.xlsx).")] = None,
     db: DbOption = None,
 ) -> None:
     """List alerts with level, status, rule, entity and message (--lang zh: Chinese messages, and
@@ -247,7 +250,22 @@ def alerts_list(
     """
     alerts = svc.list_alerts(open_store(db), project, status, level, lang)
     rows = [{**r, "status": status_label(r["status"], lang)} for r in alerts]  # for display only
-    emit(fmt, rows=rows, columns=["id", "level", "status", "rule_id", "entity", "message"], document=alerts)
+
+    def write(path: Path) -> Path:
+        from chokepoint.report.workbook import Cover, Sheet, write_workbook
+
+        if path.suffix.lower() != ".xlsx":
+            raise UsageError(f"cannot write {path.name}: alerts are written as .xlsx")
+        zh = lang == "zh"
+        cols = ["id", "level", "status", "rule_id", "entity_type", "entity", "entity_name", "entity_name_zh",
+                "message", "opened_at", "acknowledged_at", "resolved_at"]  # fmt: skip
+        table = pd.DataFrame(alerts, columns=cols)
+        cover = Cover("预警清单" if zh else "Alerts", [("项目" if zh else "Project", project)])
+        note = "监测规则触发的分级预警" if zh else "graded warnings raised by the monitoring rules"
+        return write_workbook(path, [Sheet("Alerts", "预警", table, note)], cover, lang)
+
+    columns = ["id", "level", "status", "rule_id", "entity", "message"]
+    emit(fmt, rows=rows, columns=columns, document=alerts, out=out, write=write)
 
 
 @alerts_app.command("ack")

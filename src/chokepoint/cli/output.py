@@ -64,10 +64,20 @@ def _plain(v: Any) -> Any:
 
 
 def write_frame(df: pd.DataFrame, out: Path) -> Path:
-    """Write a table by the extension of ``out``: .xlsx, .csv or .json (records)."""
+    """Write a table by the extension of ``out``: .xlsx (a cover and the table, in the style of
+    :mod:`chokepoint.report.workbook`), .csv or .json (records).
+    """
     ext = out.suffix.lower()
     if ext == ".xlsx":
-        df.to_excel(out, index=False)
+        from datetime import UTC, datetime
+
+        from chokepoint.report.workbook import Cover, Sheet, write_workbook
+
+        command = "chokepoint " + " ".join(sys.argv[1:]) if sys.argv[0].endswith("chokepoint") else ""
+        rows: list[tuple[str, Any]] = [("Date", datetime.now(UTC).date().isoformat())]
+        if command:
+            rows.append(("Command", command))
+        write_workbook(out, [Sheet("Table", "表", df)], Cover(out.stem, rows))
     elif ext == ".csv":
         df.to_csv(out, index=False)
     elif ext == ".json":

@@ -125,7 +125,7 @@ def scenario_run(
         document=svc.run_document(r, lang) if fmt == OutputFormat.json else None,
         text=lambda: format_result(r, top, lang),
         out=out,
-        write=lambda path: write_result(r, path),
+        write=lambda path: write_result(r, path, lang),
         top=_text_top(fmt, top),
     )
 
@@ -198,6 +198,7 @@ def scenario_sweep(
     out: Annotated[Path | None, out_option("Write .xlsx, .csv or .json.")] = None,
     top: Annotated[int | None, typer.Option("--top", help="Show only the first N of the ranking.")] = 20,
     cluster: ClusterOption = None,
+    lang: LangOption = "en",
     db: DbOption = None,
 ) -> None:
     """Every single-country blockade (or single-enterprise outage) at once, ranked by what it stops."""
@@ -213,7 +214,7 @@ def scenario_sweep(
         document=svc.sweep_document(s) if fmt == OutputFormat.json else None,
         text=lambda: format_sweep(s, top),
         out=out,
-        write=lambda path: write_sweep(s, path),
+        write=lambda path: write_sweep(s, path, lang),
         top=_text_top(fmt, top),
     )
 

@@ -105,7 +105,9 @@ def format_table(a: Assessment, limit: int | None = 20, lang: str = "en") -> str
 
 
 def write_assessment(a: Assessment, path: str | os.PathLike[str], lang: str = "en") -> Path:
-    """Write by extension: ``.xlsx`` (chokepoints, sensitivity, about), ``.csv`` or ``.json``."""
+    """Write by extension: ``.xlsx`` (cover, chokepoints, sensitivity; see
+    :mod:`chokepoint.report.workbook`), ``.csv`` or ``.json``.
+    """
     p = Path(path)
     ext = p.suffix.lower()
     if ext == ".json":
@@ -123,46 +125,56 @@ def write_assessment(a: Assessment, path: str | os.PathLike[str], lang: str = "e
 
 
 def _write_xlsx(a: Assessment, p: Path, lang: str) -> None:
-    from openpyxl.styles import Font, PatternFill
+    from chokepoint.report.workbook import Sheet, chain_cover, write_workbook
 
-    fills = {"I": "FF4D4F", "II": "FFA940", "III": "FADB14", "IV": "69B1FF"}
+    zh = lang == "zh"
     table = assessment_table(a, lang)
-    table["explanation_zh" if lang == "en" else "explanation_en"] = [
-        a.explanation(i, "zh" if lang == "en" else "en") for i in table["id"]
+    other = "zh" if lang == "en" else "en"
+    table[f"explanation_{other}"] = [a.explanation(i, other) for i in table["id"]]
+    names = table.set_index("id")[["name", "name_zh"]]
+    sensitivity = a.sensitivity()
+    sensitivity = sensitivity.join(names, on="id")
+    sensitivity = sensitivity[
+        ["id", "name", "name_zh", *[c for c in sensitivity if c not in names and c != "id"]]
     ]
-    with pd.ExcelWriter(p, engine="openpyxl") as xw:
-        table.to_excel(xw, sheet_name="chokepoints", index=False)
-        a.sensitivity().to_excel(xw, sheet_name="sensitivity", index=False)
-        about = pd.DataFrame(
-            [
-                ("perspective", a.perspective.label()),
-                ("weights", json.dumps(a.config.normalized_weights())),
-                (
-                    "level cut-offs",
-                    ", ".join(
-                        f"{lv} >= {c}"
-                        for lv, c in zip(("I", "II", "III", "IV"), a.config.level_cutoffs, strict=True)
-                    ),
-                ),
-                (
-                    "score",
-                    "S = G^wG * C^wC * E^wE (weighted geometric mean); see docs/assessment.md",
-                ),
-                ("localization", "proxy: global market share of home-headquartered providers"),
-                ("attribution", a.chain.meta.get("attribution", "")),
-            ],
-            columns=["key", "value"],
-        )
-        about.to_excel(xw, sheet_name="about", index=False)
-        ws = xw.sheets["chokepoints"]
-        level_col = list(table.columns).index("level") + 1
-        for row in range(2, len(table) + 2):
-            cell = ws.cell(row=row, column=level_col)
-            if cell.value in fills:
-                cell.fill = PatternFill("solid", fgColor=fills[str(cell.value)])
-        for c in ws[1]:
-            c.font = Font(bold=True)
-        ws.freeze_panes = "C2"
+    cutoffs = ", ".join(
+        f"{lv} >= {c}" for lv, c in zip(("I", "II", "III", "IV"), a.config.level_cutoffs, strict=True)
+    )
+    words = {"gap": "技术差距", "criticality": "关键程度", "exposure": "受限暴露度"} if zh else {}
+    weights = ", ".join(f"{words.get(k, k)} {v:.2f}" for k, v in a.config.normalized_weights().items())
+    cover = chain_cover(
+        "卡脖子技术评估" if zh else "Chokepoint assessment",
+        a.chain.meta,
+        lang,
+        a.perspective.label(lang),
+        **{
+            ("权重" if zh else "Weights"): weights,
+            ("等级划分" if zh else "Level cut-offs"): cutoffs,
+            ("得分" if zh else "Score"): "S = G^wG · C^wC · E^wE（加权几何平均，见 docs/assessment.md）"
+            if zh
+            else "S = G^wG * C^wC * E^wE (weighted geometric mean); see docs/assessment.md",
+            ("国产化率" if zh else "Localization"): "已知份额中本国供给方的份额（下限）与上限"
+            if zh
+            else "home providers' known share (lower) and its bound with unknown shares",
+        },
+    )
+    sheets = [
+        Sheet(
+            "Chokepoints",
+            "卡脖子技术",
+            table,
+            "每项技术的等级、得分、分项与说明"
+            if zh
+            else "every technology: level, score, components and explanation",
+        ),
+        Sheet(
+            "Sensitivity",
+            "敏感性",
+            sensitivity,
+            "权重扰动下名次与等级的稳定性" if zh else "rank and level under the weight sweep",
+        ),
+    ]
+    write_workbook(p, sheets, cover, lang)
 
 
 def _rows(df: pd.DataFrame) -> list[Any]:

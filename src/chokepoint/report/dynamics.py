@@ -54,9 +54,32 @@ def write_dynamic(r: DynamicResult, path: str | os.PathLike[str]) -> Path:
     p = Path(path)
     impacted = list(r.times()["id"])
     if p.suffix.lower() == ".xlsx":
-        with pd.ExcelWriter(p, engine="openpyxl") as xw:
-            r.times().to_excel(xw, sheet_name="times", index=False)
-            r.curves(impacted).to_excel(xw, sheet_name="curves", index_label="day")
+        from chokepoint.report.workbook import Sheet, chain_cover, write_workbook
+
+        curves = r.curves(impacted)
+        curves.columns = [f"{c} {r.chain.node(c)['name']}" for c in curves.columns]
+        curves.index.name = "day"
+        cover = chain_cover(
+            "Disruption over time",
+            r.chain.meta,
+            "en",
+            **{
+                "Scenario": f"{r.scenario.name}: {r.scenario.label()}",
+                "Lost final value": f"{r.lost_final_value:.1f} final-value-days",
+            },
+        )
+        sheets = [
+            Sheet("Times", "时间", r.times(), "per impacted node: days it survives and recovers"),
+            Sheet(
+                "Availability by day",
+                "逐日可得性",
+                curves,
+                "availability (share) of each node by day",
+                index=True,
+                shares=True,
+            ),
+        ]
+        write_workbook(p, sheets, cover)
     elif p.suffix.lower() == ".json":
         doc = {
             "lost_final_value_days": r.lost_final_value,
@@ -122,19 +145,24 @@ def write_montecarlo(m: MonteCarloResult, path: str | os.PathLike[str]) -> Path:
                 "shocks": ["; ".join(s.label() for s in sc.shocks) for sc in m.scenarios],
             }
         )
-        with pd.ExcelWriter(p, engine="openpyxl") as xw:
-            pd.DataFrame(
-                [
-                    {
-                        "runs": len(m.scenarios),
-                        "expected_loss": m.expected_loss,
-                        "value_at_risk_95": m.value_at_risk_95,
-                    }
-                ]
-            ).to_excel(xw, sheet_name="summary", index=False)
-            m.most_critical(50).to_excel(xw, sheet_name="most_critical", index=False)
-            m.worst_runs(50).to_excel(xw, sheet_name="worst_runs", index=False)
-            runs.to_excel(xw, sheet_name="runs", index=False)
+        from chokepoint.report.workbook import Sheet, chain_cover, write_workbook
+
+        cover = chain_cover(
+            "Random blockades (Monte Carlo)",
+            m.chain.meta,
+            "en",
+            **{
+                "Runs": str(len(m.scenarios)),
+                "Expected loss": f"{m.expected_loss:.2f} final-value-days",
+                "95% value at risk": f"{m.value_at_risk_95:.2f} final-value-days",
+            },
+        )
+        sheets = [
+            Sheet("Most critical", "最关键节点", m.most_critical(50), "nodes whose worst loss is above 50%"),
+            Sheet("Worst runs", "最坏模拟", m.worst_runs(50), "the 50 runs that lose most"),
+            Sheet("Runs", "全部模拟", runs, "every run"),
+        ]
+        write_workbook(p, sheets, cover)
     elif p.suffix.lower() == ".json":
         p.write_text(json.dumps(m.summary(), ensure_ascii=False, default=float), encoding="utf-8")
     else:

@@ -92,8 +92,10 @@ def _format_pairs(s: PairSweepResult, df: pd.DataFrame) -> str:
     return "\n".join(lines)
 
 
-def write_result(r: ScenarioResult, path: str | os.PathLike[str]) -> Path:
-    """``.xlsx`` (impacted nodes, alternatives, about), ``.csv`` or ``.json``."""
+def write_result(r: ScenarioResult, path: str | os.PathLike[str], lang: str = "en") -> Path:
+    """``.xlsx`` (cover, impacted nodes, alternatives; :mod:`chokepoint.report.workbook`), ``.csv``
+    or ``.json``.
+    """
     p = Path(path)
     ext = p.suffix.lower()
     if ext == ".json":
@@ -101,20 +103,47 @@ def write_result(r: ScenarioResult, path: str | os.PathLike[str]) -> Path:
     elif ext == ".csv":
         r.frame.to_csv(p, index=False, encoding="utf-8-sig")
     elif ext == ".xlsx":
-        alt = [dict(node=i, **a) for i in r.frame["id"] for a in r.alternatives(i)]
-        with pd.ExcelWriter(p, engine="openpyxl") as xw:
-            r.frame.to_excel(xw, sheet_name="impacted", index=False)
-            pd.DataFrame(alt).to_excel(xw, sheet_name="alternatives", index=False)
-            _about(r.scenario.label(), r.perspective.label(), r.chain.meta.get("attribution", "")).to_excel(
-                xw, sheet_name="about", index=False
-            )
+        from chokepoint.report.workbook import Sheet, chain_cover, write_workbook
+
+        zh = lang == "zh"
+        alt = pd.DataFrame([dict(node=i, **a) for i in r.frame["id"] for a in r.alternatives(i)])
+        if len(alt):
+            names = r.chain.nodes.set_index("id")["name"]
+            alt.insert(1, "node_name", alt["node"].map(names))
+        cover = chain_cover(
+            "断链模拟结果" if zh else "Disruption scenario",
+            r.chain.meta,
+            lang,
+            r.perspective.label(lang),
+            **{("情景" if zh else "Scenario"): f"{r.scenario.name}: {r.scenario.label()}"},
+        )
+        frame = r.frame.copy()
+        if zh:
+            frame["path"] = [r.path(i, lang) for i in frame["id"]]
+        sheets = [
+            Sheet(
+                "Impacted nodes",
+                "受影响节点",
+                frame,
+                "损失为已知份额下的损失，上限计入未知份额"
+                if zh
+                else "loss with known shares; the bound counts unknown shares as lost",
+            ),
+            Sheet(
+                "Alternatives",
+                "替代来源",
+                alt,
+                "未受冲击的其他供给方" if zh else "providers the shocks leave untouched",
+            ),
+        ]
+        write_workbook(p, sheets, cover, lang)
     else:
         raise UsageError(f"cannot write {p.name}: use .xlsx, .csv or .json")
     return p
 
 
-def write_sweep(s: SweepResult | PairSweepResult, path: str | os.PathLike[str]) -> Path:
-    """``.xlsx`` (ranking, node x key loss matrix (not for pairs), about), ``.csv`` (ranking) or
+def write_sweep(s: SweepResult | PairSweepResult, path: str | os.PathLike[str], lang: str = "en") -> Path:
+    """``.xlsx`` (cover, ranking, node x key loss matrix (not for pairs)), ``.csv`` (ranking) or
     ``.json``.
     """
     p = Path(path)
@@ -124,16 +153,30 @@ def write_sweep(s: SweepResult | PairSweepResult, path: str | os.PathLike[str]) 
     elif ext == ".csv":
         s.ranking().to_csv(p, index=False, encoding="utf-8-sig")
     elif ext == ".xlsx":
-        with pd.ExcelWriter(p, engine="openpyxl") as xw:
-            s.ranking().to_excel(xw, sheet_name="ranking", index=False)
-            if isinstance(s, SweepResult):
-                s.loss_matrix().to_excel(xw, sheet_name="loss_matrix")
-            what = (
-                "every pair of countries' joint blockade" if s.by == "pair" else f"every single-{s.by} shock"
-            )
-            _about(what, "", s.chain.meta.get("attribution", "")).to_excel(
-                xw, sheet_name="about", index=False
-            )
+        from chokepoint.report.workbook import Sheet, chain_cover, write_workbook
+
+        zh = lang == "zh"
+        what = {
+            "pair": ("every pair of countries' joint blockade", "每两个国家联合封锁"),
+            "country": ("every single-country blockade", "逐一封锁每个国家"),
+        }.get(s.by, (f"every single-{s.by} outage", "逐一中断每家企业"))
+        sheets = [Sheet("Ranking", "排名", s.ranking(), what[1] if zh else what[0])]
+        if isinstance(s, SweepResult):
+            loss = s.loss_matrix()
+            names = s.chain.nodes.set_index("id")
+            matrix = loss.copy()
+            matrix.insert(0, "name", names["name"].reindex(loss.index).to_numpy())
+            matrix.insert(1, "name_zh", names["name_zh"].reindex(loss.index).to_numpy())
+            matrix.index.name = "id"
+            note = "节点 × 冲击对象：损失比例" if zh else "node x shocked key: loss as a share"
+            sheets.append(Sheet("Loss by node", "各节点损失", matrix.reset_index(), note, shares=True))
+        cover = chain_cover(
+            "断链扫描" if zh else "Disruption sweep",
+            s.chain.meta,
+            lang,
+            **{("扫描" if zh else "Sweep"): what[1] if zh else what[0]},
+        )
+        write_workbook(p, sheets, cover, lang)
     else:
         raise UsageError(f"cannot write {p.name}: use .xlsx, .csv or .json")
     return p
@@ -159,10 +202,3 @@ def sweep_document(s: SweepResult | PairSweepResult) -> dict[str, object]:
         "loss": {k: {n: round(float(v), 12) for n, v in loss[k].items() if v > 1e-9} for k in loss.columns},
         "attribution": s.chain.meta.get("attribution", ""),
     }
-
-
-def _about(scenario: str, perspective: str, attribution: str) -> pd.DataFrame:
-    return pd.DataFrame(
-        [("scenario", scenario), ("perspective", perspective), ("attribution", attribution)],
-        columns=["key", "value"],
-    )
