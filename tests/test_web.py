@@ -157,7 +157,7 @@ def _page(browser, server, width: int = 1400, lang: str = "en"):
         "console",
         lambda m: pg.errors.append(m.text) if m.type == "error" and not EXPECTED_4XX.match(m.text) else None,
     )
-    pg.on("pageerror", lambda e: pg.errors.append(str(e)))
+    pg.on("pageerror", lambda e: pg.errors.append(f"{e} at {(e.stack or '')[:600]}"))
     pg.base = server  # type: ignore[attr-defined]
     return context, pg
 

@@ -69,6 +69,13 @@ ENUMS: dict[str, dict[str, tuple[str, str]]] = {
         "technical_foundation": ("technical foundation", "产业技术基础"),
         "stage": ("stage", "环节"),
     },
+    "basis": {
+        "proxy": ("proxy", "代理指标"),
+        "derived": ("derived from the chain", "由图谱推算"),
+        "data": ("data", "数据"),
+        "expert": ("expert scores", "专家打分"),
+        "reported": ("reported", "直报数据"),
+    },
     "entity_type": {
         "enterprise": ("enterprise", "企业"),
         "node_enterprise": ("node x enterprise", "节点×企业"),
@@ -98,7 +105,14 @@ BOOLEAN_COLUMNS = frozenset(
 BOOLEANS = {True: ("yes", "是"), False: ("no", "否")}
 
 #: Aliases: columns that take the values of another column's vocabulary.
-ALIASES = {"level_before": "level", "change_kind": "kind", "unit_type": "unit_kind"}
+ALIASES = {
+    "level_before": "level",
+    "change_kind": "kind",
+    "unit_type": "unit_kind",
+    "gap_basis": "basis",
+    "threshold_basis": "basis",
+    "substitutability_basis": "basis",
+}
 
 
 def vocabulary(column: str) -> Mapping[str, tuple[str, str]] | None:

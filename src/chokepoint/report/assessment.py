@@ -131,6 +131,10 @@ def _write_xlsx(a: Assessment, p: Path, lang: str) -> None:
     table = assessment_table(a, lang)
     other = "zh" if lang == "en" else "en"
     table[f"explanation_{other}"] = [a.explanation(i, other) for i in table["id"]]
+    actors = a.chain.actors.set_index("id")["name"]
+    table["top1_enterprise"] = [
+        actors.get(e, e) if isinstance(e, str) else e for e in table["top1_enterprise"]
+    ]
     names = table.set_index("id")[["name", "name_zh"]]
     sensitivity = a.sensitivity()
     sensitivity = sensitivity.join(names, on="id")

@@ -34,7 +34,7 @@ HEADERS: dict[str, tuple[str, str]] = {
     "group": ("Category", "所属类别"),
     "technology_gap": ("Technology gap (input)", "技术差距（输入）"),
     "gap_basis": ("Gap basis", "差距依据"),
-    "threshold": ("Threshold (1-5)", "技术门槛（1-5）"),
+    "threshold": ("Threshold (0-1)", "技术门槛（0-1）"),
     "threshold_basis": ("Threshold basis", "门槛依据"),
     "localization": ("Localization (known)", "国产化率（已知）"),
     "localization_upper": ("Localization (bound)", "国产化率（上限）"),

@@ -2,7 +2,7 @@
 import { h, mount } from "./dom.js";
 import { t, tv, state } from "./core.js";
 
-window.addEventListener("resize", () => state.charts.forEach((c) => c.resize()));
+window.addEventListener("resize", () => state.charts.forEach((c) => { try { if (!c.isDisposed()) c.resize(); } catch (e) { console.warn("chart resize", e); } }));
 
 export const LEVEL_COLORS = { I: "#d4380d", II: "#fa8c16", III: "#fadb14", IV: "#69b1ff", low: "#95de64", insufficient_data: "#bfbfbf" };
 export const LEVELS = ["I", "II", "III", "IV", "low", "insufficient_data"];
