@@ -100,3 +100,156 @@ def test_other_suffixes_are_refused(db, tmp_path):
     )
     assert result.exit_code != 0
     assert ".html or .pdf" in result.output
+
+
+def pdf_text(path: Path) -> tuple[str, object]:
+    pdfium = pytest.importorskip("pypdfium2")
+    pdf = pdfium.PdfDocument(str(path))
+    return "\n".join(pdf[i].get_textpage().get_text_range() for i in range(len(pdf))), pdf
+
+
+def save_pages(pdf: object, stem: str, pages: int = 3) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    for i in range(min(len(pdf), pages)):  # type: ignore[arg-type]
+        pdf[i].render(scale=1.2).to_pil().save(ARTIFACTS / f"{stem}-page{i + 1}.png")  # type: ignore[index]
+
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+
+
+def test_scenario_report_in_chinese_names_shocks_losses_and_what_is_left(db, tmp_path):
+    """The NLD blockade of the demo chain: the headline's numbers are the run's (final value
+    stopped 100%, the known-share loss of EUV tools 100% from ASML), every name is Chinese, the
+    alternatives name the remaining providers by country in Chinese, and no field name shows."""
+    pytest.importorskip("weasyprint")
+    out = tmp_path / "nld-zh.pdf"
+    args = ["scenario", "run", str(EXAMPLES / "nld-blockade.yaml"), "-p", "semiconductors", "--db", db]
+    result = CliRunner().invoke(app, [*args, "--lang", "zh", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    doc = CliRunner().invoke(app, [*args, "--format", "json"])
+    run = __import__("json").loads(doc.stdout)
+    text, pdf = pdf_text(out)
+    assert "断链模拟报告" in text
+    assert "荷兰（NLD）断供100%" in text  # the shock in words, on the cover and in the headline
+    assert f"最终产品价值因此受阻{run['final_value_lost']:.0%}" in text
+    impacted = sum(1 for n in run["nodes"] if n["loss"] > 0.01)
+    assert f"{impacted}个节点供给损失超过1%" in text
+    assert "EUV光刻机：损失100%；原因：ASML <- 荷兰（NLD）断供" in text  # where the shock lands
+    assert "i线光刻机 <- 荷兰（NLD）断供" in text  # a country's own provision: named once, by the shock
+    assert "国家/地区" in text
+    assert "企业" in text
+    assert "日本" in text
+    assert "Japan" not in text
+    assert not INTERNAL.search(text), INTERNAL.search(text)
+    assert not re.search(r"\b(provider|substitute|loss_upper|path_nodes|supply_availability)\b", text)
+    save_pages(pdf, "scenario-zh")
+
+
+def test_scenario_report_html_is_standalone_with_map_chart_and_annex(db, tmp_path):
+    out = tmp_path / "mixed.html"
+    result = CliRunner().invoke(
+        app,
+        ["scenario", "run", str(EXAMPLES / "mixed-shocks.yaml"), "-p", "semiconductors", "--db", db,
+         "--out", str(out), "--top", "0"],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    doc = out.read_text(encoding="utf-8")
+    assert not re.search(r"""(?:src|href)\s*=\s*["']?(?:https?:)?//""", doc)
+    assert not re.search(r"url\((?!#)", doc)
+    assert doc.count("<svg") == 2  # the chain map coloured by loss and the loss chart
+    # every shock in words: a partial blockade limited to a node, an outage, a capacity loss
+    assert "Japan (JPN) stops supplying for Photoresists (N31) (50%)" in doc
+    assert "ASML (P88) stops supplying (100%)" in doc
+    assert "Wafer (N26) loses 30% of its capacity" in doc
+    assert "Method annex" in doc
+    assert "ASML &lt;- ASML" not in doc  # a shocked enterprise is named once in a path
+
+
+def monitored(db: str, tmp_path: Path) -> str:
+    """A copy of the demo store after five monthly monitor runs: NAURA's inventory of tube
+    diffusion tools runs down (alerts IV to I) and, in the last month, the EUV tools lose the
+    home source they had gained (the level rises)."""
+    import shutil
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from chokepoint.model.chain import ChainMap
+    from chokepoint.monitor.rules import RuleSet
+    from chokepoint.service.monitoring import monitor_run, submit_observations
+    from chokepoint.store import Store
+    from test_monitor import RULES, euv_shared_with_home, rows
+
+    path = str(tmp_path / "monitored.db")
+    shutil.copy(db, path)
+    store = Store(path)
+    store.users.add("root", "admin", "root-pass-123")
+    store.users.add("naura", "reporter", "naura-pass-123")
+    store.users.bind("naura", "semiconductors", "P115")
+    rules = [r.model_dump(mode="json") for r in RuleSet.model_validate(RULES).rules]
+    store.rules.put("semiconductors", rules, "root")
+    chain = store.chains.load("semiconductors")
+    for month in (6, 7, 8, 9):
+        submit_observations(store, "semiconductors", rows(month), "naura", as_of=f"2026-{month:02d}")
+        if month == 6:
+            update = ChainMap(nodes=None, edges=None, actors=None, provisions=euv_shared_with_home())
+            store.chains.save("semiconductors", update, merge=True)
+        if month == 9:
+            store.chains.save("semiconductors", chain)
+        monitor_run(store, "semiconductors", f"2026-{month:02d}")
+    return path
+
+
+def test_monitoring_brief_shows_open_alerts_by_level_and_what_got_worse(db, tmp_path):
+    pytest.importorskip("weasyprint")
+    path = monitored(db, tmp_path)
+    from chokepoint.service.monitoring import list_alerts, monitor_diff
+    from chokepoint.store import Store
+
+    store = Store(path)
+    snaps = store.alerts.snapshots("semiconductors")
+    worse = monitor_diff(store, "semiconductors", snaps[-2]["id"], snaps[-1]["id"])
+    worse = worse[worse["change"] == "worse"]
+    assert "N20" in set(worse["id"])  # EUV tools: the home source is gone again
+    unresolved = [a for a in list_alerts(store, "semiconductors") if a["status"] != "resolved"]
+    out = tmp_path / "brief-zh.pdf"
+    result = CliRunner().invoke(
+        app, ["monitor", "brief", "-p", "semiconductors", "--out", str(out), "--db", path]
+    )
+    assert result.exit_code == 0, result.output
+    text, pdf = pdf_text(out)
+    assert "监测预警简报" in text
+    assert f"未解决预警{len(unresolved)}条" in text
+    assert f"{len(worse)}个节点卡脖子等级恶化" in text
+    assert "EUV光刻机（N20） 低风险 红色（I级）" in text  # what got worse, by name, most severe first
+    # NAURA's inventory fell from 20 to 10 days: its alert went from III (yellow) to II (orange)
+    assert "等级升高1条" in text
+    assert "1 黄色（III级） 橙色（II级） NAURA供应的管式扩散及沉" in text
+    assert "库存天数为" in text
+    assert "10天（2026-09报告期）" in text.replace("\n", "")
+    assert f"快照{snaps[-1]['id']}" in text
+    assert f"快照{snaps[-2]['id']}" in text
+    assert not INTERNAL.search(text), INTERNAL.search(text)
+    assert not re.search(r"\b(open|acknowledged|entity_name|message_zh)\b", text)
+    save_pages(pdf, "brief-zh")
+
+    html = tmp_path / "brief.html"
+    result = CliRunner().invoke(
+        app, ["monitor", "brief", "-p", "semiconductors", "--out", str(html), "--lang", "en", "--db", path]
+    )
+    assert result.exit_code == 0, result.output
+    doc = html.read_text(encoding="utf-8")
+    assert "Nodes at a worse chokepoint level" in doc
+    assert "EUV lithography tools (N20)" in doc
+    assert "Alerts raised to a more severe level" in doc
+    assert not re.search(r"""(?:src|href)\s*=\s*["']?(?:https?:)?//""", doc)
+
+
+def test_monitoring_brief_before_any_run_says_how_to_start(db, tmp_path):
+    out = tmp_path / "brief.html"
+    result = CliRunner().invoke(
+        app, ["monitor", "brief", "-p", "semiconductors", "--out", str(out), "--lang", "en", "--db", db]
+    )
+    assert result.exit_code == 0, result.output
+    doc = out.read_text(encoding="utf-8")
+    assert "no monitor run yet" in doc
+    assert "chokepoint monitor run --project semiconductors" in doc

@@ -318,3 +318,22 @@ def test_evidence_stamp_changes_with_each_kind_of_evidence(store, small, other):
     store.trade_datasets.save("t", flows.assign(value=2.0), "comtrade")
     assert store.evidence_stamp("small", "t") != traded
     assert store.evidence_stamp("small", "t").startswith(store.evidence_stamp("small")[:-1])
+
+
+def test_migration_011_adds_the_alert_level_before_to_an_older_store(tmp_path):
+    """A store made before 011 (its alerts table without ``level_before``) gains the column on
+    open, keeps its alerts, and a later run records the level an alert had before."""
+    from sqlalchemy import delete, text
+
+    path = tmp_path / "old.db"
+    store = Store(path)
+    with store.engine.begin() as conn:
+        conn.execute(text("ALTER TABLE alerts DROP COLUMN level_before"))
+        conn.execute(delete(migrations_table).where(migrations_table.c.name == "011_alert_level_before"))
+    store.close()
+    reopened = Store(path)
+    with reopened.engine.connect() as conn:
+        columns = [r[1] for r in conn.execute(text("PRAGMA table_info(alerts)"))]
+    assert "level_before" in columns
+    assert [r.name for r in _applied(reopened)][-1] == "011_alert_level_before"
+    reopened.close()

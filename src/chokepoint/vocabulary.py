@@ -82,6 +82,18 @@ ENUMS: dict[str, dict[str, tuple[str, str]]] = {
         "node": ("node", "节点"),
         "country": ("country", "国家"),
     },
+    "alternative_type": {
+        "provider": ("remaining provider", "未受冲击的供给方"),
+        "substitute": ("substitute node", "替代品"),
+    },
+    "provider_level": {
+        "country": ("country or region", "国家/地区"),
+        "enterprise": ("enterprise", "企业"),
+    },
+    "change": {
+        "worse": ("worse", "恶化"),
+        "better": ("better", "好转"),
+    },
     "weight_basis": {
         "sum of share x downstream value share x (1 + score) / 2": (
             "sum of share x downstream value share x (1 + score) / 2",
@@ -112,6 +124,7 @@ ALIASES = {
     "gap_basis": "basis",
     "threshold_basis": "basis",
     "substitutability_basis": "basis",
+    "type": "alternative_type",  # a scenario's alternatives: provider or substitute
 }
 
 

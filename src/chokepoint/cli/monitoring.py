@@ -227,6 +227,31 @@ def monitor_diff_cmd(
     )
 
 
+@monitor_app.command("brief")
+def monitor_brief_cmd(
+    project: ProjectOption,
+    out: Annotated[Path, typer.Option("--out", "-o", help="Brief to write: FILE.html or FILE.pdf.")],
+    lang: Annotated[
+        str | None,
+        typer.Option("--lang", help="en or zh (default: zh when the stored home economy is CHN, else en)."),
+    ] = None,
+    db: DbOption = None,
+) -> None:
+    """A monitoring brief for meetings (standalone HTML or PDF): unresolved alerts by level, what
+    changed since the previous monitor run (new and resolved alerts, nodes at a worse or better
+    level), the alerts level by level and the snapshot history.
+    """
+    from chokepoint.service.reports import monitoring_brief
+
+    store = open_store(db)
+    if lang is None:
+        stored = store.projects.get_perspective(project) or {}
+        lang = "zh" if "CHN" in (stored.get("home") or []) else "en"
+    elif lang not in ("en", "zh"):
+        raise UsageError(f"unknown language {lang!r}: use en or zh")
+    typer.echo(f"wrote {monitoring_brief(store, project, out, lang)}")
+
+
 @monitor_app.command("list")
 def monitor_list(project: ProjectOption, fmt: FormatOption = OutputFormat.table, db: DbOption = None) -> None:
     """List stored snapshots with their level counts."""

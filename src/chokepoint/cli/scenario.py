@@ -70,7 +70,10 @@ def scenario_run(
     allied: AlliedOption = None,
     year: YearOption = None,
     fmt: FormatOption = OutputFormat.table,
-    out: Annotated[Path | None, out_option("Write .xlsx, .csv or .json.")] = None,
+    out: Annotated[
+        Path | None,
+        out_option("Write .xlsx, .csv or .json; or a report for meetings: .html or .pdf (not with --days)."),
+    ] = None,
     top: Annotated[int | None, typer.Option("--top", help="Show only the N most impacted nodes.")] = 20,
     days: Annotated[int | None, typer.Option("--days", help="Run over time for N days (dynamics).")] = None,
     step: Annotated[int, typer.Option("--step", help="Days per time step (with --days).")] = 1,
@@ -119,13 +122,21 @@ def scenario_run(
     r = svc.run(
         store, project, sc, home=home, restricted=restricted, allied=allied, year=year, source=scenario
     )
+
+    def write(path: Path) -> Path:
+        if path.suffix.lower() in (".html", ".pdf"):
+            from chokepoint.service.reports import scenario_report
+
+            return scenario_report(r, project, path, lang)
+        return write_result(r, path, lang)
+
     emit(
         fmt,
         table=r.frame,
         document=svc.run_document(r, lang) if fmt == OutputFormat.json else None,
         text=lambda: format_result(r, top, lang),
         out=out,
-        write=lambda path: write_result(r, path, lang),
+        write=write,
         top=_text_top(fmt, top),
     )
 

@@ -17,7 +17,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 from matplotlib import font_manager
 from matplotlib.patches import Rectangle
-from matplotlib.ticker import PercentFormatter
+from matplotlib.ticker import MaxNLocator, PercentFormatter
 
 from chokepoint.model.layout import ChainLayout
 
@@ -60,13 +60,16 @@ def _style() -> Any:
     }
 
 
-def level_bars(counts: dict[str, int], labels: dict[str, str], ylabel: str) -> str:
-    """Nodes per level, coloured by level."""
+def level_bars(
+    counts: dict[str, int], labels: dict[str, str], ylabel: str, levels: Sequence[str] = LEVELS
+) -> str:
+    """Count per level (nodes, alerts) for each of ``levels``, coloured by level."""
     with plt.rc_context(_style()):
         fig, ax = plt.subplots(figsize=(5.2, 2.6))
-        values = [counts.get(lv, 0) for lv in LEVELS]
-        bars = ax.bar([labels[lv] for lv in LEVELS], values, color=[LEVEL_COLORS[lv] for lv in LEVELS])
+        values = [counts.get(lv, 0) for lv in levels]
+        bars = ax.bar([labels[lv] for lv in levels], values, color=[LEVEL_COLORS[lv] for lv in levels])
         ax.bar_label(bars, fontsize=8)
+        ax.yaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set_ylabel(ylabel)
         return _svg(fig)
 
@@ -134,15 +137,61 @@ def ranked_bars(
         return _svg(fig)
 
 
+def level_colors(levels: dict[str, str]) -> dict[str, str]:
+    """Node id -> the colour of its level (:data:`LEVEL_COLORS`), for :func:`chain_map`."""
+    return {i: LEVEL_COLORS.get(lv, LEVEL_COLORS["insufficient_data"]) for i, lv in levels.items()}
+
+
+#: loss bins of the scenario map, worst first: (lower bound, colour); no loss is :data:`NO_LOSS`
+LOSS_BINS = ((0.5, "#820014"), (0.2, "#cf1322"), (0.05, "#fa8c16"), (0.01, "#ffc069"), (0.0, "#fff1b8"))
+NO_LOSS = "#f0f0f0"
+
+
+def loss_colors(loss: dict[str, float]) -> dict[str, str]:
+    """Node id -> the colour of its loss bin (:data:`LOSS_BINS`: 50%, 20%, 5%, 1%, above 0)."""
+    out = {}
+    for i, v in loss.items():
+        out[i] = next((c for lo, c in LOSS_BINS if v > lo), NO_LOSS)
+    return out
+
+
+def loss_bars(
+    labels: Sequence[str], loss: Sequence[float], upper: Sequence[float], names: tuple[str, str, str]
+) -> str:
+    """Per item its loss (dark) and its bound (light, behind): ``names`` = (axis, loss, bound)."""
+    with plt.rc_context(_style()):
+        fig, ax = plt.subplots(figsize=(6.0, 0.28 * len(labels) + 0.9))
+        y = list(labels)[::-1]
+        ax.barh(y, list(upper)[::-1], color="#ffccc7", label=names[2])
+        ax.barh(y, list(loss)[::-1], color="#cf222e", label=names[1], height=0.5)
+        ax.set_xlim(0, 1)
+        ax.xaxis.set_major_formatter(PercentFormatter(1.0))
+        ax.set_xlabel(names[0])
+        ax.legend(loc="lower right", fontsize=7, frameon=False)
+        return _svg(fig)
+
+
+def lane_names(layout: ChainLayout, lang: str) -> dict[str, str]:
+    """Stage id -> the lane's name in ``lang``; the lane of nodes without a stage is "other"."""
+    zh = lang == "zh"
+    out = {
+        str(r.stage): str(r.name_zh) if zh and r.name_zh else str(r.name) for r in layout.lanes.itertuples()
+    }
+    if "" in out and not out[""]:
+        out[""] = "其他" if zh else "other"
+    return out
+
+
 def chain_map(
     layout: ChainLayout,
-    levels: dict[str, str],
+    colors: dict[str, str],
     edges: Sequence[tuple[str, str]],
     lane_names: dict[str, str],
     marks: dict[str, int],
 ) -> str:
-    """The chain in its stage lanes, nodes coloured by level; the nodes of ``marks`` carry their
-    number (their rank in the chokepoint list: a printed page has no room for every name).
+    """The chain in its stage lanes, each node in its colour of ``colors`` (a level's or a loss's;
+    grey when absent); the nodes of ``marks`` carry their number (their rank in the report's
+    list: a printed page has no room for every name).
     """
     ids = [str(i) for i in layout.nodes["id"]]
     xs = dict(zip(ids, (float(v) for v in layout.nodes["x"]), strict=True))
@@ -178,7 +227,7 @@ def chain_map(
             zorder=2,
             edgecolor="#57606a",
             linewidth=0.3,
-            color=[LEVEL_COLORS.get(levels.get(i, ""), LEVEL_COLORS["insufficient_data"]) for i in ids],
+            color=[colors.get(i, LEVEL_COLORS["insufficient_data"]) for i in ids],
         )
         for i, number in marks.items():
             if i in xs:

@@ -10,17 +10,17 @@ Every value from the data is escaped (``html.escape``); charts are inline SVG fr
 
 from __future__ import annotations
 
-import html
-import os
 from dataclasses import dataclass, field
 from datetime import date
-from pathlib import Path
 from typing import Any
 
 from chokepoint import __version__
 from chokepoint.errors import UsageError
 from chokepoint.model.layout import ChainLayout
 from chokepoint.report import charts
+from chokepoint.report.html import LEVEL_WORDS, html_page
+from chokepoint.report.html import escape as _e
+from chokepoint.report.html import percent as _pct
 from chokepoint.report.lists import HEADERS, LIST_TITLES
 from chokepoint.vocabulary import display_value
 
@@ -139,18 +139,6 @@ TEXT: dict[str, dict[str, str]] = {
     },
 }
 
-LEVEL_WORDS = {
-    "en": {"I": "I", "II": "II", "III": "III", "IV": "IV", "low": "low", "insufficient_data": "n/a"},
-    "zh": {
-        "I": "I级",
-        "II": "II级",
-        "III": "III级",
-        "IV": "IV级",
-        "low": "低",
-        "insufficient_data": "数据不足",
-    },
-}
-
 
 @dataclass(frozen=True)
 class ScenarioSummary:
@@ -173,14 +161,6 @@ class ReportData:
     edges: list[tuple[str, str]]
     summary: dict[str, Any]  # the chain's summary (counts and coverage)
     country_names: dict[str, str] = field(default_factory=dict)
-
-
-def _e(value: Any) -> str:
-    return html.escape("" if value is None else str(value))
-
-
-def _pct(x: Any) -> str:
-    return "" if x is None else f"{float(x):.0%}" if float(x) >= 0.1 or float(x) == 0 else f"{float(x):.1%}"
 
 
 def _cell(col: str, value: Any, lang: str) -> str:
@@ -268,13 +248,14 @@ def project_report_html(data: ReportData, lang: str = "zh") -> str:
     )
 
     levels = {n["id"]: n["level"] for n in a["nodes"]}
-    lane_names = {
-        str(r.stage): (str(r.name_zh) if lang == "zh" and r.name_zh else str(r.name))
-        for r in data.layout.lanes.itertuples()
-    }
+    lane_names = charts.lane_names(data.layout, lang)
     add(f"<h2>{_e(tx['chain_map'])}</h2><p class='note'>{_e(tx['chain_map_note'])}</p>")
     marks = {n["id"]: n["rank"] for n in a["nodes"][:10]}
-    add("<figure>" + charts.chain_map(data.layout, levels, data.edges, lane_names, marks) + "</figure>")
+    add(
+        "<figure>"
+        + charts.chain_map(data.layout, charts.level_colors(levels), data.edges, lane_names, marks)
+        + "</figure>"
+    )
     add(
         f"<h2>{_e(tx['level_chart'])}</h2><figure>"
         + charts.level_bars(counts, lw, tx["count_axis"])
@@ -383,35 +364,4 @@ def project_report_html(data: ReportData, lang: str = "zh") -> str:
         )
         + "</p>"
     )
-    title = f"{tx['title']} · {data.project}"
-    return (
-        f"<!doctype html><html lang='{'zh-CN' if lang == 'zh' else 'en'}'><head><meta charset='utf-8'>"
-        f"<title>{_e(title)}</title><style>{CSS}</style></head><body>{''.join(parts)}</body></html>"
-    )
-
-
-CSS = """
-@page { size: A4; margin: 16mm 14mm; @bottom-center { content: counter(page); font-size: 8pt; color: #57606a; } }
-body { font-family: "Noto Sans CJK SC", "Noto Sans", "DejaVu Sans", sans-serif; font-size: 9.5pt; color: #1f2328; }
-h1 { font-size: 20pt; color: #1f3864; margin-top: 40mm; } h2 { font-size: 13pt; color: #1f3864; border-bottom: 1px solid #d0d7de; }
-h3 { font-size: 10.5pt; } .cover { page-break-after: always; } .note { color: #57606a; font-size: 8.5pt; font-weight: normal; }
-table { border-collapse: collapse; width: 100%; font-size: 8pt; margin-bottom: 8pt; } th, td { border-bottom: 0.5pt solid #d0d7de; padding: 2pt 3pt; text-align: left; vertical-align: top; }
-th { background: #eaeef2; } td.reason { width: 45%; } figure { margin: 4pt 0 10pt; } figure svg { max-width: 100%; height: auto; }
-tr { page-break-inside: avoid; }
-"""
-
-
-def write_report(document: str, out: str | os.PathLike[str]) -> Path:
-    """Write ``document`` (HTML) to ``out``: ``.html`` as is, ``.pdf`` through WeasyPrint."""
-    path = Path(out)
-    if path.suffix.lower() == ".html":
-        path.write_text(document, encoding="utf-8")
-        return path
-    if path.suffix.lower() != ".pdf":
-        raise UsageError(f"{path.name}: write the report to a .html or .pdf file")
-    try:
-        from weasyprint import HTML
-    except (ImportError, OSError) as exc:  # WeasyPrint needs Pango (Debian: libpango-1.0-0)
-        raise UsageError(f"PDF output needs WeasyPrint and Pango ({exc}); write .html instead") from None
-    HTML(string=document).write_pdf(path)
-    return path
+    return html_page(f"{tx['title']} · {data.project}", parts, lang)

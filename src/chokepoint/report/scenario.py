@@ -138,7 +138,7 @@ def write_result(r: ScenarioResult, path: str | os.PathLike[str], lang: str = "e
         ]
         write_workbook(p, sheets, cover, lang)
     else:
-        raise UsageError(f"cannot write {p.name}: use .xlsx, .csv or .json")
+        raise UsageError(f"cannot write {p.name}: use .xlsx, .csv or .json, or .html or .pdf for a report")
     return p
 
 

@@ -84,6 +84,7 @@ HEADERS: dict[str, tuple[str, str]] = {
     "unknown_share_used": ("Unknown share counted", "计入未知份额"),
     "path": ("Path of the disruption", "断链传导路径"),
     "type": ("Type", "类型"),
+    "provider_level": ("Provider level", "供给方层级"),
     "remaining": ("Remaining share", "剩余份额"),
     "pair": ("Countries", "国家组合"),
     "final_value_stopped": ("Final value stopped", "最终产品价值受阻比例"),

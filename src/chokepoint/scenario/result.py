@@ -190,13 +190,16 @@ class ScenarioResult:
             if kind == "supply":
                 eng = self.engine
                 actor = self.chain.actors.iloc[eng.prov_actor[j]]
-                label = (
-                    _label(country_name(actor["country"], lang), str(actor["country"]), lang == "zh")
-                    if actor["kind"] not in ORGANIZATION_KINDS
-                    else self._actor_name(str(actor["id"]), lang)
-                )
-                parts.append(label)
                 si = self.shock_of[j]
+                shock = self.scenario.shocks[si] if si >= 0 else None
+                if actor["kind"] in ORGANIZATION_KINDS:
+                    if not (isinstance(shock, Outage) and shock.actor == actor["id"]):  # named by the shock
+                        parts.append(self._actor_name(str(actor["id"]), lang))
+                elif not (isinstance(shock, Blockade) and shock.country == actor["country"]):
+                    # a country's own provision blockaded by that country is named once, by the shock
+                    parts.append(
+                        _label(country_name(actor["country"], lang), str(actor["country"]), lang == "zh")
+                    )
                 if si >= 0:
                     parts.append(self.shock_label(si, lang))
             elif kind == "capacity":
@@ -249,8 +252,37 @@ class ScenarioResult:
             part = "" if shock.depth == 1 else f"{shock.depth:.0%}"
             return f"{country_name(shock.country, 'zh')}（{shock.country}）断供{part}"
         if zh and isinstance(shock, CapacityLoss):
-            return f"{shock.node}产能损失{shock.loss:.0%}"
+            name = self._node_name(shock.node, lang)
+            return f"{name}（{shock.node}）产能损失{shock.loss:.0%}"
         return shock.label()
+
+    def _node_name(self, node_id: str, lang: str) -> str:
+        row = self.chain.nodes.iloc[self.chain.index.node_position(node_id)]
+        return str((row["name_zh"] if lang == "zh" else "") or row["name"])
+
+    def shock_description(self, k: int, lang: str = "en") -> str:
+        """Shock ``k`` in a sentence's words, with names, depth and the nodes it is limited to:
+        ``Netherlands (NLD) stops supplying (100%)``, ``荷兰（NLD）对光刻胶（N31）断供50%``.
+        """
+        shock = self.scenario.shocks[k]
+        zh = lang == "zh"
+        nodes = getattr(shock, "nodes", None)
+        where = ""
+        if nodes:
+            named = [_label(self._node_name(n, lang), n, zh) for n in nodes]
+            where = f"对{'、'.join(named)}" if zh else f" for {', '.join(named)}"
+        if isinstance(shock, Blockade):
+            who = _label(country_name(shock.country, lang), shock.country, zh)
+            if zh:
+                return f"{who}{where}断供{shock.depth:.0%}"
+            return f"{who} stops supplying{where} ({shock.depth:.0%})"
+        if isinstance(shock, Outage):
+            who = _label(self._actor_name(shock.actor, lang), shock.actor, zh)
+            if zh:
+                return f"{who}{where}停供{shock.depth:.0%}"
+            return f"{who} stops supplying{where} ({shock.depth:.0%})"
+        name = _label(self._node_name(shock.node, lang), shock.node, zh)
+        return f"{name}产能损失{shock.loss:.0%}" if zh else f"{name} loses {shock.loss:.0%} of its capacity"
 
     def alternatives(self, node_id: str) -> list[dict[str, Any]]:
         """List the providers of the node that the scenario leaves in place, and its substitutes."""
@@ -261,9 +293,11 @@ class ScenarioResult:
         for p in at[np.argsort(-eng.prov_weight[at])]:
             actor = self.chain.actors.iloc[eng.prov_actor[p]]
             share = ix.prov_share[eng.prov[p]]
+            organization = actor["kind"] in ORGANIZATION_KINDS
             out.append(
                 {
                     "type": "provider",
+                    "provider_level": "enterprise" if organization else "country",
                     "actor": actor["id"],
                     "name": actor["name"],
                     "country": actor["country"],

@@ -56,6 +56,36 @@ class AlertRepository:
             ).first()
         return None if row is None else (int(row.id), _snapshot_frame(row.body))
 
+    def changed_since(self, project: str, snapshot_id: int) -> dict[str, list[int]]:
+        """Ids of the alerts ``opened``, ``updated`` (a later run changed them, or an officer) and
+        ``resolved`` after snapshot ``snapshot_id`` was stored (compared at the store's full time
+        precision: a run writes its alerts at its snapshot's time).
+
+        Raises
+        ------
+        NotFoundError
+            When the project has no such snapshot.
+        """
+        with self.db.connect() as conn:
+            pid = self.db.project_id(conn, project)
+            at = conn.execute(
+                select(snapshots.c.created_at).where(
+                    and_(snapshots.c.project_id == pid, snapshots.c.id == snapshot_id)
+                )
+            ).scalar()
+            if at is None:
+                raise NotFoundError(f"no snapshot {snapshot_id} in project {project!r}")
+            mine = alerts.c.project_id == pid
+            out = {}
+            for key, column in (
+                ("opened", alerts.c.opened_at),
+                ("updated", alerts.c.updated_at),
+                ("resolved", alerts.c.resolved_at),
+            ):
+                ids = conn.execute(select(alerts.c.id).where(and_(mine, column > at))).scalars()
+                out[key] = sorted(int(i) for i in ids)
+            return out
+
     def snapshot(self, project: str, snapshot_id: int) -> pd.DataFrame:
         """The assessment frame (by node id) of snapshot ``snapshot_id``.
 
@@ -167,6 +197,7 @@ class AlertRepository:
                     update(alerts)
                     .where(alerts.c.id == int(r["alert_id"]))
                     .values(
+                        level_before=alerts.c.level,  # SET reads the row as it was
                         level=r["level"],
                         values=json.dumps(r["values"]),
                         message_en=r["message_en"],

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, TypeAlias
 
 from platformdirs import user_data_dir
-from sqlalchemy import Connection, Engine, create_engine, event, insert, inspect, make_url, select
+from sqlalchemy import Connection, Engine, create_engine, event, insert, inspect, make_url, select, text
 
 from chokepoint.errors import ProjectNotFoundError
 from chokepoint.store.schema import (
@@ -120,6 +120,12 @@ def _m010_materials(conn: Connection) -> None:
     metadata.create_all(conn, tables=[materials_datasets])
 
 
+def _m011_alert_level_before(conn: Connection) -> None:
+    # a store created after this column joined the schema has it from 004 already
+    if "level_before" not in {c["name"] for c in inspect(conn).get_columns("alerts")}:
+        conn.execute(text("ALTER TABLE alerts ADD COLUMN level_before VARCHAR(4)"))
+
+
 #: Ordered migrations; append new functions, never edit applied ones.
 MIGRATIONS: list[tuple[str, Callable[[Connection], None]]] = [
     ("001_initial", _m001_initial),
@@ -132,6 +138,7 @@ MIGRATIONS: list[tuple[str, Callable[[Connection], None]]] = [
     ("008_match", _m008_match),
     ("009_experts", _m009_experts),
     ("010_materials", _m010_materials),
+    ("011_alert_level_before", _m011_alert_level_before),
 ]
 
 

@@ -271,6 +271,9 @@ class AlertStore(Protocol):
     def snapshots(self, project: str) -> Rows:
         """Every snapshot's id, dates and count of nodes per level."""
 
+    def changed_since(self, project: str, snapshot_id: int) -> dict[str, list[int]]:
+        """Ids of the alerts opened, updated and resolved after snapshot ``snapshot_id``."""
+
     def active(self, project: str) -> pd.DataFrame:
         """The open and acknowledged alerts (``alert_id``, ``key``)."""
 

@@ -163,6 +163,8 @@ alerts = Table(
     Column("entity_type", String(40), nullable=False),
     Column("entity", String(400), nullable=False),
     Column("level", String(4), nullable=False),
+    # the level before the run that last updated it (null until a later run updates the alert)
+    Column("level_before", String(4), nullable=True),
     Column("status", String(20), nullable=False),
     Column("values", Text, nullable=False),
     Column("message_en", Text, nullable=False),

@@ -1,0 +1,103 @@
+# ruff: noqa: E501  (the print stylesheet holds long literal lines)
+"""The page every printed report shares: escaping, numbers in words, the print stylesheet, and
+writing a document as ``.html`` or ``.pdf``.
+
+The project report (:mod:`chokepoint.report.document`), the scenario report
+(:mod:`chokepoint.report.scenario_report`) and the monitoring brief
+(:mod:`chokepoint.report.brief`) are built from these pieces, so they look alike and every
+value from the data goes through :func:`escape`.
+"""
+
+from __future__ import annotations
+
+import html
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from chokepoint.errors import UsageError
+
+LEVEL_WORDS = {
+    "en": {"I": "I", "II": "II", "III": "III", "IV": "IV", "low": "low", "insufficient_data": "n/a"},
+    "zh": {
+        "I": "I级",
+        "II": "II级",
+        "III": "III级",
+        "IV": "IV级",
+        "low": "低",
+        "insufficient_data": "数据不足",
+    },
+}
+
+CSS = """
+@page { size: A4; margin: 16mm 14mm; @bottom-center { content: counter(page); font-size: 8pt; color: #57606a; } }
+body { font-family: "Noto Sans CJK SC", "Noto Sans", "DejaVu Sans", sans-serif; font-size: 9.5pt; color: #1f2328; }
+h1 { font-size: 20pt; color: #1f3864; margin-top: 40mm; } h2 { font-size: 13pt; color: #1f3864; border-bottom: 1px solid #d0d7de; }
+h3 { font-size: 10.5pt; } .cover { page-break-after: always; } .note { color: #57606a; font-size: 8.5pt; font-weight: normal; }
+table { border-collapse: collapse; width: 100%; font-size: 8pt; margin-bottom: 8pt; } th, td { border-bottom: 0.5pt solid #d0d7de; padding: 2pt 3pt; text-align: left; vertical-align: top; }
+th { background: #eaeef2; } td.reason { width: 45%; } td.num, th.num { text-align: right; white-space: nowrap; } td.nw, th.nw { white-space: nowrap; } figure { margin: 4pt 0 10pt; } figure svg { max-width: 100%; height: auto; }
+tr { page-break-inside: avoid; } .level { display: inline-block; min-width: 3.2em; padding: 0 3pt; border-radius: 2pt; text-align: center; }
+.lv-I { background: #d4380d; color: #fff; } .lv-II { background: #fa8c16; color: #fff; } .lv-III { background: #fadb14; } .lv-IV { background: #69b1ff; }
+.kpi { display: inline-block; margin: 0 14pt 6pt 0; } .kpi b { display: block; font-size: 15pt; color: #1f3864; }
+"""
+
+
+def escape(value: Any) -> str:
+    """``value`` as HTML text: ``None`` is empty, markup is escaped (quotes included)."""
+    return html.escape("" if value is None else str(value))
+
+
+def percent(x: Any) -> str:
+    """A share as a percentage: whole percents from 10%, one decimal below (``8.5%``), empty for ``None``."""
+    if x is None:
+        return ""
+    v = float(x)
+    return f"{v:.0%}" if v >= 0.1 or v == 0 else f"{v:.1%}"
+
+
+def table(
+    head: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    numeric: Sequence[int] = (),
+    nowrap: Sequence[int] = (),
+) -> str:
+    """An HTML table of ``rows`` (every cell escaped) under ``head``; the columns at the positions
+    ``numeric`` are right-aligned, those at ``nowrap`` (and the numeric ones) never wrap.
+    """
+    num, keep = set(numeric), set(nowrap)
+
+    def cls(k: int) -> str:
+        return " class='num'" if k in num else " class='nw'" if k in keep else ""
+
+    top = "".join(f"<th{cls(k)}>{escape(h)}</th>" for k, h in enumerate(head))
+    body = "".join(
+        "<tr>" + "".join(f"<td{cls(k)}>{escape(v)}</td>" for k, v in enumerate(r)) + "</tr>" for r in rows
+    )
+    return f"<table><thead><tr>{top}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def html_page(title: str, parts: Sequence[str], lang: str) -> str:
+    """One standalone HTML document: ``parts`` (markup already escaped) under ``title``, with the
+    print stylesheet; nothing is loaded from outside.
+    """
+    return (
+        f"<!doctype html><html lang='{'zh-CN' if lang == 'zh' else 'en'}'><head><meta charset='utf-8'>"
+        f"<title>{escape(title)}</title><style>{CSS}</style></head><body>{''.join(parts)}</body></html>"
+    )
+
+
+def write_report(document: str, out: str | os.PathLike[str]) -> Path:
+    """Write ``document`` (HTML) to ``out``: ``.html`` as is, ``.pdf`` through WeasyPrint."""
+    path = Path(out)
+    if path.suffix.lower() == ".html":
+        path.write_text(document, encoding="utf-8")
+        return path
+    if path.suffix.lower() != ".pdf":
+        raise UsageError(f"{path.name}: write the report to a .html or .pdf file")
+    try:
+        from weasyprint import HTML
+    except (ImportError, OSError) as exc:  # WeasyPrint needs Pango (Debian: libpango-1.0-0)
+        raise UsageError(f"PDF output needs WeasyPrint and Pango ({exc}); write .html instead") from None
+    HTML(string=document).write_pdf(path)
+    return path
