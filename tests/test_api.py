@@ -198,6 +198,14 @@ CASES = {
     ("POST", "/api/projects/{project}/lists"): {"path": "/api/projects/semi/lists"},
     ("GET", "/api/projects/{project}/tasks/{task_id}"): {"path": "TASK_GET"},
     ("GET", "/api/projects/{project}/lists/export"): {"path": "/api/projects/semi/lists/export?lang=zh"},
+    ("GET", "/api/projects/{project}/report"): {"path": "/api/projects/semi/report?format=html&lang=en"},
+    ("POST", "/api/projects/{project}/scenarios/report"): {
+        "path": "/api/projects/semi/scenarios/report?format=html",
+        "json": {"name": "nld", "shocks": [{"type": "blockade", "country": "NLD", "nodes": ["N20"]}]},
+    },
+    ("GET", "/api/projects/{project}/monitoring/brief"): {
+        "path": "/api/projects/semi/monitoring/brief?format=html"
+    },
     ("POST", "/api/projects/{project}/tasks/refresh"): {"path": "/api/projects/semi/tasks/refresh"},
     ("PATCH", "/api/projects/{project}/tasks/{task_id}"): {"path": "TASK", "json": {"status": "active"}},
     ("POST", "/api/projects/{project}/reports"): {
@@ -449,7 +457,7 @@ def test_alerts_name_entities_periods_and_units(client):
     assert alert["entity"] == "N44|P123"
     assert alert["values"] == {"value": 17.25, "period": "2026-01"}
     assert alert["entity_name"] == "AMEC for Tube-based diffusion and deposition tools"
-    assert alert["entity_name_zh"] == "AMEC供应的管式扩散及沉积设备（炉管）"
+    assert alert["entity_name_zh"] == "中微公司供应的管式扩散及沉积设备（炉管）"
     assert alert["message_en"].startswith(
         "Inventory days of AMEC (P123) for Tube-based diffusion and deposition tools (N44) is 17.25 days, "
         "reported for 2026-01"
@@ -687,3 +695,24 @@ def test_layout_countries_and_template_documents(client):
 
     sheets = load_workbook(BytesIO(blank.content)).sheetnames
     assert {"nodes", "edges", "actors", "provisions"} <= set(sheets)
+
+
+def test_reports_are_attachments_in_the_asked_format(client):
+    """The monitoring brief as PDF (Chinese by default: the stored home economy is CHN) and a
+    scenario's report as HTML: attachments with their media types, the same documents the CLI
+    writes."""
+    pytest.importorskip("weasyprint")
+    viewer = {"authorization": f"Bearer {client.tokens['viewer']}"}
+    r = client.get("/api/projects/semi/monitoring/brief", headers=viewer)
+    assert r.status_code == 200, r.text[:300]
+    assert r.headers["content-type"] == "application/pdf"
+    assert r.headers["content-disposition"] == 'attachment; filename="semi-brief-zh.pdf"'
+    assert r.content.startswith(b"%PDF")
+    body = {"name": "nld", "shocks": [{"type": "blockade", "country": "NLD"}]}
+    r = client.post("/api/projects/semi/scenarios/report?format=html&lang=zh", headers=viewer, json=body)
+    assert r.status_code == 200, r.text[:300]
+    assert r.headers["content-type"].startswith("text/html")
+    assert "断链模拟报告" in r.text
+    assert "荷兰（NLD）断供100%" in r.text
+    bad = client.post("/api/projects/semi/scenarios/report?format=docx", headers=viewer, json=body)
+    assert bad.status_code == 422

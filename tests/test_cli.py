@@ -229,6 +229,22 @@ def test_template_imports_cleanly(cli, db, tmp_path):
 
     wb = load_workbook(out)
     assert {"README", "nodes", "edges", "actors", "provisions"} <= set(wb.sheetnames)
+    # drop-downs for the kinds, checks for shares and thresholds (Excel refuses other values)
+    from chokepoint.model.schema import EDGE_KINDS, NODE_KINDS
+
+    def rules(sheet: str) -> dict[str, object]:
+        ws = wb[sheet]
+        head = [c.value for c in ws[1]]
+        return {head[next(iter(r.sqref.ranges)).min_col - 1]: r for r in ws.data_validations.dataValidation}
+
+    kind = rules("nodes")["kind"]
+    assert kind.type == "list"
+    assert kind.formula1 == '"' + ",".join(NODE_KINDS) + '"'
+    assert str(kind.sqref) == "D2:D5000"
+    assert rules("edges")["kind"].formula1 == '"' + ",".join(EDGE_KINDS) + '"'
+    share = rules("provisions")["share"]
+    assert (share.type, share.formula1, share.formula2) == ("decimal", "0.0", "1.0")
+    assert rules("nodes")["threshold"].type == "whole"
     report = read_chain(out)
     assert report.warnings == []
     assert sorted(report.chain.nodes["id"]) == ["N19", "N20"]

@@ -179,13 +179,13 @@ def test_workbook_sheets_and_headers(tmp_path, demo_lists, lang):
     (path,) = write_lists(lists, tmp_path / f"lists-{lang}.xlsx", lang)
     wb = load_workbook(path)
     index = 3 if lang == "zh" else 2
-    expected = ["封面" if lang == "zh" else "cover"] + [t[index] for t in LIST_TITLES.values()]
+    expected = ["封面" if lang == "zh" else "Cover"] + [t[index] for t in LIST_TITLES.values()]
     assert wb.sheetnames == expected
     ws = wb[LIST_TITLES["chokepoints"][index]]
     header = [c.value for c in ws[1]]
     k = 1 if lang == "zh" else 0
-    assert header[:3] == [HEADERS["rank"][k], HEADERS["id"][k], HEADERS["name"][k]]
-    assert ws.freeze_panes == "A2"
+    assert header[:4] == [HEADERS["rank"][k], HEADERS["id"][k], HEADERS["name"][k], HEADERS["name_zh"][k]]
+    assert ws.freeze_panes == "E2"  # the header row, and the priority, id and names beside every row
     assert ws.cell(row=2, column=header.index(HEADERS["level"][k]) + 1).fill.fgColor.rgb.endswith("FF4D4F")
     cover = wb.worksheets[0]
     text = " ".join(str(c.value) for row in cover.iter_rows() for c in row if c.value)

@@ -435,21 +435,21 @@ def test_alert_names_entities_by_name_in_both_languages(readable):
         f"Lead time of NAURA (P115) for {N44_EN} (N44) is 200 days, reported for 2026-10"
     )
     assert lead["message_zh"].startswith(
-        f"NAURA（P115）供应的{N44_ZH}（N44）交货周期为200天（2026-10报告期）"
+        f"北方华创（P115）供应的{N44_ZH}（N44）交货周期为200天（2026-10报告期）"
     )
     assert lead["entity_name"] == f"NAURA for {N44_EN}"
-    assert lead["entity_name_zh"] == f"NAURA供应的{N44_ZH}"
+    assert lead["entity_name_zh"] == f"北方华创供应的{N44_ZH}"
     backlog = alerts["backlog"]  # an enterprise indicator
     assert backlog["entity"] == "P115"
     assert backlog["entity_name"] == "NAURA"
-    assert backlog["entity_name_zh"] == "NAURA"  # no Chinese name in the chain: the English one
+    assert backlog["entity_name_zh"] == "北方华创"  # the Chinese name of the bundled data (names_zh.csv)
     assert backlog["message_en"].startswith("Order backlog of NAURA (P115) is 8 months, reported for 2026-10")
-    assert backlog["message_zh"].startswith("NAURA（P115）订单积压为8个月（2026-10报告期）")
+    assert backlog["message_zh"].startswith("北方华创（P115）订单积压为8个月（2026-10报告期）")
     assert all("N44|P115" not in a["message_en"] + a["message_zh"] for a in alerts.values())
     # the run's conditions carry the names too
     cond = run.conditions.set_index("rule_id")
     assert cond.loc["long-lead", "entity_name"] == f"NAURA for {N44_EN}"
-    assert cond.loc["long-lead", "entity_name_zh"] == f"NAURA供应的{N44_ZH}"
+    assert cond.loc["long-lead", "entity_name_zh"] == f"北方华创供应的{N44_ZH}"
 
 
 def test_units_are_translated(readable):
@@ -586,7 +586,7 @@ def test_cli_alerts_list_in_chinese(readable, store):
     assert "待处理" in r.stdout
     assert "已确认" in r.stdout
     assert not re.search(r"\b(open|acknowledged)\b", r.stdout)
-    assert f"NAURA（P115）供应的{N44_ZH}（N44）交货周期为200天（2026-10报告期）" in r.stdout
+    assert f"北方华创（P115）供应的{N44_ZH}（N44）交货周期为200天（2026-10报告期）" in r.stdout
     assert not ASCII_UNITS.search(r.stdout)
     js = runner.invoke(
         app, ["alerts", "list", "--project", "semi", "--lang", "zh", "--format", "json", "--db", db]

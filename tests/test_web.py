@@ -16,6 +16,7 @@ import socket
 import threading
 import time
 from pathlib import Path
+from urllib.parse import urljoin
 
 import pandas as pd
 import pytest
@@ -355,10 +356,17 @@ def test_analyst_journey(page):
     page.wait_for_selector("#alerts button.ack")
     page.click("#alerts button.ack")
     page.wait_for_selector("#alerts td.status:text('acknowledged')")
+    # the link as the browser follows it: the session's cookie goes along
+    brief = page.request.get(urljoin(page.url, page.get_attribute("#brief-pdf", "href")))
+    assert brief.status == 200, brief.text()[:300]
+    assert brief.headers["content-type"] == "application/pdf"
+    assert brief.body().startswith(b"%PDF")
     page.click("#lang")
     page.wait_for_selector("#nav-alerts:text('预警')")
     page.click("#nav-lists")
     page.wait_for_selector("#download")
+    assert "format=pdf&lang=zh" in page.get_attribute("#report-pdf", "href")
+    assert page.inner_text("#report-pdf") == "项目报告（PDF）"
     lists_text = page.inner_text("main")
     assert "卡脖子技术清单" in lists_text
     assert "Chokepoint technology list" in lists_text  # the other language's title beside it

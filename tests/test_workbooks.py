@@ -55,7 +55,7 @@ def test_reporting_template_names_nodes_in_both_languages_with_units_and_drop_do
     lpcvd = next(r for r in rows if r["node"] == "N39" and r["indicator"] == "inventory_days")
     assert lpcvd["Node name"] == "Low-pressure CVD tools"
     assert lpcvd["Node name (Chinese)"] == "低压CVD设备(LPCVD)"
-    assert lpcvd["Enterprise"] == "NAURA"
+    assert lpcvd["Enterprise"] == "NAURA（北方华创）"  # its English and Chinese names
     assert lpcvd["unit"] == "days"
     assert lpcvd["period"] == "2026-11"
     assert "库存天数" in lpcvd["Indicator"]
@@ -140,7 +140,7 @@ def test_assessment_workbook_reads_as_a_table_for_people(db, tmp_path, lang):
     sens = got["敏感性" if lang == "zh" else "Sensitivity"]
     check_style(sens, lang)
     assert headers(sens)[:3] == (
-        ["编号", "名称", "中文名称"] if lang == "zh" else ["Id", "Name", "Name (Chinese)"]
+        ["编号", "英文名称", "中文名称"] if lang == "zh" else ["Id", "Name", "Name (Chinese)"]
     )
 
 
@@ -170,11 +170,40 @@ def test_scenario_sweep_and_over_time_workbooks(db, tmp_path):
     assert headers(curves)[0] == "Day"
     assert any(h.startswith("N99 ") for h in headers(curves))  # node names next to the ids
     assert {c.number_format for c in list(curves.columns)[1][1:]} == {"0.0%"}
+    over_zh = tmp_path / "days-zh.xlsx"
+    cli("scenario", "run", str(nld), "-p", "semiconductors", "--days", "60", "--lang", "zh",
+        "--out", str(over_zh), "--db", db)  # fmt: skip
+    got = sheets(over_zh)
+    check_style(got["时间"], "zh")
+    assert "中文名称" in headers(got["时间"])
+    assert any(h.startswith("N20 EUV光刻机") for h in headers(got["逐日可得性"]))
     mc = tmp_path / "mc.xlsx"
     cli("scenario", "montecarlo", "-p", "semiconductors", "--runs", "20", "--days", "56", "--out", str(mc),
         "--db", db)  # fmt: skip
     for ws in sheets(mc).values():
         check_style(ws, "en")
+    mc_zh = tmp_path / "mc-zh.xlsx"
+    cli("scenario", "montecarlo", "-p", "semiconductors", "--runs", "20", "--days", "56", "--lang", "zh",
+        "--out", str(mc_zh), "--db", db)  # fmt: skip
+    got = sheets(mc_zh)
+    assert list(got) == ["最关键节点", "最坏模拟", "全部模拟"]
+    for ws in got.values():
+        check_style(ws, "zh")
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_lists_workbook(db, tmp_path, lang):
+    out = tmp_path / f"lists-{lang}.xlsx"
+    cli("lists", "-p", "semiconductors", "--lang", lang, "--out", str(out), "--db", db)
+    got = sheets(out)
+    assert len(got) == 8  # after the cover, the eight lists
+    for ws in got.values():
+        check_style(ws, lang)
+    key = got["重点企业清单" if lang == "zh" else "key enterprises"]
+    names = [c.value for c in column(key, "名称" if lang == "zh" else "Name (Chinese)")]
+    assert "北方华创" in names  # Chinese enterprises under their Chinese names
+    share = "已知份额覆盖率" if lang == "zh" else "Known share of the market"
+    assert {c.number_format for c in column(key, share)} == {"0.0%"}
 
 
 def test_monitoring_workbook_in_chinese(db, tmp_path):

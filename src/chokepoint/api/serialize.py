@@ -33,9 +33,13 @@ def json_response(body: Any) -> Response:
     return Response(json.dumps(body, ensure_ascii=False, default=plain), media_type="application/json")
 
 
+#: media types of the files the API answers, by suffix
+MEDIA = {".xlsx": XLSX, ".pdf": "application/pdf", ".html": "text/html; charset=utf-8"}
+
+
 def file_response(path: Path, filename: str) -> Response:
     """An attachment from a written file (read whole: the files are workbooks of a few MB)."""
-    media = XLSX if filename.endswith(".xlsx") else "application/octet-stream"
+    media = MEDIA.get(Path(filename).suffix.lower(), "application/octet-stream")
     return Response(
         path.read_bytes(),
         media_type=media,

@@ -100,6 +100,7 @@ class Assessment:
     quadrant: np.ndarray
     spof: np.ndarray
     spof_reasons: np.ndarray
+    spof_reasons_zh: np.ndarray  # the same reasons in Chinese
     insufficient: np.ndarray
     derived_from: np.ndarray
     exposure_parts: ExposureParts

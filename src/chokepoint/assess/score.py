@@ -217,10 +217,20 @@ def assess(
         ],
         dtype=object,
     )
+    labels_zh = np.array(
+        [
+            f"单一国家份额超过{cfg.single_country_share:.0%}",
+            f"单一企业份额超过{cfg.single_enterprise_share:.0%}",
+            "合格供给来源少于两个",
+        ],
+        dtype=object,
+    )
     # the reasons of each of the 8 combinations of the three flags, then one lookup per node
     combos = np.array([[bool(k & 1), bool(k & 2), bool(k & 4)] for k in range(8)])
     texts = np.array(["; ".join(labels[row]) for row in combos], dtype=object)
-    reasons = texts[c1.astype(np.int64) + 2 * e1.astype(np.int64) + 4 * few.astype(np.int64)]
+    texts_zh = np.array(["；".join(labels_zh[row]) for row in combos], dtype=object)
+    combo = c1.astype(np.int64) + 2 * e1.astype(np.int64) + 4 * few.astype(np.int64)
+    reasons, reasons_zh = texts[combo], texts_zh[combo]
     return Assessment(
         chain=chain,
         perspective=perspective,
@@ -240,6 +250,7 @@ def assess(
         quadrant=quadrant,
         spof=spof,
         spof_reasons=reasons,
+        spof_reasons_zh=reasons_zh,
         insufficient=insufficient,
         derived_from=np.full(n, -1, dtype=np.int64),
         exposure_parts=parts,

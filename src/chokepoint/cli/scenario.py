@@ -113,7 +113,7 @@ def scenario_run(
             document=svc.dynamic_document(d) if fmt == OutputFormat.json else None,
             text=lambda: format_dynamic(d, top),
             out=out,
-            write=lambda path: write_dynamic(d, path),
+            write=lambda path: write_dynamic(d, path, lang),
             top=_text_top(fmt, top),
         )
         return
@@ -155,6 +155,7 @@ def scenario_montecarlo(
     plot: Annotated[Path | None, typer.Option("--plot", help="PNG of the loss distribution.")] = None,
     cluster: ClusterOption = None,
     batch: Annotated[int, typer.Option("--batch", help="Runs per batch (one task on a cluster).")] = 4,
+    lang: LangOption = "en",
     db: DbOption = None,
 ) -> None:
     """Random blockades (documented distributions) over time: expected loss, 95% value-at-risk,
@@ -184,7 +185,7 @@ def scenario_montecarlo(
         document=svc.montecarlo_document(m) if fmt == OutputFormat.json else None,
         text=lambda: format_montecarlo(m),
         out=out,
-        write=lambda path: write_montecarlo(m, path),
+        write=lambda path: write_montecarlo(m, path, lang),
     )
     if out is not None and fmt == OutputFormat.table:
         typer.echo(format_montecarlo(m))  # the summary follows --out too

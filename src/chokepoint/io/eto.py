@@ -302,6 +302,7 @@ def eto_tables(folder: Path) -> tuple[list[RawTable], list[Problem]]:
                 {
                     "id": col(pf, "provider_id"),
                     "name": actor_name,
+                    "name_zh": _zh(col(pf, "provider_id"), pd.Series(actor_name, index=pf.index), zh_names),
                     "kind": actor_kind,
                     "country": actor_country,
                     "aliases": actor_alias,
@@ -345,6 +346,7 @@ def eto_meta() -> dict[str, str]:
     """Title, attribution, license and source of the ETO dataset (kept with the chain)."""
     return {
         "title": "Advanced semiconductor supply chain (ETO Chip Explorer)",
+        "title_zh": "先进半导体供应链（ETO Chip Explorer）",
         "attribution": ATTRIBUTION,
         "license": LICENSE,
         "source": (

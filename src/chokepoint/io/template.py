@@ -5,7 +5,24 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from chokepoint.model.schema import TABLE_NOTES, TABLES
+from chokepoint.model.schema import ACTOR_KINDS, CHILDREN_RULES, EDGE_KINDS, NODE_KINDS, TABLE_NOTES, TABLES
+
+#: (sheet, column) -> the values its drop-down offers (the exchange format's enums)
+CHOICES: dict[tuple[str, str], tuple[str, ...]] = {
+    ("nodes", "kind"): NODE_KINDS,
+    ("nodes", "children_rule"): CHILDREN_RULES,
+    ("edges", "kind"): EDGE_KINDS,
+    ("actors", "kind"): ACTOR_KINDS,
+}
+#: (sheet, column) -> (Excel check, minimum, maximum) of a bounded cell (shares are fractions 0-1)
+BOUNDS: dict[tuple[str, str], tuple[str, float, float]] = {
+    ("provisions", "share"): ("decimal", 0.0, 1.0),
+    ("nodes", "gap"): ("decimal", 0.0, 1.0),
+    ("nodes", "substitutability"): ("decimal", 0.0, 1.0),
+    ("nodes", "threshold"): ("whole", 1, 5),
+}
+#: rows of each sheet the drop-downs and checks cover
+TEMPLATE_ROWS = 5000
 
 #: Example rows: together they form a valid two-node chain, so the template imports as is.
 EXAMPLES: dict[str, list[dict[str, object]]] = {
@@ -101,8 +118,35 @@ def write_template(path: str | os.PathLike[str]) -> Path:
             for cell in ws[ws.max_row]:
                 cell.font = Font(italic=True, color="808080")
         ws.freeze_panes = "A2"
+        _validate(ws, name, [c.name for c in cols])
     for col, width in zip("ABCDEF", (12, 18, 8, 9, 70, 50), strict=True):
         readme.column_dimensions[col].width = width
     p = Path(path)
     wb.save(p)
     return p
+
+
+def _validate(ws: object, sheet: str, columns: list[str]) -> None:
+    """Drop-downs on the enum columns of ``sheet`` (:data:`CHOICES`) and decimal checks on its
+    bounded ones (:data:`BOUNDS`), from row 2 to :data:`TEMPLATE_ROWS`.
+    """
+    from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    for j, col in enumerate(columns, start=1):
+        cells = f"{get_column_letter(j)}2:{get_column_letter(j)}{TEMPLATE_ROWS}"
+        if (sheet, col) in CHOICES:
+            values = CHOICES[(sheet, col)]
+            dv = DataValidation(type="list", formula1=f'"{",".join(values)}"', allow_blank=True)
+            dv.error = f"{col}: one of {', '.join(values)} / 请从列表中选择"
+        elif (sheet, col) in BOUNDS:
+            check, lo, hi = BOUNDS[(sheet, col)]
+            dv = DataValidation(
+                type=check, operator="between", formula1=str(lo), formula2=str(hi), allow_blank=True
+            )
+            dv.error = f"{col}: from {lo:g} to {hi:g} / 请填写{lo:g}到{hi:g}之间的数值"
+        else:
+            continue
+        dv.showErrorMessage = True
+        dv.add(cells)
+        ws.add_data_validation(dv)  # type: ignore[attr-defined]

@@ -63,6 +63,9 @@ def assessment_table(a: Assessment, lang: str = "en", limit: int | None = None) 
     df = a.frame if limit is None else a.frame.head(limit)
     df = df.copy()
     df["explanation"] = [a.explanation(i, lang) for i in df["id"]]
+    if lang == "zh":
+        reasons = dict(zip(a.chain.nodes["id"], a.spof_reasons_zh, strict=True))
+        df["spof_reasons"] = df["id"].map(reasons)
     return df
 
 

@@ -19,7 +19,7 @@ from chokepoint import __version__
 from chokepoint.errors import UsageError
 from chokepoint.monitor.text import level_label, status_label
 from chokepoint.report import charts
-from chokepoint.report.html import escape, html_page, table
+from chokepoint.report.html import chain_title, escape, html_page, table
 
 #: the warning levels, most severe first
 WARNING_LEVELS = ("I", "II", "III", "IV")
@@ -169,7 +169,7 @@ def monitoring_brief_html(data: BriefData, lang: str = "zh") -> str:
     previous = data.snapshots[-2] if len(data.snapshots) > 1 else None
 
     add(
-        f"<section class='cover'><h1>{escape(tx['title'])}</h1><h2>{escape(data.meta.get('title') or data.project)}</h2>"
+        f"<section class='cover'><h1>{escape(tx['title'])}</h1><h2>{escape(chain_title(data.meta, lang, data.project))}</h2>"
     )
     cover = [(tx["project"], data.project)]
     if latest:

@@ -18,7 +18,7 @@ from chokepoint import __version__
 from chokepoint.errors import UsageError
 from chokepoint.model.layout import ChainLayout
 from chokepoint.report import charts
-from chokepoint.report.html import LEVEL_WORDS, html_page
+from chokepoint.report.html import LEVEL_WORDS, chain_title, html_page
 from chokepoint.report.html import escape as _e
 from chokepoint.report.html import percent as _pct
 from chokepoint.report.lists import HEADERS, LIST_TITLES
@@ -198,7 +198,7 @@ def project_report_html(data: ReportData, lang: str = "zh") -> str:
     add = parts.append
 
     add(
-        f"<section class='cover'><h1>{_e(tx['title'])}</h1><h2>{_e(data.summary['meta'].get('title') or data.project)}</h2>"
+        f"<section class='cover'><h1>{_e(tx['title'])}</h1><h2>{_e(chain_title(data.summary['meta'], lang, data.project))}</h2>"
     )
     add(
         f"<p><b>{_e(tx['perspective'])}</b>: {_e(tx['home'])} {_e(', '.join(country(c) for c in p['home']))}; "

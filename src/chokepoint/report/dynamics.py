@@ -49,37 +49,51 @@ def format_dynamic(r: DynamicResult, limit: int | None = 20) -> str:
     return "\n".join(lines)
 
 
-def write_dynamic(r: DynamicResult, path: str | os.PathLike[str]) -> Path:
-    """``.xlsx`` with sheets times (per node) and curves (availability by day), or ``.json``."""
+def write_dynamic(r: DynamicResult, path: str | os.PathLike[str], lang: str = "en") -> Path:
+    """``.xlsx`` (cover, times per node, availability by day; in ``lang``) or ``.json``."""
     p = Path(path)
     impacted = list(r.times()["id"])
+    zh = lang == "zh"
     if p.suffix.lower() == ".xlsx":
         from chokepoint.report.workbook import Sheet, chain_cover, write_workbook
 
         curves = r.curves(impacted)
-        curves.columns = [f"{c} {r.chain.node(c)['name']}" for c in curves.columns]
+        name = "name_zh" if zh else "name"
+        curves.columns = [f"{c} {r.chain.node(c)[name] or r.chain.node(c)['name']}" for c in curves.columns]
         curves.index.name = "day"
+        times = r.times()
+        if zh and "name" in times:
+            names = r.chain.nodes.set_index("id")["name_zh"]
+            times.insert(list(times.columns).index("name") + 1, "name_zh", times["id"].map(names))
         cover = chain_cover(
-            "Disruption over time",
+            "断链随时间演变" if zh else "Disruption over time",
             r.chain.meta,
-            "en",
+            lang,
             **{
-                "Scenario": f"{r.scenario.name}: {r.scenario.label()}",
-                "Lost final value": f"{r.lost_final_value:.1f} final-value-days",
+                ("情景" if zh else "Scenario"): f"{r.scenario.name}: {r.scenario.label()}",
+                ("最终产品价值损失" if zh else "Lost final value"): f"{r.lost_final_value:.1f} "
+                + ("最终价值·天" if zh else "final-value-days"),
             },
         )
         sheets = [
-            Sheet("Times", "时间", r.times(), "per impacted node: days it survives and recovers"),
+            Sheet(
+                "Times",
+                "时间",
+                times,
+                "每个受影响节点：可支撑天数与恢复天数"
+                if zh
+                else "per impacted node: days it survives and recovers",
+            ),
             Sheet(
                 "Availability by day",
                 "逐日可得性",
                 curves,
-                "availability (share) of each node by day",
+                "各节点逐日可得性（比例）" if zh else "availability (share) of each node by day",
                 index=True,
                 shares=True,
             ),
         ]
-        write_workbook(p, sheets, cover)
+        write_workbook(p, sheets, cover, lang)
     elif p.suffix.lower() == ".json":
         doc = {
             "lost_final_value_days": r.lost_final_value,
@@ -131,12 +145,14 @@ def format_montecarlo(m: MonteCarloResult) -> str:
     return "\n".join(lines)
 
 
-def write_montecarlo(m: MonteCarloResult, path: str | os.PathLike[str]) -> Path:
-    """Write a Monte Carlo result to ``.xlsx`` (summary, most critical, worst runs, runs) or ``.json``.
+def write_montecarlo(m: MonteCarloResult, path: str | os.PathLike[str], lang: str = "en") -> Path:
+    """Write a Monte Carlo result to ``.xlsx`` (cover, most critical, worst runs, runs; in
+    ``lang``) or ``.json``.
 
     Returns the path written; any other suffix is a :class:`~chokepoint.errors.UsageError`.
     """
     p = Path(path)
+    zh = lang == "zh"
     if p.suffix.lower() == ".xlsx":
         runs = pd.DataFrame(
             {
@@ -147,22 +163,37 @@ def write_montecarlo(m: MonteCarloResult, path: str | os.PathLike[str]) -> Path:
         )
         from chokepoint.report.workbook import Sheet, chain_cover, write_workbook
 
+        unit = "最终价值·天" if zh else "final-value-days"
         cover = chain_cover(
-            "Random blockades (Monte Carlo)",
+            "随机断供模拟（蒙特卡洛）" if zh else "Random blockades (Monte Carlo)",
             m.chain.meta,
-            "en",
+            lang,
             **{
-                "Runs": str(len(m.scenarios)),
-                "Expected loss": f"{m.expected_loss:.2f} final-value-days",
-                "95% value at risk": f"{m.value_at_risk_95:.2f} final-value-days",
+                ("模拟次数" if zh else "Runs"): str(len(m.scenarios)),
+                ("期望损失" if zh else "Expected loss"): f"{m.expected_loss:.2f} {unit}",
+                ("95%风险价值" if zh else "95% value at risk"): f"{m.value_at_risk_95:.2f} {unit}",
             },
         )
+        critical = m.most_critical(50)
+        if zh and "name" in critical:
+            names = m.chain.nodes.set_index("id")["name_zh"]
+            critical.insert(list(critical.columns).index("name") + 1, "name_zh", critical["id"].map(names))
         sheets = [
-            Sheet("Most critical", "最关键节点", m.most_critical(50), "nodes whose worst loss is above 50%"),
-            Sheet("Worst runs", "最坏模拟", m.worst_runs(50), "the 50 runs that lose most"),
-            Sheet("Runs", "全部模拟", runs, "every run"),
+            Sheet(
+                "Most critical",
+                "最关键节点",
+                critical,
+                "最坏情况下损失超过50%的节点" if zh else "nodes whose worst loss is above 50%",
+            ),
+            Sheet(
+                "Worst runs",
+                "最坏模拟",
+                m.worst_runs(50),
+                "损失最大的50次模拟" if zh else "the 50 runs that lose most",
+            ),
+            Sheet("Runs", "全部模拟", runs, "每次模拟" if zh else "every run"),
         ]
-        write_workbook(p, sheets, cover)
+        write_workbook(p, sheets, cover, lang)
     elif p.suffix.lower() == ".json":
         p.write_text(json.dumps(m.summary(), ensure_ascii=False, default=float), encoding="utf-8")
     else:

@@ -10,7 +10,9 @@ value from the data goes through :func:`escape`.
 
 from __future__ import annotations
 
+import base64
 import html
+import io
 import os
 from collections.abc import Sequence
 from pathlib import Path
@@ -56,6 +58,11 @@ def percent(x: Any) -> str:
     return f"{v:.0%}" if v >= 0.1 or v == 0 else f"{v:.1%}"
 
 
+def chain_title(meta: dict[str, Any], lang: str, fallback: str) -> str:
+    """The chain's title in ``lang`` (``title_zh`` for Chinese when the chain has one)."""
+    return str((meta.get("title_zh") if lang == "zh" else None) or meta.get("title") or fallback)
+
+
 def table(
     head: Sequence[str],
     rows: Sequence[Sequence[Any]],
@@ -87,11 +94,67 @@ def html_page(title: str, parts: Sequence[str], lang: str) -> str:
     )
 
 
+#: the report's font family, and the weights embedded in an HTML report
+FONT_FAMILY = "Noto Sans CJK SC"
+FONT_WEIGHTS = (("normal", "normal"), ("bold", "bold"))
+
+
+def font_faces(text: str) -> str:
+    """``@font-face`` rules embedding :data:`FONT_FAMILY` (regular and bold) as WOFF2 ``data:``
+    URLs, subset to the characters of ``text``: an HTML report then shows its Chinese on any
+    machine, with nothing loaded from outside. Empty when the font is not installed (Debian:
+    ``fonts-noto-cjk``); the page then falls back to the reader's fonts.
+
+    The subset is made with fontTools (``fontTools.subset``), which keeps the glyphs of the given
+    characters and the layout features that use them.
+    """
+    from fontTools import subset
+    from fontTools.ttLib import TTCollection, TTFont
+    from matplotlib import font_manager
+
+    rules = []
+    chars = "".join(sorted(set(text) | set(" 0123456789%.,;:()-")))
+    for weight, css_weight in FONT_WEIGHTS:
+        try:
+            path = font_manager.findfont(
+                font_manager.FontProperties(family=FONT_FAMILY, weight=weight), fallback_to_default=False
+            )
+        except ValueError:
+            return ""
+        if path.lower().endswith((".ttc", ".otc")):
+            fonts = TTCollection(path, lazy=True).fonts
+            font = next((f for f in fonts if f["name"].getDebugName(1) == FONT_FAMILY), fonts[0])
+        else:
+            font = TTFont(path, lazy=True)
+        options = subset.Options()
+        options.flavor = "woff2"
+        subsetter = subset.Subsetter(options)
+        subsetter.populate(text=chars)
+        subsetter.subset(font)
+        buf = io.BytesIO()
+        font.flavor = "woff2"
+        font.save(buf)
+        data = base64.b64encode(buf.getvalue()).decode("ascii")
+        rules.append(
+            f"@font-face {{ font-family: '{FONT_FAMILY}'; font-weight: {css_weight}; "
+            f"src: url(data:font/woff2;base64,{data}) format('woff2'); }}"
+        )
+    return "\n".join(rules)
+
+
+def embed_fonts(document: str) -> str:
+    """``document`` with :func:`font_faces` for its own characters at the top of its stylesheet."""
+    faces = font_faces(document)
+    return document.replace("<style>", f"<style>{faces}\n", 1) if faces else document
+
+
 def write_report(document: str, out: str | os.PathLike[str]) -> Path:
-    """Write ``document`` (HTML) to ``out``: ``.html`` as is, ``.pdf`` through WeasyPrint."""
+    """Write ``document`` (HTML) to ``out``: ``.html`` with its fonts embedded
+    (:func:`embed_fonts`), ``.pdf`` through WeasyPrint (which embeds the fonts it uses).
+    """
     path = Path(out)
     if path.suffix.lower() == ".html":
-        path.write_text(document, encoding="utf-8")
+        path.write_text(embed_fonts(document), encoding="utf-8")
         return path
     if path.suffix.lower() != ".pdf":
         raise UsageError(f"{path.name}: write the report to a .html or .pdf file")

@@ -21,7 +21,7 @@ from chokepoint import __version__
 from chokepoint.errors import UsageError
 from chokepoint.model.layout import ChainLayout
 from chokepoint.report import charts
-from chokepoint.report.html import escape, html_page, percent, table
+from chokepoint.report.html import chain_title, escape, html_page, percent, table
 from chokepoint.vocabulary import display_value
 
 #: a node is impacted when it loses more than 1%, as the sweep counts (chokepoint.scenario.batch)
@@ -182,7 +182,7 @@ def scenario_report_html(data: ScenarioReportData, lang: str = "zh") -> str:
     parts: list[str] = []
     add = parts.append
 
-    title = data.meta.get("title") or data.project
+    title = chain_title(data.meta, lang, data.project)
     add(f"<section class='cover'><h1>{escape(tx['title'])}</h1><h2>{escape(title)}</h2>")
     for label, value in (
         (tx["scenario"], d["scenario"]["name"]),

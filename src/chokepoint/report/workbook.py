@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -20,15 +20,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from chokepoint.report.lists import HEADERS as LIST_HEADERS
-from chokepoint.report.lists import LEVEL_FILLS
+from chokepoint.report.list_columns import HEADERS as LIST_HEADERS
+from chokepoint.report.list_columns import LEVEL_FILLS, display_cell
 from chokepoint.vocabulary import display_value
 
 #: Column -> (English header, Chinese header), units in the header; extends the lists' headers.
 HEADERS: dict[str, tuple[str, str]] = {
     **LIST_HEADERS,
     "rank": ("Rank", "名次"),
-    "name": ("Name", "名称"),
+    "name": ("Name", "英文名称"),
     "name_zh": ("Name (Chinese)", "中文名称"),
     "stage": ("Stage", "环节"),
     "group": ("Category", "所属类别"),
@@ -220,6 +220,8 @@ class Sheet:
     index: bool = False
     #: every numeric column of the sheet is a share (a loss or availability matrix)
     shares: bool = False
+    #: headers of this sheet that differ from :data:`HEADERS` (a list's ``rank`` is a priority)
+    headers: Mapping[str, tuple[str, str]] | None = None
 
 
 @dataclass
@@ -275,7 +277,8 @@ def write_workbook(
     ws.column_dimensions["B"].width = 90
     ws.column_dimensions["C"].width = 60
     for s, name in zip(sheets, names, strict=True):
-        _write_sheet(wb.create_sheet(name), s.frame.reset_index() if s.index else s.frame, lang, s.shares)
+        frame = s.frame.reset_index() if s.index else s.frame
+        _write_sheet(wb.create_sheet(name), frame, lang, s.shares, s.headers or {})
     p = Path(path)
     wb.save(p)
     return p
@@ -291,13 +294,20 @@ def _sheet_names(titles: list[str]) -> list[str]:
     return out
 
 
-def _write_sheet(ws: Any, frame: pd.DataFrame, lang: str, shares: bool = False) -> None:
+def _write_sheet(
+    ws: Any, frame: pd.DataFrame, lang: str, shares: bool, own: Mapping[str, tuple[str, str]]
+) -> None:
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.utils import get_column_letter
 
     cols = list(frame.columns)
     head_fill = PatternFill("solid", fgColor="1F3864")
-    ws.append([header(c, lang) for c in cols])
+
+    def title(c: Any) -> str:
+        return own[str(c)][1 if lang == "zh" else 0] if str(c) in own else header(c, lang)
+
+    heads = [title(c) for c in cols]
+    ws.append(heads)
     for cell in ws[1]:
         cell.font = Font(bold=True, color="FFFFFF")
         cell.fill = head_fill
@@ -321,7 +331,7 @@ def _write_sheet(ws: Any, frame: pd.DataFrame, lang: str, shares: bool = False) 
                 if raw in LEVEL_FILLS:
                     cell.fill = PatternFill("solid", fgColor=LEVEL_FILLS[str(raw)])
         texts = [str(v) for v in shown[c][:200] if v is not None]
-        longest = max([len(w) for w in header(c, lang).split()] + [len(t) for t in texts] + [6])
+        longest = max([len(w) for w in heads[j - 1].split()] + [len(t) for t in texts] + [6])
         ws.column_dimensions[letter].width = (
             60 if long_text and longest > 60 else min(40, max(8, longest + 2))
         )
@@ -335,6 +345,8 @@ def _write_sheet(ws: Any, frame: pd.DataFrame, lang: str, shares: bool = False) 
 
 
 def _display(column: str, v: Any, lang: str) -> Any:
+    if isinstance(v, list):  # a list's partners, nodes
+        return display_cell(column, v, lang)
     out = display_value(column, v, lang)
     if out is v and column == "kind":  # a node's kind (the vocabulary of "kind" is a finding's)
         return display_value("node_kind", v, lang)

@@ -11,6 +11,7 @@ from chokepoint.api.routes import (
     materials,
     monitoring,
     projects,
+    reports,
     scenarios,
     trade,
     users,
@@ -30,6 +31,7 @@ ROUTERS = [
     trade.router,
     materials.router,
     experts.router,
+    reports.router,
 ]
 
 __all__ = ["ROUTERS"]

@@ -54,7 +54,9 @@ export async function lists(el, name) {
       dataTable(rows, columns, { pageSize: 10 }));
   });
   mount(el(), h("h1", {}, t("lists")),
-    h("p", {}, download(`/api/projects/${u(name)}/lists/export?lang=${state.lang}`, t("download"), "download")),
+    h("p", { class: "toolbar" }, download(`/api/projects/${u(name)}/lists/export?lang=${state.lang}`, t("download"), "download"), " ",
+      download(`/api/projects/${u(name)}/report?format=pdf&lang=${state.lang}`, t("report_pdf"), "report-pdf"), " ",
+      download(`/api/projects/${u(name)}/report?format=html&lang=${state.lang}`, t("report_html"), "report-html")),
     h("nav", { class: "toc", "aria-label": t("lists") }, Object.keys(doc.lists).map((k) => [h("a", { href: `#list-${k}`, onclick: (e) => { e.preventDefault(); document.getElementById(`list-${k}`)?.scrollIntoView(); } }, doc.titles?.[k] || k), " "])),
     tables);
 }

@@ -24,6 +24,7 @@ export async function alerts(el, name) {
     return h("a", { href: `${link(name, "alerts")}${p.toString() ? `?${p}` : ""}`, class: active ? "active" : null }, label);
   };
   mount(el(), h("h1", {}, t("alerts")),
+    h("p", { class: "toolbar" }, download(`/api/projects/${u(name)}/monitoring/brief?format=pdf&lang=${state.lang}`, t("brief_pdf"), "brief-pdf")),
     h("p", { class: "filters" }, `${t("level")}: `, ["", "I", "II", "III", "IV"].map((l) => [filterLink("level", l, l ? tv("alert_level", l) : t("all")), " "]),
       ` · ${t("status")}: `, ["", "open", "acknowledged", "resolved"].map((s) => [filterLink("status", s, s ? tv("status", s) : t("all")), " "])),
     msg,
