@@ -9,6 +9,7 @@ import pandas as pd
 
 from chokepoint.errors import InputFileError, Problem
 from chokepoint.io.readers import cell_text, decode_text, parse_csv_text
+from chokepoint.io.sheet_style import FILL_IN, style_header
 from chokepoint.model.chain import ChainMap
 from chokepoint.monitor.catalog import catalog
 from chokepoint.monitor.observations import Reporter
@@ -56,7 +57,7 @@ def write_report_template(
     """
     from openpyxl import Workbook
     from openpyxl.comments import Comment
-    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.styles import PatternFill
     from openpyxl.utils import get_column_letter
     from openpyxl.worksheet.datavalidation import DataValidation
 
@@ -98,14 +99,11 @@ def write_report_template(
     wb = Workbook()
     ws = wb.active
     ws.title = "data"
-    head_fill = PatternFill("solid", fgColor="1F3864")
-    fill_in = PatternFill("solid", fgColor="FFF2CC")
+    fill_in = PatternFill("solid", fgColor=FILL_IN)
     for j, (key, en, zh, width) in enumerate(DATA_COLUMNS, start=1):
         shown = key if key in COLUMNS else en
         cell = ws.cell(row=1, column=j, value=f"{shown}\n{zh}" if key in COLUMNS else f"{en}\n{zh}")
-        cell.font = Font(bold=True, color="FFFFFF")
-        cell.fill = head_fill
-        cell.alignment = Alignment(wrap_text=True, vertical="center")
+        style_header(cell)
         cell.comment = Comment(f"{en} / {zh}", "chokepoint")
         ws.column_dimensions[get_column_letter(j)].width = width
     ws.row_dimensions[1].height = 32
@@ -157,9 +155,7 @@ def write_report_template(
     per = {"enterprise": "enterprise / 企业", "node_enterprise": "node x enterprise / 节点×企业"}
     for j, (_k, en, zh, width) in enumerate(info_cols, start=1):
         cell = info.cell(row=1, column=j, value=f"{en}\n{zh}")
-        cell.font = Font(bold=True, color="FFFFFF")
-        cell.fill = head_fill
-        cell.alignment = Alignment(wrap_text=True, vertical="center")
+        style_header(cell)
         info.column_dimensions[get_column_letter(j)].width = width
     for ind in cat.values():
         info.append(

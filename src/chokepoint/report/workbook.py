@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from chokepoint.io.sheet_style import style_header
 from chokepoint.report.list_columns import HEADERS as LIST_HEADERS
 from chokepoint.report.list_columns import LEVEL_FILLS, display_cell
 from chokepoint.vocabulary import display_value
@@ -297,11 +298,10 @@ def _sheet_names(titles: list[str]) -> list[str]:
 def _write_sheet(
     ws: Any, frame: pd.DataFrame, lang: str, shares: bool, own: Mapping[str, tuple[str, str]]
 ) -> None:
-    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.styles import Alignment, PatternFill
     from openpyxl.utils import get_column_letter
 
     cols = list(frame.columns)
-    head_fill = PatternFill("solid", fgColor="1F3864")
 
     def title(c: Any) -> str:
         return own[str(c)][1 if lang == "zh" else 0] if str(c) in own else header(c, lang)
@@ -309,9 +309,7 @@ def _write_sheet(
     heads = [title(c) for c in cols]
     ws.append(heads)
     for cell in ws[1]:
-        cell.font = Font(bold=True, color="FFFFFF")
-        cell.fill = head_fill
-        cell.alignment = Alignment(wrap_text=True, vertical="center")
+        style_header(cell)
     shown = {c: [_cell(_display(str(c), v, lang)) for v in frame[c]] for c in cols}
     for i in range(len(frame)):
         ws.append([shown[c][i] for c in cols])

@@ -68,13 +68,7 @@ class AlertRepository:
         """
         with self.db.connect() as conn:
             pid = self.db.project_id(conn, project)
-            at = conn.execute(
-                select(snapshots.c.created_at).where(
-                    and_(snapshots.c.project_id == pid, snapshots.c.id == snapshot_id)
-                )
-            ).scalar()
-            if at is None:
-                raise NotFoundError(f"no snapshot {snapshot_id} in project {project!r}")
+            at = _snapshot_value(conn, pid, project, snapshot_id, snapshots.c.created_at)
             mine = alerts.c.project_id == pid
             out = {}
             for key, column in (
@@ -96,15 +90,7 @@ class AlertRepository:
         """
         with self.db.connect() as conn:
             pid = self.db.project_id(conn, project)
-            body = conn.execute(
-                select(snapshots.c.body).where(
-                    and_(snapshots.c.project_id == pid, snapshots.c.id == snapshot_id)
-                )
-            ).scalar()
-        if body is None:
-            raise NotFoundError(
-                f"no snapshot {snapshot_id} in project {project!r} (see `chokepoint monitor list`)"
-            )
+            body = _snapshot_value(conn, pid, project, snapshot_id, snapshots.c.body)
         return _snapshot_frame(body)
 
     def snapshots(self, project: str) -> Rows:
@@ -290,3 +276,15 @@ class AlertRepository:
                 d[k] = d[k].isoformat(timespec="seconds") if d[k] else None
             out.append(d)
         return out
+
+
+def _snapshot_value(conn: Any, pid: int, project: str, snapshot_id: int, column: Any) -> Any:
+    """``column`` of snapshot ``snapshot_id`` of the project; :class:`NotFoundError` when absent."""
+    value = conn.execute(
+        select(column).where(and_(snapshots.c.project_id == pid, snapshots.c.id == snapshot_id))
+    ).scalar()
+    if value is None:
+        raise NotFoundError(
+            f"no snapshot {snapshot_id} in project {project!r} (see `chokepoint monitor list`)"
+        )
+    return value
