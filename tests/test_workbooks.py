@@ -215,6 +215,29 @@ def test_monitoring_workbook_in_chinese(db, tmp_path):
     assert headers(ws)[:3] == ["编号", "等级", "状态"]
 
 
+def test_materials_workbooks_in_chinese(db, tmp_path):
+    """Raw-material tables in Chinese: every header in Chinese with its unit, the commodity's
+    category, stage and unit in words, and the concentration of production (not of partners)."""
+    data = Path(__file__).resolve().parent / "data" / "materials"
+    cli("materials", "load", str(data), "--dataset", "rm-zh", "--db", db)
+    out = tmp_path / "risk-zh.xlsx"
+    cli("materials", "risk", "-d", "rm-zh", "--home", "CHN", "--lang", "zh", "--out", str(out), "--db", db)
+    ws = sheets(out)["表"]
+    check_style(ws, "zh")
+    assert "进口量（吨）" in headers(ws)
+    assert {c.value for c in column(ws, "单位")} <= {"吨", "千克", "克拉", "百万立方米"}
+    assert "铁及铁合金金属" in {c.value for c in column(ws, "类别")}
+    assert {c.number_format for c in column(ws, "进口依存度")} == {"0.0%"}
+    out = tmp_path / "stages-zh.xlsx"
+    cli("materials", "stages", str(data / "bgs_staged_2015_2021.csv.gz"), "--year", "2021", "--home", "CHN",
+        "--lang", "zh", "--out", str(out), "--db", db)  # fmt: skip
+    ws = sheets(out)["表"]
+    check_style(ws, "zh")
+    assert "产量集中度（HHI，0-1）" in headers(ws)
+    assert {c.value for c in column(ws, "环节")} <= {"采矿", "冶炼", "精炼"}
+    assert {c.value for c in column(ws, "瓶颈环节")} == {"是", "否"}
+
+
 def test_trade_and_materials_workbooks(db, tmp_path):
     data = Path(__file__).resolve().parent / "data"
     cli("trade", "load", str(data / "fao"), "--dataset", "staples", "--layout", "fao", "--crops", "wheat",
@@ -230,4 +253,4 @@ def test_trade_and_materials_workbooks(db, tmp_path):
     cli("materials", "risk", "--dataset", "rm", "--home", "CHN", "--out", str(out), "--db", db)
     ws = sheets(out)["Table"]
     check_style(ws, "en")
-    assert {c.number_format for c in column(ws, "Top producer share")} == {"0.0%"}
+    assert {c.number_format for c in column(ws, "Top producer's share")} == {"0.0%"}

@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from chokepoint.materials.explain import COVERAGE_ZH
+
 #: Column -> value -> (English, Chinese).
 ENUMS: dict[str, dict[str, tuple[str, str]]] = {
     "level": {
@@ -94,6 +96,27 @@ ENUMS: dict[str, dict[str, tuple[str, str]]] = {
         "worse": ("worse", "恶化"),
         "better": ("better", "好转"),
     },
+    "material_stage": {
+        "Extraction": ("extraction", "开采"),
+        "Processing": ("processing", "加工"),
+        "mine": ("mine", "采矿"),
+        "smelter": ("smelter", "冶炼"),
+        "refinery": ("refinery", "精炼"),
+    },
+    "material_category": {
+        "Iron and Ferro-Alloy Metals": ("Iron and ferro-alloy metals", "铁及铁合金金属"),
+        "Precious Metals": ("Precious metals", "贵金属"),
+        "Industrial Minerals": ("Industrial minerals", "工业矿物"),
+        "Non-Ferrous Metals": ("Non-ferrous metals", "有色金属"),
+        "Mineral Fuels": ("Mineral fuels", "矿物燃料"),
+    },
+    "material_unit": {
+        "metr. t": ("t", "吨"),
+        "kg": ("kg", "千克"),
+        "ct": ("carats", "克拉"),
+        "Mio m3": ("million m3", "百万立方米"),
+    },
+    "material_coverage": {en: (en, zh) for en, zh in COVERAGE_ZH.items()},
     "weight_basis": {
         "sum of share x downstream value share x (1 + score) / 2": (
             "sum of share x downstream value share x (1 + score) / 2",
@@ -112,6 +135,8 @@ BOOLEAN_COLUMNS = frozenset(
         "final_product",
         "unknown_share_used",
         "single_point_of_failure",
+        "bottleneck",
+        "key_sector",
     }
 )
 BOOLEANS = {True: ("yes", "是"), False: ("no", "否")}
@@ -125,6 +150,10 @@ ALIASES = {
     "threshold_basis": "basis",
     "substitutability_basis": "basis",
     "type": "alternative_type",  # a scenario's alternatives: provider or substitute
+    "stage": "material_stage",  # a raw material's stage (a chain's stage ids are not in it)
+    "category": "material_category",
+    "unit": "material_unit",  # raw-material units (reporting units such as days are not in it)
+    "coverage": "material_coverage",  # the data a raw-material row rests on (shares are numbers)
 }
 
 

@@ -12,6 +12,7 @@ import typer
 
 from chokepoint.cli.base import DbOption, LangOption, materials_app, open_store
 from chokepoint.cli.output import FormatOption, OutOption, OutputFormat, TopOption, emit
+from chokepoint.report.workbook import MATERIALS_HEADERS
 from chokepoint.service import materials as svc
 
 MaterialsDataset = Annotated[
@@ -76,7 +77,15 @@ def materials_risk(
     """Supply risk of every commodity for the home economy (GeoPolRisk, EU supply risk), largest first."""
     table = svc.risk(open_store(db), dataset, home, year, method, lang)
     shown = table[svc.SHOWN[method]] if top is None else table[svc.SHOWN[method]].head(top)
-    emit(fmt, table=table, text=lambda: shown.to_string(index=False), out=out, top=top)
+    emit(
+        fmt,
+        table=table,
+        text=lambda: shown.to_string(index=False),
+        out=out,
+        top=top,
+        lang=lang,
+        headers=MATERIALS_HEADERS,
+    )
 
 
 @materials_app.command("leverage")
@@ -102,7 +111,15 @@ def materials_leverage(
         "coverage",
     ]
     shown = table[cols] if top is None else table[cols].head(top)
-    emit(fmt, table=table, text=lambda: shown.to_string(index=False), out=out, top=top)
+    emit(
+        fmt,
+        table=table,
+        text=lambda: shown.to_string(index=False),
+        out=out,
+        top=top,
+        lang=lang,
+        headers=MATERIALS_HEADERS,
+    )
 
 
 @materials_app.command("stages")
@@ -127,6 +144,8 @@ def materials_stages(
             table[cols].to_string(index=False) + "\n\n" + "\n".join(dict.fromkeys(table["explanation"]))
         ),
         out=out,
+        lang=lang,
+        headers=MATERIALS_HEADERS,
     )
 
 

@@ -63,9 +63,12 @@ def _plain(v: Any) -> Any:
     raise TypeError(f"{type(v).__name__} is not JSON serializable")
 
 
-def write_frame(df: pd.DataFrame, out: Path) -> Path:
+def write_frame(
+    df: pd.DataFrame, out: Path, lang: str = "en", headers: Mapping[str, tuple[str, str]] | None = None
+) -> Path:
     """Write a table by the extension of ``out``: .xlsx (a cover and the table, in the style of
-    :mod:`chokepoint.report.workbook`), .csv or .json (records).
+    :mod:`chokepoint.report.workbook`, headers in ``lang``, ``headers`` overriding the common
+    ones), .csv or .json (records).
     """
     ext = out.suffix.lower()
     if ext == ".xlsx":
@@ -74,10 +77,11 @@ def write_frame(df: pd.DataFrame, out: Path) -> Path:
         from chokepoint.report.workbook import Cover, Sheet, write_workbook
 
         command = "chokepoint " + " ".join(sys.argv[1:]) if sys.argv[0].endswith("chokepoint") else ""
-        rows: list[tuple[str, Any]] = [("Date", datetime.now(UTC).date().isoformat())]
+        zh = lang == "zh"
+        rows: list[tuple[str, Any]] = [("日期" if zh else "Date", datetime.now(UTC).date().isoformat())]
         if command:
-            rows.append(("Command", command))
-        write_workbook(out, [Sheet("Table", "表", df)], Cover(out.stem, rows))
+            rows.append(("命令" if zh else "Command", command))
+        write_workbook(out, [Sheet("Table", "表", df, headers=headers)], Cover(out.stem, rows), lang)
     elif ext == ".csv":
         df.to_csv(out, index=False)
     elif ext == ".json":
@@ -98,6 +102,8 @@ def emit(
     out: Path | None = None,
     write: Callable[[Path], Path | Sequence[Path]] | None = None,
     top: int | None = None,
+    lang: str = "en",
+    headers: Mapping[str, tuple[str, str]] | None = None,
 ) -> None:
     """Print a result in ``fmt`` and write it to ``out`` (see the module's rules).
 
@@ -109,12 +115,14 @@ def emit(
     text : the text rendering, when it is more than the table.
     write : a writer of ``out`` (default: :func:`write_frame` of ``table``).
     top : show only the first ``top`` rows of ``table`` (files keep every row).
+    lang, headers : the language of the workbook :func:`write_frame` writes, and its headers
+        that differ from the common ones.
     """
     if out is not None:
         if write is not None:
             written = write(out)
         elif table is not None:
-            written = write_frame(table, out)
+            written = write_frame(table, out, lang, headers)
         else:
             raise UsageError("this command writes no file: leave out --out")
         for path in [written] if isinstance(written, Path) else list(written):

@@ -165,7 +165,7 @@ def explanations(df: pd.DataFrame, lang: str = "en") -> pd.Series:
             + "（产量占比与按进口国依存度加权的出口占比之均值）。"
         )
         without = (
-            df["coverage"].map(_COVERAGE_ZH).fillna(df["coverage"])
+            df["coverage"].map(COVERAGE_ZH).fillna(df["coverage"])
             + "：进口依存度和GeoPolRisk未知；"
             + "欧盟法供应风险"
             + _num(df["supply_risk_eu"].fillna(0))
@@ -216,7 +216,7 @@ def explanations(df: pd.DataFrame, lang: str = "en") -> pd.Series:
     return pd.Series(np.where(trade, head + with_trade, head + without), index=df.index)
 
 
-_COVERAGE_ZH = {
+COVERAGE_ZH = {
     "production and trade": "产量和贸易",
     "production only (no trade data)": "仅有产量（该商品无HS编码，无贸易数据）",
     "production only (no trade flows this year)": "仅有产量（该年无贸易流）",

@@ -133,13 +133,62 @@ HEADERS: dict[str, tuple[str, str]] = {
     "commodity": ("Commodity", "矿产品"),
     "category": ("Category", "类别"),
     "hhi_production": ("Production concentration (HHI, 0-1)", "生产集中度（HHI，0-1）"),
-    "world_production": ("World production", "世界产量"),
+    "world_production": ("World production (unit of the row)", "世界产量（按该行单位）"),
+    "top_producer": ("Top producer", "最大生产国"),
+    "top_producer_share": ("Top producer's share", "最大生产国份额"),
+    "home_production": ("Home production (unit of the row)", "本国产量（按该行单位）"),
+    "home_production_share": ("Home share of world production", "本国产量占全球比重"),
+    "home_production_t": ("Home production (t)", "本国产量（吨）"),
+    "imports_t": ("Imports (t)", "进口量（吨）"),
+    "exports_t": ("Exports (t)", "出口量（吨）"),
+    "apparent_consumption_t": ("Apparent consumption (t)", "表观消费量（吨）"),
+    "import_reliance": ("Import reliance", "进口依存度"),
+    "partner_hhi": ("Import partner concentration (HHI, 0-1)", "进口来源集中度（HHI，0-1）"),
+    "top_partner": ("Largest import partner", "最大进口来源国"),
+    "top_partner_share": ("Largest import partner's share", "最大进口来源国份额"),
+    "import_risk": ("Import risk (0-1)", "进口风险（0-1）"),
+    "geopolrisk": ("GeoPolRisk (0-1)", "地缘政治供应风险GeoPolRisk（0-1）"),
+    "price_usd_per_kg": ("Price (USD/kg)", "价格（美元/千克）"),
+    "characterization_factor": (
+        "GeoPolRisk characterization factor (USD/kg)",
+        "GeoPolRisk特征化因子（美元/千克）",
+    ),
+    "wgi_imputed_share": ("Imports with imputed governance (share)", "治理指标插补的进口占比"),
+    "value_without_quantity_share": ("Trade value without quantity (share)", "缺数量的贸易额占比"),
+    "hhi_wgi_global": (
+        "Governance-weighted concentration, global supply (EU method)",
+        "治理加权集中度：全球供给（欧盟方法）",
+    ),
+    "hhi_wgi_sourcing": (
+        "Governance-weighted concentration, home sourcing (EU method)",
+        "治理加权集中度：本国进口来源（欧盟方法）",
+    ),
+    "eol_rir": ("End-of-life recycling input rate", "报废回收投入率"),
+    "substitution_index": ("Substitution index (0-1)", "替代指数（0-1）"),
+    "supply_risk_eu": ("EU supply risk (JRC scale, critical at 1)", "欧盟供应风险（JRC标度，≥1为关键）"),
+    "home_export_share": ("Home share of world exports", "本国出口占全球比重"),
+    "reliance_weighted_export_share": ("Reliance-weighted export share", "按进口国依存度加权的出口占比"),
+    "producers": ("Producing countries", "生产国数量"),
+    "missing": ("Countries without a value", "缺少数值的国家数"),
+    "missing_top_producer": (
+        "Top producers of other stages without a value here",
+        "其他环节主要生产国在本环节缺数据",
+    ),
+    "bottleneck": ("Bottleneck stage", "瓶颈环节"),
     "region": ("Region", "地区"),
     "sector": ("Sector", "部门"),
     "output_multiplier": ("Output multiplier", "产出乘数"),
     "backward": ("Backward linkage (index)", "后向关联（指数）"),
     "forward": ("Forward linkage (index)", "前向关联（指数）"),
     "key_sector": ("Key sector", "关键部门"),
+}
+
+#: Headers of the raw-material tables where a column name means something else than elsewhere:
+#: ``hhi`` is the concentration of production by country, ``coverage`` the data used (text).
+MATERIALS_HEADERS: dict[str, tuple[str, str]] = {
+    "hhi": ("Production concentration (HHI, 0-1)", "产量集中度（HHI，0-1）"),
+    "coverage": ("Data used", "所用数据"),
+    "home_share": ("Home share of the stage", "本国在该环节的份额"),
 }
 
 #: Columns holding a fraction shown as a percentage (besides names ending in ``share``).
