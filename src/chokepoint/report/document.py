@@ -217,6 +217,12 @@ def project_report_html(data: ReportData, lang: str = "zh") -> str:
     def bracket(*items: str) -> str:
         return f"（{'，'.join(items)}）" if lang == "zh" else f"({', '.join(items)})"
 
+    def without_name(text: str, name: str) -> str:  # the explanation opens with the node's name
+        for head in (f"{name}：", f"{name}: "):
+            if text.startswith(head):
+                return text[len(head) :]
+        return text
+
     def score_text(n: dict[str, Any]) -> str:
         return f"{n['score']:.2f}"
 
@@ -232,7 +238,7 @@ def project_report_html(data: ReportData, lang: str = "zh") -> str:
     add(
         f"<h3>{_e(tx['severe'])}</h3><ol>"
         + "".join(
-            f"<li><b>{_e(name_of[n['id']])}</b> {_e(bracket(lw[n['level']], score_text(n)))}{colon}{_e(n['explanation'])}</li>"
+            f"<li><b>{_e(name_of[n['id']])}</b> {_e(bracket(lw[n['level']], score_text(n)))}{colon}{_e(without_name(n['explanation'], name_of[n['id']]))}</li>"
             for n in severe
         )
         + "</ol>"
@@ -249,12 +255,12 @@ def project_report_html(data: ReportData, lang: str = "zh") -> str:
 
     levels = {n["id"]: n["level"] for n in a["nodes"]}
     lane_names = charts.lane_names(data.layout, lang)
-    add(f"<h2>{_e(tx['chain_map'])}</h2><p class='note'>{_e(tx['chain_map_note'])}</p>")
+    add(f"<section class='keep'><h2>{_e(tx['chain_map'])}</h2><p class='note'>{_e(tx['chain_map_note'])}</p>")
     marks = {n["id"]: n["rank"] for n in a["nodes"][:10]}
     add(
         "<figure>"
         + charts.chain_map(data.layout, charts.level_colors(levels), data.edges, lane_names, marks)
-        + "</figure>"
+        + "</figure></section>"
     )
     add(
         f"<h2>{_e(tx['level_chart'])}</h2><figure>"

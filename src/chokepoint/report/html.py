@@ -39,7 +39,7 @@ h1 { font-size: 20pt; color: #1f3864; margin-top: 40mm; } h2 { font-size: 13pt; 
 h3 { font-size: 10.5pt; } .cover { page-break-after: always; } .note { color: #57606a; font-size: 8.5pt; font-weight: normal; }
 table { border-collapse: collapse; width: 100%; font-size: 8pt; margin-bottom: 8pt; } th, td { border-bottom: 0.5pt solid #d0d7de; padding: 2pt 3pt; text-align: left; vertical-align: top; }
 th { background: #eaeef2; } td.reason { width: 45%; } td.num, th.num { text-align: right; white-space: nowrap; } td.nw, th.nw { white-space: nowrap; } figure { margin: 4pt 0 10pt; } figure svg { max-width: 100%; height: auto; }
-tr { page-break-inside: avoid; } .level { display: inline-block; min-width: 3.2em; padding: 0 3pt; border-radius: 2pt; text-align: center; }
+tr { page-break-inside: avoid; } h2, h3 { break-after: avoid; } .keep { break-inside: avoid; } .level { display: inline-block; min-width: 3.2em; padding: 0 3pt; border-radius: 2pt; text-align: center; }
 .lv-I { background: #d4380d; color: #fff; } .lv-II { background: #fa8c16; color: #fff; } .lv-III { background: #fadb14; } .lv-IV { background: #69b1ff; }
 .kpi { display: inline-block; margin: 0 14pt 6pt 0; } .kpi b { display: block; font-size: 15pt; color: #1f3864; }
 """
@@ -51,10 +51,15 @@ def escape(value: Any) -> str:
 
 
 def percent(x: Any) -> str:
-    """A share as a percentage: whole percents from 10%, one decimal below (``8.5%``), empty for ``None``."""
+    """A share as a percentage: whole percents from 10%, one decimal below (``8.5%``) and just
+    under 100% (``99.6%``, ``>99.9%``: a share short of all never reads as all); empty for ``None``.
+    """
     if x is None:
         return ""
     v = float(x)
+    if 0.995 <= v < 1:
+        text = f"{v:.1%}"
+        return ">99.9%" if text == "100.0%" else text
     return f"{v:.0%}" if v >= 0.1 or v == 0 else f"{v:.1%}"
 
 

@@ -243,11 +243,11 @@ def scenario_report_html(data: ScenarioReportData, lang: str = "zh") -> str:
     loss = {str(i): 0.0 for i in data.layout.nodes["id"]}
     loss.update({n["id"]: n["loss"] for n in nodes})
     marks = {n["id"]: k + 1 for k, n in enumerate(nodes[:10])}
-    add(f"<h2>{escape(tx['map'])}</h2><p class='note'>{escape(tx['map_note'])}</p>")
+    add(f"<section class='keep'><h2>{escape(tx['map'])}</h2><p class='note'>{escape(tx['map_note'])}</p>")
     add(
         "<figure>"
         + charts.chain_map(data.layout, charts.loss_colors(loss), data.edges, lane_names, marks)
-        + "</figure>"
+        + "</figure></section>"
     )
     if nodes:
         worst = nodes[:15]
