@@ -139,6 +139,8 @@ CASES = {
     ("POST", "/api/logout"): {},
     ("GET", "/api/me"): {},
     ("POST", "/api/tokens"): {},
+    ("GET", "/api/tokens"): {},
+    ("DELETE", "/api/tokens/{token_id}"): {"path": "/api/tokens/0123456789abcdef"},
     ("GET", "/api/projects"): {},
     ("GET", "/api/projects/{project}"): {"path": "/api/projects/semi"},
     ("POST", "/api/projects/{project}/import"): {
@@ -246,8 +248,11 @@ CASES = {
     ("GET", "/api/projects/{project}/snapshots"): {"path": "/api/projects/semi/snapshots"},
     ("GET", "/api/projects/{project}/snapshots/diff"): {"path": "/api/projects/semi/snapshots/diff?a=1&b=2"},
     ("GET", "/api/users"): {},
-    ("POST", "/api/users"): {"json": {"name": "new", "role": "viewer", "password": "x"}},
-    ("PUT", "/api/users/{name}/password"): {"path": "/api/users/viewer/password", "json": {"password": "n"}},
+    ("POST", "/api/users"): {"json": {"name": "new", "role": "viewer", "password": "new-user-pw"}},
+    ("PUT", "/api/users/{name}/password"): {
+        "path": "/api/users/viewer/password",
+        "json": {"password": "new-viewer-pw", "current_password": "viewer-pw"},
+    },
     ("POST", "/api/users/{name}/disable"): {"path": "/api/users/other/disable"},
     ("POST", "/api/users/{name}/bindings"): {
         "path": "/api/users/other/bindings",
@@ -347,7 +352,11 @@ CASES = {
 }
 PUBLIC = {("POST", "/api/login")}
 # routes whose result for an allowed role is a 404 by construction of the case (unknown job)
-NOT_FOUND_OK = {("GET", "/api/jobs/{job_id}"), ("GET", "/api/jobs/{job_id}/result")}
+NOT_FOUND_OK = {
+    ("GET", "/api/jobs/{job_id}"),
+    ("GET", "/api/jobs/{job_id}/result"),
+    ("DELETE", "/api/tokens/{token_id}"),
+}
 
 
 def _routes():
@@ -471,7 +480,7 @@ def test_login_cookie_session_and_logout(client):
     assert r.status_code == 200
     assert r.json()["role"] == "analyst"
     assert client.get("/api/me").json() == {"name": "analyst", "role": "analyst"}  # the cookie
-    client.post("/api/logout")
+    client.post("/api/logout", headers={"x-csrf-token": client.cookies["chokepoint_csrf"]})
     assert client.get("/api/me").status_code == 401
     bad = client.post("/api/login", json={"username": "analyst", "password": "wrong"})
     assert bad.status_code == 401

@@ -29,7 +29,7 @@ def _app(tmp_path_factory=None):
     store = Store(path)
     store.chains.save("semi", load_semiconductors())
     store.projects.set_perspective("semi", {"home": ["CHN"], "restricted": ["USA", "NLD"]})
-    store.users.add("admin", "admin", "pw")
+    store.users.add("admin", "admin", "admin-pw")
     token = store.tokens.create("admin", "bearer", timedelta(days=1))
     return create_app(store), token
 

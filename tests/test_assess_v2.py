@@ -298,7 +298,7 @@ def test_reported_sourcing_replaces_the_world_share_in_the_monitor_run(tmp_path)
     store = Store(tmp_path / "r.db")
     store.chains.save("semi", load_semiconductors())
     store.projects.set_perspective("semi", CHINA.to_dict())
-    store.users.add("admin", "admin", "pw")
+    store.users.add("admin", "admin", "admin-pw")
     rows = pd.DataFrame(
         [
             {

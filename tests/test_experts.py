@@ -304,7 +304,7 @@ def test_cli_template_import_list_summary(store: Store, tmp_path: Path) -> None:
 def test_api_upload_several_sheets_and_errors(store: Store, template: Path, tmp_path: Path) -> None:
     from chokepoint.api import create_app
 
-    store.users.add("ana", "analyst", "pw")
+    store.users.add("ana", "analyst", "analyst-pw")
     headers = {"authorization": f"Bearer {store.tokens.create('ana', 'bearer', timedelta(days=1))}"}
     client = TestClient(create_app(store))
     sheets = panel(template, tmp_path)

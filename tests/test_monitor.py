@@ -222,7 +222,7 @@ def test_reporter_cannot_submit_or_read_another_enterprise(store):
             }
         ]
     )
-    store.users.add("viewer", "viewer", "v")
+    store.users.add("viewer", "viewer", "viewer-pw")
     with pytest.raises(ReportRejectedError):
         submit_observations(store, "semi", node_level, "viewer", as_of="2026-01")
     store.users.disable("naura")

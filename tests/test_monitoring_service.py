@@ -34,7 +34,7 @@ def store(tmp_path) -> Store:
     for role in ("admin", "analyst", "officer", "viewer"):
         users.add_user(s, role, role, f"{role}-pw")
     users.add_user(s, "naura", "reporter", "naura-pw")
-    users.add_user(s, "amec", "reporter", "amec-pw")
+    users.add_user(s, "amec", "reporter", "amec-pass")
     users.bind(s, "naura", "semi", "P115")
     users.bind(s, "amec", "semi", "P123")
     yield s
@@ -125,7 +125,9 @@ def test_who_may_acknowledge_and_resolve_alerts(store):
 def test_unknown_users_and_passwords(store):
     with pytest.raises(NotFoundError, match="no user named"):
         monitoring.read_observations(store, "semi", "nobody")
-    users.set_password(store, "viewer", "new-pw", by="viewer")  # one's own
+    with pytest.raises(AccessDeniedError, match="current password"):
+        users.set_password(store, "viewer", "new-viewer-pw", by="viewer")  # one's own: the current one too
+    users.set_password(store, "viewer", "new-viewer-pw", by="viewer", current="viewer-pw")
     users.set_password(store, "viewer", "newer-pw", by="admin")  # an admin: anyone's
     with pytest.raises(AccessDeniedError, match="only your own password"):
         users.set_password(store, "viewer", "x", by="officer")

@@ -29,7 +29,7 @@ def test_store_round_trip_and_monitoring_on_postgres():
         assert s.chains.load(name).equals(chain)
         s.projects.set_perspective(name, {"home": ["CHN"], "restricted": ["USA", "NLD"]})
         user = f"u-{uuid.uuid4().hex[:8]}"
-        s.users.add(user, "reporter", "pw")
+        s.users.add(user, "reporter", "reporter-pw")
         s.users.bind(user, name, "P115")
         row = {
             "indicator": "inventory_days",

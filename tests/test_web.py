@@ -192,10 +192,21 @@ def login(page, user: str, password: str) -> None:
     page.wait_for_selector("#projects, #report-form")
 
 
+def wait_until(page, expression: str, timeout: float = 15.0) -> None:
+    """Poll ``expression`` in the page until it is truthy. (Playwright's ``wait_for_function``
+    builds its predicate with ``eval``, which the app's Content-Security-Policy refuses, as it
+    should; ``evaluate`` runs through the DevTools protocol, outside the page's CSP.)"""
+    deadline = time.monotonic() + timeout
+    while not page.evaluate(expression):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"still false after {timeout} s: {expression}")
+        page.wait_for_timeout(50)
+
+
 def settle(page) -> None:
     """Wait until the page's requests are done and its charts are drawn."""
     page.wait_for_load_state("networkidle")
-    page.wait_for_function("!document.querySelector('main .loading')")
+    wait_until(page, "!document.querySelector('main .loading')")
     page.wait_for_timeout(250)
 
 
@@ -267,7 +278,7 @@ def test_every_page_in_both_languages_and_at_phone_width(browser, server, lang, 
 def test_chain_map_lanes_readable_labels_and_highlight(page):
     login(page, "admin", "admin-pw")
     page.goto(f"{page.base}/#/p/semi/map")
-    page.wait_for_function("window.cyGraph && window.cyGraph.nodes('.item').length > 100")
+    wait_until(page, "window.cyGraph && window.cyGraph.nodes('.item').length > 100")
     facts = page.evaluate("""() => {
       const cy = window.cyGraph;
       const items = cy.nodes('.item');
@@ -307,7 +318,7 @@ def test_chain_map_lanes_readable_labels_and_highlight(page):
     assert marks["faded"] > 50
     shot(page, "map-highlight-euv")
     page.select_option("#map-shock", "NLD")
-    page.wait_for_function("document.querySelector('#overlay-note').innerText.length > 0")
+    wait_until(page, "document.querySelector('#overlay-note').innerText.length > 0")
     assert page.evaluate("window.cyGraph.edges('.path').length") >= 3
     assert "ASML" in page.inner_text("#overlay-note")
     shot(page, "map-overlay-nld")
@@ -406,12 +417,12 @@ def test_officer_publishes_a_challenge_and_sees_ranked_solvers(page):
     assert "ASML" not in table
     assert "EUV光刻机光源攻关" in page.inner_text("#challenges")
     page.check("#include-restricted")  # then they come, flagged, after every other candidate
-    page.wait_for_function("document.querySelector('#match-table').innerText.includes('/ ') || true")
+    wait_until(page, "document.querySelector('#match-table').innerText.includes('/ ') || true")
     standing = page.locator("#match-table th", has_text="Standing")
     page.wait_for_timeout(500)
     standing.click()
     standing.click()  # descending: restricted first
-    page.wait_for_function("document.querySelector('#match-table tbody tr').innerText.includes('restricted')")
+    wait_until(page, "document.querySelector('#match-table tbody tr').innerText.includes('restricted')")
     shot(page, "challenges")
     page.fill("#ch-title", "bad")
     page.fill("#ch-nodes", "N999")
@@ -470,20 +481,20 @@ def test_markup_in_names_ids_and_routes_shows_as_text_and_never_runs(page):
         settle(page)
         assert page.evaluate("window.__xss") is None, view
     page.goto(f"{page.base}/#/p/{project}/node/{quote('N' + XSS, safe='')}")
-    page.wait_for_function("(document.querySelector('#node-title')?.innerText || '').startsWith('New')")
+    wait_until(page, "(document.querySelector('#node-title')?.innerText || '').startsWith('New')")
     assert f"New{XSS} N{XSS}" in page.inner_text("#node-title")
     page.goto(f"{page.base}/#/p/{project}/chokepoints")
     page.wait_for_selector("#table")
     page.fill(".table-filter", "EUV")
     assert f"EUV{XSS}" in page.inner_text("#table")
     page.goto(f"{page.base}/#/p/{project}/map")
-    page.wait_for_function("window.cyGraph && window.cyGraph.nodes('.item').length > 100")
+    wait_until(page, "window.cyGraph && window.cyGraph.nodes('.item').length > 100")
     page.fill("#map-search", f"New{XSS}")
     page.dispatch_event("#map-search", "change")
     page.wait_for_selector("#panel-title")
     assert page.inner_text("#panel-title") == f"New{XSS}"
     page.goto(f"{page.base}/#/p/{project}/{quote(XSS, safe='')}")
-    page.wait_for_function("document.querySelector('#main').innerText.includes('no such page')")
+    wait_until(page, "document.querySelector('#main').innerText.includes('no such page')")
     assert page.evaluate("window.__xss") is None
     assert not dialogs
     shot(page, "markup-as-text")
@@ -515,7 +526,7 @@ def test_data_views_experts_and_admin_downloads(page, tmp_path):
     page.click("#materials-chain-run")
     page.wait_for_selector("#materials-chain-ok a")
     page.click("#materials-chain-ok a")
-    page.wait_for_function("window.cyGraph && window.cyGraph.nodes('.item').length > 10")
+    wait_until(page, "window.cyGraph && window.cyGraph.nodes('.item').length > 10")
     # expert scores: download the sheet, fill one score, import it, read the median back
     page.goto(f"{page.base}/#/p/semi/experts")
     page.wait_for_selector("#experts-form")

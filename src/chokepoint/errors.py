@@ -184,3 +184,25 @@ class ConflictError(ChokepointError):
 
     code = "conflict"
     http_status = 409
+
+
+class AuthenticationError(ChokepointError):
+    """The user name or password is wrong (the message never says which)."""
+
+    code = "unauthenticated"
+    http_status = 401
+
+
+class TooManyAttemptsError(ChokepointError):
+    """Too many failed logins for this account or address: try again after ``retry_after`` seconds."""
+
+    code = "too_many_attempts"
+    http_status = 429
+
+    def __init__(self, message: str, retry_after: int):
+        super().__init__(message)
+        self.retry_after = retry_after
+
+    def to_dict(self) -> dict[str, Any]:
+        """The error's JSON shape, with ``details.retry_after`` (seconds)."""
+        return {"code": self.code, "message": str(self), "details": {"retry_after": self.retry_after}}

@@ -14,6 +14,7 @@ import os
 import secrets
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlsplit
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -21,13 +22,52 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from chokepoint import __version__
-from chokepoint.api.deps import LRUCache
+from chokepoint.api.deps import CSRF_COOKIE, CSRF_HEADER, SESSION_COOKIE, LRUCache
 from chokepoint.api.routes import ROUTERS
 from chokepoint.assess import Perspective
-from chokepoint.errors import ChokepointError
+from chokepoint.errors import ChokepointError, TooManyAttemptsError
 from chokepoint.store import Store
 
 ADMIN_PASSWORD_ENV = "CHOKEPOINT_ADMIN_PASSWORD"
+
+
+#: headers of every response: no inline or foreign script, no framing, no MIME sniffing
+SECURITY_HEADERS = {
+    "content-security-policy": (
+        "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+        "img-src 'self' data:; font-src 'self' data:; connect-src 'self'; object-src 'none'; "
+        "base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+    ),
+    "x-content-type-options": "nosniff",
+    "x-frame-options": "DENY",
+    "referrer-policy": "same-origin",
+}
+UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+def csrf_refusal(request: Request) -> str | None:
+    """Why a state-changing request authenticated by the session cookie is refused, else None.
+
+    Bearer-token requests pass (a page of another site cannot set the header). Cookie requests
+    must come from this site (an ``Origin``, else ``Referer``, naming another host is refused)
+    and echo the CSRF cookie in ``X-CSRF-Token`` (double submit; compared in constant time).
+    ``POST /api/login`` has no session yet: only its origin is checked.
+    """
+    if request.method not in UNSAFE_METHODS:
+        return None
+    if request.headers.get("authorization", "").lower().startswith("bearer "):
+        return None
+    source = request.headers.get("origin") or request.headers.get("referer")
+    if source and source != "null":
+        host = urlsplit(source).netloc
+        if host and host != request.headers.get("host", ""):
+            return f"cross-site request refused (origin {host!r})"
+    if request.url.path == "/api/login" or SESSION_COOKIE not in request.cookies:
+        return None
+    sent, expected = request.headers.get(CSRF_HEADER, ""), request.cookies.get(CSRF_COOKIE, "")
+    if not expected or not secrets.compare_digest(sent.encode(), expected.encode()):
+        return "missing or wrong X-CSRF-Token header: send the value of the chokepoint_csrf cookie"
+    return None
 
 
 def error_body(status: int, code: str, message: str, details: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -67,8 +107,11 @@ def create_app(store: Store | str | None = None) -> FastAPI:
     async def domain_error(request: Request, exc: ChokepointError) -> JSONResponse:
         status = exc.http_status
         body = exc.to_dict()
+        headers = {"retry-after": str(exc.retry_after)} if isinstance(exc, TooManyAttemptsError) else None
         return JSONResponse(
-            error_body(status, body["code"], body["message"], body["details"]), status_code=status
+            error_body(status, body["code"], body["message"], body["details"]),
+            status_code=status,
+            headers=headers,
         )
 
     @app.exception_handler(StarletteHTTPException)
@@ -96,6 +139,17 @@ def create_app(store: Store | str | None = None) -> FastAPI:
         return JSONResponse(error_body(500, "internal_error", "internal error"), status_code=500)
 
     @app.middleware("http")
+    async def guard(request: Request, call_next: Callable[..., Any]) -> Any:
+        refused = csrf_refusal(request)
+        if refused is not None:
+            response: Any = JSONResponse(error_body(403, "csrf", refused), status_code=403)
+        else:
+            response = await call_next(request)
+        for name, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(name, value)
+        return response
+
+    @app.middleware("http")
     async def audit_writes(request: Request, call_next: Callable[..., Any]) -> Any:
         response = await call_next(request)
         if request.method in ("POST", "PUT", "PATCH", "DELETE") and request.url.path != "/api/login":
@@ -114,8 +168,7 @@ def create_app(store: Store | str | None = None) -> FastAPI:
 
 def _mount_web(app: FastAPI) -> None:
     """The web UI: ``/`` serves the single page, ``/static`` its assets (all shipped in the package)."""
-    from fastapi.openapi.docs import get_swagger_ui_html
-    from fastapi.responses import FileResponse, HTMLResponse
+    from fastapi.responses import FileResponse
     from fastapi.staticfiles import StaticFiles
 
     from chokepoint.web import STATIC
@@ -127,12 +180,8 @@ def _mount_web(app: FastAPI) -> None:
         return FileResponse(STATIC / "index.html", headers={"cache-control": "no-cache"})
 
     @app.get("/docs", include_in_schema=False)
-    def api_docs() -> HTMLResponse:
-        """Swagger UI from the vendored assets (works offline; no CDN)."""
-        return get_swagger_ui_html(
-            openapi_url=app.openapi_url or "/openapi.json",
-            title=f"{app.title} - docs",
-            swagger_js_url="/static/vendor/swagger-ui-bundle.js",
-            swagger_css_url="/static/vendor/swagger-ui.css",
-            swagger_favicon_url="data:,",
-        )
+    def api_docs() -> FileResponse:
+        """Swagger UI from the vendored assets (works offline; no CDN), its initialiser a static
+        file (``/static/docs/init.js``) so the page needs no inline script.
+        """
+        return FileResponse(STATIC / "docs" / "index.html", headers={"cache-control": "no-cache"})

@@ -7,6 +7,7 @@ valid session cookie or bearer token gets 401, a role outside the list 403.
 from __future__ import annotations
 
 import json
+import secrets
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
@@ -25,6 +26,9 @@ from chokepoint.store import Store
 V = TypeVar("V")
 
 SESSION_COOKIE = "chokepoint_session"
+#: the double-submit CSRF cookie (readable by the page, which echoes it in ``X-CSRF-Token``)
+CSRF_COOKIE = "chokepoint_csrf"
+CSRF_HEADER = "x-csrf-token"
 ALL_ROLES = ("admin", "analyst", "officer", "reporter", "viewer")
 READERS = ("admin", "analyst", "officer", "viewer")
 EDITORS = ("admin", "analyst")
@@ -127,6 +131,16 @@ def request_token(request: Request) -> str | None:
     if auth.lower().startswith("bearer "):
         return auth[7:].strip()
     return request.cookies.get(SESSION_COOKIE)
+
+
+def set_session_cookies(request: Request, response: Response, token: str) -> None:
+    """Set the session cookie (HttpOnly, SameSite=Strict; Secure when served over HTTPS) and a
+    fresh CSRF cookie (readable by the page: the double-submit value).
+    """
+    secure = request.url.scheme == "https"
+    response.set_cookie(SESSION_COOKIE, token, httponly=True, samesite="strict", secure=secure, path="/")
+    csrf = secrets.token_urlsafe(24)
+    response.set_cookie(CSRF_COOKIE, csrf, httponly=False, samesite="strict", secure=secure, path="/")
 
 
 def current_user(request: Request) -> User:

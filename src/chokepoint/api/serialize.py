@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import pandas as pd
 from fastapi import Response
@@ -41,10 +42,22 @@ def file_response(path: Path, filename: str) -> Response:
     """An attachment from a written file (read whole: the files are workbooks of a few MB)."""
     media = MEDIA.get(Path(filename).suffix.lower(), "application/octet-stream")
     return Response(
-        path.read_bytes(),
-        media_type=media,
-        headers={"content-disposition": f'attachment; filename="{filename}"'},
+        path.read_bytes(), media_type=media, headers={"content-disposition": attachment(filename)}
     )
+
+
+def attachment(filename: str) -> str:
+    """A ``Content-Disposition: attachment`` value for any file name: an ASCII ``filename`` (other
+    characters and quotes replaced) and, when the name is not plain ASCII, the exact name as
+    ``filename*`` (RFC 6266 / RFC 5987, UTF-8 percent-encoded). Names are cut to 150 characters,
+    keeping the suffix.
+    """
+    stem, suffix = Path(filename).stem, Path(filename).suffix
+    name = stem[: 150 - len(suffix)] + suffix
+    plain = "".join(c if 32 <= ord(c) < 127 and c not in '"\\' else "_" for c in name)
+    if plain == name:
+        return f'attachment; filename="{plain}"'
+    return f"attachment; filename=\"{plain}\"; filename*=UTF-8''{quote(name, safe='')}"
 
 
 def table_response(df: pd.DataFrame, top: int | None = None) -> Response:

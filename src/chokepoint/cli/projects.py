@@ -25,13 +25,16 @@ def import_(
         typer.Option("--input-format", help="csv, xlsx, json or eto (default: from the path)."),
     ] = None,
     show_warnings: Annotated[bool, typer.Option("--warnings", help="List every warning.")] = False,
+    allow_empty: Annotated[
+        bool, typer.Option("--allow-empty", help="Allow a file without nodes to empty the project.")
+    ] = False,
     db: DbOption = None,
 ) -> None:
     """Import a chain map into a project (replacing it, or adding with --merge).
 
     A file with any error changes nothing and lists every problem with its file, row and column.
     """
-    outcome = svc.import_chain(open_store(db), project, path, fmt=fmt, merge=merge)
+    outcome = svc.import_chain(open_store(db), project, path, fmt=fmt, merge=merge, allow_empty=allow_empty)
     report = outcome.report
     verb = {"merged": "merged into", "replaced": "replaced", "imported": "imported as"}[outcome.action]
     typer.echo(f"{path} {verb} project {project!r}: {report.chain!r}")

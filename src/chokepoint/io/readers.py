@@ -241,6 +241,20 @@ def read_json(path: Path) -> tuple[list[RawTable], dict[str, str], list[Problem]
                 )
             ],
         )
+    tag, version = doc.get("format"), doc.get("version")
+    if tag is not None and tag != FORMAT_TAG:
+        reason = (
+            f"this is not a chokepoint chain document: format {str(tag)[:60]!r} (expected {FORMAT_TAG!r})"
+        )
+        return [], {}, [Problem(path.name, None, "format", reason, code="wrong_format")]
+    if version is not None and (
+        isinstance(version, bool) or not isinstance(version, int) or not 1 <= version <= FORMAT_VERSION
+    ):
+        reason = (
+            f"format version {str(version)[:20]!r} is not one this chokepoint reads "
+            f"(1 to {FORMAT_VERSION}): export it again from a matching version"
+        )
+        return [], {}, [Problem(path.name, None, "version", reason, code="unsupported_version")]
     blocks: list[RawTable] = []
     problems: list[Problem] = []
     for name in TABLES:

@@ -8,7 +8,7 @@ from typing import Any
 
 import pandas as pd
 
-from chokepoint.errors import NotFoundError
+from chokepoint.errors import NotFoundError, UsageError
 from chokepoint.model.chain import ChainMap
 from chokepoint.model.validate import ImportReport
 from chokepoint.store import Store
@@ -32,12 +32,25 @@ class ImportOutcome:
 
 
 def import_chain(
-    store: Store, project: str, path: Path, *, fmt: str | None = None, merge: bool = False
+    store: Store,
+    project: str,
+    path: Path,
+    *,
+    fmt: str | None = None,
+    merge: bool = False,
+    allow_empty: bool = False,
 ) -> ImportOutcome:
     """Read a chain map (CSV folder, ETO layout, .xlsx or .json), validate it whole and store it.
 
     A file with any error raises :class:`~chokepoint.errors.ChainValidationError` and changes
-    nothing; ``merge`` adds to an existing project instead of replacing it.
+    nothing; ``merge`` adds to an existing project instead of replacing it. Replacing a project
+    that has nodes with a chain of none needs ``allow_empty`` (a wrong or emptied file must not
+    wipe a programme's chain by accident).
+
+    Raises
+    ------
+    UsageError
+        When the import would empty a project and ``allow_empty`` is not given.
     """
     from chokepoint.io.chains import read_blocks
     from chokepoint.model.validate import chain_from_tables
@@ -47,6 +60,13 @@ def import_chain(
     if merge and exists:
         return ImportOutcome(store.chains.merge_tables(project, blocks, meta, problems), "merged")
     report = chain_from_tables(blocks, meta, problems=problems)
+    if exists and not allow_empty and len(report.chain.nodes) == 0:
+        held = next((i.nodes for i in store.projects.infos() if i.name == project), 0)
+        if held > 0:
+            raise UsageError(
+                f"{path.name} holds no nodes: importing it would empty project {project!r}; "
+                "pass --allow-empty (API: allow_empty=true) to do so on purpose"
+            )
     store.chains.save(project, report.chain)
     return ImportOutcome(report, "replaced" if exists else "imported")
 

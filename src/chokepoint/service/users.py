@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from chokepoint.errors import AccessDeniedError
+from chokepoint.errors import AccessDeniedError, AuthenticationError, TooManyAttemptsError
 from chokepoint.monitor.observations import Reporter
 from chokepoint.store import Store
 
@@ -69,16 +69,66 @@ def list_users(store: Store) -> list[dict[str, Any]]:
     return store.users.list()
 
 
-def set_password(store: Store, name: str, password: str, *, by: str | None = None) -> dict[str, str]:
-    """Change ``name``'s password; ``by`` (the acting user, when not local access) must be an
-    admin or ``name`` itself.
+def set_password(
+    store: Store, name: str, password: str, *, by: str | None = None, current: str | None = None
+) -> dict[str, str]:
+    """Change ``name``'s password and end its sessions and tokens.
+
+    ``by`` (the acting user, when not local access) must be an admin or ``name`` itself; a user
+    changing its own password gives its ``current`` one too. Local access (the command line's
+    operator, ``by=None``) needs neither.
+
+    Raises
+    ------
+    AccessDeniedError
+        When ``by`` may not change ``name``'s password, or ``current`` is missing or wrong.
+    UsageError
+        When the new password is too short.
     """
     if by is not None and by != name:
         acting = store.users.get(by)
         if acting.role != "admin" or acting.disabled:
             raise AccessDeniedError("you may change only your own password")
+    elif by is not None and not (current and store.users.verify_password(name, current)):
+        raise AccessDeniedError("give your current password (current_password) to change it")
     store.users.set_password(name, password)
     return {"name": name}
+
+
+def login(store: Store, username: str, password: str, address: str) -> str:
+    """Check ``username``'s password and return a new session token.
+
+    Throttled (:mod:`chokepoint.store.logins`): an account or an address with too many recent
+    failures waits, whatever the password; every failure is recorded by the name tried.
+
+    Raises
+    ------
+    TooManyAttemptsError
+        During a lockout (also the failure that starts one).
+    AuthenticationError
+        For a wrong user name or password (the same message for both).
+    """
+    wait = store.logins.blocked_for(username, address)
+    if wait:
+        raise TooManyAttemptsError(f"too many failed logins: try again in {wait} s", wait)
+    if not store.users.verify_password(username, password):
+        wait = store.logins.failed(username, address)
+        if wait:
+            raise TooManyAttemptsError(f"too many failed logins: try again in {wait} s", wait)
+        raise AuthenticationError("wrong user name or password")
+    store.logins.succeeded(username)
+    return store.tokens.create(username, "session")
+
+
+def list_tokens(store: Store, user: str) -> list[dict[str, Any]]:
+    """The user's unexpired sessions and bearer tokens (id, kind, dates), newest first."""
+    return store.tokens.list(user)
+
+
+def revoke_token(store: Store, user: str, token_id: str) -> dict[str, str]:
+    """Revoke the user's token ``token_id`` (an id of :func:`list_tokens`)."""
+    store.tokens.revoke_id(user, token_id)
+    return {"revoked": token_id}
 
 
 def disable_user(store: Store, name: str, disabled: bool = True) -> dict[str, Any]:

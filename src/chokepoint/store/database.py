@@ -25,6 +25,7 @@ from chokepoint.store.schema import (
     chain_tables,
     expert_scores,
     io_datasets,
+    login_failures,
     match_records,
     materials_datasets,
     metadata,
@@ -126,6 +127,10 @@ def _m011_alert_level_before(conn: Connection) -> None:
         conn.execute(text("ALTER TABLE alerts ADD COLUMN level_before VARCHAR(4)"))
 
 
+def _m012_login_failures(conn: Connection) -> None:
+    metadata.create_all(conn, tables=[login_failures])
+
+
 #: Ordered migrations; append new functions, never edit applied ones.
 MIGRATIONS: list[tuple[str, Callable[[Connection], None]]] = [
     ("001_initial", _m001_initial),
@@ -139,6 +144,7 @@ MIGRATIONS: list[tuple[str, Callable[[Connection], None]]] = [
     ("009_experts", _m009_experts),
     ("010_materials", _m010_materials),
     ("011_alert_level_before", _m011_alert_level_before),
+    ("012_login_failures", _m012_login_failures),
 ]
 
 

@@ -208,6 +208,25 @@ class TokenStore(Protocol):
     def revoke(self, token: str) -> None:
         """Delete the token."""
 
+    def list(self, user: str) -> Rows:
+        """The user's unexpired tokens (id, kind, dates), newest first."""
+
+    def revoke_id(self, user: str, token_id: str) -> None:
+        """Revoke the user's token named ``token_id``."""
+
+
+class LoginStore(Protocol):
+    """Failed logins and lockouts (:class:`~chokepoint.store.logins.LoginRepository`)."""
+
+    def blocked_for(self, username: str, address: str) -> int:
+        """Seconds until the account or the address may try again (0: now)."""
+
+    def failed(self, username: str, address: str) -> int:
+        """Record a failed login; the seconds of the lockout it starts (0: none)."""
+
+    def succeeded(self, username: str) -> None:
+        """Forget the account's failed logins."""
+
 
 class AuditStore(Protocol):
     """The audit log (:class:`~chokepoint.store.audit.AuditRepository`)."""

@@ -211,6 +211,15 @@ api_tokens = Table(
     Column("expires_at", DateTime(timezone=True), nullable=False),
 )
 
+login_failures = Table(
+    "login_failures",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("username", String(200), nullable=False, index=True),
+    Column("address", String(100), nullable=False, index=True),
+    Column("at", DateTime(timezone=True), nullable=False),
+)
+
 audit_log = Table(
     "audit_log",
     metadata,

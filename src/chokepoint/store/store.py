@@ -17,6 +17,7 @@ from chokepoint.store.chains import ChainRepository
 from chokepoint.store.database import Database
 from chokepoint.store.datasets import IODatasetRepository, TradeDatasetRepository
 from chokepoint.store.experts import ExpertRepository
+from chokepoint.store.logins import LoginRepository
 from chokepoint.store.materials import MaterialsDatasetRepository
 from chokepoint.store.observations import ObservationRepository
 from chokepoint.store.projects import ProjectRepository
@@ -26,6 +27,7 @@ from chokepoint.store.protocols import (
     ChainStore,
     ExpertStore,
     IODatasetStore,
+    LoginStore,
     MaterialsDatasetStore,
     ObservationStore,
     ProjectStore,
@@ -110,6 +112,7 @@ class Store:
         self.records: RecordStore = RecordRepository(db)
         self.users: UserStore = UserRepository(db, chains)
         self.tokens: TokenStore = TokenRepository(db)
+        self.logins: LoginStore = LoginRepository(db)
         self.audit: AuditStore = AuditRepository(db)
         self.observations: ObservationStore = ObservationRepository(db)
         self.rules: RuleStore = RuleRepository(db)

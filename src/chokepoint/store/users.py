@@ -18,9 +18,19 @@ from chokepoint.errors import NotFoundError, UsageError
 from chokepoint.monitor.observations import ROLES
 from chokepoint.store.chains import ChainRepository
 from chokepoint.store.database import Database, Rows
-from chokepoint.store.schema import bindings, users
+from chokepoint.store.schema import api_tokens, bindings, users
 
 _HASHER = PasswordHasher()
+#: hashed once: verified against when a user name is unknown, so a login takes the same time
+_DUMMY_HASH = _HASHER.hash("chokepoint: no such user")
+#: the shortest password accepted (NIST SP 800-63B: at least 8 characters)
+MIN_PASSWORD_LENGTH = 8
+
+
+def check_password(password: str) -> None:
+    """Refuse a password shorter than :data:`MIN_PASSWORD_LENGTH` characters (a clear UsageError)."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise UsageError(f"a password needs at least {MIN_PASSWORD_LENGTH} characters")
 
 
 @dataclass(frozen=True)
@@ -68,8 +78,9 @@ class UserRepository:
         """
         if role not in ROLES:
             raise UsageError(f"unknown role {role!r}; use one of {', '.join(ROLES)}")
-        if not name.strip() or not password:
-            raise UsageError("a user needs a name and a non-empty password")
+        if not name.strip():
+            raise UsageError("a user needs a name")
+        check_password(password)
         with self.db.begin() as conn:
             if conn.execute(select(users.c.id).where(users.c.name == name)).first():
                 raise UsageError(f"a user named {name!r} already exists")
@@ -115,25 +126,27 @@ class UserRepository:
             return int(conn.execute(select(func.count()).select_from(users)).scalar_one())
 
     def set_password(self, name: str, password: str) -> None:
-        """Replace a user's password hash.
+        """Replace a user's password hash and revoke every session and token of the user (one
+        transaction: a stolen session ends with the password change).
 
         Raises
         ------
         UsageError
-            When the password is empty.
+            When the password is shorter than :data:`MIN_PASSWORD_LENGTH`.
         NotFoundError
             For an unknown user.
         """
-        if not password:
-            raise UsageError("the password is empty")
+        check_password(password)
         with self.db.begin() as conn:
-            self._row(conn, name)
+            row = self._row(conn, name)
             conn.execute(
                 update(users).where(users.c.name == name).values(password_hash=_HASHER.hash(password))
             )
+            conn.execute(delete(api_tokens).where(api_tokens.c.user_id == row.id))
 
     def disable(self, name: str, disabled: bool = True) -> None:
-        """Mark a user disabled (or, with ``disabled=False``, enabled again).
+        """Mark a user disabled, revoking its sessions and tokens (or, with ``disabled=False``,
+        enabled again: it logs in anew).
 
         Raises
         ------
@@ -141,19 +154,25 @@ class UserRepository:
             For an unknown user.
         """
         with self.db.begin() as conn:
-            self._row(conn, name)
+            row = self._row(conn, name)
             conn.execute(update(users).where(users.c.name == name).values(disabled=int(disabled)))
+            if disabled:  # its sessions and tokens end now, and do not come back with --enable
+                conn.execute(delete(api_tokens).where(api_tokens.c.user_id == row.id))
 
     def verify_password(self, name: str, password: str) -> bool:
-        """True when the user exists, is enabled and the password matches."""
+        """True when the user exists, is enabled and the password matches.
+
+        An unknown or disabled user costs the same argon2 verification as a known one, so the
+        answer's time does not tell which user names exist.
+        """
         with self.db.connect() as conn:
             row = conn.execute(select(users).where(users.c.name == name)).first()
-        if row is None or row.disabled:
-            return False
+        stored = row.password_hash if row is not None and not row.disabled else None
         try:
-            return bool(_HASHER.verify(row.password_hash, password))
+            ok = bool(_HASHER.verify(stored or _DUMMY_HASH, password))
         except VerifyMismatchError:
             return False
+        return ok and stored is not None
 
     def bind(self, name: str, project: str, actor: str) -> None:
         """Bind a reporter to an enterprise (or institution) of a project (nothing when bound).

@@ -27,16 +27,23 @@ from chokepoint.service import projects as svc
 router = APIRouter(tags=["chain"])
 
 
-class NodeEdit(BaseModel):
-    """Fields of a node an editor may change (absent ones stay)."""
+#: one line of text: no control characters (they break workbooks and terminals)
+LINE = r"^[^\x00-\x1f\x7f]*$"
+#: free text: line breaks and tabs, no other control character
+TEXT = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$"
 
-    name: str | None = None
-    name_zh: str | None = None
+
+class NodeEdit(BaseModel):
+    """Fields of a node an editor may change (absent ones stay); names are one line without
+    control characters, descriptions free text without control characters but line breaks."""
+
+    name: str | None = Field(None, min_length=1, max_length=300, pattern=LINE)
+    name_zh: str | None = Field(None, max_length=300, pattern=LINE)
     threshold: int | None = Field(None, ge=1, le=5)
     gap: float | None = Field(None, ge=0, le=1)
-    gap_years: float | None = Field(None, ge=0)
+    gap_years: float | None = Field(None, ge=0, le=200)
     substitutability: float | None = Field(None, ge=0, le=1)
-    description: str | None = None
+    description: str | None = Field(None, max_length=10_000, pattern=TEXT)
 
 
 #: the columns a search of each table reads

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import tempfile
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import pandas as pd
 from fastapi import APIRouter, Depends, File, Query, Request, Response, UploadFile
+from fastapi import Path as FastAPIPath
 from pydantic import BaseModel, Field
 
 from chokepoint.api.deps import (
@@ -28,10 +29,15 @@ from chokepoint.api.serialize import file_response, records
 from chokepoint.api.uploads import saved_upload
 from chokepoint.service import monitoring as svc
 
+#: a month ``YYYY-MM`` (01-12)
+MONTH = r"^\d{4}-(0[1-9]|1[0-2])$"
+#: the largest row id asked for (a 64-bit SQL integer, with room)
+MAX_ID = 2**62
+RowId = Annotated[int, FastAPIPath(ge=1, le=MAX_ID)]
+
 router = APIRouter(tags=["monitoring"])
 OBSERVATIONS = "/projects/{project}/observations"
 REPORTS = "/projects/{project}/reports"  # deprecated alias of OBSERVATIONS
-MONTH = r"^\d{4}-(0[1-9]|1[0-2])$"
 
 
 class ReportRow(BaseModel):
@@ -50,7 +56,7 @@ class ReportBody(BaseModel):
     """Reported values, checked as one batch (``as_of``: the current month, default today)."""
 
     rows: list[ReportRow] = Field(min_length=1)
-    as_of: str | None = None
+    as_of: str | None = Field(None, pattern=MONTH)
 
 
 class RulesBody(BaseModel):
@@ -85,7 +91,7 @@ def upload_reports(
     project: str,
     request: Request,
     file: UploadFile = File(...),
-    as_of: str | None = None,
+    as_of: str | None = Query(None, pattern=MONTH),
     user: User = Depends(allow(*REPORTERS)),
 ) -> dict[str, int]:
     """Submit a filled template (.xlsx) or a .csv file; a file with any bad row stores nothing."""
@@ -174,7 +180,7 @@ def list_alerts(
 
 @router.post("/projects/{project}/alerts/{alert_id}/ack")
 def ack_alert(
-    project: str, alert_id: int, request: Request, user: User = Depends(allow(*OFFICERS))
+    project: str, alert_id: RowId, request: Request, user: User = Depends(allow(*OFFICERS))
 ) -> dict[str, Any]:
     """Acknowledge an alert (recorded with who and when)."""
     result = svc.acknowledge_alert(get_store(request), project, alert_id, user.name)
@@ -184,7 +190,7 @@ def ack_alert(
 
 @router.post("/projects/{project}/alerts/{alert_id}/resolve")
 def resolve_alert(
-    project: str, alert_id: int, request: Request, user: User = Depends(allow(*OFFICERS))
+    project: str, alert_id: RowId, request: Request, user: User = Depends(allow(*OFFICERS))
 ) -> dict[str, Any]:
     """Resolve an alert (recorded with who and when)."""
     result = svc.resolve_alert(get_store(request), project, alert_id, user.name)
@@ -196,7 +202,7 @@ def resolve_alert(
 def monitor_run_route(
     project: str,
     request: Request,
-    as_of: str | None = Query(None, pattern=r"^\d{4}-\d{2}$"),
+    as_of: str | None = Query(None, pattern=MONTH),
     user: User = Depends(allow(*OFFICERS)),
 ) -> dict[str, Any]:
     """Evaluate every rule, re-assess with the stored perspective, update alerts, store a snapshot."""
@@ -223,7 +229,11 @@ def list_snapshots(
 
 @router.get("/projects/{project}/snapshots/diff")
 def diff_snapshots(
-    project: str, request: Request, a: int, b: int, user: User = Depends(allow(*READERS))
+    project: str,
+    request: Request,
+    a: Annotated[int, Query(ge=1, le=MAX_ID)],
+    b: Annotated[int, Query(ge=1, le=MAX_ID)],
+    user: User = Depends(allow(*READERS)),
 ) -> list[dict[str, Any]]:
     """What got worse and what got better between snapshots ``a`` and ``b``."""
     return records(svc.monitor_diff(get_store(request), project, a, b))

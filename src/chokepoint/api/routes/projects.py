@@ -32,7 +32,7 @@ router = APIRouter(tags=["projects"])
 class Rename(BaseModel):
     """A project's new name."""
 
-    name: str = Field(min_length=1, max_length=200)
+    name: str = Field(min_length=1, max_length=200, pattern=r"^[^\x00-\x1f\x7f/\\]*$")
 
 
 @router.get("/projects")
@@ -65,11 +65,14 @@ def import_project(
     request: Request,
     file: UploadFile = File(..., description="A chain map: .xlsx workbook or .json document"),
     merge: bool = False,
+    allow_empty: bool = False,
     user: User = Depends(allow(*EDITORS)),
 ) -> dict[str, Any]:
-    """Import (replace, or ``merge=true``) a chain map; a file with any error changes nothing."""
+    """Import (replace, or ``merge=true``) a chain map; a file with any error changes nothing, and
+    a file without nodes empties a project only with ``allow_empty=true``.
+    """
     with saved_upload(file, (".xlsx", ".json"), "upload a .xlsx workbook or a .json chain document") as path:
-        outcome = svc.import_chain(get_store(request), project, path, merge=merge)
+        outcome = svc.import_chain(get_store(request), project, path, merge=merge, allow_empty=allow_empty)
     audit(request, "import project", after={"project": project, "file": path.name, "merge": merge})
     return outcome.to_dict(project)
 

@@ -18,13 +18,14 @@ class NewUser(BaseModel):
 
     name: str = Field(min_length=1, max_length=200)
     role: Literal["admin", "analyst", "officer", "reporter", "viewer"]
-    password: str = Field(min_length=1)
+    password: str = Field(min_length=1, max_length=1000)
 
 
 class Password(BaseModel):
-    """A new password."""
+    """A new password; changing one's own password needs the current one too."""
 
-    password: str = Field(min_length=1)
+    password: str = Field(min_length=1, max_length=1000)
+    current_password: str | None = Field(None, max_length=1000)
 
 
 class Binding(BaseModel):
@@ -52,8 +53,12 @@ def add_user(body: NewUser, request: Request, user: User = Depends(allow(*ADMINS
 def set_password(
     name: str, body: Password, request: Request, user: User = Depends(allow(*ALL_ROLES))
 ) -> dict[str, str]:
-    """Admins set anyone's password; others only their own."""
-    result = svc.set_password(get_store(request), name, body.password, by=user.name)
+    """Admins set anyone's password; others only their own, giving ``current_password``. Every
+    session and token of the user ends (a new login follows).
+    """
+    result = svc.set_password(
+        get_store(request), name, body.password, by=user.name, current=body.current_password
+    )
     audit(request, "set password", after={"user": name})
     return result
 

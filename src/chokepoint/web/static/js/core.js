@@ -47,8 +47,17 @@ export function int(x) {
 
 export class ApiError extends Error {}
 
+/** The CSRF cookie's value, echoed in X-CSRF-Token by every state-changing request. */
+export function csrfToken() {
+  const m = document.cookie.match(/(?:^|;\s*)chokepoint_csrf=([^;]+)/);
+  return m ? decodeURIComponent(m[1]) : "";
+}
+
 export async function api(path, options = {}) {
-  const res = await fetch(path, { credentials: "same-origin", ...options });
+  const method = (options.method || "GET").toUpperCase();
+  const headers = { ...(options.headers || {}) };
+  if (method !== "GET" && method !== "HEAD") headers["X-CSRF-Token"] = csrfToken();
+  const res = await fetch(path, { credentials: "same-origin", ...options, headers });
   const type = res.headers.get("content-type") || "";
   const body = type.includes("json") ? await res.json() : await res.text();
   if (res.status === 401 && !path.endsWith("/api/login")) {

@@ -1,0 +1,307 @@
+"""Security regressions (issue 23): credentials, sessions and tokens, brute force, CSRF, headers.
+
+Each test is one finding of the security probe: a token that survived a password change, a
+reset or a disable; a password change without the current password; unlimited, unlistable
+tokens; no throttling of wrong passwords and a login time that told valid user names; state
+changes accepted from another site's page; no CSP or framing protection.
+"""
+
+from __future__ import annotations
+
+import re
+import statistics
+import time
+
+import pytest
+from fastapi.testclient import TestClient
+
+from chokepoint.api import create_app
+from chokepoint.datasets import load_semiconductors
+from chokepoint.store import Store
+from chokepoint.store import logins as login_policy
+from chokepoint.store.tokens import MAX_BEARER_TOKENS
+
+
+@pytest.fixture
+def app_store(tmp_path):
+    store = Store(tmp_path / "sec.db")
+    store.chains.save("semi", load_semiconductors())
+    store.projects.set_perspective("semi", {"home": ["CHN"], "restricted": ["USA", "NLD"]})
+    store.users.add("admin", "admin", "admin-password")
+    store.users.add("ana", "analyst", "analyst-password")
+    yield store
+    store.close()
+
+
+@pytest.fixture
+def client(app_store):
+    return TestClient(create_app(app_store))
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"authorization": f"Bearer {token}"}
+
+
+def login(client: TestClient, user: str, password: str) -> tuple[int, dict]:
+    r = client.post("/api/login", json={"username": user, "password": password})
+    return r.status_code, r.json()
+
+
+def csrf(client: TestClient) -> dict[str, str]:
+    return {"x-csrf-token": client.cookies.get("chokepoint_csrf", "")}
+
+
+# ---------------------------------------------------------------- credentials end sessions
+def test_a_password_change_ends_every_session_and_token(client, app_store):
+    status, body = login(client, "ana", "analyst-password")
+    assert status == 200
+    machine = app_store.tokens.create("ana", "bearer")
+    assert client.get("/api/me", headers=bearer(machine)).status_code == 200
+    r = client.put(
+        "/api/users/ana/password",
+        json={"password": "a-new-password", "current_password": "analyst-password"},
+        headers=csrf(client),
+    )
+    assert r.status_code == 200, r.text
+    assert client.get("/api/me").status_code == 401  # the session cookie
+    assert client.get("/api/me", headers=bearer(machine)).status_code == 401
+    assert client.get("/api/me", headers=bearer(body["token"])).status_code == 401
+    assert login(client, "ana", "a-new-password")[0] == 200
+
+
+def test_an_admin_reset_and_a_disable_end_sessions_and_enable_does_not_revive_them(client, app_store):
+    admin = app_store.tokens.create("admin", "bearer")
+    old = app_store.tokens.create("ana", "bearer")
+    r = client.put("/api/users/ana/password", json={"password": "reset-by-admin"}, headers=bearer(admin))
+    assert r.status_code == 200, r.text
+    assert client.get("/api/me", headers=bearer(old)).status_code == 401
+    token = app_store.tokens.create("ana", "bearer")
+    assert client.post("/api/users/ana/disable", headers=bearer(admin)).status_code == 200
+    assert client.get("/api/me", headers=bearer(token)).status_code == 401
+    assert client.post("/api/users/ana/disable?enable=true", headers=bearer(admin)).status_code == 200
+    assert client.get("/api/me", headers=bearer(token)).status_code == 401  # gone, not suspended
+    assert login(client, "ana", "reset-by-admin")[0] == 200
+
+
+def test_changing_ones_own_password_needs_the_current_one_and_a_minimum_length(client, app_store):
+    token = app_store.tokens.create("ana", "bearer")
+    no_current = client.put(
+        "/api/users/ana/password", json={"password": "long-enough-pw"}, headers=bearer(token)
+    )
+    assert no_current.status_code == 403
+    assert "current password" in no_current.json()["error"]["message"]
+    wrong = client.put(
+        "/api/users/ana/password",
+        json={"password": "long-enough-pw", "current_password": "not-it-at-all"},
+        headers=bearer(token),
+    )
+    assert wrong.status_code == 403
+    short = client.put(
+        "/api/users/ana/password",
+        json={"password": "x", "current_password": "analyst-password"},
+        headers=bearer(token),
+    )
+    assert short.status_code == 422
+    assert "at least 8 characters" in short.json()["error"]["message"]
+    assert login(client, "ana", "analyst-password")[0] == 200  # nothing changed
+
+
+def test_tokens_are_listed_without_the_secret_revocable_and_bounded(client, app_store):
+    token = app_store.tokens.create("ana", "bearer")
+    listed = client.get("/api/tokens", headers=bearer(token)).json()
+    assert [t["kind"] for t in listed] == ["bearer"]
+    assert token not in str(listed)  # the id is the start of the token's hash, not the token
+    other = app_store.tokens.create("ana", "bearer")
+    ids = [t["id"] for t in client.get("/api/tokens", headers=bearer(token)).json()]
+    assert len(ids) == 2
+    # revoke the other one by its id; a stranger's id is not found
+    target = next(t["id"] for t in client.get("/api/tokens", headers=bearer(other)).json() if t["id"] in ids)
+    admin = app_store.tokens.create("admin", "bearer")
+    assert client.delete(f"/api/tokens/{target}", headers=bearer(admin)).status_code == 404
+    assert client.delete(f"/api/tokens/{target}", headers=bearer(token)).status_code == 200
+    remaining = {t["id"] for t in client.get("/api/tokens", headers=bearer(token)).json()}
+    assert target not in remaining
+    assert len(remaining) == 1
+    for _ in range(MAX_BEARER_TOKENS - 1):
+        assert client.post("/api/tokens", headers=bearer(token), json={}).status_code == 200
+    too_many = client.post("/api/tokens", headers=bearer(token), json={})
+    assert too_many.status_code == 422
+    assert "revoke one first" in too_many.json()["error"]["message"]
+
+
+# ---------------------------------------------------------------- brute force
+def test_wrong_passwords_lock_the_account_and_are_audited(client, app_store):
+    for _ in range(login_policy.ACCOUNT_LIMIT - 1):
+        assert login(client, "ana", "wrong-password")[0] == 401
+    status, body = login(client, "ana", "wrong-password")  # the failure that starts the lockout
+    assert status == 429
+    assert body["error"]["code"] == "too_many_attempts"
+    locked = client.post("/api/login", json={"username": "ana", "password": "analyst-password"})
+    assert locked.status_code == 429  # even the right password waits
+    assert 0 < int(locked.headers["retry-after"]) <= login_policy.LOCKOUT.total_seconds() + 1
+    actions = [e["action"] for e in app_store.audit.entries(50) if e["path"] == "/api/login"]
+    assert actions.count("login failed") == login_policy.ACCOUNT_LIMIT - 1
+    assert "login locked out" in actions
+    entry = next(e for e in app_store.audit.entries(50) if e["action"] == "login failed")
+    assert entry["user"] == "ana"
+    assert "wrong-password" not in str(entry)  # never the password tried
+    assert login(client, "admin", "admin-password")[0] == 200  # other accounts are not locked
+
+
+def test_unknown_names_lock_like_known_ones_and_an_address_is_limited_across_names(client):
+    for _ in range(login_policy.ACCOUNT_LIMIT):
+        status, _ = login(client, "nobody", "whatever-pw")
+    assert status == 429  # an unknown name locks too: a lockout does not reveal existence
+    answers = [login(client, f"guess{k}", "whatever-pw")[0] for k in range(login_policy.ADDRESS_LIMIT)]
+    assert answers[-1] == 429  # the address, across user names
+    assert login(client, "admin", "admin-password")[0] == 429  # from this address, for a while
+
+
+def test_login_time_does_not_reveal_whether_a_user_exists(app_store):
+    """Both answers run one argon2 verification (was 326 ms against 5 ms)."""
+
+    def timed(name: str) -> float:
+        t0 = time.perf_counter()
+        app_store.users.verify_password(name, "not-the-password")
+        return time.perf_counter() - t0
+
+    timed("ana")  # warm up
+    known = statistics.median(timed("ana") for _ in range(5))
+    unknown = statistics.median(timed("no-such-user") for _ in range(5))
+    assert unknown > 0.5 * known, (known, unknown)
+
+
+# ---------------------------------------------------------------- CSRF
+def test_cookie_requests_need_the_csrf_header_and_this_sites_origin(client, app_store):
+    assert login(client, "ana", "analyst-password")[0] == 200
+    scenario = {"name": "forged", "shocks": [{"type": "blockade", "country": "NLD"}]}
+    forged = client.put("/api/projects/semi/scenarios/forged", json=scenario)  # no header
+    assert forged.status_code == 403
+    assert forged.json()["error"]["code"] == "csrf"
+    other_site = client.put(
+        "/api/projects/semi/scenarios/forged",
+        json=scenario,
+        headers={**csrf(client), "origin": "http://evil.example"},
+    )
+    assert other_site.status_code == 403
+    assert "cross-site" in other_site.json()["error"]["message"]
+    assert app_store.scenarios.names("semi") == []  # nothing stored
+    refused = [e for e in app_store.audit.entries(20) if e["status"] == 403]
+    assert len(refused) == 2  # refused writes are audited too
+    ok = client.put("/api/projects/semi/scenarios/forged", json=scenario, headers=csrf(client))
+    assert ok.status_code == 200, ok.text
+    # a bearer token cannot be sent by another site's page: no CSRF header needed
+    token = app_store.tokens.create("ana", "bearer")
+    fresh = TestClient(client.app)
+    assert (
+        fresh.put("/api/projects/semi/scenarios/b", json=scenario, headers=bearer(token)).status_code == 200
+    )
+
+
+def test_cookies_are_http_only_and_same_site_strict(client):
+    r = client.post("/api/login", json={"username": "ana", "password": "analyst-password"})
+    cookies = r.headers.get_list("set-cookie")
+    session = next(c for c in cookies if c.startswith("chokepoint_session="))
+    assert "HttpOnly" in session
+    assert "SameSite=strict" in session or "samesite=strict" in session.lower()
+    token = next(c for c in cookies if c.startswith("chokepoint_csrf="))
+    assert "HttpOnly" not in token  # the page reads it to echo it
+
+
+# ---------------------------------------------------------------- headers
+@pytest.mark.parametrize("path", ["/", "/docs", "/api/me", "/static/app.css"])
+def test_security_headers_on_every_response(client, path):
+    r = client.get(path)
+    csp = r.headers["content-security-policy"]
+    assert "script-src 'self'" in csp
+    assert "'unsafe-inline'" not in csp.split("script-src", 1)[1].split(";", 1)[0]
+    assert "frame-ancestors 'none'" in csp
+    assert r.headers["x-content-type-options"] == "nosniff"
+    assert r.headers["x-frame-options"] == "DENY"
+
+
+def test_the_api_docs_page_has_no_inline_script(client):
+    page = client.get("/docs").text
+    scripts = re.findall(r"<script([^>]*)>(.*?)</script>", page, flags=re.S)
+    assert scripts
+    assert all("src=" in attrs and not body.strip() for attrs, body in scripts)
+    assert client.get("/static/docs/init.js").status_code == 200
+
+
+# ---------------------------------------------------------------- documents that would wipe a project
+def test_a_foreign_or_future_document_is_refused_and_changes_nothing(tmp_path, app_store):
+    import json
+
+    from chokepoint.errors import ChainValidationError
+    from chokepoint.service.projects import import_chain
+
+    before = len(app_store.chains.load("semi").nodes)
+    foreign = tmp_path / "foreign.json"
+    foreign.write_text(json.dumps({"format": "something-else", "version": 99, "nodes": []}), encoding="utf-8")
+    with pytest.raises(ChainValidationError) as info:
+        import_chain(app_store, "semi", foreign)
+    (problem,) = info.value.problems
+    assert (problem.column, problem.code) == ("format", "wrong_format")
+    future = tmp_path / "future.json"
+    future.write_text(
+        json.dumps({"format": "chokepoint-chain", "version": 99, "nodes": []}), encoding="utf-8"
+    )
+    with pytest.raises(ChainValidationError) as info:
+        import_chain(app_store, "semi", future)
+    assert info.value.problems[0].code == "unsupported_version"
+    assert len(app_store.chains.load("semi").nodes) == before
+
+
+def test_emptying_a_project_needs_explicit_confirmation(tmp_path, app_store, client):
+    import json
+
+    from chokepoint.errors import UsageError
+    from chokepoint.service.projects import import_chain
+
+    empty = tmp_path / "empty.json"
+    empty.write_text(json.dumps({"format": "chokepoint-chain", "version": 1, "nodes": []}), encoding="utf-8")
+    with pytest.raises(UsageError, match="would empty project 'semi'"):
+        import_chain(app_store, "semi", empty)
+    assert len(app_store.chains.load("semi").nodes) > 100
+    admin = app_store.tokens.create("admin", "bearer")
+    files = {"file": ("empty.json", empty.read_bytes(), "application/json")}
+    refused = client.post("/api/projects/semi/import", files=files, headers=bearer(admin))
+    assert refused.status_code == 422
+    assert "allow_empty" in refused.json()["error"]["message"]
+    assert len(app_store.chains.load("semi").nodes) > 100
+    done = client.post("/api/projects/semi/import?allow_empty=true", files=files, headers=bearer(admin))
+    assert done.status_code == 200, done.text
+    assert len(app_store.chains.load("semi").nodes) == 0
+    # a new project may start empty
+    assert import_chain(app_store, "fresh", empty).action == "imported"
+
+
+# ---------------------------------------------------------------- values that would break later operations
+def test_edge_values_are_refused_at_the_edge(client, app_store):
+    admin = bearer(app_store.tokens.create("admin", "bearer"))
+    bad_name = client.patch("/api/projects/semi/nodes/N20", json={"name": "EUV\x07tools"}, headers=admin)
+    assert bad_name.status_code == 422
+    assert client.get("/api/projects/semi/lists/export", headers=admin).status_code == 200  # still exports
+    ok = client.patch(
+        "/api/projects/semi/nodes/N20", json={"description": "line one\nline two"}, headers=admin
+    )
+    assert ok.status_code == 200, ok.text
+    assert client.post("/api/projects/semi/monitor/run?as_of=2026-13", headers=admin).status_code == 422
+    huge = 2**63 + 5
+    assert client.post(f"/api/projects/semi/alerts/{huge}/ack", headers=admin).status_code == 422
+    assert client.get(f"/api/projects/semi/snapshots/diff?a={huge}&b=1", headers=admin).status_code == 422
+    assert client.get(f"/api/audit?offset={huge}", headers=admin).status_code == 422
+
+
+def test_a_non_ascii_project_name_downloads_with_its_name(client, app_store):
+    from urllib.parse import quote
+
+    app_store.chains.save("半导体", load_semiconductors())
+    admin = bearer(app_store.tokens.create("admin", "bearer"))
+    r = client.get(
+        f"/api/projects/{quote('半导体')}/lists/export?lang=zh&home=CHN&restricted=USA", headers=admin
+    )
+    assert r.status_code == 200, r.text[:300]
+    disposition = r.headers["content-disposition"]
+    assert disposition.startswith('attachment; filename="___-lists-zh.xlsx"')
+    assert "filename*=UTF-8''%E5%8D%8A%E5%AF%BC%E4%BD%93-lists-zh.xlsx" in disposition
