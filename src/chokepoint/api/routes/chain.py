@@ -35,7 +35,8 @@ TEXT = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$"
 
 class NodeEdit(BaseModel):
     """Fields of a node an editor may change (absent ones stay); names are one line without
-    control characters, descriptions free text without control characters but line breaks."""
+    control characters, descriptions free text without control characters but line breaks.
+    """
 
     name: str | None = Field(None, min_length=1, max_length=300, pattern=LINE)
     name_zh: str | None = Field(None, max_length=300, pattern=LINE)
