@@ -305,3 +305,28 @@ def test_a_non_ascii_project_name_downloads_with_its_name(client, app_store):
     disposition = r.headers["content-disposition"]
     assert disposition.startswith('attachment; filename="___-lists-zh.xlsx"')
     assert "filename*=UTF-8''%E5%8D%8A%E5%AF%BC%E4%BD%93-lists-zh.xlsx" in disposition
+
+
+@pytest.mark.parametrize(
+    ("text", "says"),
+    [
+        ('{"nodes": [], "meta": ["a", "b"]}', "expected an object of names and values"),
+        ("[" * 100_000 + "]" * 100_000, "nested too deeply"),
+        (
+            '{"nodes": [{"id": "N1", "name": "x", "kind": "product", "market_size": ' + "9" * 5000 + "}]}",
+            "digits",
+        ),
+        ('{"nodes": [{"id": "N1", "name": "\\ud800", "kind": "product"}]}', "lone surrogate"),
+    ],
+    ids=["meta-list", "deep", "huge-integer", "lone-surrogate"],
+)
+def test_malformed_json_imports_end_in_a_clean_error(tmp_path, app_store, text, says):
+    from chokepoint.errors import ChainValidationError
+    from chokepoint.service.projects import import_chain
+
+    path = tmp_path / "bad.json"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ChainValidationError) as info:
+        import_chain(app_store, "semi", path)
+    assert says in " ".join(p.reason for p in info.value.problems)
+    assert len(app_store.chains.load("semi").nodes) > 100  # nothing changed

@@ -213,7 +213,16 @@ def read_json(path: Path) -> tuple[list[RawTable], dict[str, str], list[Problem]
         return [], {}, [Problem(path.name, None, None, "the file is empty", code="empty_file")]
     try:
         doc = json.loads(text)
-    except json.JSONDecodeError as exc:
+        json.dumps(doc, ensure_ascii=False).encode("utf-8")  # a lone surrogate (\\ud800) cannot be stored
+    except RecursionError:
+        reason = "invalid JSON: nested too deeply (a chain document is a few levels deep)"
+        return [], {}, [Problem(path.name, None, None, reason, code="json_syntax")]
+    except UnicodeEncodeError:
+        reason = "invalid JSON: a string holds a lone surrogate escape (such as \\ud800), not text"
+        return [], {}, [Problem(path.name, None, None, reason, code="json_syntax")]
+    except ValueError as exc:
+        if not isinstance(exc, json.JSONDecodeError):  # e.g. an integer of thousands of digits
+            return [], {}, [Problem(path.name, None, None, f"invalid JSON: {exc}", code="json_syntax")]
         return (
             [],
             {},
@@ -274,5 +283,13 @@ def read_json(path: Path) -> tuple[list[RawTable], dict[str, str], list[Problem]
             [[cell_text(r.get(c)) for c in columns] for r in records], columns=columns, dtype=object
         )
         blocks.append(RawTable(name, frame, source, rows=list(range(1, len(records) + 1))))
-    meta = {str(k): str(v) for k, v in (doc.get("meta") or {}).items()}
+    raw_meta = doc.get("meta") or {}
+    if not isinstance(raw_meta, dict):
+        problems.append(
+            Problem(
+                f"{path.name}[meta]", None, None, "expected an object of names and values", code="json_syntax"
+            )
+        )
+        raw_meta = {}
+    meta = {str(k): str(v) for k, v in raw_meta.items()}
     return blocks, meta, problems

@@ -77,8 +77,7 @@ def publish_challenge(
         deadline,
         store.chains.load(project),
     )
-    key = f"C{len(store.records.get(project, 'challenge')) + 1:04d}"
-    store.records.put(project, "challenge", {key: body})
+    key = store.records.add_numbered(project, "challenge", "C", body)
     return key, body
 
 

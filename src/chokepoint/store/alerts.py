@@ -161,7 +161,21 @@ class AlertRepository:
         now = datetime.now(UTC)
         with self.db.begin() as conn:
             pid = self.db.project_id(conn, project)
-            for r in new.to_dict("records"):
+            # runs of one project one after the other; a condition another run opened meanwhile
+            # is updated, never opened twice
+            self.db.lock_project(conn, pid)
+            active = dict(
+                conn.execute(
+                    select(alerts.c.key, alerts.c.id).where(
+                        and_(alerts.c.project_id == pid, alerts.c.status.in_(["open", "acknowledged"]))
+                    )
+                ).all()
+            )
+            rows = new.to_dict("records")
+            opened_meanwhile = [{**r, "alert_id": active[r["key"]]} for r in rows if r["key"] in active]
+            if opened_meanwhile:
+                updated = pd.concat([updated, pd.DataFrame(opened_meanwhile)], ignore_index=True)
+            for r in (r for r in rows if r["key"] not in active):
                 conn.execute(
                     insert(alerts).values(
                         project_id=pid,

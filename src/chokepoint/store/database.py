@@ -8,14 +8,28 @@ directory. Opening one applies the pending migrations (:data:`MIGRATIONS`).
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
-from contextlib import AbstractContextManager
+import random
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, TypeAlias
+from typing import Any, TypeAlias, TypeVar
 
 from platformdirs import user_data_dir
-from sqlalchemy import Connection, Engine, create_engine, event, insert, inspect, make_url, select, text
+from sqlalchemy import (
+    Connection,
+    Engine,
+    create_engine,
+    event,
+    insert,
+    inspect,
+    make_url,
+    select,
+    text,
+    update,
+)
+from sqlalchemy.exc import IntegrityError
 
 from chokepoint.errors import ProjectNotFoundError
 from chokepoint.store.schema import (
@@ -35,6 +49,8 @@ from chokepoint.store.schema import (
     tasks,
     trade_datasets,
 )
+
+T = TypeVar("T")
 
 ENV_VAR = "CHOKEPOINT_DB"
 
@@ -175,9 +191,27 @@ def migrate(engine: Engine) -> list[str]:
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    # SQLAlchemy emits BEGIN itself (the pysqlite recipe), so a write transaction can take the
+    # write lock first (_sqlite_begin) instead of upgrading a read lock, which SQLite answers with
+    # "database is locked" when two writers meet
+    dbapi_conn.isolation_level = None
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
     cur.close()
+
+
+def _sqlite_begin(conn: Connection) -> None:
+    """``BEGIN IMMEDIATE`` for :meth:`Database.begin` (writers queue for the lock), ``BEGIN``
+    (deferred) for reads.
+    """
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get(WRITE_OPTION) else "BEGIN")
+
+
+#: how long an SQLite writer waits for another writer's lock before failing
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+#: the execution option that marks a connection's transaction as a write
+WRITE_OPTION = "chokepoint_write"
 
 
 #: pooled connections kept open per engine: the API's worker threads (up to 40 at once) would
@@ -215,6 +249,7 @@ class Database:
         self.engine = create_engine(self.url, **_pool_options(self.url))
         if self.engine.dialect.name == "sqlite":
             event.listen(self.engine, "connect", _sqlite_pragmas)
+            event.listen(self.engine, "begin", _sqlite_begin)
         migrate(self.engine)
 
     def __repr__(self) -> str:
@@ -224,9 +259,44 @@ class Database:
         """A connection for reads (``with db.connect() as conn: ...``)."""
         return self.engine.connect()
 
-    def begin(self) -> AbstractContextManager[Connection]:
-        """A connection in a transaction, committed when the block ends without an error."""
-        return self.engine.begin()
+    @contextmanager
+    def begin(self) -> Iterator[Connection]:
+        """A connection in a write transaction, committed when the block ends without an error
+        (on SQLite it holds the write lock from its first statement: ``BEGIN IMMEDIATE``).
+        """
+        with self.engine.connect() as conn:
+            conn.execution_options(**{WRITE_OPTION: True})
+            with conn.begin():
+                yield conn
+
+    def write(self, work: Callable[[Connection], T], attempts: int = 8) -> T:
+        """Run ``work(conn)`` in one transaction; when a concurrent writer committed the same
+        unique key first (``IntegrityError``), roll back and run it again: it reads what the
+        other wrote (a row to update, the next free number). After ``attempts`` the error is
+        raised as it is.
+
+        Every read-then-insert of a repository goes through here, so concurrent writers never
+        answer 500 for a race and no acknowledged write is lost (``tests/test_concurrency.py``).
+        """
+        for attempt in range(attempts):
+            try:
+                with self.begin() as conn:
+                    return work(conn)
+            except IntegrityError:
+                if attempt == attempts - 1:
+                    raise
+                time.sleep(random.uniform(0.001, 0.01) * (attempt + 1))
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def lock_project(self, conn: Connection, project_id: int) -> None:
+        """Hold the project's row until ``conn``'s transaction ends: writers that lock it run
+        one after the other (PostgreSQL ``SELECT ... FOR UPDATE``; SQLite takes the database's
+        write lock with a no-op update).
+        """
+        if conn.dialect.name == "postgresql":
+            conn.execute(select(projects.c.id).where(projects.c.id == project_id).with_for_update())
+        else:
+            conn.execute(update(projects).where(projects.c.id == project_id).values(id=projects.c.id))
 
     def project_id(self, conn: Connection, name: str) -> int:
         """The id of project ``name``.

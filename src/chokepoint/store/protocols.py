@@ -164,6 +164,9 @@ class RecordStore(Protocol):
     def get(self, project: str, kind: str) -> dict[str, dict[str, Any]]:
         """Every record of ``kind``: the bodies by key."""
 
+    def add_numbered(self, project: str, kind: str, prefix: str, body: dict[str, Any], width: int = 4) -> str:
+        """Store ``body`` under the next free ``<prefix><number>`` key; the key."""
+
 
 class UserStore(Protocol):
     """Users and their bindings, as data (:class:`~chokepoint.store.users.UserRepository`)."""

@@ -6,7 +6,7 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import Connection, delete, insert, select
 
 from chokepoint.store.database import Database
 from chokepoint.store.schema import match_records
@@ -42,7 +42,8 @@ class RecordRepository:
             When there is no such project.
         """
         now = datetime.now(UTC)
-        with self.db.begin() as conn:
+
+        def work(conn: Connection) -> None:  # a concurrent first write of a key: the retry replaces it
             pid = self.db.project_id(conn, project)
             for key, body in records.items():
                 where = (
@@ -60,6 +61,40 @@ class RecordRepository:
                         updated_at=now,
                     )
                 )
+
+        self.db.write(work)
+
+    def add_numbered(self, project: str, kind: str, prefix: str, body: dict[str, Any], width: int = 4) -> str:
+        """Store ``body`` under the next free key ``<prefix><number>`` (``C0001``, ``C0002``...)
+        and return the key. Concurrent adds each get their own key: the number is read and the
+        row inserted in one transaction, run again when another writer took the number first.
+
+        Raises
+        ------
+        ProjectNotFoundError
+            When there is no such project.
+        """
+        text = json.dumps(body, ensure_ascii=False)
+
+        def work(conn: Connection) -> str:
+            pid = self.db.project_id(conn, project)
+            keys = conn.execute(
+                select(match_records.c.key).where(
+                    (match_records.c.project_id == pid)
+                    & (match_records.c.kind == kind)
+                    & match_records.c.key.startswith(prefix)
+                )
+            ).scalars()
+            numbers = [int(k[len(prefix) :]) for k in keys if k[len(prefix) :].isdigit()]
+            key = f"{prefix}{max(numbers, default=0) + 1:0{width}d}"
+            conn.execute(
+                insert(match_records).values(
+                    project_id=pid, kind=kind, key=key, body=text, updated_at=datetime.now(UTC)
+                )
+            )
+            return key
+
+        return self.db.write(work, attempts=50)
 
     def get(self, project: str, kind: str) -> dict[str, dict[str, Any]]:
         """Every record of ``kind`` in the project: the bodies by key, sorted by key.

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import and_, insert, select, update
+from sqlalchemy import Connection, and_, insert, select, update
 
 from chokepoint.store.database import Database, Rows
 from chokepoint.store.schema import rule_history, rules
@@ -48,8 +48,10 @@ class RuleRepository:
             When there is no such project.
         """
         now = datetime.now(UTC)
-        counts = {"created": 0, "updated": 0, "unchanged": 0}
-        with self.db.begin() as conn:
+        bodies = list(bodies)
+
+        def work(conn: Connection) -> dict[str, int]:  # run again whole when a concurrent writer won a key
+            counts = {"created": 0, "updated": 0, "unchanged": 0}
             pid = self.db.project_id(conn, project)
             for body in bodies:
                 text = json.dumps(body, ensure_ascii=False, sort_keys=True)
@@ -77,7 +79,9 @@ class RuleRepository:
                         changed_at=now,
                     )
                 )
-        return counts
+            return counts
+
+        return self.db.write(work)
 
     def history(self, project: str) -> Rows:
         """Every change of the project's rules, oldest first: ``rule_id``, ``action``, who, when."""

@@ -6,7 +6,7 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import Connection, delete, insert, select, update
 
 from chokepoint.errors import NotFoundError, UsageError
 from chokepoint.store.database import Database
@@ -39,7 +39,8 @@ class ScenarioRepository:
             raise UsageError("the scenario name is empty")
         now = datetime.now(UTC)
         text = json.dumps(body, ensure_ascii=False, sort_keys=True)
-        with self.db.begin() as conn:
+
+        def work(conn: Connection) -> None:
             pid = self.db.project_id(conn, project)
             where = (scenarios.c.project_id == pid) & (scenarios.c.name == name)
             if conn.execute(select(scenarios.c.name).where(where)).first() is None:
@@ -47,6 +48,8 @@ class ScenarioRepository:
                 conn.execute(insert(scenarios).values(**values))
             else:
                 conn.execute(update(scenarios).where(where).values(body=text, updated_at=now))
+
+        self.db.write(work)  # a concurrent first save of the same name: the retry updates it
 
     def names(self, project: str) -> list[str]:
         """The names of the project's saved scenarios, sorted."""
