@@ -330,3 +330,125 @@ def test_malformed_json_imports_end_in_a_clean_error(tmp_path, app_store, text, 
         import_chain(app_store, "semi", path)
     assert says in " ".join(p.reason for p in info.value.problems)
     assert len(app_store.chains.load("semi").nodes) > 100  # nothing changed
+
+
+# ---------------------------------------------------------------- bounded input
+@pytest.fixture
+def live(app_store):
+    """The API on a loopback port (uvicorn in a thread): raw sockets reach it as a client would."""
+    import socket
+    import threading
+
+    import uvicorn
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = uvicorn.Server(
+        uvicorn.Config(create_app(app_store), host="127.0.0.1", port=port, log_level="error")
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    while not server.started:
+        time.sleep(0.02)
+    yield port
+    server.should_exit = True
+    thread.join(5)
+
+
+def raw_post(port: int, head: str, chunks) -> tuple[int, str, float]:
+    """Send ``head`` and then ``chunks`` until the server answers; (status, body, seconds)."""
+    import socket
+
+    t0 = time.perf_counter()
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as s:
+        s.sendall(head.encode())
+        try:
+            for chunk in chunks:
+                s.sendall(chunk)
+                s.setblocking(False)
+                try:
+                    if s.recv(1, socket.MSG_PEEK):
+                        break  # the server answered early
+                except BlockingIOError:
+                    pass
+                finally:
+                    s.setblocking(True)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the server closed the connection after answering
+        data = b""
+        while b"\r\n\r\n" not in data or len(data) < data.find(b"\r\n\r\n") + 4 + 10:
+            more = s.recv(65536)
+            if not more:
+                break
+            data += more
+    status = int(data.split(b" ", 2)[1])
+    return status, data.split(b"\r\n\r\n", 1)[1].decode(errors="replace"), time.perf_counter() - t0
+
+
+def test_a_declared_1_gb_upload_is_refused_at_once(live, app_store):
+    token = app_store.tokens.create("admin", "bearer")
+    head = (
+        "POST /api/projects/semi/import HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+        f"Authorization: Bearer {token}\r\nContent-Type: multipart/form-data; boundary=xyz\r\n"
+        f"Content-Length: {2**30}\r\n\r\n"
+    )
+    status, body, seconds = raw_post(live, head, [b"--xyz\r\n"])
+    assert status == 413
+    assert "larger than this route accepts (64 MB" in body
+    assert seconds < 1.0
+
+
+def test_a_chunked_upload_is_cut_off_at_the_limit(live, app_store, monkeypatch):
+    """Without a Content-Length the body is counted as it arrives: a client streaming a 1 GB body
+    is answered once it passes the limit (set low here), having sent a few megabytes."""
+    monkeypatch.setenv("CHOKEPOINT_MAX_UPLOAD_MB", "2")
+    token = app_store.tokens.create("admin", "bearer")
+    head = (
+        "POST /api/projects/semi/import HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+        f"Authorization: Bearer {token}\r\nContent-Type: multipart/form-data; boundary=xyz\r\n"
+        "Transfer-Encoding: chunked\r\n\r\n"
+    )
+
+    def chunked(data: bytes) -> bytes:
+        return f"{len(data):x}\r\n".encode() + data + b"\r\n"
+
+    part = b'--xyz\r\nContent-Disposition: form-data; name="file"; filename="big.json"\r\n\r\n'
+    piece = chunked(b"x" * (1 << 20))
+    status, body, seconds = raw_post(live, head, [chunked(part), *(piece for _ in range(1024))])  # up to 1 GB
+    assert status == 413
+    assert "(2 MB" in body
+    assert seconds < 5.0
+    assert len(app_store.chains.load("semi").nodes) > 100
+
+
+def test_json_bodies_have_their_own_limit(client, app_store, monkeypatch):
+    monkeypatch.setenv("CHOKEPOINT_MAX_BODY_MB", "0.01")  # 10 kB
+    admin = bearer(app_store.tokens.create("admin", "bearer"))
+    big = {"name": "big", "shocks": [{"type": "blockade", "country": "NLD"}], "description": "x" * 20_000}
+    r = client.put("/api/projects/semi/scenarios/big", json=big, headers=admin)
+    assert r.status_code == 413
+    assert r.json()["error"]["code"] == "request_too_large"
+
+
+def test_a_very_long_upload_file_name_is_shortened_not_a_500(client, app_store):
+    import json
+
+    from chokepoint.io.writers import chain_to_dict
+
+    admin = bearer(app_store.tokens.create("admin", "bearer"))
+    doc = json.dumps(chain_to_dict(load_semiconductors())).encode()
+    files = {"file": ("x" * 300 + ".json", doc, "application/json")}
+    r = client.post("/api/projects/copy/import", files=files, headers=admin)
+    assert r.status_code == 200, r.text[:300]
+
+
+def test_an_error_lists_at_most_a_thousand_problems_and_counts_them_all():
+    from chokepoint.errors import ChainValidationError, Problem
+
+    exc = ChainValidationError([Problem("big.csv", row, "value", "not a number") for row in range(2, 5002)])
+    doc = exc.to_dict()
+    assert len(doc["details"]["problems"]) == 1000
+    assert doc["details"]["problem_count"] == 5000
+    assert "the first 1,000 of 5,000 are listed" in doc["message"]
+    assert doc["details"]["problems"][0]["row"] == 2  # the first ones, in order

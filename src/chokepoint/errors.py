@@ -84,6 +84,10 @@ class ChokepointError(Exception):
         return {"code": self.code, "message": str(self), "details": {}}
 
 
+#: the most problems an error's JSON lists (a file with millions of bad rows still answers fast)
+MAX_REPORTED_PROBLEMS = 1000
+
+
 class ChainValidationError(ChokepointError):
     """A chain map (file, folder, workbook or tables) failed validation.
 
@@ -105,11 +109,19 @@ class ChainValidationError(ChokepointError):
         super().__init__("\n".join(lines))
 
     def to_dict(self) -> dict[str, Any]:
-        """Return the error's JSON shape, the message's first line and every problem in ``details``."""
+        """Return the error's JSON shape: the message's first line and, in ``details``, the first
+        :data:`MAX_REPORTED_PROBLEMS` problems with ``problem_count`` (all of them) beside.
+        """
+        shown = self.problems[:MAX_REPORTED_PROBLEMS]
         return {
             "code": self.code,
-            "message": str(self).splitlines()[0],
-            "details": {"problems": [p.to_dict() for p in self.problems]},
+            "message": str(self).splitlines()[0]
+            + (
+                f" (the first {len(shown):,} of {len(self.problems):,} are listed)"
+                if len(shown) < len(self.problems)
+                else ""
+            ),
+            "details": {"problems": [p.to_dict() for p in shown], "problem_count": len(self.problems)},
         }
 
 

@@ -23,6 +23,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from chokepoint import __version__
 from chokepoint.api.deps import CSRF_COOKIE, CSRF_HEADER, SESSION_COOKIE, LRUCache
+from chokepoint.api.limits import BodyLimit
 from chokepoint.api.routes import ROUTERS
 from chokepoint.assess import Perspective
 from chokepoint.errors import ChokepointError, TooManyAttemptsError
@@ -162,6 +163,7 @@ def create_app(store: Store | str | None = None) -> FastAPI:
 
     for router in ROUTERS:
         app.include_router(router, prefix="/api")
+    app.add_middleware(BodyLimit)  # outermost: an oversized body is refused before anything reads it
     _mount_web(app)
     return app
 
