@@ -42,7 +42,14 @@ from chokepoint.store.protocols import (
 from chokepoint.store.records import RecordRepository
 from chokepoint.store.rules import RuleRepository
 from chokepoint.store.scenarios import ScenarioRepository
-from chokepoint.store.schema import expert_scores, observations, projects, trade_datasets
+from chokepoint.store.schema import (
+    expert_scores,
+    match_records,
+    observations,
+    projects,
+    tasks,
+    trade_datasets,
+)
 from chokepoint.store.tasks import TaskRepository
 from chokepoint.store.tokens import TokenRepository
 from chokepoint.store.users import UserRepository
@@ -148,6 +155,23 @@ class Store:
         reported = f"{values}:{float(total):.12g}:{period}:{submitted}" if values else ""
         traded = f"{trade_dataset}:{trade}" if trade_dataset else ""
         return f"{experts}|{reported}|{traded}"
+
+    def lists_stamp(self, project: str) -> str:
+        """A key that changes when what the policy lists read beside the assessment changes: the
+        project's stored tasks (count, latest change) and capability profiles (count, latest).
+        """
+        pid = select(projects.c.id).where(projects.c.name == project).scalar_subquery()
+        t, m = tasks.c, match_records.c
+        profiles = (m.project_id == pid) & (m.kind == "profile")
+        parts = [
+            select(func.count()).where(t.project_id == pid),
+            select(func.max(t.updated_at)).where(t.project_id == pid),
+            select(func.count()).where(profiles),
+            select(func.max(m.updated_at)).where(profiles),
+        ]
+        with self.database.connect() as conn:
+            row = conn.execute(select(*(q.scalar_subquery() for q in parts))).one()
+        return ":".join("" if v is None else str(v) for v in row)
 
     def close(self) -> None:
         """Close the database's pooled connections."""

@@ -16,8 +16,10 @@ from chokepoint.api.deps import (
     PerspectiveQuery,
     User,
     allow,
+    assessment_key,
     assessment_of,
     audit,
+    cached_json,
     get_store,
     perspective_query,
 )
@@ -40,12 +42,23 @@ def get_lists(
     pq: PerspectiveQuery = Depends(perspective_query),
     lang: Literal["en", "zh"] = "en",
     user: User = Depends(allow(*READERS)),
-) -> dict[str, Any]:
-    """Every policy list; the joint R&D tasks carry their stored status (or ``not stored``)."""
+) -> Response:
+    """Every policy list; the joint R&D tasks carry their stored status (or ``not stored``).
+
+    Built once per project version, evidence, stored tasks and profiles, perspective and
+    language, then answered from the cache: reads stay fast while many clients ask.
+    """
     from chokepoint.report.lists import lists_document
 
-    a = assessment_of(request, project, pq.resolve(request, project))
-    return lists_document(svc.project_lists(get_store(request), project, a, lang), lang)
+    p = pq.resolve(request, project)
+    store = get_store(request)
+
+    def document() -> dict[str, Any]:
+        a = assessment_of(request, project, p)
+        return lists_document(svc.project_lists(store, project, a, lang), lang)
+
+    key = ("lists document", assessment_key(request, project, p), store.lists_stamp(project), lang)
+    return cached_json(request, key, document)
 
 
 @router.post("/projects/{project}/lists")
