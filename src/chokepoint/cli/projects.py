@@ -128,3 +128,41 @@ def projects_delete(
         raise typer.Exit(1)
     store.projects.delete(name)
     typer.echo(f"deleted {name!r}")
+
+
+@app.command("backup")
+def backup_cmd(
+    out: Annotated[Path, typer.Option("--out", "-o", help="Backup file to write (e.g. store.backup.gz).")],
+    with_password_hashes: Annotated[
+        bool,
+        typer.Option("--with-password-hashes", help="Keep users' password hashes (else they set new ones)."),
+    ] = False,
+    db: DbOption = None,
+) -> None:
+    """Back up the whole store: projects, datasets, reported data with revisions, rules, alerts,
+    snapshots, tasks, matching records, users and bindings, the audit log (not sessions or
+    tokens). Restores into SQLite or PostgreSQL alike.
+    """
+    from chokepoint.service.backup import backup
+
+    header = backup(open_store(db), out, with_password_hashes)
+    rows = sum(header["tables"].values())
+    typer.echo(f"wrote {out}: {rows:,} rows of {len(header['tables'])} tables")
+
+
+@app.command("restore")
+def restore_cmd(
+    path: Annotated[Path, typer.Argument(help="A file written by `chokepoint backup`.")],
+    replace: Annotated[bool, typer.Option("--replace", help="Overwrite a store that is not empty.")] = False,
+    db: DbOption = None,
+) -> None:
+    """Restore a backup into an empty store (or, with --replace, over everything in it), in one
+    transaction: it lands whole or not at all.
+    """
+    from chokepoint.service.backup import restore
+
+    result = restore(open_store(db), path, replace)
+    rows = sum(result["rows"].values())
+    typer.echo(f"restored {path}: {rows:,} rows (backup of {result['header']['created_at']})")
+    if not result["header"].get("password_hashes"):
+        typer.echo("users have no password: set them with `chokepoint users passwd NAME --password ...`")

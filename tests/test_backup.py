@@ -1,0 +1,204 @@
+"""Backup and restore (issue 23): lossless, portable between SQLite and PostgreSQL, whole or nothing.
+
+A store with every kind of record (the demo chain, a scenario, tasks, a challenge and a bid,
+expert scores, reported values with a revision, rules with history, alerts, two snapshots, users
+with a binding, a raw-materials dataset with binary bodies, the audit log) is backed up, restored
+into a new store, and backed up again: the two backups hold the same rows, and the restored store
+answers as the original did. With ``CHOKEPOINT_TEST_PG`` the restore goes to PostgreSQL and back.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from chokepoint.cli import app
+from chokepoint.datasets import load_semiconductors
+from chokepoint.errors import UsageError
+from chokepoint.store import Store
+
+DATA = Path(__file__).parent / "data"
+PG = os.environ.get("CHOKEPOINT_TEST_PG")
+
+
+def full_store(path: Path) -> Store:
+    from chokepoint.service import materials as materials_svc
+    from chokepoint.service.matching import publish_challenge, record_bid
+    from chokepoint.service.monitoring import monitor_run, submit_observations
+
+    s = Store(path)
+    s.chains.save("semi", load_semiconductors())
+    s.projects.set_perspective("semi", {"home": ["CHN"], "restricted": ["USA", "NLD"]})
+    s.users.add("admin", "admin", "admin-password")
+    s.users.add("naura", "reporter", "naura-password")
+    s.users.bind("naura", "semi", "P115")
+    s.scenarios.save("semi", "nld", {"name": "nld", "shocks": [{"type": "blockade", "country": "NLD"}]})
+    s.rules.put(
+        "semi",
+        [{"id": "low", "type": "threshold", "indicator": "inventory_days", "levels": {"I": 7}}],
+        "admin",
+    )
+    row = {
+        "indicator": "inventory_days",
+        "node": "N44",
+        "enterprise": "P115",
+        "period": "2026-01",
+        "value": 5,
+    }
+    submit_observations(s, "semi", pd.DataFrame([row]), "naura", as_of="2026-01")
+    submit_observations(
+        s, "semi", pd.DataFrame([{**row, "value": 4.5}]), "naura", as_of="2026-01"
+    )  # a revision
+    monitor_run(s, "semi", "2026-01")
+    monitor_run(s, "semi", "2026-01")
+    key, _ = publish_challenge(
+        s, "semi", title="EUV光源", description="极紫外光源", nodes=["N20"], capabilities=["光源"],
+        owner="SMEE", budget=None, deadline=None,
+    )  # fmt: skip
+    record_bid(s, "semi", key, "P115", "北方华创投标")
+    materials_svc.load_dataset(s, "rm", DATA / "materials")
+    s.audit.record("admin", "POST", "/api/x", 200, "test entry", None, {"k": "v"})
+    return s
+
+
+def rows_of(backup: Path) -> dict[str, list[str]]:
+    """Every row of a backup as sorted JSON lines per table (the header left out)."""
+    out: dict[str, list[str]] = {}
+    with gzip.open(backup, "rt", encoding="utf-8") as f:
+        f.readline()
+        for line in f:
+            item = json.loads(line)
+            out.setdefault(item["table"], []).append(json.dumps(item["row"], sort_keys=True))
+    return {k: sorted(v) for k, v in out.items()}
+
+
+def test_backup_restore_is_lossless_and_the_restored_store_answers_the_same(tmp_path):
+    from chokepoint.service.backup import backup, restore
+    from chokepoint.service.lists import project_lists
+
+    src = full_store(tmp_path / "a.db")
+    first = tmp_path / "a.backup.gz"
+    header = backup(src, first, with_password_hashes=True)
+    assert header["tables"]["chain_nodes"] == len(src.chains.load("semi").nodes)  # 126 nodes and 3 stages
+    assert header["tables"]["observation_history"] >= 2
+    dst = Store(tmp_path / "b.db")
+    result = restore(dst, first)
+    assert result["rows"] == header["tables"]
+    second = tmp_path / "b.backup.gz"
+    backup(dst, second, with_password_hashes=True)
+    assert rows_of(first) == rows_of(second)  # every row, every value
+    assert dst.chains.load("semi").equals(src.chains.load("semi"))
+    assert dst.alerts.list("semi") == src.alerts.list("semi")
+    assert dst.users.verify_password("naura", "naura-password")
+    from chokepoint.assess import Perspective
+    from chokepoint.service.assessment import assess_project
+
+    a = assess_project(dst, "semi", Perspective.from_dict(dst.projects.get_perspective("semi")))
+    assert len(project_lists(dst, "semi", a, "zh").tables["chokepoints"]) > 0
+    # new rows continue after the restored ids
+    dst.audit.record("admin", "POST", "/api/y", 200, "after restore", None, None)
+    assert dst.audit.entries(1)[0]["action"] == "after restore"
+
+
+def test_without_hashes_users_come_back_without_a_usable_password(tmp_path):
+    from chokepoint.service.backup import backup, restore
+
+    src = full_store(tmp_path / "a.db")
+    out = tmp_path / "a.backup.gz"
+    backup(src, out)
+    with gzip.open(out, "rt", encoding="utf-8") as f:
+        assert "argon2" not in f.read()
+    dst = Store(tmp_path / "b.db")
+    restore(dst, out)
+    assert dst.users.get("naura", "semi").actors == frozenset({"P115"})
+    assert not dst.users.verify_password("naura", "naura-password")
+    dst.users.set_password("naura", "a-new-password")
+    assert dst.users.verify_password("naura", "a-new-password")
+
+
+def test_restore_refuses_a_store_that_is_not_empty_and_damaged_files(tmp_path):
+    from chokepoint.service.backup import backup, restore
+
+    src = full_store(tmp_path / "a.db")
+    out = tmp_path / "a.backup.gz"
+    backup(src, out, with_password_hashes=True)
+    with pytest.raises(UsageError, match="not empty"):
+        restore(src, out)
+    damaged = tmp_path / "damaged.gz"
+    with gzip.open(out, "rt", encoding="utf-8") as f:
+        lines = f.read().splitlines()
+    with gzip.open(damaged, "wt", encoding="utf-8") as f:
+        f.write("\n".join([*lines[:50], "{not json", *lines[50:]]) + "\n")
+    dst = Store(tmp_path / "b.db")
+    with pytest.raises(UsageError, match="line 51"):  # the header is line 1, then 49 rows
+        restore(dst, damaged)
+    assert dst.projects.infos() == []  # nothing landed: one transaction
+    (tmp_path / "notes.txt").write_text("hello", encoding="utf-8")
+    with pytest.raises(UsageError, match=r"not a chokepoint backup|cannot read"):
+        restore(dst, tmp_path / "notes.txt")
+    result = restore(src, out, replace=True)  # --replace overwrites
+    assert result["rows"]["projects"] == 1
+
+
+def test_cli_backup_and_restore(tmp_path):
+    full_store(tmp_path / "a.db").close()
+    out = tmp_path / "store.backup.gz"
+    runner = CliRunner()
+    r = runner.invoke(app, ["backup", "--out", str(out), "--db", str(tmp_path / "a.db")])
+    assert r.exit_code == 0, r.output
+    assert "rows of" in r.output
+    r = runner.invoke(app, ["restore", str(out), "--db", str(tmp_path / "b.db")])
+    assert r.exit_code == 0, r.output
+    assert "set them with `chokepoint users passwd" in r.output
+    r = runner.invoke(app, ["restore", str(out), "--db", str(tmp_path / "b.db")])
+    assert r.exit_code != 0
+    assert "--replace" in r.output
+
+
+@pytest.mark.skipif(not PG, reason="CHOKEPOINT_TEST_PG is not set (no PostgreSQL server)")
+def test_sqlite_to_postgresql_and_back_is_lossless(tmp_path):
+    """Into an empty PostgreSQL schema (created and dropped here), then back into SQLite."""
+    import uuid
+
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    from chokepoint.service.backup import backup, restore
+
+    url = make_url(PG)
+    schema = f"backup_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(url)
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    try:
+        src = full_store(tmp_path / "a.db")
+        first = tmp_path / "a.backup.gz"
+        backup(src, first, with_password_hashes=True)
+        pg = Store(
+            url.update_query_dict({"options": f"-csearch_path={schema}"}).render_as_string(
+                hide_password=False
+            )
+        )
+        assert pg.projects.infos() == []  # a store of its own
+        restore(pg, first)
+        middle = tmp_path / "pg.backup.gz"
+        backup(pg, middle, with_password_hashes=True)
+        pg.audit.record(
+            "admin", "POST", "/api/z", 200, "after restore on postgres", None, None
+        )  # sequences go on
+        pg.close()
+        back = Store(tmp_path / "c.db")
+        restore(back, middle)
+        last = tmp_path / "c.backup.gz"
+        backup(back, last, with_password_hashes=True)
+        assert rows_of(first) == rows_of(middle) == rows_of(last)
+    finally:
+        with admin.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+        admin.dispose()
