@@ -1,0 +1,128 @@
+"""Crash safety (issue 23): a process killed (SIGKILL) in the middle of an import or a monitor run
+leaves the store as before that operation, or with the operation whole; the store opens cleanly
+afterwards. Each case kills a real ``chokepoint`` subprocess at seeded random moments."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from chokepoint.datasets import load_semiconductors
+from chokepoint.io.writers import chain_to_dict
+from chokepoint.store import Store
+
+KILLS = 5
+
+
+def chokepoint(*args: str) -> subprocess.Popen[bytes]:
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    return subprocess.Popen(
+        [sys.executable, "-m", "chokepoint.cli", *args],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env=env,
+    )
+
+
+def kill_after(proc: subprocess.Popen[bytes], seconds: float) -> bool:
+    """SIGKILL ``proc`` after ``seconds`` unless it ended first; True when it was killed."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            return False
+        time.sleep(0.005)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    return True
+
+
+@pytest.fixture
+def store_path(tmp_path):
+    path = tmp_path / "crash.db"
+    s = Store(path)
+    s.chains.save("semi", load_semiconductors())
+    s.projects.set_perspective("semi", {"home": ["CHN"], "restricted": ["USA", "NLD"]})
+    s.users.add("naura", "reporter", "naura-password")
+    s.users.bind("naura", "semi", "P115")
+    s.rules.put(
+        "semi", [{"id": "low", "type": "threshold", "indicator": "inventory_days", "levels": {"I": 7}}], "cli"
+    )
+    s.close()
+    return path
+
+
+def test_a_killed_import_leaves_the_old_chain_or_the_new_one_whole(store_path, tmp_path):
+    old = load_semiconductors()
+    doc = chain_to_dict(old)
+    for node in doc["nodes"]:
+        node["name"] = f"{node['name']} (new)"
+    new_file = tmp_path / "new.json"
+    new_file.write_text(json.dumps(doc), encoding="utf-8")
+    rng = random.Random(23)
+    killed = 0
+    for _ in range(KILLS):
+        proc = chokepoint("import", str(new_file), "-p", "semi", "--db", str(store_path))
+        killed += kill_after(proc, rng.uniform(0.3, 4.0))
+        s = Store(store_path)  # opens cleanly after the kill
+        names = s.chains.load("semi").nodes["name"]
+        fresh = names.str.endswith(" (new)")
+        assert fresh.all() or not fresh.any(), "a half-imported chain"
+        assert len(names) == len(old.nodes)
+        if fresh.all():  # landed whole: put the old chain back for the next round
+            s.chains.save("semi", old)
+        s.close()
+    assert killed >= 1  # at least one kill hit the import while it ran
+    done = chokepoint("import", str(new_file), "-p", "semi", "--db", str(store_path))
+    assert done.wait(120) == 0  # the same command, not killed, lands whole
+    assert Store(store_path).chains.load("semi").nodes["name"].str.endswith(" (new)").all()
+
+
+def test_a_killed_monitor_run_leaves_no_alert_without_its_snapshot(store_path):
+    from chokepoint.service.monitoring import submit_observations
+
+    s = Store(store_path)
+    row = {
+        "indicator": "inventory_days",
+        "node": "N44",
+        "enterprise": "P115",
+        "period": "2026-01",
+        "value": 5,
+    }
+    submit_observations(s, "semi", pd.DataFrame([row]), "naura", as_of="2026-01")
+    s.close()
+    rng = random.Random(7)
+    killed = 0
+    for _ in range(KILLS):
+        proc = chokepoint("monitor", "run", "-p", "semi", "--as-of", "2026-01", "--db", str(store_path))
+        killed += kill_after(proc, rng.uniform(0.3, 4.0))
+        s = Store(store_path)
+        snapshots = s.alerts.snapshots("semi")
+        alerts = s.alerts.list("semi")
+        # a run stores its alerts and its snapshot in one transaction: both or neither
+        assert (len(alerts) == 0) == (len(snapshots) == 0)
+        assert len([a for a in alerts if a["rule_id"] == "low"]) <= 1
+        s.close()
+    assert killed >= 1
+    before = len(Store(store_path).alerts.snapshots("semi"))
+    done = chokepoint("monitor", "run", "-p", "semi", "--as-of", "2026-01", "--db", str(store_path))
+    assert done.wait(120) == 0
+    s = Store(store_path)
+    assert len(s.alerts.snapshots("semi")) == before + 1
+    assert [a["rule_id"] for a in s.alerts.list("semi")] == ["low"]
+
+
+def test_the_kill_helper_really_kills(tmp_path):
+    """A test that could not fail would be worth nothing: the helper does kill a running process."""
+    proc = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
+    assert kill_after(proc, 0.2)
+    assert proc.returncode == -signal.SIGKILL
+    assert Path(tmp_path).exists()
