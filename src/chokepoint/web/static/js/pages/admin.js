@@ -81,7 +81,12 @@ export async function admin(el, name) {
       x.disabled ? t("enable") : t("disable")), " ",
     h("button", { type: "button", class: "action", onclick: guard(async () => {
       const pw = window.prompt(t("password_prompt"));
-      if (pw) { await api(`/api/users/${u(x.name)}/password`, json({ password: pw }, "PUT")); ok(`${x.name}: ${t("saved")}`); }
+      if (!pw) return;
+      // one's own password needs the current one; every session of the user ends with the change
+      const current = x.name === state.me.name ? window.prompt(t("current_password_prompt")) : null;
+      if (x.name === state.me.name && !current) return;
+      await api(`/api/users/${u(x.name)}/password`, json({ password: pw, current_password: current }, "PUT"));
+      ok(`${x.name}: ${t("saved")}`);
     }) }, t("set_password")), " ",
     x.role === "reporter" ? h("button", { type: "button", class: "action", onclick: guard(async () => {
       const actor = window.prompt(t("bind_prompt"));
