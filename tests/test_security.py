@@ -482,3 +482,29 @@ def test_lists_stay_fast_while_sixteen_clients_read_them(live, app_store):
         f"GET /lists, 16 clients, 160 requests: median {statistics.median(times) * 1000:.0f} ms, p99 {p99 * 1000:.0f} ms"
     )
     assert p99 < 1.0, p99
+
+
+def test_ids_with_markup_are_refused_at_import_and_real_ids_pass(tmp_path, app_store):
+    """Node and actor ids follow a documented safe pattern (docs/exchange-format.md): the probe's
+    ``X"><img src=x onerror=...>`` is refused with its row and column; the demo chain, ISO codes
+    and Chinese ids pass."""
+    import json
+
+    from chokepoint.errors import ChainValidationError
+    from chokepoint.io.writers import chain_to_dict
+    from chokepoint.service.projects import import_chain
+
+    doc = chain_to_dict(load_semiconductors())
+    good = tmp_path / "good.json"
+    doc["nodes"].append({"id": "节点-1", "name": "新节点", "kind": "material"})
+    good.write_text(json.dumps(doc), encoding="utf-8")
+    assert import_chain(app_store, "ok", good).action == "imported"
+    doc["nodes"].append({"id": 'X"><img src=x onerror=alert(1)>', "name": "bad", "kind": "material"})
+    doc["actors"][5]["id"] = "a&b"
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps(doc), encoding="utf-8")
+    with pytest.raises(ChainValidationError) as info:
+        import_chain(app_store, "semi", bad)
+    unsafe = [p for p in info.value.problems if p.code == "unsafe_id"]
+    assert {(p.source, p.column) for p in unsafe} == {("bad.json[nodes]", "id"), ("bad.json[actors]", "id")}
+    assert all(p.row for p in unsafe)

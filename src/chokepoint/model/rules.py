@@ -16,7 +16,14 @@ import pandas as pd
 from chokepoint.errors import Problem
 from chokepoint.model.cells import stack_blocks, typed_table
 from chokepoint.model.chain import GEOGRAPHY_KINDS
-from chokepoint.model.checks import cycles, duplicates, merge_actor_aliases, references, share_sums
+from chokepoint.model.checks import (
+    cycles,
+    duplicates,
+    merge_actor_aliases,
+    references,
+    share_sums,
+    unsafe_ids,
+)
 from chokepoint.model.countries import iso3_codes
 from chokepoint.model.findings import Findings
 from chokepoint.model.schema import TABLES
@@ -50,6 +57,8 @@ def check_tables(findings: Findings, tolerance: float) -> CheckedTables:
     actors = typed_table(findings, "actors", stack_blocks(findings, "actors"))
     prov = typed_table(findings, "provisions", stack_blocks(findings, "provisions"))
 
+    unsafe_ids(findings, nodes, "node")
+    unsafe_ids(findings, actors, "actor")
     nodes = duplicates(findings, nodes, ["id"], "node id", "duplicate_id")
     actors, merged = merge_actor_aliases(findings, actors)
     check_stages(findings, nodes)

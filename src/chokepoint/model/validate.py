@@ -18,6 +18,8 @@ not_a_number                a numeric cell does not parse
 not_an_integer              an integer cell has a fraction
 out_of_range                a value outside its range (shares 0-1, threshold 1-5...)
 unknown_kind                a kind (or children_rule) outside the vocabulary
+unsafe_id                   a node or actor id with a markup character (< > " ' ` = backslash &),
+                            a control character, a space at either end, or over 200
 duplicate_id                a node id twice; an actor id twice with conflicting
                             name, kind or country (identical rows are alias rows
                             and are merged)
