@@ -362,6 +362,8 @@ def test_analyst_journey(page):
     page.fill("#scenario-name", "nld-and-tel")
     page.click("#save-scenario")
     page.wait_for_selector("#saved a:text('nld-and-tel')")
+    # saving moves to the saved scenario's page, which loads it again: its two shocks come back
+    wait_until(page, "document.querySelectorAll('#shocks tr').length === 2")
     assert page.locator("#shocks tr").count() == 2
     page.click("#nav-alerts")
     page.wait_for_selector("#alerts button.ack")
