@@ -253,6 +253,10 @@ class PerspectiveQuery:
     allied: str | None = None
     year: int | None = None
 
+    def fields(self) -> dict[str, Any]:
+        """The fields as the service layer's keyword arguments (``home``, ``restricted``, ...)."""
+        return {"home": self.home, "restricted": self.restricted, "allied": self.allied, "year": self.year}
+
     def resolve(self, request: Request, project: str) -> Perspective:
         """The perspective of the request on ``project``."""
         return perspective_of(request, project, self.home, self.restricted, self.allied, self.year)

@@ -8,6 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated
 
+import pandas as pd
 import typer
 
 from chokepoint.cli.base import DbOption, LangOption, materials_app, open_store
@@ -77,15 +78,7 @@ def materials_risk(
     """Supply risk of every commodity for the home economy (GeoPolRisk, EU supply risk), largest first."""
     table = svc.risk(open_store(db), dataset, home, year, method, lang)
     shown = table[svc.SHOWN[method]] if top is None else table[svc.SHOWN[method]].head(top)
-    emit(
-        fmt,
-        table=table,
-        text=lambda: shown.to_string(index=False),
-        out=out,
-        top=top,
-        lang=lang,
-        headers=MATERIALS_HEADERS,
-    )
+    _emit_ranked(fmt, table, shown, out, top, lang)
 
 
 @materials_app.command("leverage")
@@ -111,15 +104,7 @@ def materials_leverage(
         "coverage",
     ]
     shown = table[cols] if top is None else table[cols].head(top)
-    emit(
-        fmt,
-        table=table,
-        text=lambda: shown.to_string(index=False),
-        out=out,
-        top=top,
-        lang=lang,
-        headers=MATERIALS_HEADERS,
-    )
+    _emit_ranked(fmt, table, shown, out, top, lang)
 
 
 @materials_app.command("stages")
@@ -166,4 +151,21 @@ def materials_chain(
     typer.echo(
         f"project {project!r} ({done['year']}): {done['nodes']} nodes, {done['actors']} countries, "
         f"{done['provisions']} provisions; linked trade dataset {done['trade_dataset']!r}"
+    )
+
+
+def _emit_ranked(
+    fmt: OutputFormat, table: pd.DataFrame, shown: pd.DataFrame, out: Path | None, top: int | None, lang: str
+) -> None:
+    """Print ``shown`` (or the table in ``fmt``) and write ``table`` to ``out`` under the
+    raw-material headers.
+    """
+    emit(
+        fmt,
+        table=table,
+        text=lambda: shown.to_string(index=False),
+        out=out,
+        top=top,
+        lang=lang,
+        headers=MATERIALS_HEADERS,
     )

@@ -65,10 +65,7 @@ def scenario_report(
         get_store(request),
         project,
         sc,
-        home=pq.home,
-        restricted=pq.restricted,
-        allied=pq.allied,
-        year=pq.year,
+        **pq.fields(),
         chain=chain_of(request, project),
         source="request body",
     )

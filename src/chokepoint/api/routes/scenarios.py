@@ -31,10 +31,6 @@ from chokepoint.service.cluster import cluster_from_environment
 router = APIRouter(tags=["scenarios"])
 
 
-def _fields(pq: PerspectiveQuery) -> dict[str, Any]:
-    return {"home": pq.home, "restricted": pq.restricted, "allied": pq.allied, "year": pq.year}
-
-
 @router.post("/projects/{project}/scenarios/run")
 def run_scenario(
     project: str,
@@ -51,7 +47,7 @@ def run_scenario(
     """
     sc = svc.scenario_from_body(body)
     chain = chain_of(request, project)
-    r = svc.run(get_store(request), project, sc, **_fields(pq), chain=chain, source="request body")
+    r = svc.run(get_store(request), project, sc, **pq.fields(), chain=chain, source="request body")
     return svc.run_document(r, lang)
 
 
@@ -77,7 +73,7 @@ def run_dynamics(
         days=days,
         step=step,
         inventory=inventory,
-        **_fields(pq),
+        **pq.fields(),
         chain=chain_of(request, project),
     )
     return svc.dynamic_document(r)
