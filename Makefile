@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 # The demo uses its own store inside the checkout unless CHOKEPOINT_DB is set.
 export CHOKEPOINT_DB ?= $(CURDIR)/out/demo.db
 
-.PHONY: demo test install install-test install-browser lint typecheck bench clean
+.PHONY: demo test test-pg install install-test install-browser lint typecheck bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -39,6 +39,10 @@ typecheck: install-test
 
 test: install-test install-browser lint typecheck
 	$(BIN)/python -m pytest -n 2 -q
+
+# The whole suite again with every store on PostgreSQL (CHOKEPOINT_TEST_PG names the server).
+test-pg: install-test install-browser
+	$(BIN)/python -m pytest -n 2 -q --store-backend postgresql
 
 bench: install-test
 	$(BIN)/python benchmarks/bench_assess.py

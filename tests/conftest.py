@@ -22,6 +22,9 @@ from chokepoint.model.validate import ImportReport, chain_from_tables
 
 Rows = list[dict[str, Any]]
 
+#: ``--store-backend postgresql`` runs every store of the suite on PostgreSQL (tests/backend.py).
+pytest_plugins = ["backend"]
+
 
 @pytest.fixture(autouse=True)
 def _isolated_store(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:

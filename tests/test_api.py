@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import shutil
 import time
 import warnings
 from datetime import timedelta
@@ -12,6 +11,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from fastapi.routing import APIRoute
+
+from backend import copy_store
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")
@@ -104,7 +105,7 @@ def template(tmp_path_factory) -> tuple[Path, dict[str, str]]:
 def client(template, tmp_path):
     path, tokens = template
     db = tmp_path / "api.db"
-    shutil.copy(path, db)
+    copy_store(path, db)
     store = Store(db)
     c = TestClient(create_app(store))
     c.tokens = tokens  # type: ignore[attr-defined]

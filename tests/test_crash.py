@@ -16,6 +16,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from backend import store_location
 from chokepoint.datasets import load_semiconductors
 from chokepoint.io.writers import chain_to_dict
 from chokepoint.store import Store
@@ -70,7 +71,7 @@ def test_a_killed_import_leaves_the_old_chain_or_the_new_one_whole(store_path, t
     rng = random.Random(23)
     killed = 0
     for _ in range(KILLS):
-        proc = chokepoint("import", str(new_file), "-p", "semi", "--db", str(store_path))
+        proc = chokepoint("import", str(new_file), "-p", "semi", "--db", store_location(store_path))
         killed += kill_after(proc, rng.uniform(0.3, 4.0))
         s = Store(store_path)  # opens cleanly after the kill
         names = s.chains.load("semi").nodes["name"]
@@ -81,7 +82,7 @@ def test_a_killed_import_leaves_the_old_chain_or_the_new_one_whole(store_path, t
             s.chains.save("semi", old)
         s.close()
     assert killed >= 1  # at least one kill hit the import while it ran
-    done = chokepoint("import", str(new_file), "-p", "semi", "--db", str(store_path))
+    done = chokepoint("import", str(new_file), "-p", "semi", "--db", store_location(store_path))
     assert done.wait(120) == 0  # the same command, not killed, lands whole
     assert Store(store_path).chains.load("semi").nodes["name"].str.endswith(" (new)").all()
 
@@ -102,7 +103,9 @@ def test_a_killed_monitor_run_leaves_no_alert_without_its_snapshot(store_path):
     rng = random.Random(7)
     killed = 0
     for _ in range(KILLS):
-        proc = chokepoint("monitor", "run", "-p", "semi", "--as-of", "2026-01", "--db", str(store_path))
+        proc = chokepoint(
+            "monitor", "run", "-p", "semi", "--as-of", "2026-01", "--db", store_location(store_path)
+        )
         killed += kill_after(proc, rng.uniform(0.3, 4.0))
         s = Store(store_path)
         snapshots = s.alerts.snapshots("semi")
@@ -113,7 +116,9 @@ def test_a_killed_monitor_run_leaves_no_alert_without_its_snapshot(store_path):
         s.close()
     assert killed >= 1
     before = len(Store(store_path).alerts.snapshots("semi"))
-    done = chokepoint("monitor", "run", "-p", "semi", "--as-of", "2026-01", "--db", str(store_path))
+    done = chokepoint(
+        "monitor", "run", "-p", "semi", "--as-of", "2026-01", "--db", store_location(store_path)
+    )
     assert done.wait(120) == 0
     s = Store(store_path)
     assert len(s.alerts.snapshots("semi")) == before + 1

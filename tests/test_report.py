@@ -207,10 +207,10 @@ def monitored(db: str, tmp_path: Path) -> str:
     """A copy of the demo store after five monthly monitor runs: NAURA's inventory of tube
     diffusion tools runs down (alerts IV to I) and, in the last month, the EUV tools lose the
     home source they had gained (the level rises)."""
-    import shutil
     import sys
 
     sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from backend import copy_store
     from chokepoint.model.chain import ChainMap
     from chokepoint.monitor.rules import RuleSet
     from chokepoint.service.monitoring import monitor_run, submit_observations
@@ -218,7 +218,7 @@ def monitored(db: str, tmp_path: Path) -> str:
     from test_monitor import RULES, euv_shared_with_home, rows
 
     path = str(tmp_path / "monitored.db")
-    shutil.copy(db, path)
+    copy_store(db, path)
     store = Store(path)
     store.users.add("root", "admin", "root-pass-123")
     store.users.add("naura", "reporter", "naura-pass-123")

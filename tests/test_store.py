@@ -224,6 +224,7 @@ def test_migrate_returns_applied_names(tmp_path):
     engine.dispose()
 
 
+@pytest.mark.sqlite_only
 def test_database_url(tmp_path, monkeypatch):
     assert database_url("postgresql+psycopg://u@h/db") == "postgresql+psycopg://u@h/db"
     assert database_url(tmp_path / "x.db") == f"sqlite:///{tmp_path / 'x.db'}"
@@ -232,6 +233,7 @@ def test_database_url(tmp_path, monkeypatch):
     assert (tmp_path / "sub").is_dir()  # the folder is created
 
 
+@pytest.mark.sqlite_only
 def test_store_uses_env_var(tmp_path, monkeypatch, small):
     monkeypatch.setenv(ENV_VAR, str(tmp_path / "env.db"))
     s = Store()
@@ -320,6 +322,7 @@ def test_evidence_stamp_changes_with_each_kind_of_evidence(store, small, other):
     assert store.evidence_stamp("small", "t").startswith(store.evidence_stamp("small")[:-1])
 
 
+@pytest.mark.sqlite_only
 def test_migration_011_adds_the_alert_level_before_to_an_older_store(tmp_path):
     """A store made before 011 (its alerts table without ``level_before``) gains the column on
     open, keeps its alerts, and a later run records the level an alert had before."""
