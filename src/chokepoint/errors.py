@@ -98,14 +98,18 @@ class ChainValidationError(ChokepointError):
     code = "validation_error"
     http_status = 422
 
-    def __init__(self, problems: list[Problem], warnings: list[Problem] | None = None):
+    def __init__(
+        self, problems: list[Problem], warnings: list[Problem] | None = None, problem_count: int | None = None
+    ):
         self.problems = list(problems)
         self.warnings = list(warnings or [])
-        n = len(self.problems)
+        #: How many problems there are in all (more than listed when the checker listed only the first).
+        self.problem_count = max(problem_count or 0, len(self.problems))
+        n = self.problem_count
         head = f"{n} problem{'s' if n != 1 else ''} found; nothing was imported"
         lines = [head, *(f"  {p}" for p in self.problems[:200])]
-        if n > 200:
-            lines.append(f"  ... and {n - 200} more")
+        if n > min(200, len(self.problems)):
+            lines.append(f"  ... and {n - min(200, len(self.problems)):,} more")
         super().__init__("\n".join(lines))
 
     def to_dict(self) -> dict[str, Any]:
@@ -117,11 +121,11 @@ class ChainValidationError(ChokepointError):
             "code": self.code,
             "message": str(self).splitlines()[0]
             + (
-                f" (the first {len(shown):,} of {len(self.problems):,} are listed)"
-                if len(shown) < len(self.problems)
+                f" (the first {len(shown):,} of {self.problem_count:,} are listed)"
+                if len(shown) < self.problem_count
                 else ""
             ),
-            "details": {"problems": [p.to_dict() for p in shown], "problem_count": len(self.problems)},
+            "details": {"problems": [p.to_dict() for p in shown], "problem_count": self.problem_count},
         }
 
 

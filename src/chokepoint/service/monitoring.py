@@ -82,12 +82,12 @@ def submit_observations(
     """
     who = reporter(store, user, project)
     numbers = list(rows) if rows is not None else list(range(2, len(frame) + 2))
-    clean, problems = validate_observations(
+    checked = validate_observations(
         frame, numbers, source, catalog(), store.chains.load(project), who, as_of or current_month()
     )
-    if problems:
-        raise ReportRejectedError(problems)
-    return store.observations.submit(project, clean, who.name)
+    if checked.problem_count:
+        raise ReportRejectedError(checked.problems, problem_count=checked.problem_count)
+    return store.observations.submit(project, checked.clean, who.name)
 
 
 def upload_observations(
