@@ -1,11 +1,13 @@
 """Property-based API testing from the OpenAPI schema (schemathesis): no server error (5xx).
 
 Bounded: a few examples per operation, on the demo data, as an administrator (who may call every
-route), in a fresh store per test session.
+route), in a fresh store per test session. The long run (marker ``stress``) takes several hundred
+examples per operation: ``pytest -m stress tests/test_api_schema.py -p no:xdist``.
 """
 
 from __future__ import annotations
 
+import os
 import warnings
 from datetime import timedelta
 
@@ -35,14 +37,30 @@ def _app(tmp_path_factory=None):
 
 
 APP, TOKEN = _app()
-schema = schemathesis.openapi.from_asgi("/openapi.json", APP)
+every_operation = schemathesis.openapi.from_asgi("/openapi.json", APP)
+# logging out would revoke the token every other example uses (covered by test_security.py)
+every_operation = every_operation.exclude(path_regex=r"/logout$")
 # destructive routes would empty the store for the other examples; they are covered by test_api.py
-schema = schema.exclude(method="DELETE").exclude(path_regex=r"/(logout|disable|password)$")
+schema = every_operation.exclude(method="DELETE").exclude(path_regex=r"/(disable|password)$")
+
+#: Examples per operation of the long run (``pytest -m stress tests/test_api_schema.py``).
+STRESS_EXAMPLES = int(os.environ.get("CHOKEPOINT_SCHEMA_EXAMPLES", "300"))
 
 
 @schema.parametrize()
 @settings(max_examples=4, deadline=None, suppress_health_check=list(HealthCheck))
 def test_no_server_error(case):
+    case.call_and_validate(
+        headers={"authorization": f"Bearer {TOKEN}"}, checks=[schemathesis.checks.not_a_server_error]
+    )
+
+
+@pytest.mark.stress
+@every_operation.parametrize()
+@settings(max_examples=STRESS_EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
+def test_no_server_error_in_hundreds_of_examples_per_operation(case):
+    """The long run: every operation but logout, DELETE and password routes included, as an
+    administrator, ``CHOKEPOINT_SCHEMA_EXAMPLES`` (default 300) examples each."""
     case.call_and_validate(
         headers={"authorization": f"Bearer {TOKEN}"}, checks=[schemathesis.checks.not_a_server_error]
     )

@@ -20,6 +20,7 @@ from chokepoint.datasets import load_semiconductors
 from chokepoint.store import Store
 from chokepoint.store import logins as login_policy
 from chokepoint.store.tokens import MAX_BEARER_TOKENS
+from live import serve
 
 
 @pytest.fixture
@@ -336,24 +337,8 @@ def test_malformed_json_imports_end_in_a_clean_error(tmp_path, app_store, text, 
 @pytest.fixture
 def live(app_store):
     """The API on a loopback port (uvicorn in a thread): raw sockets reach it as a client would."""
-    import socket
-    import threading
-
-    import uvicorn
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    server = uvicorn.Server(
-        uvicorn.Config(create_app(app_store), host="127.0.0.1", port=port, log_level="error")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    while not server.started:
-        time.sleep(0.02)
-    yield port
-    server.should_exit = True
-    thread.join(5)
+    with serve(app_store) as port:
+        yield port
 
 
 def raw_post(port: int, head: str, chunks) -> tuple[int, str, float]:

@@ -184,13 +184,5 @@ def edit_node(
 
     Returns the changed fields' old values and the edited node's row.
     """
-    from chokepoint.model.chain import chain_from_frames
-
-    chain = store.chains.load(project)
-    if node not in set(chain.nodes["id"]):
-        raise NotFoundError(f"no node {node!r} in project {project!r}")
-    row = chain.nodes[chain.nodes["id"] == node].iloc[0].to_dict()
-    before = {k: row[k] for k in changes}
-    row.update(changes)
-    edited = store.chains.save(project, chain_from_frames({"nodes": pd.DataFrame([row])}), merge=True)
+    before, edited = store.chains.edit_node(project, node, changes)
     return before, edited.nodes[edited.nodes["id"] == node]

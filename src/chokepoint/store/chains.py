@@ -10,8 +10,8 @@ from typing import Any
 import pandas as pd
 from sqlalchemy import Connection, delete, insert, select, update
 
-from chokepoint.errors import UsageError
-from chokepoint.model.chain import ChainMap
+from chokepoint.errors import NotFoundError, UsageError
+from chokepoint.model.chain import ChainMap, chain_from_frames
 from chokepoint.model.schema import TABLES
 from chokepoint.model.validate import ImportReport, merge_tables
 from chokepoint.model.validate import chain_tables as raw_tables
@@ -81,20 +81,65 @@ class ChainRepository:
         """
         if not name.strip():
             raise UsageError("the project name is empty")
-        with self.db.begin() as conn:
+
+        def work(conn: Connection) -> ChainMap:
             pid = conn.execute(select(projects.c.id).where(projects.c.name == name)).scalar()
-            if pid is None:
+            if pid is None:  # two first saves of one name: the loser runs again and replaces
                 now = datetime.now(UTC)
                 values = {"name": name, "created_at": now, "updated_at": now, "meta": "{}"}
                 key = conn.execute(insert(projects).values(**values)).inserted_primary_key
                 assert key is not None
                 pid = key[0]
-            elif merge:
-                stored = self._load(conn, int(pid))
-                new_rows = raw_tables(chain, "new rows")
-                chain = merge_tables(stored, new_rows, chain.meta, base_source=f"project {name}").chain
-            self._replace(conn, int(pid), chain)
-        return chain
+                stored = chain
+            else:
+                self.db.lock_project(conn, int(pid))  # saves of one project one after the other
+                stored = chain
+                if merge:
+                    new_rows = raw_tables(chain, "new rows")
+                    stored = merge_tables(
+                        self._load(conn, int(pid)), new_rows, chain.meta, base_source=f"project {name}"
+                    ).chain
+            self._replace(conn, int(pid), stored)
+            return stored
+
+        return self.db.write(work)
+
+    def edit_node(self, name: str, node: str, changes: dict[str, Any]) -> tuple[dict[str, Any], ChainMap]:
+        """Change fields of one node of project ``name`` in one transaction, reading the node
+        under the project's lock: two concurrent edits of different fields both land.
+
+        Returns
+        -------
+        before : dict
+            The changed fields' old values.
+        chain : ChainMap
+            The chain as stored after the edit (validated as a whole).
+
+        Raises
+        ------
+        ProjectNotFoundError, NotFoundError
+            When there is no such project or node.
+        ChainValidationError
+            When the edit makes the chain invalid (nothing is changed).
+        """
+
+        def work(conn: Connection) -> tuple[dict[str, Any], ChainMap]:
+            pid = self.db.project_id(conn, name)
+            self.db.lock_project(conn, pid)
+            stored = self._load(conn, pid)
+            rows = stored.nodes[stored.nodes["id"] == node]
+            if rows.empty:
+                raise NotFoundError(f"no node {node!r} in project {name!r}")
+            row = rows.iloc[0].to_dict()
+            before = {k: row[k] for k in changes}
+            row.update(changes)
+            edit = chain_from_frames({"nodes": pd.DataFrame([row])})
+            new_rows = raw_tables(edit, "new rows")
+            merged = merge_tables(stored, new_rows, edit.meta, base_source=f"project {name}")
+            self._replace(conn, pid, merged.chain)
+            return before, merged.chain
+
+        return self.db.write(work)
 
     def merge_tables(
         self,
@@ -133,6 +178,7 @@ class ChainRepository:
         """
         with self.db.begin() as conn:
             pid = self.db.project_id(conn, name)
+            self.db.lock_project(conn, pid)
             report = merge_tables(
                 self._load(conn, pid), blocks, meta, base_source=f"project {name}", problems=problems or ()
             )

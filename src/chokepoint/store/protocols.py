@@ -72,6 +72,9 @@ class ChainStore(Protocol):
     def load(self, name: str) -> ChainMap:
         """The chain map of project ``name``."""
 
+    def edit_node(self, name: str, node: str, changes: dict[str, Any]) -> tuple[dict[str, Any], ChainMap]:
+        """Change fields of one node under the project's lock; the old values and the chain."""
+
 
 class ScenarioStore(Protocol):
     """Saved scenarios (:class:`~chokepoint.store.scenarios.ScenarioRepository`)."""

@@ -59,7 +59,8 @@ class TokenRepository:
         token = secrets.token_urlsafe(32)
         now = datetime.now(UTC)
         with self.db.begin() as conn:
-            uid = conn.execute(select(users.c.id).where(users.c.name == user)).scalar_one()
+            # the user's row locked (PostgreSQL): concurrent creations count one after another
+            uid = conn.execute(select(users.c.id).where(users.c.name == user).with_for_update()).scalar_one()
             conn.execute(
                 delete(api_tokens).where(and_(api_tokens.c.user_id == uid, api_tokens.c.expires_at < now))
             )
