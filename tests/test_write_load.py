@@ -229,16 +229,16 @@ def check_monitor_runs(store: Store, outcome: Outcome) -> None:
 
 def node_edits(key: int) -> tuple[str, str, Any]:
     """Half the edits change the node's Chinese name, half its description: neither is lost."""
-    field = "name_zh" if key % 2 else "description"
-    return "PATCH", "/api/projects/semi/nodes/N31", {field: f"光刻胶 {key}"}
+    column = "name_zh" if key % 2 else "description"
+    return "PATCH", "/api/projects/semi/nodes/N31", {column: f"光刻胶 {key}"}
 
 
 def check_node_edits(store: Store, outcome: Outcome) -> None:
     node = store.chains.load("semi").nodes.set_index("id").loc["N31"]
-    for field, parity in (("name_zh", 1), ("description", 0)):
+    for column, parity in (("name_zh", 1), ("description", 0)):
         sent = {f"光刻胶 {k}" for k, _ in outcome.acknowledged if k % 2 == parity}
         if sent:  # the last acknowledged edit of each field wins; an edit of the other keeps it
-            assert node[field] in sent, (field, node[field])
+            assert node[column] in sent, (column, node[column])
 
 
 def users(key: int) -> tuple[str, str, Any]:

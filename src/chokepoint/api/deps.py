@@ -7,6 +7,7 @@ valid session cookie or bearer token gets 401, a role outside the list 403.
 from __future__ import annotations
 
 import json
+import os
 import secrets
 import threading
 from collections import OrderedDict
@@ -104,6 +105,55 @@ def cached_json(request: Request, key: tuple[Any, ...], make: Callable[[], Any])
         body = bytes(JSONResponse(make()).body)
         cache.put(key, body)
     return Response(content=body, media_type="application/json")
+
+
+_STATE_LOCK = threading.Lock()
+
+#: How many heavy documents (reports) the server builds at once; more requests of other
+#: documents wait their turn, so reads keep their threads and cores (``CHOKEPOINT_HEAVY_WORKERS``).
+HEAVY_WORKERS_VAR = "CHOKEPOINT_HEAVY_WORKERS"
+
+
+class DocumentBuilds:
+    """Heavy documents (reports) built once per key: one build per key at a time (concurrent
+    requests for the same document wait for it and share it), at most ``workers`` builds at once,
+    the last ``size`` documents kept.
+    """
+
+    def __init__(self, workers: int, size: int = 32) -> None:
+        self.documents = LRUCache[bytes](size)
+        self.slots = threading.BoundedSemaphore(max(1, workers))
+        self._locks: dict[Hashable, threading.Lock] = {}
+        self._guard = threading.Lock()
+
+    def get(self, key: Hashable, build: Callable[[], bytes]) -> bytes:
+        """The document of ``key``: cached, or built by ``build()`` (once, however many ask)."""
+        body = self.documents.get(key)
+        if body is not None:
+            return body
+        with self._guard:
+            lock = self._locks.setdefault(key, threading.Lock())
+        with lock:
+            body = self.documents.get(key)
+            if body is None:
+                with self.slots:
+                    body = build()
+                self.documents.put(key, body)
+        with self._guard:
+            self._locks.pop(key, None)
+        return body
+
+
+def document_builds(request: Request) -> DocumentBuilds:
+    """The application's :class:`DocumentBuilds` (made on first use)."""
+    state = request.app.state
+    builds: DocumentBuilds | None = getattr(state, "documents", None)
+    if builds is None:
+        with _STATE_LOCK:
+            builds = getattr(state, "documents", None)
+            if builds is None:
+                builds = state.documents = DocumentBuilds(int(os.environ.get(HEAVY_WORKERS_VAR, "2")))
+    return builds
 
 
 def project_version(request: Request, project: str) -> str:

@@ -40,10 +40,13 @@ MEDIA = {".xlsx": XLSX, ".pdf": "application/pdf", ".html": "text/html; charset=
 
 def file_response(path: Path, filename: str) -> Response:
     """An attachment from a written file (read whole: the files are workbooks of a few MB)."""
+    return attachment_response(path.read_bytes(), filename)
+
+
+def attachment_response(body: bytes, filename: str) -> Response:
+    """An attachment of ``body`` named ``filename`` (media type from the suffix)."""
     media = MEDIA.get(Path(filename).suffix.lower(), "application/octet-stream")
-    return Response(
-        path.read_bytes(), media_type=media, headers={"content-disposition": attachment(filename)}
-    )
+    return Response(body, media_type=media, headers={"content-disposition": attachment(filename)})
 
 
 def attachment(filename: str) -> str:

@@ -1,5 +1,9 @@
 """Routes: reports for meetings (the project report, a scenario's report, the monitoring brief).
 
+The project and scenario reports are built once per state of what they show (project version,
+perspective, evidence, lists, the request's scenario, language, format, day) and then answered
+from memory; concurrent requests for one report share one build, and at most
+``CHOKEPOINT_HEAVY_WORKERS`` (default 2) reports are built at once, so reads stay fast.
 Each answers a standalone document as an attachment: ``format=html`` (fonts embedded) or
 ``format=pdf``; the same service functions as ``chokepoint report``, ``chokepoint scenario run
 --out FILE.pdf`` and ``chokepoint monitor brief``.
@@ -7,19 +11,37 @@ Each answers a standalone document as an attachment: ``format=html`` (fonts embe
 
 from __future__ import annotations
 
+import json
 import tempfile
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
 from fastapi import APIRouter, Depends, Request, Response
 
-from chokepoint.api.deps import READERS, PerspectiveQuery, User, allow, chain_of, get_store, perspective_query
-from chokepoint.api.serialize import file_response
+from chokepoint.api.deps import (
+    READERS,
+    PerspectiveQuery,
+    User,
+    allow,
+    assessment_key,
+    chain_of,
+    document_builds,
+    get_store,
+    perspective_query,
+    project_version,
+)
+from chokepoint.api.serialize import attachment_response, file_response
 from chokepoint.service import reports as svc
 from chokepoint.service import scenarios as scenarios_svc
 
 router = APIRouter(tags=["reports"])
 Format = Literal["html", "pdf"]
+
+
+def _today() -> str:
+    """The day a report is dated (UTC): a cached report is rebuilt the next day."""
+    return datetime.now(UTC).date().isoformat()
 
 
 def _default_lang(home: tuple[str, ...] | list[str]) -> str:
@@ -42,9 +64,13 @@ def project_report(
     p = pq.resolve(request, project)
     language = lang or _default_lang(p.home)
     name = f"{project}-report-{language}.{format}"
-    with tempfile.TemporaryDirectory() as tmp:
-        path = svc.project_report(store, project, p, Path(tmp) / name, language)
-        return file_response(path, name)
+    key = ("project report", assessment_key(request, project, p), store.lists_stamp(project), name, _today())
+
+    def build() -> bytes:
+        with tempfile.TemporaryDirectory() as tmp:
+            return svc.project_report(store, project, p, Path(tmp) / name, language).read_bytes()
+
+    return attachment_response(document_builds(request).get(key, build), name)
 
 
 @router.post("/projects/{project}/scenarios/report")
@@ -61,17 +87,29 @@ def scenario_report(
     loss, loss chart, impacted nodes, what is left, method annex.
     """
     sc = scenarios_svc.scenario_from_body(body)
-    r = scenarios_svc.run(
-        get_store(request),
-        project,
-        sc,
-        **pq.fields(),
-        chain=chain_of(request, project),
-        source="request body",
-    )
     name = f"{project}-scenario-{lang}.{format}"
-    with tempfile.TemporaryDirectory() as tmp:
-        return file_response(svc.scenario_report(r, project, Path(tmp) / name, lang), name)
+    key = (
+        "scenario report",
+        project_version(request, project),
+        json.dumps(pq.fields(), sort_keys=True, default=str),
+        json.dumps(body, sort_keys=True, ensure_ascii=False, default=str),
+        name,
+        _today(),
+    )
+
+    def build() -> bytes:
+        r = scenarios_svc.run(
+            get_store(request),
+            project,
+            sc,
+            **pq.fields(),
+            chain=chain_of(request, project),
+            source="request body",
+        )
+        with tempfile.TemporaryDirectory() as tmp:
+            return svc.scenario_report(r, project, Path(tmp) / name, lang).read_bytes()
+
+    return attachment_response(document_builds(request).get(key, build), name)
 
 
 @router.get("/projects/{project}/monitoring/brief")
