@@ -1,6 +1,8 @@
 """Crash safety (issue 23): a process killed (SIGKILL) in the middle of an import or a monitor run
 leaves the store as before that operation, or with the operation whole; the store opens cleanly
-afterwards. Each case kills a real ``chokepoint`` subprocess at seeded random moments."""
+afterwards. Each case kills a real ``chokepoint`` subprocess at seeded random moments. The API
+server is killed too, under load from eight writers: every write it acknowledged is stored once,
+and it restarts cleanly (``CHOKEPOINT_SERVER_KILLS`` rounds; 20 under the ``stress`` marker)."""
 
 from __future__ import annotations
 
@@ -10,9 +12,12 @@ import random
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
+from typing import Any
 
+import httpx
 import pandas as pd
 import pytest
 
@@ -131,3 +136,105 @@ def test_the_kill_helper_really_kills(tmp_path):
     assert kill_after(proc, 0.2)
     assert proc.returncode == -signal.SIGKILL
     assert Path(tmp_path).exists()
+
+
+SERVER_KILLS = int(os.environ.get("CHOKEPOINT_SERVER_KILLS", "2"))
+
+
+def start_server(store_path: Path, port: int) -> subprocess.Popen[bytes]:
+    proc = chokepoint("serve", "--port", str(port), "--db", store_location(store_path))
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/api/projects", timeout=1).status_code < 500:
+                return proc
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    proc.kill()
+    raise AssertionError("the server did not start")
+
+
+def _server_kill_rounds(store_path: Path, rounds: int, seed: int) -> None:
+    """Writers publish challenges and report values while the server is SIGKILLed at a random
+    moment; after each restart every acknowledged write is there, exactly once."""
+    from live import free_port
+
+    s = Store(store_path)
+    token = s.tokens.create("naura", "bearer")
+    analyst = "ana"
+    s.users.add(analyst, "analyst", "analyst-password")
+    ana_token = s.tokens.create(analyst, "bearer")
+    s.close()
+    rng = random.Random(seed)
+    acknowledged: list[tuple[str, Any]] = []
+    lock = threading.Lock()
+    counter = iter(range(1, 10**6))
+    for _ in range(rounds):
+        port = free_port()
+        server = start_server(store_path, port)
+        stop = threading.Event()
+
+        def writer(kind: str, port: int = port, stop: threading.Event = stop) -> None:
+            bearer = token if kind == "report" else ana_token
+            with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30) as http:
+                while not stop.is_set():
+                    k = next(counter)
+                    if kind == "report":
+                        row = {"indicator": "inventory_days", "node": "N44", "enterprise": "P115",
+                               "period": f"{1800 + k // 12:04d}-{k % 12 + 1:02d}", "value": k}  # fmt: skip
+                        body: Any = {"rows": [row], "as_of": "2026-06"}
+                        path = "/api/projects/semi/observations"
+                    else:
+                        body, path = {"title": f"挑战 {k}", "nodes": ["N20"]}, "/api/projects/semi/challenges"
+                    try:
+                        r = http.post(path, json=body, headers={"authorization": f"Bearer {bearer}"})
+                    except httpx.HTTPError:
+                        return  # the server is gone
+                    assert r.status_code < 500, r.text
+                    if r.status_code < 300:
+                        with lock:
+                            acknowledged.append((kind, k if kind == "report" else r.json()["id"]))
+
+        threads = [threading.Thread(target=writer, args=(kind,)) for kind in ("report", "challenge") * 4]
+        for t in threads:
+            t.start()
+        time.sleep(rng.uniform(0.5, 2.5))
+        server.send_signal(signal.SIGKILL)
+        server.wait()
+        stop.set()
+        for t in threads:
+            t.join(30)
+    s = Store(store_path)  # opens cleanly after the last kill
+    from chokepoint.service.matching import list_challenges
+
+    # every acknowledged write is stored, once; a write committed while the kill cut its answer
+    # off is stored unacknowledged (at most one per writer and round)
+    reported = s.observations.values("semi", "inventory_days")["value"].astype(int).tolist()
+    assert len(reported) == len(set(reported))
+    assert set(reported) >= {k for kind, k in acknowledged if kind == "report"}
+    ids = [c["id"] for c in list_challenges(s, "semi")]
+    assert len(ids) == len(set(ids))
+    assert set(ids) >= {k for kind, k in acknowledged if kind == "challenge"}
+    in_flight = len(set(reported) | set(ids)) - len(acknowledged)
+    assert 0 <= in_flight <= 8 * rounds
+    assert len(acknowledged) > rounds  # the writers did get through between the kills
+    s.close()
+    port = free_port()
+    server = start_server(store_path, port)  # and the server restarts cleanly once more
+    try:
+        r = httpx.get(
+            f"http://127.0.0.1:{port}/api/projects", headers={"authorization": f"Bearer {ana_token}"}
+        )
+        assert r.status_code == 200
+    finally:
+        server.kill()
+        server.wait()
+
+
+def test_a_server_killed_under_load_keeps_every_acknowledged_write(store_path):
+    _server_kill_rounds(store_path, SERVER_KILLS, seed=23)
+
+
+@pytest.mark.stress
+def test_a_server_killed_under_load_twenty_times(store_path):
+    _server_kill_rounds(store_path, 20, seed=2023)
