@@ -8,6 +8,7 @@ declared as actors of kind ``region`` in a chain map and are not countries.
 
 from __future__ import annotations
 
+import functools
 import gettext
 from collections.abc import Iterable
 from functools import lru_cache
@@ -50,6 +51,7 @@ GROUPS: dict[str, tuple[str, ...]] = {
 
 
 @lru_cache(maxsize=1)
+@functools.cache
 def iso3_codes() -> frozenset[str]:
     """Return every ISO 3166-1 alpha-3 code."""
     return frozenset(c.alpha_3 for c in pycountry.countries)

@@ -57,6 +57,7 @@ def submit_observations(
     source: str = "submission",
     rows: list[int] | np.ndarray | None = None,
     as_of: str | None = None,
+    chain: ChainMap | None = None,
 ) -> dict[str, int]:
     """Check and store reported values as ``user``; any bad or forbidden row rejects them all.
 
@@ -67,6 +68,7 @@ def submit_observations(
     rows : the row number of each row in the problems (default: as a spreadsheet, from 2).
     source : the file or ``request body`` the problems name.
     as_of : the current month ``YYYY-MM`` (later periods are in the future); default today.
+    chain : the project's chain when the caller holds it (default: loaded from the store).
 
     Returns
     -------
@@ -83,7 +85,13 @@ def submit_observations(
     who = reporter(store, user, project)
     numbers = list(rows) if rows is not None else list(range(2, len(frame) + 2))
     checked = validate_observations(
-        frame, numbers, source, catalog(), store.chains.load(project), who, as_of or current_month()
+        frame,
+        numbers,
+        source,
+        catalog(),
+        chain if chain is not None else store.chains.load(project),
+        who,
+        as_of or current_month(),
     )
     if checked.problem_count:
         raise ReportRejectedError(checked.problems, problem_count=checked.problem_count)
@@ -91,7 +99,12 @@ def submit_observations(
 
 
 def upload_observations(
-    store: Store, project: str, path: str | os.PathLike[str], user: str, as_of: str | None = None
+    store: Store,
+    project: str,
+    path: str | os.PathLike[str],
+    user: str,
+    as_of: str | None = None,
+    chain: ChainMap | None = None,
 ) -> tuple[str, dict[str, int]]:
     """Submit a filled template (.xlsx) or a .csv file as ``user`` (see :func:`submit_observations`);
     returns the source the file was read as (``file.xlsx[data]``) and the counts.
@@ -99,7 +112,9 @@ def upload_observations(
     frame, rows, source, problems = read_report_file(path)
     if problems:
         raise ReportRejectedError(problems)
-    return source, submit_observations(store, project, frame, user, source=source, rows=rows, as_of=as_of)
+    return source, submit_observations(
+        store, project, frame, user, source=source, rows=rows, as_of=as_of, chain=chain
+    )
 
 
 def read_observations(store: Store, project: str, user: str, indicator: str | None = None) -> pd.DataFrame:

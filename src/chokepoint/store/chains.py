@@ -105,8 +105,9 @@ class ChainRepository:
         return self.db.write(work)
 
     def edit_node(self, name: str, node: str, changes: dict[str, Any]) -> tuple[dict[str, Any], ChainMap]:
-        """Change fields of one node of project ``name`` in one transaction, reading the node
-        under the project's lock: two concurrent edits of different fields both land.
+        """Change fields of one node of project ``name`` (its names and assessed attributes): the
+        chain is validated with the edit as a whole, then the changed fields alone are written:
+        two concurrent edits of different fields both land.
 
         Returns
         -------
@@ -122,24 +123,39 @@ class ChainRepository:
         ChainValidationError
             When the edit makes the chain invalid (nothing is changed).
         """
+        # validated once outside the write lock (the chain with the edit, as a whole); then only
+        # the changed columns of the one row are written, in a short transaction: the fields
+        # edited are the node's own, so concurrent edits of other fields or nodes both land, and
+        # many edits at once queue for milliseconds each, not for a whole chain's rewrite
+        stored = self.load(name)
+        rows = stored.nodes[stored.nodes["id"] == node]
+        if rows.empty:
+            raise NotFoundError(f"no node {node!r} in project {name!r}")
+        row = rows.iloc[0].to_dict()
+        before = {k: row[k] for k in changes}
+        row.update(changes)
+        edit = chain_from_frames({"nodes": pd.DataFrame([row])})
+        merged = merge_tables(
+            stored, raw_tables(edit, "new rows"), edit.meta, base_source=f"project {name}"
+        ).chain
+        edited = merged.nodes[merged.nodes["id"] == node].iloc[0]
+        kinds = {c.name: c.type for c in TABLES["nodes"]}
+        values = {f"c_{k}": _to_db(edited[k], kinds[k]) for k in changes}
+        nodes = chain_tables["nodes"]
 
-        def work(conn: Connection) -> tuple[dict[str, Any], ChainMap]:
+        def work(conn: Connection) -> None:
             pid = self.db.project_id(conn, name)
             self.db.lock_project(conn, pid)
-            stored = self._load(conn, pid)
-            rows = stored.nodes[stored.nodes["id"] == node]
-            if rows.empty:
+            done = conn.execute(
+                update(nodes).where((nodes.c.project_id == pid) & (nodes.c.c_id == node)).values(**values)
+            )
+            if done.rowcount == 0:  # a concurrent import removed it
                 raise NotFoundError(f"no node {node!r} in project {name!r}")
-            row = rows.iloc[0].to_dict()
-            before = {k: row[k] for k in changes}
-            row.update(changes)
-            edit = chain_from_frames({"nodes": pd.DataFrame([row])})
-            new_rows = raw_tables(edit, "new rows")
-            merged = merge_tables(stored, new_rows, edit.meta, base_source=f"project {name}")
-            self._replace(conn, pid, merged.chain)
-            return before, merged.chain
+            stamp = datetime.now(UTC)
+            conn.execute(update(projects).where(projects.c.id == pid).values(updated_at=stamp))
 
-        return self.db.write(work)
+        self.db.write(work)
+        return before, merged
 
     def merge_tables(
         self,

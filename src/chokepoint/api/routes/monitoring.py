@@ -23,6 +23,7 @@ from chokepoint.api.deps import (
     User,
     allow,
     audit,
+    chain_of,
     get_store,
 )
 from chokepoint.api.serialize import file_response, records
@@ -80,6 +81,7 @@ def submit_reports(
         source="request body",
         rows=list(range(1, len(frame) + 1)),
         as_of=body.as_of,
+        chain=chain_of(request, project),
     )
     audit(request, "submit reports", after={"project": project, **counts})
     return counts
@@ -96,7 +98,9 @@ def upload_reports(
 ) -> dict[str, int]:
     """Submit a filled template (.xlsx) or a .csv file; a file with any bad row stores nothing."""
     with saved_upload(file, (".csv", ".xlsx"), "upload a .xlsx workbook or a .csv file") as path:
-        _, counts = svc.upload_observations(get_store(request), project, path, user.name, as_of)
+        _, counts = svc.upload_observations(
+            get_store(request), project, path, user.name, as_of, chain=chain_of(request, project)
+        )
     audit(request, "upload reports", after={"project": project, "file": path.name, **counts})
     return counts
 
