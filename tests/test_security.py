@@ -493,3 +493,31 @@ def test_ids_with_markup_are_refused_at_import_and_real_ids_pass(tmp_path, app_s
     unsafe = [p for p in info.value.problems if p.code == "unsafe_id"]
     assert {(p.source, p.column) for p in unsafe} == {("bad.json[nodes]", "id"), ("bad.json[actors]", "id")}
     assert all(p.row for p in unsafe)
+
+
+def test_a_zip_bomb_workbook_is_refused_before_any_reader_opens_it(client, app_store, tmp_path, monkeypatch):
+    """A 64 KB .xlsx whose sheet unpacks to 64 MB (a zip bomb, scaled down with the limit set to
+    8 MB) is refused at the edge, at once, naming the file and the limit."""
+    import zipfile
+
+    monkeypatch.setenv("CHOKEPOINT_MAX_UNPACKED_MB", "8")
+    bomb = tmp_path / "template.xlsx"
+    with (
+        zipfile.ZipFile(bomb, "w", compression=zipfile.ZIP_DEFLATED) as z,
+        z.open("xl/worksheets/sheet1.xml", "w") as f,
+    ):
+        for _ in range(64):
+            f.write(b"\0" * 2**20)
+    assert bomb.stat().st_size < 2**17
+    token = app_store.tokens.create("admin", "bearer")
+    t0 = time.perf_counter()
+    r = client.post(
+        "/api/projects/semi/observations/upload",
+        files={"file": ("template.xlsx", bomb.read_bytes())},
+        headers={"authorization": f"Bearer {token}"},
+    )
+    assert time.perf_counter() - t0 < 1.0
+    assert r.status_code == 422
+    message = r.json()["error"]["message"]
+    assert "template.xlsx" in message
+    assert "unpacks to 64 MB, more than the 8 MB" in message
