@@ -219,16 +219,23 @@ WRITE_OPTION = "chokepoint_write"
 
 
 #: pooled connections kept open per engine: the API's worker threads (up to 40 at once) would
-#: otherwise open and close a connection for every request beyond SQLAlchemy's default five
+#: otherwise open and close a connection for every request beyond SQLAlchemy's default five;
+#: ``CHOKEPOINT_DB_POOL_SIZE`` sets it (the pool may grow to three times it under load)
+POOL_SIZE_VAR = "CHOKEPOINT_DB_POOL_SIZE"
 POOL_SIZE = 16
 
 
-def _pool_options(url: str) -> dict[str, int]:
+def _pool_options(url: str) -> dict[str, Any]:
     """Queue-pool sizes for a file or server database (in-memory SQLite has its own pool)."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite" and parsed.database in (None, "", ":memory:"):
         return {}
-    return {"pool_size": POOL_SIZE, "max_overflow": 2 * POOL_SIZE}
+    size = int(os.environ.get(POOL_SIZE_VAR, POOL_SIZE))
+    return {
+        "pool_size": size,
+        "max_overflow": 2 * size,
+        "pool_pre_ping": parsed.get_backend_name() != "sqlite",
+    }
 
 
 class Database:
