@@ -439,34 +439,60 @@ def test_an_error_lists_at_most_a_thousand_problems_and_counts_them_all():
     assert doc["details"]["problems"][0]["row"] == 2  # the first ones, in order
 
 
+READERS_SCRIPT = """
+import http.client, json, sys, time
+from concurrent.futures import ThreadPoolExecutor
+port, token, requests = int(sys.argv[1]), sys.argv[2], int(sys.argv[3])
+def get(_):
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    t0 = time.perf_counter()
+    conn.request("GET", "/api/projects/semi/lists?lang=zh", headers={"Authorization": "Bearer " + token})
+    r = conn.getresponse()
+    assert r.status == 200, r.status
+    r.read()
+    conn.close()
+    return time.perf_counter() - t0
+get(0)  # the first request builds the lists
+with ThreadPoolExecutor(16) as pool:
+    print(json.dumps(sorted(pool.map(get, range(requests)))))
+"""
+
+
+def sixteen_clients_read_the_lists(port: int, token: str, requests: int) -> float:
+    """p99 in seconds of ``requests`` reads of the Chinese lists by 16 clients at once. The clients
+    run in their own process, as real clients do (in the server's process their own Python work
+    would take the server's turns)."""
+    import json
+    import subprocess
+    import sys
+
+    out = subprocess.run(
+        [sys.executable, "-c", READERS_SCRIPT, str(port), token, str(requests)],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=600,
+    ).stdout
+    times = json.loads(out)
+    p99 = times[int(0.99 * len(times)) - 1]
+    print(
+        f"GET /lists, 16 clients, {requests} requests: median {statistics.median(times) * 1000:.0f} ms, "
+        f"p99 {p99 * 1000:.0f} ms"
+    )
+    return float(p99)
+
+
 def test_lists_stay_fast_while_sixteen_clients_read_them(live, app_store):
     """The lists are built once per project state and answered from the cache (they took 9-55 s
     under 16-32 clients when each request rebuilt them). The bound here leaves room for a loaded
-    2-core test machine; docs/security.md has the figure measured alone."""
-    import http.client
-    from concurrent.futures import ThreadPoolExecutor
+    2-core test machine running other tests beside it; the stress run below holds the 200 ms."""
+    assert sixteen_clients_read_the_lists(live, app_store.tokens.create("admin", "bearer"), 160) < 1.0
 
-    token = app_store.tokens.create("admin", "bearer")
-    headers = {"Authorization": f"Bearer {token}"}
 
-    def get(_: int) -> float:
-        conn = http.client.HTTPConnection("127.0.0.1", live, timeout=60)
-        t0 = time.perf_counter()
-        conn.request("GET", "/api/projects/semi/lists?lang=zh", headers=headers)
-        r = conn.getresponse()
-        assert r.status == 200
-        r.read()
-        conn.close()
-        return time.perf_counter() - t0
-
-    get(0)  # the first request builds the lists
-    with ThreadPoolExecutor(16) as pool:
-        times = sorted(pool.map(get, range(160)))
-    p99 = times[int(0.99 * len(times)) - 1]
-    print(
-        f"GET /lists, 16 clients, 160 requests: median {statistics.median(times) * 1000:.0f} ms, p99 {p99 * 1000:.0f} ms"
-    )
-    assert p99 < 1.0, p99
+@pytest.mark.stress
+def test_lists_p99_under_200_ms_with_sixteen_clients(live, app_store):
+    """Run alone (nothing else on the machine): 1,600 reads by 16 clients, p99 under 200 ms."""
+    assert sixteen_clients_read_the_lists(live, app_store.tokens.create("admin", "bearer"), 1600) < 0.2
 
 
 def test_ids_with_markup_are_refused_at_import_and_real_ids_pass(tmp_path, app_store):
@@ -521,3 +547,30 @@ def test_a_zip_bomb_workbook_is_refused_before_any_reader_opens_it(client, app_s
     message = r.json()["error"]["message"]
     assert "template.xlsx" in message
     assert "unpacks to 64 MB, more than the 8 MB" in message
+
+
+def test_a_write_that_fails_with_a_server_error_is_audited_with_its_500(app_store, monkeypatch):
+    """Every outcome of a write is audited: one that crashes in the route too, as 500, before the
+    error handler answers."""
+    from chokepoint.service import projects
+
+    def crash(*args, **kwargs):
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(projects, "edit_node", crash)
+    token = app_store.tokens.create("admin", "bearer")
+    client = TestClient(create_app(app_store), raise_server_exceptions=False)
+    r = client.patch(
+        "/api/projects/semi/nodes/N31",
+        json={"name_zh": "光刻胶"},
+        headers={"authorization": f"Bearer {token}"},
+    )
+    assert r.status_code == 500
+    assert r.json()["error"]["code"] == "internal_error"
+    last = app_store.audit.entries(limit=1)[0]
+    assert (last["method"], last["path"], last["status"], last["user"]) == (
+        "PATCH",
+        "/api/projects/semi/nodes/N31",
+        500,
+        "admin",
+    )
