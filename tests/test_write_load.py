@@ -46,6 +46,7 @@ class Outcome:
 
     acknowledged: list[tuple[int, Any]] = field(default_factory=list)  # (key, response JSON)
     refused: dict[int, int] = field(default_factory=dict)  # status -> count (4xx)
+    reasons: dict[int, str] = field(default_factory=dict)  # status -> the first refusal's message
     server_errors: list[str] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -55,6 +56,7 @@ class Outcome:
                 self.server_errors.append(f"{response.status_code} {response.text[:200]}")
             elif response.status_code >= 400:
                 self.refused[response.status_code] = self.refused.get(response.status_code, 0) + 1
+                self.reasons.setdefault(response.status_code, response.text[:300])
             else:
                 self.acknowledged.append((key, response.json() if response.content else None))
 
@@ -92,6 +94,17 @@ def make_site(folder: Path) -> Iterator[tuple[Store, int, dict[str, str]]]:
     submit_observations(store, "semi", pd.DataFrame([seed]), "naura", as_of="2026-06")
     rule = {"id": "slow", "type": "threshold", "indicator": "lead_time_days", "levels": {"I": 300}}
     store.rules.put("semi", [rule], "admin")
+    from chokepoint.assess import Perspective, assess
+    from chokepoint.lists import task_list
+    from chokepoint.service.monitoring import monitor_run
+
+    tasks = task_list(assess(chain, Perspective.from_codes("CHN", "USA,JPN,NLD"))).head(5)
+    store.tasks.upsert("semi", tasks.to_dict("records"))
+    monitor_run(store, "semi", "2026-06")  # the seed opens one alert
+    TASK_IDS[:] = [t["task_id"] for t in store.tasks.list("semi")]
+    ENTERPRISES[:] = sorted(chain.actors.loc[chain.actors["kind"] == "enterprise", "id"])[:40]
+    ALERT_IDS[:] = [int(a["id"]) for a in store.alerts.list("semi")]
+    store.users.add("amec", "reporter", "amec-password")
     with serve(store, limit_concurrency=1000) as port:
         yield store, port, tokens
     store.close()
@@ -234,7 +247,8 @@ def monitor_runs(key: int) -> tuple[str, str, Any]:
 
 
 def check_monitor_runs(store: Store, outcome: Outcome) -> None:
-    assert len(store.alerts.snapshots("semi")) == len(outcome.acknowledged)  # one per acknowledged run
+    # one per acknowledged run, and the site's own
+    assert len(store.alerts.snapshots("semi")) == len(outcome.acknowledged) + 1
     unresolved = [a["key"] for a in store.alerts.list("semi") if a["status"] != "resolved"]
     assert unresolved  # the site's slow lead time (and the values of other routes) meet rules
     assert len(unresolved) == len(set(unresolved))  # no condition alerted twice
@@ -277,6 +291,67 @@ def check_tokens(store: Store, outcome: Outcome) -> None:
     assert outcome.refused.get(422, 0) > 0
 
 
+HOMES = ["CHN", "JPN", "KOR", "DEU", "FRA"]
+
+
+def perspectives(key: int) -> tuple[str, str, Any]:
+    body = {"home": [HOMES[key % len(HOMES)]], "restricted": ["USA", "NLD"]}
+    return "PUT", "/api/projects/semi/perspective", body
+
+
+def check_perspectives(store: Store, outcome: Outcome) -> None:
+    stored = store.projects.get_perspective("semi")
+    assert stored is not None
+    assert stored["home"] in [[HOMES[k % len(HOMES)]] for k, _ in outcome.acknowledged]  # the last one
+
+
+STATUSES = ("proposed", "active", "done", "dropped")
+
+
+def task_updates(key: int) -> tuple[str, str, Any]:
+    task = TASK_IDS[key % len(TASK_IDS)]
+    return "PATCH", f"/api/projects/semi/tasks/{task}", {"status": STATUSES[key % 4]}
+
+
+def check_task_updates(store: Store, outcome: Outcome) -> None:
+    status = {t["task_id"]: t["status"] for t in store.tasks.list("semi")}
+    for task in TASK_IDS:
+        sent = {STATUSES[k % 4] for k, _ in outcome.acknowledged if TASK_IDS[k % len(TASK_IDS)] == task}
+        if sent:
+            assert status[task] in sent
+    assert len(status) == len(TASK_IDS)  # updates add no task
+
+
+def acknowledgements(key: int) -> tuple[str, str, Any]:
+    return "POST", f"/api/projects/semi/alerts/{ALERT_IDS[0]}/ack", None
+
+
+def check_acknowledgements(store: Store, outcome: Outcome) -> None:
+    alert = next(a for a in store.alerts.list("semi") if a["id"] == ALERT_IDS[0])
+    assert alert["status"] == "acknowledged"
+    assert alert["acknowledged_by"] == "ana"
+
+
+def bindings(key: int) -> tuple[str, str, Any]:
+    return (
+        "POST",
+        "/api/users/amec/bindings",
+        {"project": "semi", "actor": ENTERPRISES[key % len(ENTERPRISES)]},
+    )
+
+
+def check_bindings(store: Store, outcome: Outcome) -> None:
+    bound = store.users.get("amec", "semi").actors
+    assert bound == {
+        ENTERPRISES[k % len(ENTERPRISES)] for k, _ in outcome.acknowledged
+    }  # each once, none lost
+
+
+TASK_IDS: list[str] = []
+ENTERPRISES: list[str] = []
+ALERT_IDS: list[int] = []
+
+
 ROUTES: dict[str, tuple[str, Callable[[int], tuple[str, str, Any]], Callable[[Store, Outcome], None]]] = {
     "observations": ("naura", observations, check_observations),
     "challenges": ("ana", challenges, check_challenges),
@@ -287,6 +362,10 @@ ROUTES: dict[str, tuple[str, Callable[[int], tuple[str, str, Any]], Callable[[St
     "node edit": ("admin", node_edits, check_node_edits),
     "users": ("admin", users, check_users),
     "tokens": ("admin", tokens, check_tokens),
+    "perspective": ("ana", perspectives, check_perspectives),
+    "task status": ("ana", task_updates, check_task_updates),
+    "alert acknowledgement": ("ana", acknowledgements, check_acknowledgements),
+    "bindings": ("admin", bindings, check_bindings),
 }
 
 
@@ -304,6 +383,7 @@ def run_route(site, route: str, clients: int, seconds: float) -> Outcome:
     print(
         f"{route}: {clients} clients x {seconds:g} s: {len(outcome.acknowledged)} acknowledged, "
         f"refused {outcome.refused or 0}, 0 server errors ({store.database.engine.dialect.name})"
+        + (f"; first refusals: {outcome.reasons}" if outcome.reasons else "")
     )
     return outcome
 

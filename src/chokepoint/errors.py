@@ -106,7 +106,7 @@ class ChainValidationError(ChokepointError):
         #: How many problems there are in all (more than listed when the checker listed only the first).
         self.problem_count = max(problem_count or 0, len(self.problems))
         n = self.problem_count
-        head = f"{n} problem{'s' if n != 1 else ''} found; nothing was imported"
+        head = f"{n:,} problem{'s' if n != 1 else ''} found; nothing was imported"
         lines = [head, *(f"  {p}" for p in self.problems[:200])]
         if n > min(200, len(self.problems)):
             lines.append(f"  ... and {n - min(200, len(self.problems)):,} more")

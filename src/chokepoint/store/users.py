@@ -191,7 +191,8 @@ class UserRepository:
         kinds = dict(zip(chain.actors["id"], chain.actors["kind"], strict=True))
         if kinds.get(actor) not in ("enterprise", "institution"):
             raise UsageError(f"{actor!r} is not an enterprise or institution of project {project!r}")
-        with self.db.begin() as conn:
+
+        def work(conn: Connection) -> None:  # run again when a concurrent bind inserted it first
             u = self._row(conn, name)
             if u.role != "reporter":
                 raise UsageError(f"only reporters are bound to enterprises; {name!r} is {u.role}")
@@ -199,6 +200,8 @@ class UserRepository:
             key = and_(bindings.c.user_id == u.id, bindings.c.project_id == pid, bindings.c.actor == actor)
             if conn.execute(select(bindings.c.actor).where(key)).first() is None:
                 conn.execute(insert(bindings).values(user_id=u.id, project_id=pid, actor=actor))
+
+        self.db.write(work)
 
     def unbind(self, name: str, project: str, actor: str) -> None:
         """Remove a reporter's binding to an actor of a project (nothing when there is none).
