@@ -14,6 +14,7 @@ the store holds afterwards can be compared key by key with what the server ackno
 from __future__ import annotations
 
 import itertools
+import json
 import os
 import threading
 import time
@@ -38,6 +39,14 @@ LONG = (
     float(os.environ.get("CHOKEPOINT_LOAD_SECONDS", "30")),
 )
 P115_NODES: list[str] = []
+
+
+@dataclass(frozen=True)
+class Upload:
+    """A file a request sends (multipart field ``file``)."""
+
+    name: str
+    content: bytes
 
 
 @dataclass
@@ -131,7 +140,10 @@ def hammer(
             while time.monotonic() < deadline:
                 key = next(keys)
                 method, path, body = request(key)
-                outcome.add(key, http.request(method, path, json=body))
+                if isinstance(body, Upload):
+                    outcome.add(key, http.request(method, path, files={"file": (body.name, body.content)}))
+                else:
+                    outcome.add(key, http.request(method, path, json=body))
 
     with ThreadPoolExecutor(clients) as pool:
         list(pool.map(client, range(clients)))
@@ -347,6 +359,57 @@ def check_bindings(store: Store, outcome: Outcome) -> None:
     }  # each once, none lost
 
 
+def chain_document(key: int) -> bytes:
+    from chokepoint.io.writers import chain_to_dict
+
+    doc = chain_to_dict(load_semiconductors())
+    for node in doc["nodes"]:
+        if node["id"] == "N31":
+            node["name"] = f"Photoresists {key}"
+    return json.dumps(doc).encode()
+
+
+DOCUMENT = [b""]  # the demo chain as JSON, N31's name a placeholder to fill per key
+
+
+def imports(key: int) -> tuple[str, str, Any]:
+    if not DOCUMENT[0]:
+        DOCUMENT[0] = chain_document(0)
+    body = DOCUMENT[0].replace(b'"Photoresists 0"', f'"Photoresists {key}"'.encode())
+    return "POST", "/api/projects/semi/import", Upload("semi.json", body)
+
+
+def check_imports(store: Store, outcome: Outcome) -> None:
+    """Each import replaces the chain whole: the stored one is one that was acknowledged, intact."""
+    chain = store.chains.load("semi")
+    name = chain.nodes.set_index("id").loc["N31", "name"]
+    assert name in {f"Photoresists {k}" for k, _ in outcome.acknowledged}
+    assert len(chain.nodes) == len(load_semiconductors().nodes)
+    assert len(chain.provisions) == len(load_semiconductors().provisions)
+
+
+def task_refreshes(key: int) -> tuple[str, str, Any]:
+    return "POST", "/api/projects/semi/tasks/refresh", None
+
+
+def check_task_refreshes(store: Store, outcome: Outcome) -> None:
+    ids = [t["task_id"] for t in store.tasks.list("semi")]
+    assert len(ids) == len(set(ids))  # no task twice
+    answered = {t["task_id"] for _, rows in outcome.acknowledged for t in rows}
+    assert answered <= set(ids)
+
+
+def password_resets(key: int) -> tuple[str, str, Any]:
+    return "PUT", "/api/users/tok/password", {"password": f"password-{key:06d}"}
+
+
+def check_password_resets(store: Store, outcome: Outcome) -> None:
+    """The last acknowledged reset holds: exactly one of the acknowledged passwords verifies."""
+    keys = sorted(k for k, _ in outcome.acknowledged)
+    valid = [k for k in keys if store.users.verify_password("tok", f"password-{k:06d}")]
+    assert len(valid) == 1
+
+
 TASK_IDS: list[str] = []
 ENTERPRISES: list[str] = []
 ALERT_IDS: list[int] = []
@@ -366,6 +429,9 @@ ROUTES: dict[str, tuple[str, Callable[[int], tuple[str, str, Any]], Callable[[St
     "task status": ("ana", task_updates, check_task_updates),
     "alert acknowledgement": ("ana", acknowledgements, check_acknowledgements),
     "bindings": ("admin", bindings, check_bindings),
+    "task refresh": ("ana", task_refreshes, check_task_refreshes),
+    "password reset": ("admin", password_resets, check_password_resets),
+    "chain import": ("ana", imports, check_imports),
 }
 
 
