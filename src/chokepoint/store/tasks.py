@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import Connection, insert, select, update
 
 from chokepoint.errors import NotFoundError, UsageError
 from chokepoint.store.database import Database, Rows
@@ -50,9 +50,12 @@ class TaskRepository:
             When there is no such project.
         """
         now = datetime.now(UTC)
-        out = []
-        with self.db.begin() as conn:
+        rows = list(rows)
+
+        def work(conn: Connection) -> Rows:  # run again when a concurrent refresh inserted first
+            out = []
             pid = self.db.project_id(conn, project)
+            self.db.lock_project(conn, pid)
             stored = {
                 r.task_id: r.status
                 for r in conn.execute(
@@ -79,7 +82,9 @@ class TaskRepository:
                     }
                     conn.execute(insert(tasks).values(**values))
                 out.append({**row, "status": status})
-        return out
+            return out
+
+        return self.db.write(work)
 
     def set_status(self, project: str, task_id: str, status: str) -> None:
         """Set a stored task's status (one of :attr:`STATUSES`).
