@@ -183,6 +183,25 @@ def check_observations(store: Store, outcome: Outcome) -> None:
     assert sorted(stored["value"].astype(int)) == sorted(k for k, _ in outcome.acknowledged)
 
 
+def one_value(key: int) -> tuple[str, str, Any]:
+    """Every client reports the same indicator, node and month (values differ): one row stands."""
+    row = {
+        "indicator": "lead_time_days",
+        "node": "N44",
+        "enterprise": "P115",
+        "period": "2026-05",
+        "value": key,
+    }
+    return "POST", "/api/projects/semi/observations", {"rows": [row], "as_of": "2026-06"}
+
+
+def check_one_value(store: Store, outcome: Outcome) -> None:
+    stored = store.observations.values("semi", "lead_time_days")
+    stored = stored[stored["period"] == "2026-05"]
+    assert len(stored) == 1
+    assert int(stored["value"].iloc[0]) in {k for k, _ in outcome.acknowledged}
+
+
 def challenges(key: int) -> tuple[str, str, Any]:
     return (
         "POST",
@@ -417,6 +436,7 @@ ALERT_IDS: list[int] = []
 
 ROUTES: dict[str, tuple[str, Callable[[int], tuple[str, str, Any]], Callable[[Store, Outcome], None]]] = {
     "observations": ("naura", observations, check_observations),
+    "one value": ("naura", one_value, check_one_value),
     "challenges": ("ana", challenges, check_challenges),
     "bids": ("ana", bids, check_bids),
     "scenarios": ("ana", scenarios, check_scenarios),

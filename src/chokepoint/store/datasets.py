@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 import pandas as pd
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import Connection, delete, insert, select, update
 
 from chokepoint.errors import NotFoundError, ProjectExistsError
 from chokepoint.store.database import Database, Rows
@@ -49,7 +49,8 @@ class IODatasetRepository:
         from chokepoint.io.macro_files import system_to_bytes
 
         body = system_to_bytes(system)
-        with self.db.begin() as conn:
+
+        def work(conn: Connection) -> None:  # run again when a concurrent writer inserted first
             exists = conn.execute(select(io_datasets.c.name).where(io_datasets.c.name == name)).first()
             if exists and not replace:
                 raise ProjectExistsError(name)
@@ -59,6 +60,8 @@ class IODatasetRepository:
                     name=name, title=system.name, n=system.n, body=body, created_at=datetime.now(UTC)
                 )
             )
+
+        self.db.write(work)
 
     def load(self, name: str) -> IOSystem:
         """The input-output system stored as ``name``.
@@ -148,7 +151,8 @@ class TradeDatasetRepository:
         """
         buf = _io.BytesIO()
         flows.reset_index(drop=True).to_parquet(buf, index=False)
-        with self.db.begin() as conn:
+
+        def work(conn: Connection) -> None:  # run again when a concurrent writer inserted first
             conn.execute(delete(trade_datasets).where(trade_datasets.c.name == name))
             conn.execute(
                 insert(trade_datasets).values(
@@ -159,6 +163,8 @@ class TradeDatasetRepository:
                     created_at=datetime.now(UTC),
                 )
             )
+
+        self.db.write(work)
 
     def load(self, name: str) -> pd.DataFrame:
         """The flow table stored as ``name``.

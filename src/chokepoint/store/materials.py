@@ -8,7 +8,7 @@ import zipfile
 from datetime import UTC, datetime
 
 import pandas as pd
-from sqlalchemy import delete, insert, select
+from sqlalchemy import Connection, delete, insert, select
 
 from chokepoint.errors import NotFoundError
 from chokepoint.materials.data import COLUMNS, MaterialsData
@@ -49,7 +49,8 @@ class MaterialsDatasetRepository:
         body = _pack(data)
         years = sorted(int(y) for y in data.production["year"].unique())
         span = f"{years[0]}-{years[-1]}" if years else ""
-        with self.db.begin() as conn:
+
+        def work(conn: Connection) -> None:  # run again when a concurrent writer inserted first
             conn.execute(delete(materials_datasets).where(materials_datasets.c.name == name))
             conn.execute(
                 insert(materials_datasets).values(
@@ -62,6 +63,8 @@ class MaterialsDatasetRepository:
                     created_at=datetime.now(UTC),
                 )
             )
+
+        self.db.write(work)
 
     def load(self, name: str) -> MaterialsData:
         """The dataset stored as ``name``.

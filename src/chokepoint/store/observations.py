@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import and_, insert, select, update
+from sqlalchemy import Connection, and_, insert, select, update
 
 from chokepoint.monitor.catalog import REPORTER_ENTITY_TYPES, catalog
 from chokepoint.store.database import Database
@@ -84,7 +84,9 @@ class ObservationRepository:
         """
         counts = {"new": 0, "replaced": 0, "unchanged": 0}
         now = datetime.now(UTC)
-        with self.db.begin() as conn:
+
+        def work(conn: Connection) -> None:  # run again when a concurrent writer inserted first
+            counts.update(new=0, replaced=0, unchanged=0)
             pid = self.db.project_id(conn, project)
             columns = (clean[c] for c in ("indicator", "entity_type", "entity", "period", "value"))
             for indicator, entity_type, entity, period, raw in zip(*columns, strict=True):
@@ -132,6 +134,8 @@ class ObservationRepository:
                         changed_at=now,
                     )
                 )
+
+        self.db.write(work)
         return counts
 
     def values(

@@ -81,7 +81,8 @@ class UserRepository:
         if not name.strip():
             raise UsageError("a user needs a name")
         check_password(password)
-        with self.db.begin() as conn:
+
+        def work(conn: Connection) -> None:  # run again when a concurrent writer inserted first
             if conn.execute(select(users.c.id).where(users.c.name == name)).first():
                 raise UsageError(f"a user named {name!r} already exists")
             conn.execute(
@@ -93,6 +94,8 @@ class UserRepository:
                     created_at=datetime.now(UTC),
                 )
             )
+
+        self.db.write(work)
 
     def _row(self, conn: Connection, name: str) -> Any:
         row = conn.execute(select(users).where(users.c.name == name)).first()
