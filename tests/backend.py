@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import shutil
 import uuid
 import weakref
 from collections.abc import Iterator
@@ -139,11 +138,15 @@ def _dispose_engines() -> Iterator[None]:
 
 
 def copy_store(source: str | os.PathLike[str], target: str | os.PathLike[str]) -> None:
-    """Copy the store at path ``source`` to path ``target`` on the backend of this run (a file
-    copy on SQLite; on PostgreSQL the rows of every table into ``target``'s fresh schema, with
+    """Copy the store at path ``source`` to path ``target`` on the backend of this run (SQLite's
+    backup API on SQLite, never a file copy, which would miss what the write-ahead log holds; on PostgreSQL the rows of every table into ``target``'s fresh schema, with
     its sequences moved past the copied ids)."""
-    if _MAPPING is None:
-        shutil.copy(source, target)
+    if _MAPPING is None:  # SQLite's online backup: consistent, and holds what is still in the WAL
+        import sqlite3
+        from contextlib import closing
+
+        with closing(sqlite3.connect(source)) as src, closing(sqlite3.connect(target)) as dst:
+            src.backup(dst)
         return
     from chokepoint.store import Store
     from chokepoint.store.schema import metadata, migrations_table

@@ -143,7 +143,7 @@ SERVER_KILLS = int(os.environ.get("CHOKEPOINT_SERVER_KILLS", "2"))
 
 def start_server(store_path: Path, port: int) -> subprocess.Popen[bytes]:
     proc = chokepoint("serve", "--port", str(port), "--db", store_location(store_path))
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 180  # a loaded 2-core machine imports slowly
     while time.monotonic() < deadline:
         try:
             if httpx.get(f"http://127.0.0.1:{port}/api/projects", timeout=1).status_code < 500:
