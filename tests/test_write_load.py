@@ -112,8 +112,11 @@ def make_site(folder: Path) -> Iterator[tuple[Store, int, dict[str, str]]]:
     monitor_run(store, "semi", "2026-06")  # the seed opens one alert
     TASK_IDS[:] = [t["task_id"] for t in store.tasks.list("semi")]
     ENTERPRISES[:] = sorted(chain.actors.loc[chain.actors["kind"] == "enterprise", "id"])[:40]
-    ALERT_IDS[:] = [int(a["id"]) for a in store.alerts.list("semi")]
     store.users.add("amec", "reporter", "amec-password")
+    for k in range(DELETABLE):
+        store.scenarios.save(
+            "semi", f"del{k}", {"name": f"del{k}", "shocks": [{"type": "blockade", "country": "NLD"}]}
+        )
     with serve(store, limit_concurrency=1000) as port:
         yield store, port, tokens
     store.close()
@@ -249,7 +252,7 @@ def scenarios(key: int) -> tuple[str, str, Any]:
 
 
 def check_scenarios(store: Store, outcome: Outcome) -> None:
-    names = set(store.scenarios.names("semi"))
+    names = {n for n in store.scenarios.names("semi") if not n.startswith("del")}  # the delete route's own
     expected = {f"s{k}" for k, _ in outcome.acknowledged if k % 2} | (
         {"shared"} if any(k % 2 == 0 for k, _ in outcome.acknowledged) else set()
     )
@@ -357,6 +360,24 @@ def acknowledgements(key: int) -> tuple[str, str, Any]:
     return "POST", f"/api/projects/semi/alerts/{ALERT_IDS[0]}/ack", None
 
 
+def open_an_alert(store: Store) -> None:
+    """A slow lead time reported for the latest month and a run: the site's rule opens an alert
+    (earlier routes may have resolved the seed's), the one the clients acknowledge."""
+    from chokepoint.service.monitoring import monitor_run, submit_observations
+
+    row = {
+        "indicator": "lead_time_days",
+        "node": "N44",
+        "enterprise": "P115",
+        "period": "2026-06",
+        "value": 400,
+    }
+    submit_observations(store, "semi", pd.DataFrame([row]), "naura", as_of="2026-06")
+    monitor_run(store, "semi", "2026-06")
+    ALERT_IDS[:] = [int(a["id"]) for a in store.alerts.list("semi") if a["status"] == "open"][:1]
+    assert ALERT_IDS
+
+
 def check_acknowledgements(store: Store, outcome: Outcome) -> None:
     alert = next(a for a in store.alerts.list("semi") if a["id"] == ALERT_IDS[0])
     assert alert["status"] == "acknowledged"
@@ -429,6 +450,50 @@ def check_password_resets(store: Store, outcome: Outcome) -> None:
     assert len(valid) == 1
 
 
+def macro_loads(key: int) -> tuple[str, str, Any]:
+    """Five dataset names, each loaded over and over at once (pymrio's test system)."""
+    return "POST", f"/api/macro/datasets/m{key % 5}?test=true", None
+
+
+def check_macro_loads(store: Store, outcome: Outcome) -> None:
+    names = {d["name"] for d in store.io_datasets.list()}
+    assert names == {f"m{k % 5}" for k, _ in outcome.acknowledged}
+    for name in names:
+        assert store.io_datasets.load(name).n > 0  # each one whole
+
+
+def scenario_deletes(key: int) -> tuple[str, str, Any]:
+    return "DELETE", f"/api/projects/semi/scenarios/del{key}", None
+
+
+def check_scenario_deletes(store: Store, outcome: Outcome) -> None:
+    names = set(store.scenarios.names("semi"))
+    gone = {f"del{k}" for k, _ in outcome.acknowledged}
+    assert not gone & names  # every acknowledged delete took
+    assert {f"del{k}" for k in range(DELETABLE)} - gone <= names  # and no other scenario went
+
+
+def user_toggles(key: int) -> tuple[str, str, Any]:
+    return "POST", f"/api/users/tok/disable?enable={'true' if key % 2 else 'false'}", None
+
+
+def check_user_toggles(store: Store, outcome: Outcome) -> None:
+    disabled = store.users.get("tok").disabled
+    assert disabled in {not bool(k % 2) for k, _ in outcome.acknowledged}
+
+
+def list_saves(key: int) -> tuple[str, str, Any]:
+    return "POST", "/api/projects/semi/lists?lang=zh", None
+
+
+def check_list_saves(store: Store, outcome: Outcome) -> None:
+    ids = [t["task_id"] for t in store.tasks.list("semi")]
+    assert len(ids) == len(set(ids))
+
+
+#: What a route needs in the store just before its clients start.
+PREPARE: dict[str, Callable[[Store], None]] = {}
+DELETABLE = 1000  # scenarios the site holds for the delete route
 TASK_IDS: list[str] = []
 ENTERPRISES: list[str] = []
 ALERT_IDS: list[int] = []
@@ -452,14 +517,21 @@ ROUTES: dict[str, tuple[str, Callable[[int], tuple[str, str, Any]], Callable[[St
     "task refresh": ("ana", task_refreshes, check_task_refreshes),
     "password reset": ("admin", password_resets, check_password_resets),
     "chain import": ("ana", imports, check_imports),
+    "macro dataset load": ("ana", macro_loads, check_macro_loads),
+    "scenario delete": ("ana", scenario_deletes, check_scenario_deletes),
+    "user disable and enable": ("admin", user_toggles, check_user_toggles),
+    "lists with saved tasks": ("ana", list_saves, check_list_saves),
 }
+PREPARE["alert acknowledgement"] = open_an_alert
 
 
 def run_route(site, route: str, clients: int, seconds: float) -> Outcome:
     store, port, bearer = site
     who, request, check = ROUTES[route]
+    PREPARE.get(route, lambda _: None)(store)
     method, path, _ = request(1)
-    prefix = path.split("?")[0].rsplit("/", 1)[0] if method in ("PUT", "PATCH") else path.split("?")[0]
+    paths = [path.split("?")[0], request(2)[1].split("?")[0]]
+    prefix = paths[0] if paths[0] == paths[1] else os.path.commonpath(paths) + "/"  # keys in the path
     since = audit_head(store)
     outcome = hammer(port, bearer[who], request, clients, seconds)
     assert outcome.server_errors == [], outcome.server_errors[:5]
