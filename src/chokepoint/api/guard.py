@@ -9,20 +9,15 @@ of them were a quarter of a cached read's time under 16 clients).
 from __future__ import annotations
 
 import secrets
-from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 from urllib.parse import urlsplit
 
 import anyio
 from fastapi import Request
 from fastapi.responses import JSONResponse
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from chokepoint.api.deps import CSRF_COOKIE, CSRF_HEADER, SESSION_COOKIE
-
-Scope = MutableMapping[str, Any]
-Message = MutableMapping[str, Any]
-Receive = Callable[[], Awaitable[Message]]
-Send = Callable[[Message], Awaitable[None]]
 
 #: headers of every response: no inline or foreign script, no framing, no MIME sniffing
 SECURITY_HEADERS = {
@@ -72,7 +67,7 @@ class Guard:
     or failed (500, recorded before the error travels on to the server's error handler).
     """
 
-    def __init__(self, app: Callable[[Scope, Receive, Send], Awaitable[None]]) -> None:
+    def __init__(self, app: ASGIApp) -> None:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:

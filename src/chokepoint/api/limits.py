@@ -15,18 +15,13 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Awaitable, Callable, MutableMapping
-from typing import Any
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 DEFAULT_UPLOAD_MB = 64
 DEFAULT_BODY_MB = 8
 UPLOAD_ENV = "CHOKEPOINT_MAX_UPLOAD_MB"
 BODY_ENV = "CHOKEPOINT_MAX_BODY_MB"
-
-Scope = MutableMapping[str, Any]
-Message = MutableMapping[str, Any]
-Receive = Callable[[], Awaitable[Message]]
-Send = Callable[[Message], Awaitable[None]]
 
 
 def _megabytes(env: str, default: int) -> int:
@@ -46,7 +41,7 @@ class BodyLimit:
     shape).
     """
 
-    def __init__(self, app: Callable[[Scope, Receive, Send], Awaitable[None]]) -> None:
+    def __init__(self, app: ASGIApp) -> None:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
