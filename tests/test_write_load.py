@@ -382,16 +382,9 @@ def acknowledgements(key: int) -> tuple[str, str, Any]:
 def open_an_alert(store: Store) -> None:
     """A slow lead time reported for the latest month and a run: the site's rule opens an alert
     (earlier routes may have resolved the seed's), the one the clients acknowledge."""
-    from chokepoint.service.monitoring import monitor_run, submit_observations
+    from chokepoint.service.monitoring import monitor_run
 
-    row = {
-        "indicator": "lead_time_days",
-        "node": "N44",
-        "enterprise": "P115",
-        "period": "2026-06",
-        "value": 400,
-    }
-    submit_observations(store, "semi", pd.DataFrame([row]), "naura", as_of="2026-06")
+    slow_lead_time(store)
     monitor_run(store, "semi", "2026-06")
     ALERT_IDS[:] = [int(a["id"]) for a in store.alerts.list("semi") if a["status"] == "open"][:1]
     assert ALERT_IDS
