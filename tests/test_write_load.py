@@ -43,10 +43,17 @@ P115_NODES: list[str] = []
 
 @dataclass(frozen=True)
 class Upload:
-    """A file a request sends (multipart field ``file``)."""
+    """A file a request sends (multipart field ``field``), and any more parts it sends with it."""
 
     name: str
     content: bytes
+    field: str = "file"
+    more: tuple[tuple[str, str, bytes], ...] = ()  # (field, file name, content)
+
+    def parts(self) -> list[tuple[str, tuple[str, bytes]]]:
+        """The multipart parts as httpx takes them."""
+        first = (self.field, (self.name, self.content))
+        return [first, *((f, (n, c)) for f, n, c in self.more)]
 
 
 @dataclass
@@ -80,7 +87,14 @@ def make_site(folder: Path) -> Iterator[tuple[Store, int, dict[str, str]]]:
     store.projects.set_perspective("semi", {"home": ["CHN"], "restricted": ["USA", "JPN", "NLD"]})
     P115_NODES[:] = sorted(chain.provisions.loc[chain.provisions["actor"] == "P115", "node"].unique())
     tokens = {}
-    for name, role in (("admin", "admin"), ("ana", "analyst"), ("naura", "reporter"), ("tok", "viewer")):
+    people = (
+        ("admin", "admin"),
+        ("ana", "analyst"),
+        ("naura", "reporter"),
+        ("tok", "viewer"),
+        ("rev", "viewer"),
+    )
+    for name, role in people:
         store.users.add(name, role, f"{name}-password")
         if name != "tok":
             tokens[name] = store.tokens.create(name, "bearer")
@@ -113,6 +127,7 @@ def make_site(folder: Path) -> Iterator[tuple[Store, int, dict[str, str]]]:
     TASK_IDS[:] = [t["task_id"] for t in store.tasks.list("semi")]
     ENTERPRISES[:] = sorted(chain.actors.loc[chain.actors["kind"] == "enterprise", "id"])[:40]
     store.users.add("amec", "reporter", "amec-password")
+    store.users.add("amec2", "reporter", "amec2-password")
     for k in range(DELETABLE):
         store.scenarios.save(
             "semi", f"del{k}", {"name": f"del{k}", "shocks": [{"type": "blockade", "country": "NLD"}]}
@@ -144,7 +159,7 @@ def hammer(
                 key = next(keys)
                 method, path, body = request(key)
                 if isinstance(body, Upload):
-                    outcome.add(key, http.request(method, path, files={"file": (body.name, body.content)}))
+                    outcome.add(key, http.request(method, path, files=body.parts()))
                 else:
                     outcome.add(key, http.request(method, path, json=body))
 
@@ -503,6 +518,241 @@ def check_list_saves(store: Store, outcome: Outcome) -> None:
     assert len(ids) == len(set(ids))
 
 
+def observation_uploads(key: int) -> tuple[str, str, Any]:
+    """A reporting CSV per request: one value on its own (node, month), months from 1600-01 on."""
+    node = P115_NODES[key % len(P115_NODES)]
+    month = key // len(P115_NODES)
+    period = f"{1600 + month // 12:04d}-{month % 12 + 1:02d}"
+    text = f"indicator,node,enterprise,period,value\nunit_price,{node},P115,{period},{key}\n"
+    return "POST", "/api/projects/semi/observations/upload?as_of=2026-06", Upload("r.csv", text.encode())
+
+
+def check_observation_uploads(store: Store, outcome: Outcome) -> None:
+    stored = store.observations.values("semi", "unit_price")
+    stored = stored[stored["period"] < "1800-01"]
+    assert sorted(stored["value"].astype(int)) == sorted(k for k, _ in outcome.acknowledged)
+
+
+PROFILE_ACTORS = ["P70", "P115", "P100", "P101", "P102"]
+
+
+def profiles(key: int) -> tuple[str, str, Any]:
+    """Five actors' profiles, each replaced over and over (the keyword carries the key)."""
+    actor = PROFILE_ACTORS[key % len(PROFILE_ACTORS)]
+    text = f"actor,keywords,nodes\n{actor},k{key};lithography,N19\n"
+    return "POST", "/api/projects/semi/profiles", Upload("p.csv", text.encode())
+
+
+def check_profiles(store: Store, outcome: Outcome) -> None:
+    stored = store.records.get("semi", "profile")
+    for actor in PROFILE_ACTORS:
+        sent = {f"k{k}" for k, _ in outcome.acknowledged if PROFILE_ACTORS[k % len(PROFILE_ACTORS)] == actor}
+        if sent:  # the stored profile is one acknowledged for that actor, whole
+            keywords = set(stored[actor]["keywords"])
+            assert len(keywords & sent) == 1, (actor, keywords)
+            assert "lithography" in keywords
+
+
+def expert_sheets(key: int) -> tuple[str, str, Any]:
+    """Ten experts, each sending a new sheet (its gap score from the key) over and over."""
+    expert = f"Expert {key % 10}"
+    text = f"node,expert,organization,gap,threshold\nN20,{expert},CAS,{key % 5 + 1},{key % 3 + 1}\n"
+    return "POST", "/api/projects/semi/experts", Upload(f"e{key}.csv", text.encode(), field="files")
+
+
+def check_expert_sheets(store: Store, outcome: Outcome) -> None:
+    scores = store.experts.scores("semi")
+    sent = {f"Expert {k % 10}" for k, _ in outcome.acknowledged}
+    assert set(scores["expert"]) == sent  # every expert that was acknowledged, once
+    assert len(scores) == len(sent)  # each expert's later sheet replaced the earlier: one row each
+
+
+def trade_loads(key: int) -> tuple[str, str, Any]:
+    """Five trade datasets, each loaded over and over (one flow whose value is the key)."""
+    text = f"year,reporterISO,partnerISO,cmdCode,flowCode,primaryValue,qty\n2021,EGY,RUS,1001,M,{key},3\n"
+    return "POST", f"/api/trade/datasets/t{key % 5}?layout=comtrade", Upload("ct.csv", text.encode())
+
+
+def check_trade_loads(store: Store, outcome: Outcome) -> None:
+    names = {d["name"] for d in store.trade_datasets.list()} & {f"t{i}" for i in range(5)}
+    assert names == {f"t{k % 5}" for k, _ in outcome.acknowledged}
+    for name in names:
+        flows = store.trade_datasets.load(name)
+        assert len(flows) == 1  # replaced whole, never two loads mixed
+        sent = {k for k, _ in outcome.acknowledged if f"t{k % 5}" == name}
+        assert round(flows["value"].iloc[0]) in sent
+
+
+MATERIALS = Path(__file__).parent / "data" / "materials"
+MATERIAL_FILES = [
+    "world_mining_data_production_2018_2024.csv.gz",
+    "baci_hs92_raw_materials_2018_2024.parquet",
+    "baci_country_codes_V202401b.csv",
+    "commodity_hs_map.csv",
+    "wgi_political_stability_estimate_1996_2024.csv",
+]
+
+
+def materials_loads(key: int) -> tuple[str, str, Any]:
+    """Two raw-material datasets loaded over and over (five files per request)."""
+    first, *rest = [(n, (MATERIALS / n).read_bytes()) for n in MATERIAL_FILES]
+    more = tuple(("files", n, c) for n, c in rest)
+    return "POST", f"/api/materials/datasets/rm{key % 2}", Upload(*first, field="files", more=more)
+
+
+def check_materials_loads(store: Store, outcome: Outcome) -> None:
+    names = {d["name"] for d in store.materials.list()}
+    assert names == {f"rm{k % 2}" for k, _ in outcome.acknowledged}
+    for name in names:
+        assert len(store.materials.load(name).production) > 0  # each one whole
+
+
+SEEDS = [40]  # projects and datasets a delete or rename route's preparation makes
+
+
+def seeded(key: int) -> int:
+    """The seeded project or dataset (1 to ``SEEDS[0]``) request ``key`` deletes or renames: the
+    keys go round, so several clients race for each one (one wins, the others get 404)."""
+    return (key - 1) % SEEDS[0] + 1
+
+
+def check_each_won_once(outcome: Outcome) -> set[int]:
+    """The seeded items acknowledged, each at most once (a rename or delete is never won twice)."""
+    won = [seeded(k) for k, _ in outcome.acknowledged]
+    assert len(won) == len(set(won)), "a seeded item was renamed or deleted twice"
+    return set(won)
+
+
+def tiny_projects(prefix: str) -> Callable[[Store], None]:
+    def make(store: Store) -> None:
+        chain = load_semiconductors()
+        for k in range(1, SEEDS[0] + 1):
+            store.chains.save(f"{prefix}{k}", chain)
+
+    return make
+
+
+def project_renames(key: int) -> tuple[str, str, Any]:
+    return "PATCH", f"/api/projects/ren{seeded(key)}", {"name": f"renamed{seeded(key)}"}
+
+
+def check_project_renames(store: Store, outcome: Outcome) -> None:
+    names = set(store.projects.names())
+    done = check_each_won_once(outcome)
+    for k in range(1, SEEDS[0] + 1):
+        assert (f"renamed{k}" in names) == (k in done)
+        assert (f"ren{k}" in names) == (k not in done)
+
+
+def project_deletes(key: int) -> tuple[str, str, Any]:
+    return "DELETE", f"/api/projects/gone{seeded(key)}", None
+
+
+def check_project_deletes(store: Store, outcome: Outcome) -> None:
+    names = set(store.projects.names())
+    done = check_each_won_once(outcome)
+    assert all((f"gone{k}" in names) == (k not in done) for k in range(1, SEEDS[0] + 1))
+    assert "semi" in names
+
+
+def io_datasets(prefix: str) -> Callable[[Store], None]:
+    def make(store: Store) -> None:
+        from chokepoint.service.macro import load_dataset
+
+        if "m-seed" not in {d["name"] for d in store.io_datasets.list()}:
+            load_dataset(store, "m-seed", test=True)
+        system = store.io_datasets.load("m-seed")
+        for k in range(1, SEEDS[0] + 1):
+            store.io_datasets.save(f"{prefix}{k}", system)
+
+    return make
+
+
+def macro_renames(key: int) -> tuple[str, str, Any]:
+    return "PATCH", f"/api/macro/datasets/io{seeded(key)}", {"name": f"io-renamed{seeded(key)}"}
+
+
+def check_macro_renames(store: Store, outcome: Outcome) -> None:
+    names = {d["name"] for d in store.io_datasets.list()}
+    done = check_each_won_once(outcome)
+    for k in range(1, SEEDS[0] + 1):
+        assert (f"io-renamed{k}" in names) == (k in done)
+        assert (f"io{k}" in names) == (k not in done)
+
+
+def dataset_deletes(key: int) -> tuple[str, str, Any]:
+    """Every third request deletes a trade dataset, the others input-output datasets."""
+    k = seeded(key)
+    if k % 3 == 1:
+        return "DELETE", f"/api/trade/datasets/tgone{k}", None
+    return "DELETE", f"/api/macro/datasets/iogone{k}", None
+
+
+def seed_deletable_datasets(store: Store) -> None:
+    io_datasets("iogone")(store)
+    flows = pd.DataFrame(
+        {"year": [2021], "exporter": ["RUS"], "importer": ["EGY"], "product": ["1001"], "value": [1.0]}
+    )
+    for k in range(1, SEEDS[0] + 1, 3):
+        store.trade_datasets.save(f"tgone{k}", flows, "comtrade")
+
+
+def check_dataset_deletes(store: Store, outcome: Outcome) -> None:
+    names = {d["name"] for d in store.io_datasets.list()} | {d["name"] for d in store.trade_datasets.list()}
+    done = check_each_won_once(outcome)
+    for k in range(1, SEEDS[0] + 1):
+        name = f"tgone{k}" if k % 3 == 1 else f"iogone{k}"
+        assert (name in names) == (k not in done), name
+
+
+REVOCABLE: list[str] = []
+
+
+def seed_revocable_tokens(store: Store) -> None:
+    """User ``rev`` (whose first token the clients use) gets 18 more to revoke."""
+    keep = {t["id"] for t in store.tokens.list("rev")}
+    for _ in range(18):
+        store.tokens.create("rev", "bearer")
+    REVOCABLE[:] = sorted({t["id"] for t in store.tokens.list("rev")} - keep)
+
+
+def token_revocations(key: int) -> tuple[str, str, Any]:
+    return "DELETE", f"/api/tokens/{REVOCABLE[key % len(REVOCABLE)]}", None
+
+
+def check_token_revocations(store: Store, outcome: Outcome) -> None:
+    revoked = [REVOCABLE[k % len(REVOCABLE)] for k, _ in outcome.acknowledged]
+    assert len(revoked) == len(set(revoked))  # each revoked once; a second try is refused
+    left = {t["id"] for t in store.tokens.list("rev")}
+    assert not left & set(revoked)
+    assert len(left) == 1 + len(REVOCABLE) - len(revoked)  # the clients' own token stays
+
+
+def seed_bindings_to_remove(store: Store) -> None:
+    for actor in ENTERPRISES:
+        store.users.bind("amec2", "semi", actor)
+
+
+def binding_removals(key: int) -> tuple[str, str, Any]:
+    actor = ENTERPRISES[key % len(ENTERPRISES)]
+    return "DELETE", f"/api/users/amec2/bindings?project=semi&actor={actor}", None
+
+
+def check_binding_removals(store: Store, outcome: Outcome) -> None:
+    removed = {ENTERPRISES[k % len(ENTERPRISES)] for k, _ in outcome.acknowledged}
+    assert store.users.get("amec2", "semi").actors == set(ENTERPRISES) - removed
+
+
+def alert_resolutions(key: int) -> tuple[str, str, Any]:
+    return "POST", f"/api/projects/semi/alerts/{ALERT_IDS[0]}/resolve", None
+
+
+def check_alert_resolutions(store: Store, outcome: Outcome) -> None:
+    alert = next(a for a in store.alerts.list("semi") if a["id"] == ALERT_IDS[0])
+    assert alert["status"] == "resolved"
+    assert len(outcome.acknowledged) == 1  # resolved once; every later try is refused
+
+
 #: What a route needs in the store just before its clients start.
 PREPARE: dict[str, Callable[[Store], None]] = {}
 DELETABLE = 1000  # scenarios the site holds for the delete route
@@ -533,13 +783,33 @@ ROUTES: dict[str, tuple[str, Callable[[int], tuple[str, str, Any]], Callable[[St
     "scenario delete": ("ana", scenario_deletes, check_scenario_deletes),
     "user disable and enable": ("admin", user_toggles, check_user_toggles),
     "lists with saved tasks": ("ana", list_saves, check_list_saves),
+    "observation upload": ("naura", observation_uploads, check_observation_uploads),
+    "profile import": ("ana", profiles, check_profiles),
+    "expert sheets": ("ana", expert_sheets, check_expert_sheets),
+    "trade dataset load": ("ana", trade_loads, check_trade_loads),
+    "materials dataset load": ("ana", materials_loads, check_materials_loads),
+    "project rename": ("admin", project_renames, check_project_renames),
+    "project delete": ("admin", project_deletes, check_project_deletes),
+    "macro dataset rename": ("ana", macro_renames, check_macro_renames),
+    "dataset delete": ("admin", dataset_deletes, check_dataset_deletes),
+    "token revocation": ("rev", token_revocations, check_token_revocations),
+    "binding removal": ("admin", binding_removals, check_binding_removals),
+    "alert resolution": ("ana", alert_resolutions, check_alert_resolutions),
 }
 PREPARE["alert acknowledgement"] = open_an_alert
 PREPARE["monitor run"] = slow_lead_time
+PREPARE["alert resolution"] = open_an_alert
+PREPARE["project rename"] = tiny_projects("ren")
+PREPARE["project delete"] = tiny_projects("gone")
+PREPARE["macro dataset rename"] = io_datasets("io")
+PREPARE["dataset delete"] = seed_deletable_datasets
+PREPARE["token revocation"] = seed_revocable_tokens
+PREPARE["binding removal"] = seed_bindings_to_remove
 
 
 def run_route(site, route: str, clients: int, seconds: float) -> Outcome:
     store, port, bearer = site
+    SEEDS[0] = 40 if clients * seconds <= 20 else 200
     who, request, check = ROUTES[route]
     PREPARE.get(route, lambda _: None)(store)
     method, path, _ = request(1)

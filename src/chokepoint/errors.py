@@ -209,11 +209,25 @@ class AuthenticationError(ChokepointError):
     http_status = 401
 
 
-class TooManyAttemptsError(ChokepointError):
-    """Too many failed logins for this account or address: try again after ``retry_after`` seconds."""
+class TimeLimitError(ChokepointError):
+    """A write (import, upload, dataset load) passed its time limit; nothing was stored."""
 
-    code = "too_many_attempts"
-    http_status = 429
+    code = "time_limit"
+    http_status = 422
+
+    def __init__(self, message: str, seconds: float):
+        super().__init__(message)
+        self.seconds = seconds
+
+    def to_dict(self) -> dict[str, Any]:
+        """The error's JSON shape, with ``details.limit_seconds``."""
+        return {"code": self.code, "message": str(self), "details": {"limit_seconds": self.seconds}}
+
+
+class RetryLaterError(ChokepointError):
+    """Refused for now: the caller may retry after ``retry_after`` seconds (the API also sends
+    a ``Retry-After`` header).
+    """
 
     def __init__(self, message: str, retry_after: int):
         super().__init__(message)
@@ -222,3 +236,22 @@ class TooManyAttemptsError(ChokepointError):
     def to_dict(self) -> dict[str, Any]:
         """The error's JSON shape, with ``details.retry_after`` (seconds)."""
         return {"code": self.code, "message": str(self), "details": {"retry_after": self.retry_after}}
+
+
+class TooManyAttemptsError(RetryLaterError):
+    """Too many failed logins for this account or address: try again after ``retry_after`` seconds."""
+
+    code = "too_many_attempts"
+    http_status = 429
+
+
+class ServerBusyError(RetryLaterError):
+    """The server runs as many heavy writes (imports, uploads, dataset loads, task saves) as it
+    allows and none finished within the wait: try again after ``retry_after`` seconds.
+
+    Answered 429 (throttled, like a failed-login lockout), not 503: the server works, it refuses
+    more heavy work at once, and a client's retry after ``Retry-After`` is expected to succeed.
+    """
+
+    code = "busy"
+    http_status = 429

@@ -27,7 +27,7 @@ from chokepoint.api.guard import Guard, error_body
 from chokepoint.api.limits import BodyLimit
 from chokepoint.api.routes import ROUTERS
 from chokepoint.assess import Perspective
-from chokepoint.errors import ChokepointError, TooManyAttemptsError
+from chokepoint.errors import ChokepointError, RetryLaterError
 from chokepoint.store import Store
 
 ADMIN_PASSWORD_ENV = "CHOKEPOINT_ADMIN_PASSWORD"
@@ -85,7 +85,7 @@ def create_app(store: Store | str | None = None) -> FastAPI:
     async def domain_error(request: Request, exc: ChokepointError) -> JSONResponse:
         status = exc.http_status
         body = exc.to_dict()
-        headers = {"retry-after": str(exc.retry_after)} if isinstance(exc, TooManyAttemptsError) else None
+        headers = {"retry-after": str(exc.retry_after)} if isinstance(exc, RetryLaterError) else None
         return JSONResponse(
             error_body(status, body["code"], body["message"], body["details"]),
             status_code=status,

@@ -11,7 +11,8 @@ import os
 import secrets
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
@@ -19,6 +20,8 @@ from fastapi import Depends, HTTPException, Query, Request
 from fastapi.responses import JSONResponse, Response
 
 from chokepoint.assess import Assessment, Perspective
+from chokepoint.errors import ServerBusyError
+from chokepoint.limits import DEFAULT_IMPORT_SECONDS, time_limit
 from chokepoint.model.chain import ChainMap
 from chokepoint.service.assessment import DEFAULT_GOVERNANCE, assess_project, evidence_key
 from chokepoint.service.perspective import resolve_perspective
@@ -154,6 +157,63 @@ def document_builds(request: Request) -> DocumentBuilds:
             if builds is None:
                 builds = state.documents = DocumentBuilds(int(os.environ.get(HEAVY_WORKERS_VAR, "2")))
     return builds
+
+
+#: How many heavy writes (chain imports, reporting and sheet uploads, dataset loads, task saves)
+#: the server runs at once (``CHOKEPOINT_HEAVY_WRITES``), and how long (seconds) a further one
+#: waits for a slot before it is refused with 429 and ``Retry-After`` (``CHOKEPOINT_HEAVY_WAIT_S``).
+HEAVY_WRITES_VAR = "CHOKEPOINT_HEAVY_WRITES"
+HEAVY_WAIT_VAR = "CHOKEPOINT_HEAVY_WAIT_S"
+IMPORT_TIME_VAR = "CHOKEPOINT_IMPORT_TIME_LIMIT_S"
+
+
+class HeavyWrites:
+    """At most ``workers`` heavy writes at once; a further one waits up to ``wait_s`` seconds for
+    a slot, then is refused (:class:`ServerBusyError`, 429) instead of queueing without end.
+
+    Without the bound, 50 clients importing the demo chain at once queue behind the store's
+    writer for minutes (past any client's timeout) and hold the threads other routes need.
+    """
+
+    def __init__(self, workers: int, wait_s: float) -> None:
+        self.workers = max(1, workers)
+        self.wait_s = max(0.0, wait_s)
+        self._slots = threading.BoundedSemaphore(self.workers)
+
+    @contextmanager
+    def slot(self, what: str) -> Iterator[None]:
+        """Hold one slot while the block runs; :class:`ServerBusyError` when none frees in time."""
+        if not self._slots.acquire(timeout=self.wait_s):
+            raise ServerBusyError(
+                f"the server is busy with {self.workers} heavy writes; {what} was not started, "
+                f"retry in a few seconds",
+                retry_after=max(1, round(self.wait_s)),
+            )
+        try:
+            yield
+        finally:
+            self._slots.release()
+
+
+@contextmanager
+def heavy_write(request: Request, what: str) -> Iterator[None]:
+    """Run the block as a heavy write: in a slot of the application's :class:`HeavyWrites` (made
+    on first use) and under the import time limit (``$CHOKEPOINT_IMPORT_TIME_LIMIT_S``, default
+    :data:`chokepoint.limits.DEFAULT_IMPORT_SECONDS`; its clock starts once the slot is held).
+    """
+    state = request.app.state
+    writes: HeavyWrites | None = getattr(state, "heavy_writes", None)
+    if writes is None:
+        with _STATE_LOCK:
+            writes = getattr(state, "heavy_writes", None)
+            if writes is None:
+                writes = state.heavy_writes = HeavyWrites(
+                    int(os.environ.get(HEAVY_WRITES_VAR, "2")),
+                    float(os.environ.get(HEAVY_WAIT_VAR, "10")),
+                )
+    seconds = float(os.environ.get(IMPORT_TIME_VAR, "") or DEFAULT_IMPORT_SECONDS)
+    with writes.slot(what), time_limit(seconds, what):
+        yield
 
 
 def project_version(request: Request, project: str) -> str:

@@ -23,6 +23,7 @@ from pydantic import ValidationError
 from chokepoint.assess import Perspective
 from chokepoint.errors import ChokepointError, InputFileError, Problem, ReportRejectedError
 from chokepoint.io.observation_files import read_report_file, write_report_template
+from chokepoint.limits import check_time_limit
 from chokepoint.model.chain import ChainMap
 from chokepoint.monitor.alerts import diff_snapshots, reconcile, snapshot_of
 from chokepoint.monitor.catalog import catalog
@@ -112,6 +113,7 @@ def upload_observations(
     frame, rows, source, problems = read_report_file(path)
     if problems:
         raise ReportRejectedError(problems)
+    check_time_limit("validating")
     return source, submit_observations(
         store, project, frame, user, source=source, rows=rows, as_of=as_of, chain=chain
     )

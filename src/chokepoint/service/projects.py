@@ -9,6 +9,7 @@ from typing import Any
 import pandas as pd
 
 from chokepoint.errors import NotFoundError, UsageError
+from chokepoint.limits import check_time_limit
 from chokepoint.model.chain import ChainMap
 from chokepoint.model.validate import ImportReport
 from chokepoint.store import Store
@@ -57,6 +58,7 @@ def import_chain(
 
     exists = store.projects.exists(project)
     blocks, meta, problems = read_blocks(path, fmt)
+    check_time_limit("validating")
     if merge and exists:
         return ImportOutcome(store.chains.merge_tables(project, blocks, meta, problems), "merged")
     report = chain_from_tables(blocks, meta, problems=problems)

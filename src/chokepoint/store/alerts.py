@@ -240,8 +240,12 @@ class AlertRepository:
         now = datetime.now(UTC)
         with self.db.begin() as conn:
             pid = self.db.project_id(conn, project)
+            # the row lock: of two concurrent resolutions the second reads the first's outcome
+            # (PostgreSQL READ COMMITTED would let both read "open"; SQLite's writer lock serialises)
             row = conn.execute(
-                select(alerts.c.status).where(and_(alerts.c.project_id == pid, alerts.c.id == alert_id))
+                select(alerts.c.status)
+                .where(and_(alerts.c.project_id == pid, alerts.c.id == alert_id))
+                .with_for_update()
             ).first()
             if row is None:
                 raise NotFoundError(f"no alert {alert_id} in project {project!r}")

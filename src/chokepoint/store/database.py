@@ -33,6 +33,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 
 from chokepoint.errors import ProjectNotFoundError
+from chokepoint.limits import check_time_limit
 from chokepoint.store.schema import (
     MONITORING_TABLES,
     api_tokens,
@@ -283,9 +284,11 @@ class Database:
         for a lock another thread of the process holds).
         """
         with self._writers, self.engine.connect() as conn:
+            check_time_limit("storing")  # the wait for the writer counts too
             conn.execution_options(**{WRITE_OPTION: True})
             with conn.begin():
                 yield conn
+                check_time_limit("committing")  # past the limit: roll back, store as before
 
     def write(self, work: Callable[[Connection], T], attempts: int = 8) -> T:
         """Run ``work(conn)`` in one transaction; when a concurrent writer committed the same

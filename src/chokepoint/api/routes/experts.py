@@ -13,7 +13,7 @@ from typing import Any, Literal
 
 from fastapi import APIRouter, Depends, File, Request, Response, UploadFile
 
-from chokepoint.api.deps import EDITORS, READERS, User, allow, audit, get_store
+from chokepoint.api.deps import EDITORS, READERS, User, allow, audit, get_store, heavy_write
 from chokepoint.api.serialize import file_response, table_response
 from chokepoint.api.uploads import saved_upload
 from chokepoint.service import experts as svc
@@ -47,6 +47,7 @@ def import_expert_sheets(
     from an expert replaces that expert's earlier scores.
     """
     with ExitStack() as stack:
+        stack.enter_context(heavy_write(request, "the import"))
         paths = [
             stack.enter_context(saved_upload(f, (".xlsx", ".csv"), "upload .xlsx expert sheets (or .csv)"))
             for f in files

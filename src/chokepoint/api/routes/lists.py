@@ -21,6 +21,7 @@ from chokepoint.api.deps import (
     audit,
     cached_json,
     get_store,
+    heavy_write,
     perspective_query,
 )
 from chokepoint.api.serialize import file_response
@@ -73,7 +74,8 @@ def build_lists(
     from chokepoint.report.lists import lists_document
 
     a = assessment_of(request, project, pq.resolve(request, project))
-    lists = svc.project_lists(get_store(request), project, a, lang, save_tasks=True)
+    with heavy_write(request, "the task save"):
+        lists = svc.project_lists(get_store(request), project, a, lang, save_tasks=True)
     audit(request, "refresh tasks", after={"project": project, "tasks": len(lists.tables["tasks"])})
     return lists_document(lists, lang)
 
@@ -120,7 +122,8 @@ def refresh_tasks(
 ) -> list[dict[str, Any]]:
     """Create or refresh the stored joint R&D tasks from the current assessment (ids stable)."""
     a = assessment_of(request, project, pq.resolve(request, project))
-    rows = svc.refresh_tasks(get_store(request), project, a)
+    with heavy_write(request, "the task refresh"):
+        rows = svc.refresh_tasks(get_store(request), project, a)
     audit(request, "refresh tasks", after={"project": project, "tasks": len(rows)})
     return rows
 

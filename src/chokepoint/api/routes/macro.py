@@ -12,7 +12,7 @@ from typing import Any, Literal
 from fastapi import APIRouter, Depends, File, Query, Request, Response, UploadFile
 from pydantic import BaseModel, Field
 
-from chokepoint.api.deps import ADMINS, EDITORS, READERS, User, allow, audit, get_store
+from chokepoint.api.deps import ADMINS, EDITORS, READERS, User, allow, audit, get_store, heavy_write
 from chokepoint.api.serialize import table_response
 from chokepoint.api.uploads import saved_upload
 from chokepoint.errors import UsageError
@@ -66,9 +66,11 @@ def load_dataset(
     if test or file is None:
         if make is not None or imports is not None:
             raise UsageError("make and imports go with a BEA summary Use table as file")
-        done = svc.load_dataset(store, dataset, test=test)
+        with heavy_write(request, "the load"):
+            done = svc.load_dataset(store, dataset, test=test)
     else:
         with ExitStack() as stack:
+            stack.enter_context(heavy_write(request, "the load"))
             path = stack.enter_context(saved_upload(file, (".xlsx",), hint))
             make_path = stack.enter_context(saved_upload(make, (".xlsx",), hint)) if make else None
             imports_path = stack.enter_context(saved_upload(imports, (".xlsx",), hint)) if imports else None

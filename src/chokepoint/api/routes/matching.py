@@ -22,6 +22,7 @@ from chokepoint.api.deps import (
     audit,
     chain_of,
     get_store,
+    heavy_write,
     perspective_query,
 )
 from chokepoint.api.serialize import records
@@ -152,7 +153,10 @@ def import_profiles(
     evidence_title, evidence_abstract``); a file with any bad row stores nothing (422 naming
     file, row and column).
     """
-    with saved_upload(file, svc.PROFILE_SUFFIXES, "profiles come as .csv, .xlsx or .json") as path:
+    with (
+        heavy_write(request, "the import"),
+        saved_upload(file, svc.PROFILE_SUFFIXES, "profiles come as .csv, .xlsx or .json") as path,
+    ):
         done = svc.import_profiles(get_store(request), project, path)
     audit(
         request,

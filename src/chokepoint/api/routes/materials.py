@@ -6,13 +6,14 @@ serialization); see :mod:`chokepoint.service.materials`.
 
 from __future__ import annotations
 
+import shutil
 import tempfile
 from pathlib import Path
 from typing import Any, Literal
 
 from fastapi import APIRouter, Depends, File, Query, Request, Response, UploadFile
 
-from chokepoint.api.deps import ADMINS, EDITORS, READERS, User, allow, audit, get_store
+from chokepoint.api.deps import ADMINS, EDITORS, READERS, User, allow, audit, get_store, heavy_write
 from chokepoint.api.serialize import table_response
 from chokepoint.api.uploads import saved_upload
 from chokepoint.errors import UsageError
@@ -41,12 +42,13 @@ def load_dataset(
     user: User = Depends(allow(*EDITORS)),
 ) -> dict[str, Any]:
     """Load the uploaded raw-materials files as ``dataset`` (the layout of ``chokepoint materials load``)."""
-    with tempfile.TemporaryDirectory() as tmp:
+    with heavy_write(request, "the load"), tempfile.TemporaryDirectory() as tmp:
         for f in files:
             name = Path(f.filename or "").name
             if not name.lower().endswith(SUFFIXES):
                 raise UsageError(f"{name or 'a file'}: upload .csv, .csv.gz or .parquet files")
-            (Path(tmp) / name).write_bytes(f.file.read())
+            with (Path(tmp) / name).open("wb") as out:
+                shutil.copyfileobj(f.file, out)
         done = svc.load_dataset(get_store(request), dataset, Path(tmp))
     audit(request, "load materials dataset", after={"dataset": dataset, "trade_rows": done["trade_rows"]})
     return done
@@ -115,6 +117,7 @@ def build_chain(
     user: User = Depends(allow(*EDITORS)),
 ) -> dict[str, Any]:
     """Build a chain project from the dataset, with its trade flows as the linked trade dataset."""
-    done = svc.build_chain(get_store(request), dataset, project, year, home)
+    with heavy_write(request, "the build"):
+        done = svc.build_chain(get_store(request), dataset, project, year, home)
     audit(request, "build materials chain", after=done)
     return done

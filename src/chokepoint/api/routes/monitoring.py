@@ -25,6 +25,7 @@ from chokepoint.api.deps import (
     audit,
     chain_of,
     get_store,
+    heavy_write,
 )
 from chokepoint.api.serialize import file_response, records
 from chokepoint.api.uploads import saved_upload
@@ -97,7 +98,10 @@ def upload_reports(
     user: User = Depends(allow(*REPORTERS)),
 ) -> dict[str, int]:
     """Submit a filled template (.xlsx) or a .csv file; a file with any bad row stores nothing."""
-    with saved_upload(file, (".csv", ".xlsx"), "upload a .xlsx workbook or a .csv file") as path:
+    with (
+        heavy_write(request, "the upload"),
+        saved_upload(file, (".csv", ".xlsx"), "upload a .xlsx workbook or a .csv file") as path,
+    ):
         _, counts = svc.upload_observations(
             get_store(request), project, path, user.name, as_of, chain=chain_of(request, project)
         )

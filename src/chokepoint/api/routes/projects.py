@@ -20,6 +20,7 @@ from chokepoint.api.deps import (
     cached,
     chain_of,
     get_store,
+    heavy_write,
     project_version,
 )
 from chokepoint.api.serialize import file_response, json_response
@@ -71,7 +72,10 @@ def import_project(
     """Import (replace, or ``merge=true``) a chain map; a file with any error changes nothing, and
     a file without nodes empties a project only with ``allow_empty=true``.
     """
-    with saved_upload(file, (".xlsx", ".json"), "upload a .xlsx workbook or a .json chain document") as path:
+    with (
+        heavy_write(request, "the import"),
+        saved_upload(file, (".xlsx", ".json"), "upload a .xlsx workbook or a .json chain document") as path,
+    ):
         outcome = svc.import_chain(get_store(request), project, path, merge=merge, allow_empty=allow_empty)
     audit(request, "import project", after={"project": project, "file": path.name, "merge": merge})
     return outcome.to_dict(project)

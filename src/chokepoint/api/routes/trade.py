@@ -11,7 +11,7 @@ from typing import Any, Literal
 
 from fastapi import APIRouter, Depends, File, Query, Request, Response, UploadFile
 
-from chokepoint.api.deps import ADMINS, EDITORS, READERS, User, allow, audit, get_store
+from chokepoint.api.deps import ADMINS, EDITORS, READERS, User, allow, audit, get_store, heavy_write
 from chokepoint.api.serialize import table_response
 from chokepoint.api.uploads import saved_upload
 from chokepoint.service import trade as svc
@@ -41,6 +41,7 @@ def load_dataset(
     """Load trade flows as ``dataset`` (replacing one of that name)."""
     suffixes = (".csv", ".parquet") if layout == "baci" else (".csv",)
     with ExitStack() as stack:
+        stack.enter_context(heavy_write(request, "the load"))
         path = stack.enter_context(saved_upload(file, suffixes, f"upload a {' or '.join(suffixes)} file"))
         table = None
         if codes is not None:
