@@ -264,7 +264,15 @@ CASES = {
     ("GET", "/api/projects/{project}/challenges"): {"path": "/api/projects/semi/challenges"},
     ("POST", "/api/projects/{project}/challenges"): {
         "path": "/api/projects/semi/challenges",
-        "json": {"title": "高端光刻胶", "nodes": ["N44"], "deadline": "2027-06-30"},
+        "json": {"title": "高端光刻胶", "nodes": ["N44"], "deadline": "2027-06-30", "owner": "P115"},
+    },
+    ("GET", "/api/projects/{project}/ledger"): {"path": "/api/projects/semi/ledger?kind=bid"},
+    ("POST", "/api/projects/{project}/tasks/{task_id}/consortium"): {"path": "CONSORTIUM", "json": {}},
+    ("GET", "/api/projects/{project}/tasks/{task_id}/consortium"): {"path": "CONSORTIUM"},
+    ("GET", "/api/projects/{project}/ledger/verify"): {"path": "/api/projects/semi/ledger/verify"},
+    ("POST", "/api/projects/{project}/challenges/{challenge}/{action}"): {
+        "path": "/api/projects/semi/challenges/C9999/close",  # no such challenge: every role's check runs first
+        "json": {"note": "done"},
     },
     ("GET", "/api/projects/{project}/challenges/{challenge}"): {
         "path": "/api/projects/semi/challenges/C0001"
@@ -357,6 +365,8 @@ NOT_FOUND_OK = {
     ("GET", "/api/jobs/{job_id}"),
     ("GET", "/api/jobs/{job_id}/result"),
     ("DELETE", "/api/tokens/{token_id}"),
+    ("POST", "/api/projects/{project}/challenges/{challenge}/{action}"),
+    ("GET", "/api/projects/{project}/tasks/{task_id}/consortium"),  # none saved
 }
 
 
@@ -390,6 +400,8 @@ def _request(client, key, role):
     path = kw.pop("path", template_path)
     if path in ("TASK", "TASK_GET"):
         path = f"/api/projects/semi/tasks/{client.store.tasks.list('semi')[0]['task_id']}"
+    if path == "CONSORTIUM":
+        path = f"/api/projects/semi/tasks/{client.store.tasks.list('semi')[0]['task_id']}/consortium"
     headers = {"authorization": f"Bearer {client.tokens[role]}"} if role else {}
     return client.request(method, path, headers=headers, **kw)
 
@@ -551,7 +563,7 @@ def test_challenge_workflow_publish_match_bid(client):
     )
     assert new.status_code == 201
     assert new.json()["id"] == "C0002"
-    assert new.json()["status"] == "open"
+    assert new.json()["status"] == "published"
     ranked = client.get("/api/projects/semi/challenges/C0002/matches?top=5", headers=viewer).json()
     assert ranked["total"] > 5
     assert len(ranked["candidates"]) == 5
@@ -597,7 +609,10 @@ def test_challenge_workflow_publish_match_bid(client):
         == 201
     )
     shown = client.get("/api/projects/semi/challenges/C0002", headers=viewer).json()
-    assert shown["bids"] == [{"challenge": "C0002", "actor": "P115", "note": ""}]
+    assert [{k: b[k] for k in ("challenge", "actor", "note", "by")} for b in shown["bids"]] == [
+        {"challenge": "C0002", "actor": "P115", "note": "", "by": "officer"}
+    ]
+    assert shown["bids"][0]["at"].startswith("20")  # when, to the second
     bad = client.post(
         "/api/projects/semi/challenges", headers=officer, json={"title": "x", "nodes": ["N999"]}
     )

@@ -205,9 +205,9 @@ def test_sqlite_to_postgresql_and_back_is_lossless(tmp_path):
 
 
 def test_a_store_of_the_previous_schema_upgrades_and_keeps_every_row(tmp_path):
-    """Build a store as the previous release left it (before migrations 011 and 012: alerts without
-    ``level_before``, no ``login_failures``), open it with this release, and compare every row
-    with a backup taken before the downgrade."""
+    """Build a store as the previous release left it (before migrations 011, 012 and 013: alerts
+    without ``level_before``, no ``login_failures``, no ``ledger_entries``), open it with this
+    release, and compare every row with a backup taken before the downgrade."""
     from sqlalchemy import delete, text
 
     from chokepoint.service.backup import backup
@@ -217,7 +217,8 @@ def test_a_store_of_the_previous_schema_upgrades_and_keeps_every_row(tmp_path):
         alerts = [json.loads(r) for r in rows["alerts"]]
         for a in alerts:
             a.pop("level_before")
-        return {**rows, "alerts": sorted(json.dumps(a, sort_keys=True) for a in alerts)}
+        kept = {k: v for k, v in rows.items() if k != "ledger_entries"}  # the old schema had no log
+        return {**kept, "alerts": sorted(json.dumps(a, sort_keys=True) for a in alerts)}
 
     path = tmp_path / "old.db"
     s = full_store(path)
@@ -226,13 +227,14 @@ def test_a_store_of_the_previous_schema_upgrades_and_keeps_every_row(tmp_path):
     with s.engine.begin() as conn:
         conn.execute(text("ALTER TABLE alerts DROP COLUMN level_before"))
         conn.execute(text("DROP TABLE login_failures"))
-        old = ["011_alert_level_before", "012_login_failures"]
+        conn.execute(text("DROP TABLE ledger_entries"))
+        old = ["011_alert_level_before", "012_login_failures", "013_ledger"]
         conn.execute(delete(migrations_table).where(migrations_table.c.name.in_(old)))
     s.close()
-    upgraded = Store(path)  # opening applies the two migrations
+    upgraded = Store(path)  # opening applies the three migrations
     with upgraded.engine.connect() as conn:
         applied = [r[0] for r in conn.execute(text("SELECT name FROM chokepoint_migrations ORDER BY name"))]
-    assert applied[-2:] == ["011_alert_level_before", "012_login_failures"]
+    assert applied[-3:] == ["011_alert_level_before", "012_login_failures", "013_ledger"]
     after = tmp_path / "after.backup.gz"
     backup(upgraded, after, with_password_hashes=True)
     assert without_level_before(rows_of(after)) == without_level_before(

@@ -45,6 +45,7 @@ ENUMS: dict[str, dict[str, tuple[str, str]]] = {
     "unit_kind": {
         "enterprise": ("enterprise", "企业"),
         "institution": ("institution", "科研机构"),
+        "pilot_platform": ("pilot-scale platform", "中试平台"),
     },
     "relation": {
         "direct": ("provides the node", "直接相关"),

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from chokepoint.cli import (  # noqa: F401  (registers commands)
     assessment,
+    audit,
+    consortium,
     core,
     experts,
     macro,

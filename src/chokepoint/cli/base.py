@@ -70,10 +70,16 @@ trade_app = _command_group(
 materials_app = _command_group(
     "materials", "Critical raw materials (关键基础材料): load, list, delete, risk, leverage, stages, chain."
 )
-challenges_app = _command_group("challenges", "Technical challenges (揭榜挂帅): add, list, show, match, bid.")
+challenges_app = _command_group(
+    "challenges", "Technical challenges (揭榜挂帅): add, list, show, match, bid, publish, award, close, fail."
+)
 profiles_app = _command_group("profiles", "Capability profiles of institutions and firms: import, list.")
 tasks_app = _command_group("tasks", "Joint R&D tasks (联合攻关任务): list, show, set status.")
 experts_app = _command_group("experts", "Expert judgement (专家打分): template, import, list, summary.")
+audit_app = _command_group("audit", "The tamper-evident log of a project: verify, log.")
+consortium_app = _command_group(
+    "consortium", "Innovation consortia (创新联合体) for joint R&D tasks: propose, show."
+)
 
 
 DbOption = Annotated[

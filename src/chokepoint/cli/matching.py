@@ -40,9 +40,12 @@ def challenges_add(
     ] = "",
     budget: Annotated[float | None, typer.Option("--budget", help="Budget.")] = None,
     deadline: Annotated[str | None, typer.Option("--deadline", help="Deadline, YYYY-MM-DD.")] = None,
+    draft: Annotated[
+        bool, typer.Option("--draft", help="Store it as a draft; publish it later with 'challenges publish'.")
+    ] = False,
     db: DbOption = None,
 ) -> None:
-    """Publish a technical challenge in the project."""
+    """Publish a technical challenge in the project (or store a draft)."""
     from chokepoint.service.matching import publish_challenge
 
     key, _ = publish_challenge(
@@ -55,8 +58,9 @@ def challenges_add(
         owner=owner,
         budget=budget,
         deadline=deadline,
+        draft=draft,
     )
-    typer.echo(f"challenge {key}: {title}")
+    typer.echo(f"challenge {key} ({'draft' if draft else 'published'}): {title}")
 
 
 @challenges_app.command("list")
@@ -177,6 +181,60 @@ def challenges_bid(
 
     record_bid(open_store(db), project, challenge, actor, note)
     typer.echo(f"{actor} bids for {challenge}")
+
+
+def _step(action: str, challenge: str, project: str, note: str, winners: str, db: str | None) -> None:
+    from chokepoint.service.matching import challenge_action
+
+    chosen = [w.strip() for w in winners.split(",") if w.strip()]
+    done = challenge_action(open_store(db), project, challenge, action, note=note, winners=chosen)
+    awarded = f" to {', '.join(done.get('awarded', []))}" if action == "award" else ""
+    typer.echo(f"challenge {challenge}: {done['status']}{awarded}")
+
+
+ChallengeArg = Annotated[str, typer.Argument(help="Challenge id.")]
+NoteOption = Annotated[str, typer.Option("--note", help="Why (kept in the challenge's history).")]
+
+
+@challenges_app.command("publish")
+def challenges_publish(
+    challenge: ChallengeArg, project: ProjectOption, note: NoteOption = "", db: DbOption = None
+) -> None:
+    """Publish a draft challenge: solvers may bid from now on."""
+    _step("publish", challenge, project, note, "", db)
+
+
+@challenges_app.command("award")
+def challenges_award(
+    challenge: ChallengeArg,
+    project: ProjectOption,
+    to: Annotated[
+        str, typer.Option("--to", help="The awarded solver(s), actor ids that bid, comma-separated.")
+    ],
+    note: NoteOption = "",
+    db: DbOption = None,
+) -> None:
+    """Award a published challenge to one or more of its bidders (bids close)."""
+    _step("award", challenge, project, note, to, db)
+
+
+@challenges_app.command("close")
+def challenges_close(
+    challenge: ChallengeArg, project: ProjectOption, note: NoteOption = "", db: DbOption = None
+) -> None:
+    """Close an awarded challenge: the work is done."""
+    _step("close", challenge, project, note, "", db)
+
+
+@challenges_app.command("fail")
+def challenges_fail(
+    challenge: ChallengeArg,
+    project: ProjectOption,
+    note: Annotated[str, typer.Option("--note", help="Why it failed (required).")],
+    db: DbOption = None,
+) -> None:
+    """Mark a challenge failed (from draft, published or awarded), with the reason."""
+    _step("fail", challenge, project, note, "", db)
 
 
 @profiles_app.command("import")

@@ -21,7 +21,7 @@ from chokepoint.assess.perspective import Perspective
 from chokepoint.errors import ChainValidationError, Problem, UsageError
 from chokepoint.match.lsa import lsa_embedder
 from chokepoint.match.rank import Candidate, Embedder, proximity, rank_candidates
-from chokepoint.model.chain import ChainMap
+from chokepoint.model.chain import ORGANIZATION_KINDS, ChainMap
 
 PROFILE_COLUMNS = [
     "actor",
@@ -31,6 +31,10 @@ PROFILE_COLUMNS = [
     "evidence_kind",
     "evidence_title",
     "evidence_abstract",
+    "process",
+    "equipment",
+    "scale",
+    "availability",
 ]
 
 
@@ -40,8 +44,10 @@ def profiles_from_frame(
     """Capability profiles by actor, read from the rows of a profile upload.
 
     Rows have the columns ``actor, description, keywords, nodes, evidence_kind, evidence_title,
-    evidence_abstract`` (one row per evidence record; rows of one actor merged). Unknown actors
-    or nodes are errors naming file, row and column; nothing is kept on error.
+    evidence_abstract`` (one row per evidence record; rows of one actor merged), and for a
+    pilot-scale platform (中试平台) ``process, equipment`` (``;``-separated), ``scale`` and
+    ``availability`` (kept as its ``pilot`` capabilities). Unknown actors or nodes are errors
+    naming file, row and column; nothing is kept on error.
 
     Raises
     ------
@@ -76,6 +82,18 @@ def profiles_from_frame(
             p["description"] = (p["description"] + " " + r["description"]).strip()
         p["keywords"] += [w.strip() for w in r.get("keywords", "").split(";") if w.strip()]
         p["nodes"] += [n for n in ns if n not in p["nodes"]]
+        pilot = {
+            "process": [w.strip() for w in r.get("process", "").split(";") if w.strip()],
+            "equipment": [w.strip() for w in r.get("equipment", "").split(";") if w.strip()],
+            "scale": r.get("scale", "").strip(),
+            "availability": r.get("availability", "").strip(),
+        }
+        if any(pilot.values()):  # a pilot-scale platform's capabilities (中试)
+            held = p.setdefault("pilot", {"process": [], "equipment": [], "scale": "", "availability": ""})
+            for name in ("process", "equipment"):
+                held[name] += [w for w in pilot[name] if w not in held[name]]
+            for name in ("scale", "availability"):
+                held[name] = pilot[name] or held[name]
         if r.get("evidence_title"):
             p["evidence"].append(
                 {
@@ -95,7 +113,7 @@ def candidates(chain: ChainMap, profiles: dict[str, dict[str, Any]]) -> list[Can
     A candidate's document is its name, its profile (description, keywords, evidence titles and
     abstracts) and the names of the nodes it provides or its profile names.
     """
-    orgs = chain.actors[chain.actors["kind"].isin(["enterprise", "institution"])]
+    orgs = chain.actors[chain.actors["kind"].isin(ORGANIZATION_KINDS)]
     names = dict(zip(chain.nodes["id"], chain.nodes["name"] + " " + chain.nodes["name_zh"], strict=True))
     provided: dict[str, set[str]] = {}
     for a, n in zip(chain.provisions["actor"], chain.provisions["node"], strict=True):
@@ -111,6 +129,7 @@ def candidates(chain: ChainMap, profiles: dict[str, dict[str, Any]]) -> list[Can
                 p.get("description", ""),
                 " ".join(p.get("keywords", [])),
                 " ".join(f"{e['title']} {e['abstract']}" for e in p.get("evidence", [])),
+                " ".join(p.get("pilot", {}).get("process", []) + p.get("pilot", {}).get("equipment", [])),
                 " ".join(names.get(n, "") for n in sorted(nodes)),
             ]
         )
@@ -257,7 +276,9 @@ def new_challenge(
     deadline: str | None,
     chain: ChainMap,
 ) -> dict[str, Any]:
-    """Return a new, open challenge's body, validated against ``chain`` (a title; known nodes only)."""
+    """Return a new, published challenge's body, validated against ``chain`` (a title; known nodes
+    only); :mod:`chokepoint.match.lifecycle` takes it further.
+    """
     if not title.strip():
         raise UsageError("a challenge needs a title")
     unknown = [n for n in nodes if n not in set(chain.nodes["id"])]
@@ -271,5 +292,5 @@ def new_challenge(
         "owner": owner,
         "budget": budget,
         "deadline": deadline,
-        "status": "open",
+        "status": "published",
     }

@@ -16,7 +16,7 @@ import scipy.sparse as sp
 
 from chokepoint.model.schema import TABLES, Column
 
-ORGANIZATION_KINDS = ("enterprise", "institution")
+ORGANIZATION_KINDS = ("enterprise", "institution", "pilot_platform")
 GEOGRAPHY_KINDS = ("country", "region")
 
 

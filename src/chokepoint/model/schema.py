@@ -24,7 +24,7 @@ NODE_KINDS: tuple[str, ...] = (
     "technical_foundation",
     "stage",
 )
-ACTOR_KINDS: tuple[str, ...] = ("enterprise", "institution", "country", "region")
+ACTOR_KINDS: tuple[str, ...] = ("enterprise", "institution", "pilot_platform", "country", "region")
 EDGE_KINDS: tuple[str, ...] = ("input_of", "type_of", "substitute_for")
 CHILDREN_RULES: tuple[str, ...] = ("all", "any")
 
@@ -125,7 +125,7 @@ ACTOR_COLUMNS: tuple[Column, ...] = (
         "str",
         True,
         "One of: " + ", ".join(ACTOR_KINDS),
-        "类型：企业、机构（高校/院所/实验室）、国家、地区",
+        "类型：企业、机构（高校/院所/实验室）、中试平台、国家、地区",
         "enterprise",
     ),
     Column(

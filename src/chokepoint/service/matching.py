@@ -15,26 +15,43 @@ import json
 import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from chokepoint.assess import Perspective
-from chokepoint.errors import InputFileError, NotFoundError, UsageError
+from chokepoint.errors import AccessDeniedError, InputFileError, NotFoundError, UsageError
 from chokepoint.io.embedding_model import local_embedder
 from chokepoint.match.challenges import match_challenge, new_challenge, profiles_from_frame
+from chokepoint.match.lifecycle import BIDDING, apply_action, challenge_status
 from chokepoint.model.chain import ChainMap
 from chokepoint.service.perspective import Codes, optional_perspective, resolve_perspective
+from chokepoint.service.users import reporter
 from chokepoint.store import Store
 
 #: File types a profile import reads.
 PROFILE_SUFFIXES = (".csv", ".xlsx", ".json")
 
 
+#: Who the command line acts as (it runs with the store's file, no user account).
+LOCAL_OPERATOR = "cli"
+#: Roles that award, close and fail challenges.
+OFFICER_ROLES = ("admin", "analyst", "officer")
+
+
+def now_iso() -> str:
+    """The current UTC time, ISO 8601 to the second."""
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
 def list_challenges(store: Store, project: str) -> list[dict[str, Any]]:
-    """The project's challenges, each with its ``id``, by id."""
-    return [{"id": k, **v} for k, v in store.records.get(project, "challenge").items()]
+    """The project's challenges, each with its ``id`` and current ``status``, by id."""
+    return [
+        {"id": k, **v, "status": challenge_status(v)}
+        for k, v in store.records.get(project, "challenge").items()
+    ]
 
 
 def publish_challenge(
@@ -47,8 +64,10 @@ def publish_challenge(
     owner: str = "",
     budget: float | None = None,
     deadline: str | None = None,
+    user: str | None = None,
+    draft: bool = False,
 ) -> tuple[str, dict[str, Any]]:
-    """Validate and store a new challenge; its key and body.
+    """Validate and store a new challenge (揭榜挂帅); its key and body.
 
     Parameters
     ----------
@@ -57,16 +76,31 @@ def publish_challenge(
     capabilities : required capabilities.
     owner : the publishing enterprise (an actor id or name, never its own solver) or a user.
     budget, deadline : optional; the deadline as ``YYYY-MM-DD``.
+    user : the user publishing (``None``: the local operator of the command line). A reporter
+        publishes for an enterprise bound to it only (``owner`` one of its actors).
+    draft : store it as a draft (published later by :func:`challenge_action`).
 
     Returns
     -------
-    The key (``C0001``, ``C0002``, ... per project) and the stored body (status ``open``).
+    The key (``C0001``, ``C0002``, ... per project) and the stored body (status ``published`` or
+    ``draft``, with its first ``history`` step); the publication is appended to the project's
+    tamper-evident log.
 
     Raises
     ------
     UsageError
         Without a title, or for an unknown node.
+    AccessDeniedError
+        For a reporter publishing for an enterprise not bound to it, or a disabled user.
     """
+    if user is not None:
+        who = reporter(store, user, project)
+        if who.role == "reporter" and owner not in who.actors:
+            bound = ", ".join(sorted(who.actors)) or "none"
+            raise AccessDeniedError(
+                f"a reporter publishes challenges for its own enterprise: set owner to one bound "
+                f"to {user!r} ({bound})"
+            )
     body = new_challenge(
         title,
         description,
@@ -77,12 +111,19 @@ def publish_challenge(
         deadline,
         store.chains.load(project),
     )
-    key = store.records.add_numbered(project, "challenge", "C", body)
+    by = user or LOCAL_OPERATOR
+    status = "draft" if draft else "published"
+    body["status"] = status
+    body["history"] = [
+        {"action": "draft" if draft else "publish", "status": status, "by": by, "at": now_iso()}
+    ]
+    key = store.records.add_numbered(project, "challenge", "C", body, logged_by=by)
     return key, body
 
 
 def challenge_with_bids(store: Store, project: str, key: str) -> dict[str, Any]:
-    """A stored challenge with its ``id`` and ``bids``.
+    """A stored challenge with its ``id``, ``status`` (see
+    :func:`chokepoint.match.lifecycle.challenge_status`) and ``bids``.
 
     Raises
     ------
@@ -93,26 +134,91 @@ def challenge_with_bids(store: Store, project: str, key: str) -> dict[str, Any]:
     if body is None:
         raise NotFoundError(f"no challenge {key!r} in project {project!r}")
     bids = [b for b in store.records.get(project, "bid").values() if b["challenge"] == key]
-    return {"id": key, **body, "bids": bids}
+    return {"id": key, **body, "status": challenge_status(body), "bids": bids}
 
 
-def record_bid(store: Store, project: str, challenge: str, actor: str, note: str = "") -> dict[str, Any]:
+def record_bid(
+    store: Store, project: str, challenge: str, actor: str, note: str = "", user: str | None = None
+) -> dict[str, Any]:
     """Record that ``actor`` steps forward for ``challenge`` (揭榜); one bid per actor and challenge
-    (a second one replaces the first).
+    (a second one replaces the first), appended to the project's tamper-evident log.
+
+    A reporter bids for an enterprise bound to it only (the binding check of reporting); others
+    (and the local operator, ``user=None``) for any actor of the chain.
 
     Raises
     ------
     NotFoundError
         For an unknown challenge.
     UsageError
-        When ``actor`` is not an actor of the project's chain.
+        When ``actor`` is not an actor of the project's chain, or the challenge takes no bids
+        (a draft, or awarded, closed or failed).
+    AccessDeniedError
+        For a reporter bidding for an enterprise not bound to it.
     """
-    challenge_with_bids(store, project, challenge)  # raises when the challenge is unknown
+    current = challenge_with_bids(store, project, challenge)  # raises when the challenge is unknown
+    if current["status"] not in BIDDING:
+        raise UsageError(f"challenge {challenge} is {current['status']}: it takes no bids")
     if actor not in set(store.chains.load(project).actors["id"]):
         raise UsageError(f"{actor!r} is not an actor of project {project!r}")
-    bid = {"challenge": challenge, "actor": actor, "note": note}
-    store.records.put(project, "bid", {f"{challenge}:{actor}": bid})
+    if user is not None:
+        who = reporter(store, user, project)
+        if who.role == "reporter" and actor not in who.actors:
+            raise AccessDeniedError(f"user {user!r} may bid only for its own enterprise, not {actor!r}")
+    by = user or LOCAL_OPERATOR
+    bid = {"challenge": challenge, "actor": actor, "note": note, "by": by, "at": now_iso()}
+    store.records.put(project, "bid", {f"{challenge}:{actor}": bid}, logged_by=by)
     return bid
+
+
+def challenge_action(
+    store: Store,
+    project: str,
+    challenge: str,
+    action: str,
+    user: str | None = None,
+    note: str = "",
+    winners: Sequence[str] = (),
+) -> dict[str, Any]:
+    """Take a challenge one step along its lifecycle (:mod:`chokepoint.match.lifecycle`):
+    ``publish`` a draft, ``award`` it to bidders, ``close`` it when done, or ``fail`` it; the
+    step is recorded (who, when, why) in its history and the project's tamper-evident log.
+
+    Officers, analysts and admins take every step; a reporter may publish its own enterprise's
+    draft only. Concurrent steps apply one after the other (the challenge's row lock): of two
+    awards, the second finds the challenge awarded and is refused.
+
+    Returns
+    -------
+    dict
+        The challenge as :func:`challenge_with_bids` shows it.
+
+    Raises
+    ------
+    NotFoundError
+        For an unknown challenge.
+    UsageError
+        For a step its status does not allow, an award to an actor that did not bid, or a failure
+        without a reason.
+    AccessDeniedError
+        For a role that may not take the step.
+    """
+    current = challenge_with_bids(store, project, challenge)
+    if user is not None:
+        who = reporter(store, user, project)
+        own_draft = action == "publish" and who.role == "reporter" and current.get("owner") in who.actors
+        if who.role not in OFFICER_ROLES and not own_draft:
+            raise AccessDeniedError(f"user {user!r} ({who.role}) may not {action} challenges")
+    bidders = [b["actor"] for b in current["bids"]]
+    by, at = user or LOCAL_OPERATOR, now_iso()
+    store.records.update(
+        project,
+        "challenge",
+        challenge,
+        lambda body: apply_action(body, action, by, at, note=note, winners=winners, bidders=bidders),
+        logged_by=by,
+    )
+    return challenge_with_bids(store, project, challenge)
 
 
 def read_profile_frame(path: Path) -> pd.DataFrame:

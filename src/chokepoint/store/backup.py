@@ -30,6 +30,7 @@ from sqlalchemy import DateTime, Integer, LargeBinary, Table, delete, func, inse
 
 from chokepoint.errors import UsageError
 from chokepoint.store.database import Database, utc
+from chokepoint.store.ledger import ledger_heads
 from chokepoint.store.schema import api_tokens, login_failures, metadata, migrations_table, users
 
 FORMAT = "chokepoint-backup"
@@ -85,6 +86,7 @@ def write_backup(
             "migrations": applied,
             "tables": counts,
             "password_hashes": with_password_hashes,
+            "ledger_heads": ledger_heads(conn),  # the anchor a later `audit verify --expect-head` checks
         }
         tmp = path.with_name(path.name + ".part")
         with gzip.open(tmp, "wt", encoding="utf-8") as f:
@@ -145,8 +147,9 @@ def restore_backup(db: Database, path: str | os.PathLike[str], replace: bool = F
     Raises
     ------
     UsageError
-        For a file that is not a backup, a damaged one, a newer one, or a store that is not empty
-        without ``replace``. Nothing changes then.
+        For a file that is not a backup, a damaged one, a newer one, one whose tamper-evident
+        logs do not end at the heads its header records, or a store that is not empty without
+        ``replace``. Nothing changes then.
     """
     name = Path(path).name
     tables = {t.name: t for t in backed_up_tables()}
@@ -189,6 +192,12 @@ def restore_backup(db: Database, path: str | os.PathLike[str], replace: bool = F
                     conn.execute(insert(tables[table]), pending.pop(table))
             if conn.dialect.name == "postgresql":
                 _continue_sequences(conn, list(tables.values()))
+            recorded = header.get("ledger_heads")
+            if recorded is not None and ledger_heads(conn) != recorded:
+                raise UsageError(
+                    f"{name}: the projects' logs do not end at the heads its header records: "
+                    "the file was edited; nothing was restored"
+                )
     return counts
 
 

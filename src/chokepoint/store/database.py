@@ -41,6 +41,7 @@ from chokepoint.store.schema import (
     chain_tables,
     expert_scores,
     io_datasets,
+    ledger_entries,
     login_failures,
     match_records,
     materials_datasets,
@@ -149,6 +150,10 @@ def _m012_login_failures(conn: Connection) -> None:
     metadata.create_all(conn, tables=[login_failures])
 
 
+def _m013_ledger(conn: Connection) -> None:
+    metadata.create_all(conn, tables=[ledger_entries])
+
+
 #: Ordered migrations; append new functions, never edit applied ones.
 MIGRATIONS: list[tuple[str, Callable[[Connection], None]]] = [
     ("001_initial", _m001_initial),
@@ -163,6 +168,7 @@ MIGRATIONS: list[tuple[str, Callable[[Connection], None]]] = [
     ("010_materials", _m010_materials),
     ("011_alert_level_before", _m011_alert_level_before),
     ("012_login_failures", _m012_login_failures),
+    ("013_ledger", _m013_ledger),
 ]
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable
 from datetime import UTC, datetime
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -16,6 +17,7 @@ from sqlalchemy import Connection, and_, insert, select, update
 
 from chokepoint.monitor.catalog import REPORTER_ENTITY_TYPES, catalog
 from chokepoint.store.database import Database
+from chokepoint.store.ledger import append_entry
 from chokepoint.store.schema import observation_history, observations
 
 VALUE_COLUMNS = ["indicator", "entity_type", "entity", "period", "value", "reporter"]
@@ -61,7 +63,10 @@ class ObservationRepository:
         """Store validated values as reported by ``reporter``, in one transaction.
 
         A value for an (indicator, entity, period) already stored replaces it and the old value
-        goes to the revision history (who, when, old and new value).
+        goes to the revision history (who, when, old and new value). The new and changed values
+        are appended to the project's tamper-evident log (kind ``observations``, one entry per
+        submission: ``[indicator, entity_type, entity, period, value]`` rows) in the same
+        transaction.
 
         Parameters
         ----------
@@ -87,7 +92,9 @@ class ObservationRepository:
 
         def work(conn: Connection) -> None:  # run again when a concurrent writer inserted first
             counts.update(new=0, replaced=0, unchanged=0)
+            changed: list[list[Any]] = []  # what the tamper-evident log records of this submission
             pid = self.db.project_id(conn, project)
+            self.db.lock_project(conn, pid)  # the log's lock first (see append_entry)
             columns = (clean[c] for c in ("indicator", "entity_type", "entity", "period", "value"))
             for indicator, entity_type, entity, period, raw in zip(*columns, strict=True):
                 value = float(raw)
@@ -134,6 +141,9 @@ class ObservationRepository:
                         changed_at=now,
                     )
                 )
+                changed.append([indicator, entity_type, entity, period, value])
+            if changed:
+                append_entry(self.db, conn, pid, reporter, "observations", reporter, {"values": changed})
 
         self.db.write(work)
         return counts

@@ -8,13 +8,14 @@ the protocol's docstring).
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 import numpy as np
 import pandas as pd
 
+from chokepoint.ledger import LedgerCheck
 from chokepoint.materials.data import MaterialsData
 from chokepoint.model.chain import ChainMap
 from chokepoint.model.validate import ImportReport
@@ -161,14 +162,50 @@ class MaterialsDatasetStore(Protocol):
 class RecordStore(Protocol):
     """Challenges, profiles and bids (:class:`~chokepoint.store.records.RecordRepository`)."""
 
-    def put(self, project: str, kind: str, records: dict[str, dict[str, Any]]) -> None:
-        """Insert or replace records of ``kind`` by key."""
+    def put(
+        self, project: str, kind: str, records: dict[str, dict[str, Any]], logged_by: str | None = None
+    ) -> None:
+        """Insert or replace records of ``kind`` by key (each logged when ``logged_by``)."""
 
     def get(self, project: str, kind: str) -> dict[str, dict[str, Any]]:
         """Every record of ``kind``: the bodies by key."""
 
-    def add_numbered(self, project: str, kind: str, prefix: str, body: dict[str, Any], width: int = 4) -> str:
+    def update(
+        self,
+        project: str,
+        kind: str,
+        key: str,
+        change: Callable[[dict[str, Any]], dict[str, Any]],
+        logged_by: str | None = None,
+    ) -> dict[str, Any]:
+        """Replace record ``key`` by ``change(body)`` under its row lock; the new body."""
+
+    def add_numbered(
+        self,
+        project: str,
+        kind: str,
+        prefix: str,
+        body: dict[str, Any],
+        width: int = 4,
+        logged_by: str | None = None,
+    ) -> str:
         """Store ``body`` under the next free ``<prefix><number>`` key; the key."""
+
+
+class LedgerStore(Protocol):
+    """The tamper-evident log of each project (:class:`~chokepoint.store.ledger.LedgerRepository`)."""
+
+    def append(self, project: str, user: str, kind: str, key: str, body: Any) -> dict[str, Any]:
+        """Append one entry; the entry as stored."""
+
+    def entries(self, project: str, kind: str | None = None, key: str | None = None) -> Rows:
+        """The project's entries in sequence order."""
+
+    def heads(self) -> dict[str, dict[str, Any]]:
+        """Every project's head (last sequence number and hash)."""
+
+    def verify(self, project: str, expect_head: tuple[int, str] | None = None) -> LedgerCheck:
+        """Verify the project's log with the configured key."""
 
 
 class UserStore(Protocol):

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, delete, insert, select
+from sqlalchemy import Connection, delete, insert, select, update
 
+from chokepoint.errors import NotFoundError
 from chokepoint.store.database import Database
+from chokepoint.store.ledger import append_entry
 from chokepoint.store.schema import match_records
 
 
@@ -24,7 +27,9 @@ class RecordRepository:
     def __init__(self, db: Database):
         self.db = db
 
-    def put(self, project: str, kind: str, records: dict[str, dict[str, Any]]) -> None:
+    def put(
+        self, project: str, kind: str, records: dict[str, dict[str, Any]], logged_by: str | None = None
+    ) -> None:
         """Insert or replace records of ``kind`` by key, in one transaction.
 
         Parameters
@@ -35,6 +40,9 @@ class RecordRepository:
             ``challenge``, ``profile`` or ``bid``.
         records : dict
             The bodies by key; a stored record with the same key is replaced.
+        logged_by : str, optional
+            When given, each record is also appended to the project's tamper-evident log as
+            written by this user, in the same transaction.
 
         Raises
         ------
@@ -45,6 +53,8 @@ class RecordRepository:
 
         def work(conn: Connection) -> None:  # a concurrent first write of a key: the retry replaces it
             pid = self.db.project_id(conn, project)
+            if logged_by is not None:  # the log's lock first: taken later, two writers deadlock
+                self.db.lock_project(conn, pid)
             for key, body in records.items():
                 where = (
                     (match_records.c.project_id == pid)
@@ -61,13 +71,24 @@ class RecordRepository:
                         updated_at=now,
                     )
                 )
+                if logged_by is not None:
+                    append_entry(self.db, conn, pid, logged_by, kind, key, body)
 
         self.db.write(work)
 
-    def add_numbered(self, project: str, kind: str, prefix: str, body: dict[str, Any], width: int = 4) -> str:
+    def add_numbered(
+        self,
+        project: str,
+        kind: str,
+        prefix: str,
+        body: dict[str, Any],
+        width: int = 4,
+        logged_by: str | None = None,
+    ) -> str:
         """Store ``body`` under the next free key ``<prefix><number>`` (``C0001``, ``C0002``...)
         and return the key. Concurrent adds each get their own key: the number is read and the
-        row inserted in one transaction, run again when another writer took the number first.
+        row inserted in one transaction, run again when another writer took the number first;
+        with ``logged_by``, the record is appended to the project's log in that transaction.
 
         Raises
         ------
@@ -78,6 +99,8 @@ class RecordRepository:
 
         def work(conn: Connection) -> str:
             pid = self.db.project_id(conn, project)
+            if logged_by is not None:  # the log's lock first: taken later, two writers deadlock
+                self.db.lock_project(conn, pid)
             keys = conn.execute(
                 select(match_records.c.key).where(
                     (match_records.c.project_id == pid)
@@ -92,9 +115,56 @@ class RecordRepository:
                     project_id=pid, kind=kind, key=key, body=text, updated_at=datetime.now(UTC)
                 )
             )
+            if logged_by is not None:
+                append_entry(self.db, conn, pid, logged_by, kind, key, body)
             return key
 
         return self.db.write(work, attempts=50)
+
+    def update(
+        self,
+        project: str,
+        kind: str,
+        key: str,
+        change: Callable[[dict[str, Any]], dict[str, Any]],
+        logged_by: str | None = None,
+    ) -> dict[str, Any]:
+        """Replace record ``key`` by ``change(body)`` in one transaction, holding the record's row
+        (``FOR UPDATE``; SQLite's writer lock) so that concurrent updates apply one after the
+        other, each to the other's outcome; logged as by ``logged_by`` when given. The new body.
+
+        Raises
+        ------
+        NotFoundError
+            When the project holds no such record.
+        ProjectNotFoundError
+            When there is no such project.
+        (and whatever ``change`` raises: then nothing is written)
+        """
+
+        def work(conn: Connection) -> dict[str, Any]:
+            pid = self.db.project_id(conn, project)
+            if logged_by is not None:  # the log's lock first: taken later, two writers deadlock
+                self.db.lock_project(conn, pid)
+            where = (
+                (match_records.c.project_id == pid)
+                & (match_records.c.kind == kind)
+                & (match_records.c.key == key)
+            )
+            text = conn.execute(select(match_records.c.body).where(where).with_for_update()).scalar()
+            if text is None:
+                raise NotFoundError(f"no {kind} {key!r} in project {project!r}")
+            body = change(json.loads(text))
+            conn.execute(
+                update(match_records)
+                .where(where)
+                .values(body=json.dumps(body, ensure_ascii=False), updated_at=datetime.now(UTC))
+            )
+            if logged_by is not None:
+                append_entry(self.db, conn, pid, logged_by, kind, key, body)
+            return body
+
+        return self.db.write(work)
 
     def get(self, project: str, kind: str) -> dict[str, dict[str, Any]]:
         """Every record of ``kind`` in the project: the bodies by key, sorted by key.

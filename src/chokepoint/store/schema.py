@@ -302,3 +302,21 @@ materials_datasets = Table(
     Column("body", LargeBinary, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
 )
+
+
+#: The tamper-evident log of each project (migration 013): one row per appended record, each
+#: carrying the hash of the one before it (``chokepoint.ledger``); never updated or deleted.
+ledger_entries = Table(
+    "ledger_entries",
+    metadata,
+    Column("project_id", Integer, ForeignKey("projects.id", ondelete="CASCADE"), primary_key=True),
+    Column("seq", Integer, primary_key=True),
+    Column("at", String(40), nullable=False),  # ISO 8601 text: hashed exactly as stored
+    Column("user", String(200), nullable=False),
+    Column("kind", String(40), nullable=False),
+    Column("key", String(400), nullable=False),
+    Column("body", Text, nullable=False),  # canonical JSON
+    Column("prev_hash", String(64), nullable=False),
+    Column("hash", String(64), nullable=False),
+    Column("mac", String(64), nullable=True),
+)

@@ -17,6 +17,7 @@ from chokepoint.store.chains import ChainRepository
 from chokepoint.store.database import Database
 from chokepoint.store.datasets import IODatasetRepository, TradeDatasetRepository
 from chokepoint.store.experts import ExpertRepository
+from chokepoint.store.ledger import LedgerRepository
 from chokepoint.store.logins import LoginRepository
 from chokepoint.store.materials import MaterialsDatasetRepository
 from chokepoint.store.observations import ObservationRepository
@@ -27,6 +28,7 @@ from chokepoint.store.protocols import (
     ChainStore,
     ExpertStore,
     IODatasetStore,
+    LedgerStore,
     LoginStore,
     MaterialsDatasetStore,
     ObservationStore,
@@ -117,6 +119,7 @@ class Store:
         self.trade_datasets: TradeDatasetStore = TradeDatasetRepository(db)
         self.materials: MaterialsDatasetStore = MaterialsDatasetRepository(db)
         self.records: RecordStore = RecordRepository(db)
+        self.ledger: LedgerStore = LedgerRepository(db)
         self.users: UserStore = UserRepository(db, chains)
         self.tokens: TokenStore = TokenRepository(db)
         self.logins: LoginStore = LoginRepository(db)

@@ -4,7 +4,9 @@ from chokepoint.api.routes import (
     assessment,
     auth,
     chain,
+    consortium,
     experts,
+    ledger,
     lists,
     macro,
     matching,
@@ -32,6 +34,8 @@ ROUTERS = [
     materials.router,
     experts.router,
     reports.router,
+    ledger.router,
+    consortium.router,
 ]
 
 __all__ = ["ROUTERS"]

@@ -14,8 +14,8 @@ from pydantic import BaseModel, Field
 
 from chokepoint.api.deps import (
     EDITORS,
-    OFFICERS,
     READERS,
+    REPORTERS,
     PerspectiveQuery,
     User,
     allow,
@@ -42,6 +42,7 @@ class ChallengeBody(BaseModel):
     owner: str = ""
     budget: float | None = Field(None, ge=0)
     deadline: str | None = Field(None, pattern=r"^\d{4}-\d{2}-\d{2}$")
+    draft: bool = False
 
 
 class BidBody(BaseModel):
@@ -61,10 +62,12 @@ def list_challenges(
 
 @router.post("/projects/{project}/challenges", status_code=201)
 def publish_challenge(
-    project: str, body: ChallengeBody, request: Request, user: User = Depends(allow(*OFFICERS))
+    project: str, body: ChallengeBody, request: Request, user: User = Depends(allow(*REPORTERS))
 ) -> dict[str, Any]:
-    """Publish a challenge (揭榜挂帅); its id runs C0001, C0002, ... per project."""
-    key, stored = svc.publish_challenge(get_store(request), project, **body.model_dump())
+    """Publish a challenge (揭榜挂帅), or store a draft; its id runs C0001, C0002, ... per project.
+    A reporter publishes for its own bound enterprise only (``owner``).
+    """
+    key, stored = svc.publish_challenge(get_store(request), project, **body.model_dump(), user=user.name)
     audit(request, "publish challenge", after={"project": project, "challenge": key})
     return {"id": key, **stored}
 
@@ -124,12 +127,44 @@ def challenge_matches(
 
 @router.post("/projects/{project}/challenges/{challenge}/bids", status_code=201)
 def record_bid(
-    project: str, challenge: str, body: BidBody, request: Request, user: User = Depends(allow(*OFFICERS))
+    project: str, challenge: str, body: BidBody, request: Request, user: User = Depends(allow(*REPORTERS))
 ) -> dict[str, Any]:
-    """Record a bid: a solver steps forward for the challenge (揭榜)."""
-    bid = svc.record_bid(get_store(request), project, challenge, body.actor, body.note)
+    """Record a bid: a solver steps forward for the challenge (揭榜); a reporter bids for its own
+    bound enterprise only.
+    """
+    bid = svc.record_bid(get_store(request), project, challenge, body.actor, body.note, user=user.name)
     audit(request, "record bid", after={"project": project, "challenge": challenge, "actor": body.actor})
     return bid
+
+
+class StepBody(BaseModel):
+    """A lifecycle step: why (required to fail), and for an award the solvers awarded."""
+
+    note: str = Field("", max_length=2000)
+    winners: list[str] = Field([], max_length=50)
+
+
+@router.post("/projects/{project}/challenges/{challenge}/{action}")
+def challenge_step(
+    project: str,
+    challenge: str,
+    action: Literal["publish", "award", "close", "fail"],
+    body: StepBody,
+    request: Request,
+    user: User = Depends(allow(*REPORTERS)),
+) -> dict[str, Any]:
+    """Take a challenge one step: publish a draft, award it to bidders, close it, or fail it.
+    Officers, analysts and admins take every step; a reporter publishes its own draft only.
+    """
+    done = svc.challenge_action(
+        get_store(request), project, challenge, action, user=user.name, note=body.note, winners=body.winners
+    )
+    audit(
+        request,
+        f"{action} challenge",
+        after={"project": project, "challenge": challenge, "status": done["status"]},
+    )
+    return done
 
 
 @router.get("/projects/{project}/profiles")
