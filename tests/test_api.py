@@ -269,6 +269,15 @@ CASES = {
     ("GET", "/api/projects/{project}/ledger"): {"path": "/api/projects/semi/ledger?kind=bid"},
     ("POST", "/api/projects/{project}/tasks/{task_id}/consortium"): {"path": "CONSORTIUM", "json": {}},
     ("GET", "/api/projects/{project}/tasks/{task_id}/consortium"): {"path": "CONSORTIUM"},
+    ("GET", "/api/projects/{project}/tasks/{task_id}/roadmap"): {"path": "ROADMAP"},
+    ("POST", "/api/projects/{project}/tasks/{task_id}/roadmap"): {
+        "path": "ROADMAP",
+        "json": {"kind": "prototype", "title": "样机", "target": "2027-06"},
+    },
+    ("POST", "/api/projects/{project}/tasks/{task_id}/roadmap/{milestone_id}"): {
+        "path": "ROADMAP/M99",  # no such milestone: every role's check runs first
+        "json": {"status": "in_progress"},
+    },
     ("GET", "/api/projects/{project}/ledger/verify"): {"path": "/api/projects/semi/ledger/verify"},
     ("POST", "/api/projects/{project}/challenges/{challenge}/{action}"): {
         "path": "/api/projects/semi/challenges/C9999/close",  # no such challenge: every role's check runs first
@@ -367,6 +376,7 @@ NOT_FOUND_OK = {
     ("DELETE", "/api/tokens/{token_id}"),
     ("POST", "/api/projects/{project}/challenges/{challenge}/{action}"),
     ("GET", "/api/projects/{project}/tasks/{task_id}/consortium"),  # none saved
+    ("POST", "/api/projects/{project}/tasks/{task_id}/roadmap/{milestone_id}"),
 }
 
 
@@ -400,6 +410,9 @@ def _request(client, key, role):
     path = kw.pop("path", template_path)
     if path in ("TASK", "TASK_GET"):
         path = f"/api/projects/semi/tasks/{client.store.tasks.list('semi')[0]['task_id']}"
+    if path.startswith("ROADMAP"):
+        task = client.store.tasks.list("semi")[0]["task_id"]
+        path = path.replace("ROADMAP", f"/api/projects/semi/tasks/{task}/roadmap")
     if path == "CONSORTIUM":
         path = f"/api/projects/semi/tasks/{client.store.tasks.list('semi')[0]['task_id']}/consortium"
     headers = {"authorization": f"Bearer {client.tokens[role]}"} if role else {}

@@ -13,11 +13,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from chokepoint.assess import Perspective, assess
+from chokepoint.assess import Perspective
 from chokepoint.cli import app as cli_app
 from chokepoint.datasets import load_semiconductors
-from chokepoint.io.writers import chain_to_dict
-from chokepoint.lists import task_list
 from chokepoint.match.consortium import (
     ALLOWED,
     POSITIONS,
@@ -26,8 +24,7 @@ from chokepoint.match.consortium import (
     harmonic,
     propose_consortium,
 )
-from chokepoint.service.projects import import_chain
-from chokepoint.store import Store
+from illustrative import illustrative_store
 
 PERSPECTIVE = Perspective.from_codes("CHN", "USA,JPN,NLD")
 
@@ -76,92 +73,9 @@ def test_both_covers_cover_exact_is_minimal_and_greedy_within_h_of_d(sets):
 
 
 # ------------------------------------------------------------------ proposals on the demo chain
-ILLUSTRATIVE = {  # a test fixture, labelled illustrative: actors the ETO map does not hold
-    "actors": [
-        {
-            "id": "X1",
-            "name": "Institute of Microelectronics (illustrative)",
-            "name_zh": "微电子研究所（示例）",
-            "kind": "institution",
-            "country": "CHN",
-        },
-        {
-            "id": "X2",
-            "name": "Shanghai plating pilot line (illustrative)",
-            "name_zh": "上海电镀中试线（示例）",
-            "kind": "pilot_platform",
-            "country": "CHN",
-        },
-        {
-            "id": "X3",
-            "name": "Wuxi Fab (illustrative)",
-            "name_zh": "无锡晶圆厂（示例）",
-            "kind": "enterprise",
-            "country": "CHN",
-        },
-        {
-            "id": "X4",
-            "name": "Plating chemicals Co. (illustrative)",
-            "name_zh": "电镀化学品公司（示例）",
-            "kind": "enterprise",
-            "country": "CHN",
-        },
-        {
-            "id": "X5",
-            "name": "Dresden plating institute (illustrative)",
-            "kind": "institution",
-            "country": "USA",
-        },
-    ],
-    "nodes": [
-        {
-            "id": "X90",
-            "name": "Plating chemicals (illustrative)",
-            "name_zh": "电镀液（示例）",
-            "kind": "material",
-            "stage": "S2",
-        },
-        {
-            "id": "X91",
-            "name": "Wafer fabrication (illustrative)",
-            "name_zh": "晶圆制造（示例）",
-            "kind": "process",
-            "stage": "S2",
-        },
-    ],
-    "edges": [
-        {"source": "X90", "target": "N45", "kind": "input_of"},
-        {"source": "N57", "target": "X91", "kind": "input_of"},
-    ],
-    "provisions": [
-        {"actor": "X4", "node": "X90", "share": 0.2},
-        {"actor": "X3", "node": "X91", "share": 0.1},
-    ],
-}
-PROFILES = "actor,keywords,nodes,process,equipment,scale,availability\n" + "\n".join(
-    [
-        "X1,electroplating;copper interconnect,N45,,,,",
-        "X2,,N45,copper electroplating;annealing,ECP pilot tool,300 mm,2027-Q1",
-        "X5,electroplating,N45,,,,",  # a restricted country's institute: never proposed
-    ]
-)
-
-
 @pytest.fixture
 def store(tmp_path: Path):
-    doc = chain_to_dict(load_semiconductors())
-    for table, rows in ILLUSTRATIVE.items():
-        doc[table] += rows
-    path = tmp_path / "semi.json"
-    path.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
-    s = Store(tmp_path / "c.db")
-    import_chain(s, "semi", path)
-    s.projects.set_perspective("semi", {"home": ["CHN"], "restricted": ["USA", "JPN", "NLD"]})
-    s.tasks.upsert("semi", task_list(assess(s.chains.load("semi"), PERSPECTIVE)).to_dict("records"))
-    (tmp_path / "profiles.csv").write_text(PROFILES, encoding="utf-8")
-    from chokepoint.service.matching import import_profiles
-
-    import_profiles(s, "semi", tmp_path / "profiles.csv")
+    s = illustrative_store(tmp_path)
     yield s
     s.close()
 

@@ -3,7 +3,8 @@ its anchor, and that what the store holds now is what the log last recorded.
 
 What is logged (kinds): ``observations`` (each submission's new and changed reported values),
 ``challenge`` (every publication and lifecycle step, the whole body), ``bid`` (every bid),
-``consortium`` (every saved consortium proposal). The
+``consortium`` (every saved consortium proposal), ``roadmap`` (every milestone added or
+advanced, with its evidence). The
 hashing and the comparisons are :mod:`chokepoint.ledger` (pure); this module reads the store.
 """
 
@@ -16,7 +17,7 @@ from chokepoint.ledger import LedgerCheck, last_logged, logged_observations, unl
 from chokepoint.store import Store
 
 #: Record kinds whose every write is logged (see :class:`~chokepoint.store.records.RecordRepository`).
-LOGGED_RECORDS = ("challenge", "bid", "consortium")
+LOGGED_RECORDS = ("challenge", "bid", "consortium", "roadmap")
 
 
 def verify_project_log(store: Store, project: str, expect_head: tuple[int, str] | None = None) -> LedgerCheck:

@@ -24,6 +24,7 @@ from chokepoint.assess import Perspective
 from chokepoint.errors import ChokepointError, InputFileError, Problem, ReportRejectedError
 from chokepoint.io.observation_files import read_report_file, write_report_template
 from chokepoint.limits import check_time_limit
+from chokepoint.lists.roadmap import roadmap_conditions
 from chokepoint.model.chain import ChainMap
 from chokepoint.monitor.alerts import diff_snapshots, reconcile, snapshot_of
 from chokepoint.monitor.catalog import catalog
@@ -256,8 +257,9 @@ def evaluate_rules(
     previous: pd.DataFrame | None,
     chain: ChainMap | None = None,
 ) -> pd.DataFrame:
-    """Every enabled rule of the project, one vectorized evaluation per rule; entities are named
-    from ``chain`` (default: the project's stored chain).
+    """Every enabled rule of the project, one vectorized evaluation per rule, and the late
+    milestones of the tasks' roadmaps (:func:`chokepoint.lists.roadmap.roadmap_conditions`);
+    entities are named from ``chain`` (default: the project's stored chain).
     """
     ruleset = RuleSet.model_validate({"rules": store.rules.list(project)})
     cat = catalog()
@@ -283,6 +285,12 @@ def evaluate_rules(
                 names.update(entity_names(None, [e for e in entities if e not in names]))
             # the latest report stands until replaced; the alert names the period it was reported for
             parts.append(evaluate_series(rule, ind, entities, values, months, names=names, as_of=as_of))
+    roadmaps = store.records.get(project, "roadmap")
+    if roadmaps:  # graded follow-up of late milestones, at their node's chokepoint level
+        if names is None:
+            names = entity_names(chain if chain is not None else store.chains.load(project))
+        levels = dict(zip(snapshot.index, snapshot["level"], strict=True))
+        parts.append(roadmap_conditions(roadmaps, levels, names, as_of))
     return (
         pd.concat([p for p in parts if len(p)], ignore_index=True) if any(len(p) for p in parts) else parts[0]
     )

@@ -14,6 +14,7 @@ from chokepoint.api.routes import (
     monitoring,
     projects,
     reports,
+    roadmap,
     scenarios,
     trade,
     users,
@@ -36,6 +37,7 @@ ROUTERS = [
     reports.router,
     ledger.router,
     consortium.router,
+    roadmap.router,
 ]
 
 __all__ = ["ROUTERS"]

@@ -1,0 +1,77 @@
+"""``chokepoint`` commands: roadmaps of joint R&D tasks (show, add, progress)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from chokepoint.cli.base import DbOption, ProjectOption, open_store, roadmap_app
+from chokepoint.cli.output import FormatOption, OutputFormat, echo_json, emit
+
+TaskOption = Annotated[str, typer.Option("--task", help="Task id, e.g. T-CHN-N45.")]
+
+
+@roadmap_app.command("show")
+def roadmap_show(
+    project: ProjectOption, task: TaskOption, fmt: FormatOption = OutputFormat.table, db: DbOption = None
+) -> None:
+    """The task's milestones: kind, title, target month, owner, status."""
+    from chokepoint.service.roadmap import task_roadmap
+
+    roadmap = task_roadmap(open_store(db), project, task)
+    if fmt == OutputFormat.json:
+        echo_json(roadmap)
+    else:
+        emit(fmt, rows=roadmap["milestones"], columns=["id", "kind", "title", "target", "owner", "status"])
+
+
+@roadmap_app.command("add")
+def roadmap_add(
+    project: ProjectOption,
+    task: TaskOption,
+    kind: Annotated[
+        str, typer.Option("--kind", help="prototype, pilot_line, customer_qualified, volume_share or other.")
+    ],
+    title: Annotated[str, typer.Option("--title", help="What is to be reached.")],
+    target: Annotated[str, typer.Option("--target", help="Target month, YYYY-MM.")],
+    owner: Annotated[str, typer.Option("--owner", help="Who is responsible (actor id or name).")] = "",
+    share: Annotated[
+        float | None, typer.Option("--share", help="volume_share: the share aimed at (0-1).")
+    ] = None,
+    db: DbOption = None,
+) -> None:
+    """Add a milestone to a task's roadmap."""
+    from chokepoint.service.roadmap import add_milestone
+
+    roadmap = add_milestone(open_store(db), project, task, kind, title, target, owner, share)
+    added = roadmap["milestones"][-1]
+    typer.echo(
+        f"{task}: milestone {added['id']} ({added['kind']}, target {added['target']}): {added['title']}"
+    )
+
+
+@roadmap_app.command("progress")
+def roadmap_progress(
+    milestone: Annotated[str, typer.Argument(help="Milestone id, e.g. M2.")],
+    project: ProjectOption,
+    task: TaskOption,
+    status: Annotated[str, typer.Option("--status", help="planned, in_progress, done or missed.")],
+    evidence: Annotated[str, typer.Option("--evidence", help="What shows it (required for done).")] = "",
+    provider: Annotated[
+        str | None,
+        typer.Option("--provider", help="A done customer_qualified/volume_share: the new home provider."),
+    ] = None,
+    share: Annotated[
+        float | None, typer.Option("--share", help="...and its share of the node's supply (0-1).")
+    ] = None,
+    db: DbOption = None,
+) -> None:
+    """Record progress on a milestone; a new home provider is written into the chain (the next
+    monitor run re-assesses the node with it).
+    """
+    from chokepoint.service.roadmap import record_milestone
+
+    record_milestone(open_store(db), project, task, milestone, status, evidence, provider, share)
+    extra = f"; {provider} now provides {share:.0%} of the node" if provider and share else ""
+    typer.echo(f"{task}: milestone {milestone} {status}{extra}")
