@@ -270,6 +270,9 @@ CASES = {
     ("POST", "/api/projects/{project}/tasks/{task_id}/consortium"): {"path": "CONSORTIUM", "json": {}},
     ("GET", "/api/projects/{project}/tasks/{task_id}/consortium"): {"path": "CONSORTIUM"},
     ("GET", "/api/projects/{project}/tasks/{task_id}/roadmap"): {"path": "ROADMAP"},
+    ("GET", "/api/projects/{project}/nodes/{node_id}/progress"): {
+        "path": "/api/projects/semi/nodes/N45/progress"
+    },
     ("POST", "/api/projects/{project}/tasks/{task_id}/roadmap"): {
         "path": "ROADMAP",
         "json": {"kind": "prototype", "title": "样机", "target": "2027-06"},

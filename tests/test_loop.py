@@ -131,6 +131,29 @@ def test_the_whole_loop_on_the_demo_chain(tmp_path, monkeypatch):
         a["status"] == "resolved" for a in store.alerts.list("semi") if a["rule_id"].startswith("roadmap/")
     )
 
+    # the progress shows on the node (API, command line)
+    progress = api.get(f"{base}/nodes/N45/progress?lang=zh", headers=headers["olga"]).json()
+    shown = progress["tasks"][0]
+    assert (shown["task_id"], shown["done"], len(shown["milestones"])) == ("T-CHN-N45", 2, 2)
+    assert shown["milestones"][1]["kind_label"] == "客户验证通过"
+    assert shown["milestones"][1]["achieved_share"] == 0.3
+    assert {c["actor"] for c in shown["consortium"]} >= {"P115", "X1", "X2", "X3", "X4"}
+    assert progress["challenges"] == [
+        {
+            "id": key,
+            "title": "国产电镀设备验证",
+            "status": "awarded",
+            "status_label": "已揭榜",
+            "awarded": ["P115"],
+        }
+    ]
+    printed = CliRunner().invoke(
+        cli_app, ["roadmap", "node", "N45", "--project", "semi", "--lang", "zh", "--db", store.url]
+    )
+    assert printed.exit_code == 0, printed.output
+    assert "M2 客户验证通过: 通过晶圆厂验证 (2027-06) - 已完成" in printed.output
+    assert f"{key} [已揭榜] 国产电镀设备验证 -> P115" in printed.output
+
     # every step on the record, and the record intact
     kinds = {e["kind"] for e in store.ledger.entries("semi")}
     assert kinds >= {"challenge", "bid", "consortium", "roadmap"}

@@ -430,6 +430,12 @@ def test_officer_publishes_a_challenge_and_sees_ranked_solvers(page):
     page.fill("#ch-nodes", "N999")
     page.click("#ch-publish")
     page.wait_for_selector("#ch-error:has-text('N999')")
+    # the node's page shows what is under way on it: the challenge, with its status
+    page.goto(f"{page.base}/#/p/semi/node/N20")
+    page.wait_for_selector("#node-title")
+    wait_until(page, "document.querySelector('main').innerText.includes('EUV光刻机光源攻关')")
+    line = page.locator("main p", has_text="EUV光刻机光源攻关").first.inner_text()
+    assert line.endswith("published")
 
 
 def test_reporter_sees_only_reporting_and_the_bad_row(page, tmp_path):

@@ -77,7 +77,9 @@ profiles_app = _command_group("profiles", "Capability profiles of institutions a
 tasks_app = _command_group("tasks", "Joint R&D tasks (联合攻关任务): list, show, set status.")
 experts_app = _command_group("experts", "Expert judgement (专家打分): template, import, list, summary.")
 audit_app = _command_group("audit", "The tamper-evident log of a project: verify, log.")
-roadmap_app = _command_group("roadmap", "Roadmaps of joint R&D tasks (攻关路线图): show, add, progress.")
+roadmap_app = _command_group(
+    "roadmap", "Roadmaps of joint R&D tasks (攻关路线图): show, add, progress, node."
+)
 consortium_app = _command_group(
     "consortium", "Innovation consortia (创新联合体) for joint R&D tasks: propose, show."
 )

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from chokepoint.cli.base import DbOption, ProjectOption, open_store, roadmap_app
+from chokepoint.cli.base import DbOption, LangOption, ProjectOption, open_store, roadmap_app
 from chokepoint.cli.output import FormatOption, OutputFormat, echo_json, emit
 
 TaskOption = Annotated[str, typer.Option("--task", help="Task id, e.g. T-CHN-N45.")]
@@ -75,3 +75,33 @@ def roadmap_progress(
     record_milestone(open_store(db), project, task, milestone, status, evidence, provider, share)
     extra = f"; {provider} now provides {share:.0%} of the node" if provider and share else ""
     typer.echo(f"{task}: milestone {milestone} {status}{extra}")
+
+
+@roadmap_app.command("node")
+def roadmap_node(
+    node: Annotated[str, typer.Argument(help="Node id, e.g. N45.")],
+    project: ProjectOption,
+    lang: LangOption = "en",
+    fmt: FormatOption = OutputFormat.table,
+    db: DbOption = None,
+) -> None:
+    """What is under way on a node: its tasks, their milestones and consortium, its challenges."""
+    from chokepoint.service.roadmap import node_progress
+
+    progress = node_progress(open_store(db), project, node, lang)
+    if fmt == OutputFormat.json:
+        echo_json(progress)
+        return
+    zh = lang == "zh"
+    for task in progress["tasks"]:
+        typer.echo(f"{task['task_id']} [{task['status_label']}] {task['goal']}")
+        for m in task["milestones"]:
+            typer.echo(f"  {m['id']} {m['kind_label']}: {m['title']} ({m['target']}) - {m['status_label']}")
+        if task["consortium"]:
+            members = "; ".join(f"{c['name']} ({', '.join(c['roles'])})" for c in task["consortium"])
+            typer.echo(("  联合体：" if zh else "  consortium: ") + members)
+    for c in progress["challenges"]:
+        awarded = f" -> {', '.join(c['awarded'])}" if c["awarded"] else ""
+        typer.echo(f"{c['id']} [{c['status_label']}] {c['title']}{awarded}")
+    if not progress["tasks"] and not progress["challenges"]:
+        typer.echo("节点上暂无任务或榜单" if zh else "nothing under way on this node")

@@ -15,6 +15,13 @@ from typing import Any
 from chokepoint.errors import UsageError
 
 STATUSES = ("draft", "published", "awarded", "closed", "failed")
+STATUS_LABELS = {
+    "draft": ("draft", "草稿"),
+    "published": ("published", "征集中"),
+    "awarded": ("awarded", "已揭榜"),
+    "closed": ("closed", "已结题"),
+    "failed": ("failed", "未成功"),
+}
 
 #: action -> (statuses it may start from, status it leads to)
 ACTIONS: dict[str, tuple[frozenset[str], str]] = {

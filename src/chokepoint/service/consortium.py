@@ -17,18 +17,11 @@ from typing import Any
 from chokepoint.errors import NotFoundError
 from chokepoint.match.consortium import Method, propose_consortium
 from chokepoint.match.lifecycle import challenge_status
+from chokepoint.service.lists import stored_task
 from chokepoint.service.perspective import Codes, resolve_perspective
 from chokepoint.store import Store
 
 _ID_IN_PARENS = re.compile(r"\(([^()]+)\)\s*$")
-
-
-def stored_task(store: Store, project: str, task_id: str) -> dict[str, Any]:
-    """The stored task ``task_id`` (``NotFoundError`` naming the project when there is none)."""
-    for task in store.tasks.list(project):
-        if task["task_id"] == task_id:
-            return dict(task)
-    raise NotFoundError(f"no task {task_id!r} in project {project!r} (see `chokepoint tasks list`)")
 
 
 def task_actors(task: dict[str, Any]) -> list[str]:

@@ -16,7 +16,7 @@ from typing import Any
 from chokepoint.errors import NotFoundError, UsageError
 from chokepoint.lists.roadmap import new_milestone, provisions_after, record_progress
 from chokepoint.model.tables import RawTable
-from chokepoint.service.consortium import stored_task
+from chokepoint.service.lists import stored_task
 from chokepoint.service.perspective import resolve_perspective
 from chokepoint.store import Store
 
@@ -147,3 +147,65 @@ def _record_provider(store: Store, project: str, node: str, provider: str, share
     kinds = dict(zip(chain.actors["id"], chain.actors["kind"], strict=True))
     rows = provisions_after(chain.provisions, kinds, node, provider, share, home_actor, source)
     store.chains.merge_tables(project, [RawTable("provisions", rows, source)])
+
+
+def node_progress(store: Store, project: str, node_id: str, lang: str = "en") -> dict[str, Any]:
+    """What is under way on a node: its tasks (status, goal, milestones, the saved consortium),
+    and the challenges published on it (status, winners).
+
+    Raises
+    ------
+    NotFoundError
+        For a node that is not in the project's chain.
+    """
+    from chokepoint.lists.roadmap import MILESTONE_KINDS, MILESTONE_STATUSES
+    from chokepoint.match.lifecycle import STATUS_LABELS, challenge_status
+    from chokepoint.vocabulary import display_value
+
+    chain = store.chains.load(project)
+    if node_id not in set(chain.nodes["id"]):
+        raise NotFoundError(f"no node {node_id!r} in project {project!r}")
+    zh = lang == "zh"
+    roadmaps = store.records.get(project, "roadmap")
+    consortia = store.records.get(project, "consortium")
+    tasks = []
+    for task in store.tasks.list(project):
+        if task["node"] != node_id:
+            continue
+        milestones = roadmaps.get(task["task_id"], {}).get("milestones", [])
+        kept = consortia.get(task["task_id"])
+        tasks.append(
+            {
+                "task_id": task["task_id"],
+                "status": task["status"],
+                "status_label": display_value("status", task["status"], lang),
+                "goal": task.get("goal_zh") if zh and task.get("goal_zh") else task.get("goal"),
+                "lead": task.get("lead"),
+                "milestones": [
+                    {
+                        **{k: m.get(k) for k in ("id", "kind", "title", "target", "owner", "status")},
+                        "kind_label": MILESTONE_KINDS[m["kind"]][1 if zh else 0],
+                        "status_label": MILESTONE_STATUSES[m["status"]][1 if zh else 0],
+                        "provider": m.get("provider"),
+                        "achieved_share": m.get("achieved_share"),
+                    }
+                    for m in milestones
+                ],
+                "done": sum(m["status"] == "done" for m in milestones),
+                "consortium": None
+                if kept is None
+                else [{"actor": m["actor"], "name": m["name"], "roles": m["roles"]} for m in kept["members"]],
+            }
+        )
+    challenges = [
+        {
+            "id": key,
+            "title": body.get("title", ""),
+            "status": challenge_status(body),
+            "status_label": STATUS_LABELS[challenge_status(body)][1 if zh else 0],
+            "awarded": body.get("awarded", []),
+        }
+        for key, body in store.records.get(project, "challenge").items()
+        if node_id in body.get("nodes", [])
+    ]
+    return {"node": node_id, "tasks": tasks, "challenges": challenges}

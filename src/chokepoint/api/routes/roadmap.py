@@ -92,3 +92,15 @@ def record_progress(
     )
     audit(request, "record milestone", after={"project": project, "task": task_id, "milestone": milestone_id})
     return done
+
+
+@router.get("/projects/{project}/nodes/{node_id}/progress")
+def node_progress(
+    project: str,
+    node_id: str,
+    request: Request,
+    lang: Literal["en", "zh"] = "en",
+    user: User = Depends(allow(*READERS)),
+) -> dict[str, Any]:
+    """What is under way on the node: its tasks with milestones and consortium, its challenges."""
+    return svc.node_progress(get_store(request), project, node_id, lang)

@@ -152,10 +152,9 @@ export async function node(el, name, id) {
     api(`/api/projects/${u(name)}/assessment/${u(id)}?lang=${state.lang}`).catch(() => null),
     project.actors(name), project.perspective(name), project.countries(name)]);
   const actorById = Object.fromEntries(actors.map((x) => [x.id, x]));
-  const [alerts, tasks, challenges, history] = await Promise.all([
+  const [alerts, progress, history] = await Promise.all([
     api(`/api/projects/${u(name)}/alerts?status=open`).catch(() => []),
-    api(`/api/projects/${u(name)}/tasks`).catch(() => []),
-    api(`/api/projects/${u(name)}/challenges`).catch(() => []),
+    api(`/api/projects/${u(name)}/nodes/${u(id)}/progress?lang=${state.lang}`).catch(() => ({ tasks: [], challenges: [] })),
     api(`/api/projects/${u(name)}/snapshots/node/${u(id)}`).catch(() => [])]);
   const standing = (c) => (persp?.home?.includes(c) ? "home" : persp?.restricted?.includes(c) ? "restricted" : persp?.allied?.includes(c) ? "allied" : "");
   const rows = (geo) => detail.provisions.filter((p) => ["country", "region"].includes(actorById[p.actor]?.kind) === geo)
@@ -169,7 +168,11 @@ export async function node(el, name, id) {
     { key: "bar", label: "", cell: (p) => bar(p.share, standing(p.who.country)), sort: (p) => p.share },
     { key: "year", label: t("year") },
   ], { id: idName, pageSize: 15, filter: false });
-  const nodeTasks = tasks.filter((x) => x.node === id);
+  const taskProgress = (x) => h("div", { class: "task-progress" },
+    h("p", {}, h("a", { href: link(name, "tasks") }, x.task_id), " ", x.goal || "", " ", muted(tv("task_status", x.status)),
+      x.milestones.length ? muted(` · ${x.done}/${x.milestones.length} ${t("milestones_done")}`) : null),
+    x.milestones.length ? h("ul", {}, x.milestones.map((m) => h("li", {}, `${m.id} ${m.kind_label}: `, m.title, ` (${m.target}) `, muted(m.status_label)))) : null,
+    x.consortium ? h("p", {}, muted(`${t("consortium")}: `), x.consortium.map((c) => c.name).join("; ")) : null);
   const mine = (x) => x.entity === id || String(x.entity).startsWith(`${id}|`);
   const node = detail.node;
   const isGroup = record && !record.indicators; // a category: its members carry the evidence
@@ -208,9 +211,9 @@ export async function node(el, name, id) {
     card(t("history"), history.length ? historyChart(history) : h("p", { class: "muted" }, t("no_snapshots"))),
     h("div", { class: "row" },
       card(t("alerts"), alerts.filter(mine).length ? alerts.filter(mine).map((x) => h("p", {}, badge(x.level), " ", zh() ? x.message_zh : x.message_en)) : none()),
-      card(t("tasks"), nodeTasks.length ? nodeTasks.map((x) => h("p", {}, h("a", { href: link(name, "tasks") }, x.task_id), " ", (zh() && x.goal_zh ? x.goal_zh : x.goal) || "", " ", muted(tv("task_status", x.status)))) : none()),
-      card(t("challenges"), challenges.filter((c) => (c.nodes || []).includes(id)).length
-        ? challenges.filter((c) => (c.nodes || []).includes(id)).map((c) => h("p", {}, h("a", { href: link(name, "challenges", c.id) }, c.id), " ", c.title)) : none())),
+      card(t("tasks"), progress.tasks.length ? progress.tasks.map(taskProgress) : none()),
+      card(t("challenges"), progress.challenges.length
+        ? progress.challenges.map((c) => h("p", {}, h("a", { href: link(name, "challenges", c.id) }, c.id), " ", c.title, " ", muted(tv("challenge_status", c.status)))) : none())),
   );
 }
 
