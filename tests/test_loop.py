@@ -108,6 +108,10 @@ def test_the_whole_loop_on_the_demo_chain(tmp_path, monkeypatch):
     assert [(a["level"], a["values"]["late"]) for a in late] == [("I", "overdue")]
     step = api.post(f"{roadmap}/M1", headers=headers["olga"], json={"status": "done", "evidence": "样机交付"})
     assert step.status_code == 200
+    tasks = api.get(f"{base}/lists?lang=zh", headers=headers["olga"]).json()["lists"]["tasks"]
+    listed = next(t for t in tasks if t["task_id"] == "T-CHN-N45")  # the progress shows in the task list
+    assert listed["progress"] == "已完成1/2个里程碑；下一个：M2 客户验证通过（2027-06）"
+    assert listed["consortium"].startswith("北方华创")
     qualified = api.post(
         f"{roadmap}/M2",
         headers=headers["olga"],

@@ -271,3 +271,27 @@ def provisions_after(
         )
     frame = pd.DataFrame(out, columns=["actor", "node", "share", "capacity", "year", "source"])
     return frame.map(lambda v: "" if v is None or (isinstance(v, float) and pd.isna(v)) else str(v))
+
+
+def progress_text(roadmap: Mapping[str, Any] | None, lang: str = "en") -> str:
+    """One line on a task's roadmap for the lists: milestones done of all, and the next one
+    (``2/3 milestones done; next: M3 pilot line (2027-06)``); empty without milestones.
+    """
+    milestones = list((roadmap or {}).get("milestones", []))
+    if not milestones:
+        return ""
+    zh = lang == "zh"
+    done = sum(m["status"] == "done" for m in milestones)
+    waiting = sorted(
+        (m for m in milestones if m["status"] in ("planned", "in_progress")), key=lambda m: m["target"]
+    )
+    head = f"已完成{done}/{len(milestones)}个里程碑" if zh else f"{done}/{len(milestones)} milestones done"
+    if not waiting:
+        return head
+    m = waiting[0]
+    kind = MILESTONE_KINDS[m["kind"]][1 if zh else 0]
+    return (
+        f"{head}；下一个：{m['id']} {kind}（{m['target']}）"
+        if zh
+        else f"{head}; next: {m['id']} {kind} ({m['target']})"
+    )

@@ -176,6 +176,8 @@ class ConsortiumProposal:
                 {
                     "actor": m.actor,
                     "name": m.name_zh if zh and m.name_zh else m.name,
+                    "name_en": m.name,
+                    "name_zh": m.name_zh or m.name,
                     "kind": m.kind,
                     "country": m.country,
                     "standing": m.standing,

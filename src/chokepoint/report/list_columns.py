@@ -64,6 +64,8 @@ HEADERS: dict[str, tuple[str, str]] = {
     "value_share": ("Downstream value share", "下游价值占比"),
     "feasibility": ("Feasibility", "可行性"),
     "status": ("Status", "状态"),
+    "progress": ("Progress", "进展"),
+    "consortium": ("Consortium", "创新联合体"),
     "kind": ("Kind", "类型"),
     "finding": ("Finding", "问题"),
 }

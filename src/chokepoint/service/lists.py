@@ -14,6 +14,7 @@ from typing import Any
 from chokepoint.assess import Assessment
 from chokepoint.errors import NotFoundError
 from chokepoint.lists import PolicyLists, policy_lists, task_list
+from chokepoint.lists.roadmap import progress_text
 from chokepoint.store import Store
 
 NOT_STORED = "not stored"
@@ -44,6 +45,13 @@ def project_lists(
     tasks = task_list(a, lang)
     stored = {t["task_id"]: t["status"] for t in store.tasks.list(project)}
     tasks["status"] = [stored.get(t, NOT_STORED) for t in tasks["task_id"]]
+    roadmaps, consortia = store.records.get(project, "roadmap"), store.records.get(project, "consortium")
+    tasks["progress"] = [progress_text(roadmaps.get(t), lang) for t in tasks["task_id"]]
+    name = "name_zh" if lang == "zh" else "name_en"  # a saved proposal keeps both names
+    tasks["consortium"] = [
+        "; ".join(str(m.get(name) or m["name"]) for m in consortia[t]["members"]) if t in consortia else ""
+        for t in tasks["task_id"]
+    ]
     return policy_lists(a, lang, tasks=tasks, profiles=store.records.get(project, "profile"))
 
 

@@ -161,11 +161,12 @@ class Store:
 
     def lists_stamp(self, project: str) -> str:
         """A key that changes when what the policy lists read beside the assessment changes: the
-        project's stored tasks (count, latest change) and capability profiles (count, latest).
+        project's stored tasks (count, latest change) and its capability profiles, roadmaps and
+        consortia (count, latest).
         """
         pid = select(projects.c.id).where(projects.c.name == project).scalar_subquery()
         t, m = tasks.c, match_records.c
-        profiles = (m.project_id == pid) & (m.kind == "profile")
+        profiles = (m.project_id == pid) & m.kind.in_(("profile", "roadmap", "consortium"))
         parts = [
             select(func.count()).where(t.project_id == pid),
             select(func.max(t.updated_at)).where(t.project_id == pid),
