@@ -21,7 +21,9 @@ from typing import Any
 
 import pandas as pd
 
+from chokepoint.assess.levels import LEVELS
 from chokepoint.errors import UsageError
+from chokepoint.monitor.rules import CONDITION_COLUMNS
 
 MILESTONE_KINDS = {
     "prototype": ("prototype", "样机"),
@@ -38,19 +40,7 @@ MILESTONE_STATUSES = {
 }
 #: kinds whose completion may record a new home provider and its share of the node
 PROVIDING_KINDS = ("customer_qualified", "volume_share")
-LEVELS = ("I", "II", "III", "IV")
 _MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
-CONDITION_COLUMNS = [
-    "rule_id",
-    "entity_type",
-    "entity",
-    "entity_name",
-    "entity_name_zh",
-    "level",
-    "values",
-    "message_en",
-    "message_zh",
-]
 
 
 def _month(text: str, what: str) -> str:
