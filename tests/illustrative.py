@@ -11,7 +11,7 @@ from pathlib import Path
 from chokepoint.assess import Perspective, assess
 from chokepoint.datasets import load_semiconductors
 from chokepoint.io.writers import chain_to_dict
-from chokepoint.lists import task_list
+from chokepoint.service.lists import refresh_tasks
 from chokepoint.service.matching import import_profiles
 from chokepoint.service.projects import import_chain
 from chokepoint.store import Store
@@ -99,7 +99,7 @@ def illustrative_store(folder: Path) -> Store:
     store = Store(folder / "c.db")
     import_chain(store, "semi", path)
     store.projects.set_perspective("semi", {"home": ["CHN"], "restricted": ["USA", "JPN", "NLD"]})
-    store.tasks.upsert("semi", task_list(assess(store.chains.load("semi"), PERSPECTIVE)).to_dict("records"))
+    refresh_tasks(store, "semi", assess(store.chains.load("semi"), PERSPECTIVE))  # both languages
     (folder / "profiles.csv").write_text(PROFILES, encoding="utf-8")
     import_profiles(store, "semi", folder / "profiles.csv")
     return store

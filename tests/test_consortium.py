@@ -153,7 +153,7 @@ def test_cli_proposes_saves_and_shows_and_the_api_agrees(store, tmp_path):
         ],
     )
     assert shown.exit_code == 0, shown.output
-    assert "T-CHN-N45 (N45): 5 家成员, exact" in shown.output
+    assert "T-CHN-N45（N45）：5家成员，精确求解" in shown.output
     assert "P115 北方华创 [本国] 牵头企业" in shown.output
     assert "缺口" not in shown.output
     saved = json.loads(

@@ -166,3 +166,16 @@ def test_of_two_concurrent_awards_one_stands_and_the_other_is_refused(site):
     assert all("the challenge is awarded" in o for o in outcomes if not o.startswith("awarded"))
     history = store.records.get("semi", "challenge")[key]["history"]
     assert [h["action"] for h in history] == ["publish", "award"]
+
+
+def test_an_actor_of_a_restricted_country_or_an_aggregate_can_neither_bid_nor_be_awarded(site):
+    store = site[0]
+    key, _ = publish_challenge(store, "semi", title="电镀", nodes=["N45"], owner="P115", user="ana")
+    with pytest.raises(UsageError, match=r"P111 \(USA, restricted\): an actor of a restricted country"):
+        record_bid(store, "semi", key, "P111", user="ana")  # Lam Research
+    with pytest.raises(UsageError, match=r"P370 \(VAR, aggregate\)"):
+        record_bid(store, "semi", key, "P370", user="ana")  # ETO's "Various companies"
+    record_bid(store, "semi", key, "P123", user="ana")
+    with pytest.raises(UsageError, match="P111"):
+        challenge_action(store, "semi", key, "award", user="olga", winners=["P111"])
+    assert [b["actor"] for b in store.records.get("semi", "bid").values()] == ["P123"]

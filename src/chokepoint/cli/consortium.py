@@ -38,12 +38,20 @@ PROPOSE_HELP = (
 
 def _print(proposal: dict, lang: str) -> None:
     zh = lang == "zh"
-    typer.echo(
-        f"{proposal['task']} ({proposal['node']}): {proposal['size']} "
-        + ("家成员" if zh else "member(s)")
-        + f", {proposal['method']}"
-        + (f" (within {proposal['bound']:.2f}x of the optimum)" if proposal["method"] == "greedy" else "")
-    )
+    if zh:
+        how = (
+            "精确求解"
+            if proposal["method"] == "exact"
+            else f"贪心近似（不超过最优的{proposal['bound']:.2f}倍）"
+        )
+        typer.echo(f"{proposal['task']}（{proposal['node']}）：{proposal['size']}家成员，{how}")
+    else:
+        how = (
+            "exact"
+            if proposal["method"] == "exact"
+            else f"greedy (within {proposal['bound']:.2f}x of the optimum)"
+        )
+        typer.echo(f"{proposal['task']} ({proposal['node']}): {proposal['size']} member(s), {how}")
     for m in proposal["members"]:
         standing = STANDING_ZH.get(m["standing"], m["standing"]) if zh else m["standing"]
         typer.echo(f"  {m['actor']} {m['name']} [{standing}] {', '.join(m['role_labels'])}")

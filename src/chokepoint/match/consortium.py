@@ -203,10 +203,33 @@ class ConsortiumProposal:
         }
 
 
+#: why a position or capability stays a gap, and what to do about it
+GAP_HINTS = {
+    "lead": (
+        "no home enterprise provides the node or a node of its family",
+        "链上无供给该节点或同类产品的本国企业",
+    ),
+    "upstream": (
+        "no home or allied enterprise provides an input of it in this chain",
+        "链上无供给其投入品的本国或友好国家企业",
+    ),
+    "research": (
+        "no institution in this chain works on it: import capability profiles or add institutes",
+        "链上无研究该节点的科研机构：请导入能力画像或补充院所",
+    ),
+    "pilot": ("no pilot-scale platform's profile names it", "无能力画像包含该节点的中试平台"),
+    "first_user": ("no home enterprise downstream of it in this chain", "链上无下游本国用户企业"),
+    "cap": ("no eligible actor's profile or products name it", "无符合条件主体的能力画像或产品包含该能力"),
+}
+
+
 def _element_label(element: str, zh: bool) -> str:
+    k = 1 if zh else 0
     if element.startswith("cap:"):
-        return ("能力：" if zh else "capability: ") + element[4:]
-    return POSITION_LABELS[element][1 if zh else 0]
+        return ("能力“" + element[4:] + "”：" if zh else f"capability '{element[4:]}': ") + GAP_HINTS["cap"][
+            k
+        ]
+    return POSITION_LABELS[element][k] + ("：" if zh else ": ") + GAP_HINTS[element][k]
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,7 @@ import pandas as pd
 from chokepoint.assess import Perspective
 from chokepoint.errors import AccessDeniedError, InputFileError, NotFoundError, UsageError
 from chokepoint.io.embedding_model import local_embedder
-from chokepoint.match.challenges import match_challenge, new_challenge, profiles_from_frame
+from chokepoint.match.challenges import match_challenge, new_challenge, profiles_from_frame, standings
 from chokepoint.match.lifecycle import BIDDING, apply_action, challenge_status
 from chokepoint.model.chain import ChainMap
 from chokepoint.service.perspective import Codes, optional_perspective, resolve_perspective
@@ -121,6 +121,33 @@ def publish_challenge(
     return key, body
 
 
+def refuse_excluded(store: Store, project: str, chain: ChainMap, actors: Sequence[str], what: str) -> None:
+    """Refuse actors of restricted countries, and data aggregates, under the project's stored
+    perspective (none stored: nobody is restricted): they may not bid or be awarded.
+
+    Raises
+    ------
+    UsageError
+        Naming each such actor, its country and why.
+    """
+    perspective = optional_perspective(store, project, chain=chain)
+    known = [a for a in actors if a in set(chain.actors["id"])]
+    if perspective is None or not known:
+        return
+    countries = dict(zip(chain.actors["id"], chain.actors["country"], strict=True))
+    codes = [str(countries[a]) for a in known]
+    bad = [
+        f"{a} ({c}, {s})"
+        for a, c, s in zip(known, codes, standings(chain, codes, perspective), strict=True)
+        if s in ("restricted", "aggregate")
+    ]
+    if bad:
+        raise UsageError(
+            f"{', '.join(bad)}: an actor of a restricted country or a data aggregate cannot {what} "
+            f"(perspective {perspective.label()})"
+        )
+
+
 def challenge_with_bids(store: Store, project: str, key: str) -> dict[str, Any]:
     """A stored challenge with its ``id``, ``status`` (see
     :func:`chokepoint.match.lifecycle.challenge_status`) and ``bids``.
@@ -159,8 +186,10 @@ def record_bid(
     current = challenge_with_bids(store, project, challenge)  # raises when the challenge is unknown
     if current["status"] not in BIDDING:
         raise UsageError(f"challenge {challenge} is {current['status']}: it takes no bids")
-    if actor not in set(store.chains.load(project).actors["id"]):
+    chain = store.chains.load(project)
+    if actor not in set(chain.actors["id"]):
         raise UsageError(f"{actor!r} is not an actor of project {project!r}")
+    refuse_excluded(store, project, chain, [actor], "bid")
     if user is not None:
         who = reporter(store, user, project)
         if who.role == "reporter" and actor not in who.actors:
@@ -210,6 +239,8 @@ def challenge_action(
         if who.role not in OFFICER_ROLES and not own_draft:
             raise AccessDeniedError(f"user {user!r} ({who.role}) may not {action} challenges")
     bidders = [b["actor"] for b in current["bids"]]
+    if action == "award":
+        refuse_excluded(store, project, store.chains.load(project), list(winners), "be awarded")
     by, at = user or LOCAL_OPERATOR, now_iso()
     store.records.update(
         project,
