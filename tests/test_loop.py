@@ -142,6 +142,7 @@ def test_the_whole_loop_on_the_demo_chain(tmp_path, monkeypatch):
     assert shown["milestones"][1]["kind_label"] == "客户验证通过"
     assert shown["milestones"][1]["achieved_share"] == 0.3
     assert {c["actor"] for c in shown["consortium"]} >= {"P115", "X1", "X2", "X3", "X4"}
+    assert "北方华创" in {c["name"] for c in shown["consortium"]}  # in the language asked for
     assert progress["challenges"] == [
         {
             "id": key,

@@ -194,7 +194,14 @@ def node_progress(store: Store, project: str, node_id: str, lang: str = "en") ->
                 "done": sum(m["status"] == "done" for m in milestones),
                 "consortium": None
                 if kept is None
-                else [{"actor": m["actor"], "name": m["name"], "roles": m["roles"]} for m in kept["members"]],
+                else [
+                    {
+                        "actor": m["actor"],
+                        "name": m.get("name_zh" if zh else "name_en") or m["name"],
+                        "roles": m["roles"],
+                    }
+                    for m in kept["members"]
+                ],
             }
         )
     challenges = [
