@@ -111,6 +111,10 @@ AlliedOption = Annotated[str | None, typer.Option("--allied", help="Comma-separa
 
 YearOption = Annotated[int | None, typer.Option("--year", help="Use provisions up to this year.")]
 
+TaskOption = Annotated[
+    str, typer.Option("--task", help="Task id, e.g. T-CHN-N45 (see `chokepoint tasks list`).")
+]
+
 LangOption = Annotated[str, typer.Option("--lang", help="Language of names and explanations: en or zh.")]
 
 DEMO_PERSPECTIVE = {"home": "CHN", "restricted": "USA,JPN,NLD,KOR,TWN"}

@@ -13,16 +13,13 @@ from chokepoint.cli.base import (
     LangOption,
     ProjectOption,
     RestrictedOption,
+    TaskOption,
     consortium_app,
     open_store,
 )
 from chokepoint.cli.output import FormatOption, OutputFormat, echo_json
 from chokepoint.match.consortium import Method
 from chokepoint.match.rank import STANDING_ZH
-
-TaskOption = Annotated[
-    str, typer.Option("--task", help="Task id, e.g. T-CHN-N45 (see `chokepoint tasks list`).")
-]
 
 PROPOSE_HELP = (
     "Propose the smallest, least risky consortium for a joint R&D task: a lead enterprise, an "

@@ -6,10 +6,8 @@ from typing import Annotated
 
 import typer
 
-from chokepoint.cli.base import DbOption, LangOption, ProjectOption, open_store, roadmap_app
+from chokepoint.cli.base import DbOption, LangOption, ProjectOption, TaskOption, open_store, roadmap_app
 from chokepoint.cli.output import FormatOption, OutputFormat, echo_json, emit
-
-TaskOption = Annotated[str, typer.Option("--task", help="Task id, e.g. T-CHN-N45.")]
 
 
 @roadmap_app.command("show")
