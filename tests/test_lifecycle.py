@@ -168,6 +168,24 @@ def test_of_two_concurrent_awards_one_stands_and_the_other_is_refused(site):
     assert [h["action"] for h in history] == ["publish", "award"]
 
 
+def test_a_bid_that_read_the_challenge_open_just_before_an_award_is_refused(site, monkeypatch):
+    """The race of a bid and an award: the bid's first read still sees the challenge published
+    (an award commits right after it); the status is read again under the challenge's row lock,
+    so the bid is refused and stores nothing."""
+    import chokepoint.service.matching as matching
+
+    store = site[0]
+    key, _ = publish_challenge(store, "semi", title="量测", nodes=["N20"], owner="SMEE", user="ana")
+    record_bid(store, "semi", key, "P115", user="ana")
+    stale = matching.challenge_with_bids(store, "semi", key)  # published, read before the award
+    challenge_action(store, "semi", key, "award", user="olga", winners=["P115"])
+    monkeypatch.setattr(matching, "challenge_with_bids", lambda *_: stale)
+    with pytest.raises(UsageError, match=f"challenge {key} is awarded: it takes no bids"):
+        matching.record_bid(store, "semi", key, "P123", user="ana")
+    assert [b["actor"] for b in store.records.get("semi", "bid").values()] == ["P115"]
+    assert [e["kind"] for e in store.ledger.entries("semi")][-1] == "challenge"  # no bid logged
+
+
 def test_an_actor_of_a_restricted_country_or_an_aggregate_can_neither_bid_nor_be_awarded(site):
     store = site[0]
     key, _ = publish_challenge(store, "semi", title="电镀", nodes=["N45"], owner="P115", user="ana")

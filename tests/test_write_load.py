@@ -396,6 +396,28 @@ def check_task_updates(store: Store, outcome: Outcome) -> None:
     assert len(status) == len(TASK_IDS)  # updates add no task
 
 
+def milestones(key: int) -> tuple[str, str, Any]:
+    task = TASK_IDS[key % 3]  # a few tasks: many concurrent first milestones of one roadmap
+    return (
+        "POST",
+        f"/api/projects/semi/tasks/{task}/roadmap",
+        {"kind": "prototype", "title": f"m{key}", "target": "2027-06"},
+    )
+
+
+def check_milestones(store: Store, outcome: Outcome) -> None:
+    """Every acknowledged milestone stored once, on its task's roadmap, numbered without a clash."""
+    roadmaps = store.records.get("semi", "roadmap")
+    for task, body in roadmaps.items():
+        ids = [m["id"] for m in body["milestones"]]
+        assert len(ids) == len(set(ids)), task
+    titles = sorted(m["title"] for body in roadmaps.values() for m in body["milestones"])
+    assert titles == sorted(f"m{k}" for k, _ in outcome.acknowledged)
+    for key, body in outcome.acknowledged:
+        assert body["task"] == TASK_IDS[key % 3]
+        assert body["milestones"][-1]["title"] == f"m{key}"
+
+
 def acknowledgements(key: int) -> tuple[str, str, Any]:
     return "POST", f"/api/projects/semi/alerts/{ALERT_IDS[0]}/ack", None
 
@@ -781,6 +803,7 @@ ROUTES: dict[str, tuple[str, Callable[[int], tuple[str, str, Any]], Callable[[St
     "tokens": ("admin", tokens, check_tokens),
     "perspective": ("ana", perspectives, check_perspectives),
     "task status": ("ana", task_updates, check_task_updates),
+    "milestone add": ("ana", milestones, check_milestones),
     "alert acknowledgement": ("ana", acknowledgements, check_acknowledgements),
     "bindings": ("admin", bindings, check_bindings),
     "task refresh": ("ana", task_refreshes, check_task_refreshes),

@@ -196,7 +196,14 @@ def record_bid(
             raise AccessDeniedError(f"user {user!r} may bid only for its own enterprise, not {actor!r}")
     by = user or LOCAL_OPERATOR
     bid = {"challenge": challenge, "actor": actor, "note": note, "by": by, "at": now_iso()}
-    store.records.put(project, "bid", {f"{challenge}:{actor}": bid}, logged_by=by)
+
+    def still_open(body: dict[str, Any]) -> None:  # re-read under the challenge's row lock
+        status = challenge_status(body)
+        if status not in BIDDING:
+            raise UsageError(f"challenge {challenge} is {status}: it takes no bids")
+
+    guard = ("challenge", challenge, still_open)
+    store.records.put(project, "bid", {f"{challenge}:{actor}": bid}, logged_by=by, guard=guard)
     return bid
 
 

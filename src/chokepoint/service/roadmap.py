@@ -50,7 +50,8 @@ def add_milestone(
     user: str | None = None,
 ) -> dict[str, Any]:
     """Add a milestone to the task's roadmap (see :func:`chokepoint.lists.roadmap.new_milestone`);
-    the roadmap as stored.
+    the roadmap as stored, this milestone last. The first milestone creates the roadmap: an
+    upsert under the project's lock, so concurrent first milestones are all kept.
 
     Raises
     ------
@@ -63,18 +64,13 @@ def add_milestone(
     milestone = new_milestone(roadmap["milestones"], kind, title, target, owner, share)
     by = user or "cli"
     milestone["history"] = [{"status": "planned", "by": by, "at": _now(), "evidence": ""}]
-    if task_id not in store.records.get(project, "roadmap"):
-        store.records.put(project, "roadmap", {task_id: {**roadmap, "milestones": [milestone]}}, logged_by=by)
-    else:
 
-        def append(body: dict[str, Any]) -> dict[str, Any]:
-            fresh = new_milestone(
-                body["milestones"], kind, title, target, owner, share
-            )  # the number, re-read
-            return {**body, "milestones": [*body["milestones"], {**milestone, "id": fresh["id"]}]}
+    def append(body: dict[str, Any]) -> dict[str, Any]:
+        fresh = new_milestone(body["milestones"], kind, title, target, owner, share)  # re-read
+        return {**body, "milestones": [*body["milestones"], {**milestone, "id": fresh["id"]}]}
 
-        store.records.update(project, "roadmap", task_id, append, logged_by=by)
-    return task_roadmap(store, project, task_id)
+    empty = {"task": task_id, "node": roadmap["node"], "milestones": []}
+    return store.records.update(project, "roadmap", task_id, append, logged_by=by, missing=empty)
 
 
 def record_milestone(

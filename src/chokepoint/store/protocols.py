@@ -163,9 +163,15 @@ class RecordStore(Protocol):
     """Challenges, profiles and bids (:class:`~chokepoint.store.records.RecordRepository`)."""
 
     def put(
-        self, project: str, kind: str, records: dict[str, dict[str, Any]], logged_by: str | None = None
+        self,
+        project: str,
+        kind: str,
+        records: dict[str, dict[str, Any]],
+        logged_by: str | None = None,
+        guard: tuple[str, str, Callable[[dict[str, Any]], None]] | None = None,
     ) -> None:
-        """Insert or replace records of ``kind`` by key (each logged when ``logged_by``)."""
+        """Insert or replace records of ``kind`` by key (each logged when ``logged_by``), only
+        while the ``guard`` record passes its check (held under its row lock)."""
 
     def get(self, project: str, kind: str) -> dict[str, dict[str, Any]]:
         """Every record of ``kind``: the bodies by key."""
@@ -177,8 +183,10 @@ class RecordStore(Protocol):
         key: str,
         change: Callable[[dict[str, Any]], dict[str, Any]],
         logged_by: str | None = None,
+        missing: dict[str, Any] | None = None,
     ) -> dict[str, Any]:
-        """Replace record ``key`` by ``change(body)`` under its row lock; the new body."""
+        """Replace record ``key`` by ``change(body)`` under its row lock (created as
+        ``change(missing)`` when given and not stored); the new body."""
 
     def add_numbered(
         self,

@@ -28,7 +28,12 @@ class RecordRepository:
         self.db = db
 
     def put(
-        self, project: str, kind: str, records: dict[str, dict[str, Any]], logged_by: str | None = None
+        self,
+        project: str,
+        kind: str,
+        records: dict[str, dict[str, Any]],
+        logged_by: str | None = None,
+        guard: tuple[str, str, Callable[[dict[str, Any]], None]] | None = None,
     ) -> None:
         """Insert or replace records of ``kind`` by key, in one transaction.
 
@@ -43,18 +48,27 @@ class RecordRepository:
         logged_by : str, optional
             When given, each record is also appended to the project's tamper-evident log as
             written by this user, in the same transaction.
+        guard : (kind, key, check), optional
+            Write only while record ``(kind, key)`` passes ``check(body)`` (which raises to
+            refuse), holding that record's row for the transaction: a bid cannot land between
+            its challenge's check and a concurrent award.
 
         Raises
         ------
         ProjectNotFoundError
             When there is no such project.
+        NotFoundError
+            When the guard's record is not stored.
+        (and whatever the guard's ``check`` raises: then nothing is written)
         """
         now = datetime.now(UTC)
 
         def work(conn: Connection) -> None:  # a concurrent first write of a key: the retry replaces it
             pid = self.db.project_id(conn, project)
-            if logged_by is not None:  # the log's lock first: taken later, two writers deadlock
+            if logged_by is not None or guard is not None:  # the log's lock first (deadlocks)
                 self.db.lock_project(conn, pid)
+            if guard is not None:
+                self._check_guard(conn, pid, project, *guard)
             for key, body in records.items():
                 where = (
                     (match_records.c.project_id == pid)
@@ -75,6 +89,20 @@ class RecordRepository:
                     append_entry(self.db, conn, pid, logged_by, kind, key, body)
 
         self.db.write(work)
+
+    @staticmethod
+    def _check_guard(
+        conn: Connection, pid: int, project: str, kind: str, key: str, check: Callable[[dict[str, Any]], None]
+    ) -> None:
+        where = (
+            (match_records.c.project_id == pid)
+            & (match_records.c.kind == kind)
+            & (match_records.c.key == key)
+        )
+        text = conn.execute(select(match_records.c.body).where(where).with_for_update()).scalar()
+        if text is None:
+            raise NotFoundError(f"no {kind} {key!r} in project {project!r}")
+        check(json.loads(text))
 
     def add_numbered(
         self,
@@ -128,15 +156,20 @@ class RecordRepository:
         key: str,
         change: Callable[[dict[str, Any]], dict[str, Any]],
         logged_by: str | None = None,
+        missing: dict[str, Any] | None = None,
     ) -> dict[str, Any]:
         """Replace record ``key`` by ``change(body)`` in one transaction, holding the record's row
         (``FOR UPDATE``; SQLite's writer lock) so that concurrent updates apply one after the
         other, each to the other's outcome; logged as by ``logged_by`` when given. The new body.
 
+        With ``missing``, a record not stored yet is created as ``change(missing)`` in that
+        transaction (an upsert: two concurrent first writers serialise on the project's lock, and
+        one that loses the insert runs again on the other's record, so neither change is lost).
+
         Raises
         ------
         NotFoundError
-            When the project holds no such record.
+            When the project holds no such record (and ``missing`` is not given).
         ProjectNotFoundError
             When there is no such project.
         (and whatever ``change`` raises: then nothing is written)
@@ -144,7 +177,7 @@ class RecordRepository:
 
         def work(conn: Connection) -> dict[str, Any]:
             pid = self.db.project_id(conn, project)
-            if logged_by is not None:  # the log's lock first: taken later, two writers deadlock
+            if logged_by is not None or missing is not None:  # the log's lock first (deadlocks)
                 self.db.lock_project(conn, pid)
             where = (
                 (match_records.c.project_id == pid)
@@ -152,19 +185,19 @@ class RecordRepository:
                 & (match_records.c.key == key)
             )
             text = conn.execute(select(match_records.c.body).where(where).with_for_update()).scalar()
-            if text is None:
+            if text is None and missing is None:
                 raise NotFoundError(f"no {kind} {key!r} in project {project!r}")
-            body = change(json.loads(text))
-            conn.execute(
-                update(match_records)
-                .where(where)
-                .values(body=json.dumps(body, ensure_ascii=False), updated_at=datetime.now(UTC))
-            )
+            body = change(json.loads(text) if text is not None else dict(missing or {}))
+            values = {"body": json.dumps(body, ensure_ascii=False), "updated_at": datetime.now(UTC)}
+            if text is None:
+                conn.execute(insert(match_records).values(project_id=pid, kind=kind, key=key, **values))
+            else:
+                conn.execute(update(match_records).where(where).values(**values))
             if logged_by is not None:
                 append_entry(self.db, conn, pid, logged_by, kind, key, body)
             return body
 
-        return self.db.write(work)
+        return self.db.write(work, attempts=50)
 
     def get(self, project: str, kind: str) -> dict[str, dict[str, Any]]:
         """Every record of ``kind`` in the project: the bodies by key, sorted by key.
