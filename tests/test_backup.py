@@ -205,9 +205,10 @@ def test_sqlite_to_postgresql_and_back_is_lossless(tmp_path):
 
 
 def test_a_store_of_the_previous_schema_upgrades_and_keeps_every_row(tmp_path):
-    """Build a store as the previous release left it (before migrations 011, 012 and 013: alerts
-    without ``level_before``, no ``login_failures``, no ``ledger_entries``), open it with this
-    release, and compare every row with a backup taken before the downgrade."""
+    """Build a store as the previous release left it (before migrations 011 to 014: alerts
+    without ``level_before``, no ``login_failures``, no ``ledger_entries``, actors without
+    ``location``), open it with this release, and compare every row with a backup taken before
+    the downgrade."""
     from sqlalchemy import delete, text
 
     from chokepoint.service.backup import backup
@@ -218,7 +219,14 @@ def test_a_store_of_the_previous_schema_upgrades_and_keeps_every_row(tmp_path):
         for a in alerts:
             a.pop("level_before")
         kept = {k: v for k, v in rows.items() if k != "ledger_entries"}  # the old schema had no log
-        return {**kept, "alerts": sorted(json.dumps(a, sort_keys=True) for a in alerts)}
+        actors = [json.loads(r) for r in rows["chain_actors"]]
+        for a in actors:  # the new column: NULL on upgraded rows, "" on new ones; both load as ""
+            a["c_location"] = a["c_location"] or ""
+        return {
+            **kept,
+            "alerts": sorted(json.dumps(a, sort_keys=True) for a in alerts),
+            "chain_actors": sorted(json.dumps(a, sort_keys=True) for a in actors),
+        }
 
     path = tmp_path / "old.db"
     s = full_store(path)
@@ -228,13 +236,14 @@ def test_a_store_of_the_previous_schema_upgrades_and_keeps_every_row(tmp_path):
         conn.execute(text("ALTER TABLE alerts DROP COLUMN level_before"))
         conn.execute(text("DROP TABLE login_failures"))
         conn.execute(text("DROP TABLE ledger_entries"))
-        old = ["011_alert_level_before", "012_login_failures", "013_ledger"]
+        conn.execute(text("ALTER TABLE chain_actors DROP COLUMN c_location"))
+        old = ["011_alert_level_before", "012_login_failures", "013_ledger", "014_actor_location"]
         conn.execute(delete(migrations_table).where(migrations_table.c.name.in_(old)))
     s.close()
-    upgraded = Store(path)  # opening applies the three migrations
+    upgraded = Store(path)  # opening applies the four migrations
     with upgraded.engine.connect() as conn:
         applied = [r[0] for r in conn.execute(text("SELECT name FROM chokepoint_migrations ORDER BY name"))]
-    assert applied[-3:] == ["011_alert_level_before", "012_login_failures", "013_ledger"]
+    assert applied[-4:] == ["011_alert_level_before", "012_login_failures", "013_ledger", "014_actor_location"]
     after = tmp_path / "after.backup.gz"
     backup(upgraded, after, with_password_hashes=True)
     assert without_level_before(rows_of(after)) == without_level_before(

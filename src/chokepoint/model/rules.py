@@ -26,6 +26,7 @@ from chokepoint.model.checks import (
 )
 from chokepoint.model.countries import iso3_codes
 from chokepoint.model.findings import Findings
+from chokepoint.model.regions import location_reason
 from chokepoint.model.schema import TABLES
 
 HS_CODE = re.compile(r"[0-9]{2,10}")
@@ -161,6 +162,22 @@ def check_actors(findings: Findings, actors: pd.DataFrame) -> None:
         "members",
         "only regions have members",
         "invalid",
+    )
+    located = actors[actors["location"] != ""]
+    reasons = pd.Series(
+        [
+            location_reason(*t)
+            for t in zip(located["location"], located["kind"], located["country"], strict=True)
+        ],
+        index=located.index,
+        dtype=object,
+    )
+    findings.add_rows(
+        located.assign(_why=reasons),
+        (reasons != "").to_numpy(),
+        "location",
+        lambda r: r["_why"],
+        "unknown_location",
     )
 
 

@@ -136,6 +136,15 @@ ACTOR_COLUMNS: tuple[Column, ...] = (
         "所属国家ISO三位代码（或地区代码）；国家/地区填自身代码",
         "NLD",
     ),
+    Column(
+        "location",
+        "str",
+        False,
+        "Organisations: province, city or park below the country (ISO 3166-2 code such as CN-ZJ, "
+        "extended by city and park segments)",
+        "机构所在省、市或园区（ISO 3166-2代码如CN-ZJ，可加市、园区段）",
+        "CN-ZJ",
+    ),
     Column("aliases", "list", False, "Other names, separated by ;", "别名，用;分隔", ""),
     Column(
         "members",

@@ -28,6 +28,9 @@ duplicate_provision         the same (actor, node, year) twice
 unknown_reference           an id that no node or actor has
 unknown_country             a country code that is neither ISO 3166 alpha-3 nor
                             a declared region
+unknown_location            an organisation's location that is not an ISO 3166-2
+                            subdivision of its country (optionally extended by
+                            city and park segments), or a location on a country
 self_loop / cycle           an edge from a node to itself; a cycle of
                             ``input_of`` or ``type_of`` edges, or of both together
                             (the dependency graph must be acyclic)

@@ -40,6 +40,7 @@ from chokepoint.store.schema import (
     audit_log,
     chain_tables,
     expert_scores,
+    indicator_systems,
     io_datasets,
     ledger_entries,
     login_failures,
@@ -48,6 +49,8 @@ from chokepoint.store.schema import (
     metadata,
     migrations_table,
     projects,
+    region_values,
+    regions,
     scenarios,
     tasks,
     trade_datasets,
@@ -154,6 +157,16 @@ def _m013_ledger(conn: Connection) -> None:
     metadata.create_all(conn, tables=[ledger_entries])
 
 
+def _m014_actor_location(conn: Connection) -> None:
+    # a store created after this column joined the schema has it from 001 already
+    if "c_location" not in {c["name"] for c in inspect(conn).get_columns("chain_actors")}:
+        conn.execute(text("ALTER TABLE chain_actors ADD COLUMN c_location TEXT"))
+
+
+def _m015_regions(conn: Connection) -> None:
+    metadata.create_all(conn, tables=[regions, region_values, indicator_systems])
+
+
 #: Ordered migrations; append new functions, never edit applied ones.
 MIGRATIONS: list[tuple[str, Callable[[Connection], None]]] = [
     ("001_initial", _m001_initial),
@@ -169,6 +182,8 @@ MIGRATIONS: list[tuple[str, Callable[[Connection], None]]] = [
     ("011_alert_level_before", _m011_alert_level_before),
     ("012_login_failures", _m012_login_failures),
     ("013_ledger", _m013_ledger),
+    ("014_actor_location", _m014_actor_location),
+    ("015_regions", _m015_regions),
 ]
 
 

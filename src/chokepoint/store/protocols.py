@@ -171,7 +171,8 @@ class RecordStore(Protocol):
         guard: tuple[str, str, Callable[[dict[str, Any]], None]] | None = None,
     ) -> None:
         """Insert or replace records of ``kind`` by key (each logged when ``logged_by``), only
-        while the ``guard`` record passes its check (held under its row lock)."""
+        while the ``guard`` record passes its check (held under its row lock).
+        """
 
     def get(self, project: str, kind: str) -> dict[str, dict[str, Any]]:
         """Every record of ``kind``: the bodies by key."""
@@ -186,7 +187,8 @@ class RecordStore(Protocol):
         missing: dict[str, Any] | None = None,
     ) -> dict[str, Any]:
         """Replace record ``key`` by ``change(body)`` under its row lock (created as
-        ``change(missing)`` when given and not stored); the new body."""
+        ``change(missing)`` when given and not stored); the new body.
+        """
 
     def add_numbered(
         self,
@@ -385,3 +387,37 @@ class ExpertStore(Protocol):
 
     def delete(self, project: str, expert: str) -> int:
         """Delete every score of ``expert`` in the project; the count deleted."""
+
+
+class RegionStore(Protocol):
+    """Cities, districts, parks and their indicator values
+    (:class:`~chokepoint.store.regions.RegionRepository`)."""
+
+    def put(self, table: pd.DataFrame) -> int:
+        """Insert or replace region rows by code; how many."""
+
+    def table(self) -> pd.DataFrame:
+        """Every stored region row, by code."""
+
+    def put_values(self, dataset: str, values: pd.DataFrame) -> int:
+        """Replace a region-values dataset; how many values."""
+
+    def values(self, dataset: str) -> pd.DataFrame:
+        """The values of a dataset (region, indicator, value, unit, period, source)."""
+
+    def datasets(self) -> list[str]:
+        """The names of the region-values datasets."""
+
+
+class IndicatorSystemStore(Protocol):
+    """Indicator systems, every version kept
+    (:class:`~chokepoint.store.regions.IndicatorSystemRepository`)."""
+
+    def add(self, name: str, body: dict[str, Any], user: str) -> int:
+        """Store the next version of a system; its number."""
+
+    def get(self, name: str, version: int | None = None) -> dict[str, Any]:
+        """A version of a system (the latest by default)."""
+
+    def list(self) -> list[dict[str, Any]]:
+        """Every system's latest version."""

@@ -320,3 +320,43 @@ ledger_entries = Table(
     Column("hash", String(64), nullable=False),
     Column("mac", String(64), nullable=True),
 )
+
+#: Cities, districts and parks below the ISO 3166-2 provinces (migration 015), shared by the
+#: projects of the store; one row per code.
+regions = Table(
+    "regions",
+    metadata,
+    Column("code", String(80), primary_key=True),
+    Column("name", String(400), nullable=False),
+    Column("name_zh", String(400), nullable=False, default=""),
+    Column("level", String(20), nullable=False),
+    Column("parent", String(80), nullable=False),
+    Column("park_type", String(80), nullable=False, default=""),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+#: Indicator values of regions and parks (migration 015): one value per (dataset, region,
+#: indicator), with its unit, period and source.
+region_values = Table(
+    "region_values",
+    metadata,
+    Column("dataset", String(200), primary_key=True),
+    Column("region", String(80), primary_key=True),
+    Column("indicator", String(200), primary_key=True),
+    Column("value", Double, nullable=False),
+    Column("unit", String(80), nullable=False, default=""),
+    Column("period", String(20), nullable=False, default=""),
+    Column("source", String(400), nullable=False, default=""),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+#: Indicator systems (评价指标体系, migration 015): every version kept, the body as JSON.
+indicator_systems = Table(
+    "indicator_systems",
+    metadata,
+    Column("name", String(200), primary_key=True),
+    Column("version", Integer, primary_key=True, autoincrement=False),
+    Column("body", Text, nullable=False),
+    Column("created_by", String(200), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)

@@ -27,6 +27,7 @@ from chokepoint.store.protocols import (
     AuditStore,
     ChainStore,
     ExpertStore,
+    IndicatorSystemStore,
     IODatasetStore,
     LedgerStore,
     LoginStore,
@@ -34,6 +35,7 @@ from chokepoint.store.protocols import (
     ObservationStore,
     ProjectStore,
     RecordStore,
+    RegionStore,
     RuleStore,
     ScenarioStore,
     TaskStore,
@@ -42,6 +44,7 @@ from chokepoint.store.protocols import (
     UserStore,
 )
 from chokepoint.store.records import RecordRepository
+from chokepoint.store.regions import IndicatorSystemRepository, RegionRepository
 from chokepoint.store.rules import RuleRepository
 from chokepoint.store.scenarios import ScenarioRepository
 from chokepoint.store.schema import (
@@ -128,6 +131,8 @@ class Store:
         self.rules: RuleStore = RuleRepository(db)
         self.alerts: AlertStore = AlertRepository(db, chains)
         self.experts: ExpertStore = ExpertRepository(db)
+        self.regions: RegionStore = RegionRepository(db)
+        self.indicator_systems: IndicatorSystemStore = IndicatorSystemRepository(db)
 
     def __repr__(self) -> str:
         return f"Store({self.engine.url.render_as_string(hide_password=True)!r})"
