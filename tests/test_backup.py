@@ -243,7 +243,12 @@ def test_a_store_of_the_previous_schema_upgrades_and_keeps_every_row(tmp_path):
     upgraded = Store(path)  # opening applies the four migrations
     with upgraded.engine.connect() as conn:
         applied = [r[0] for r in conn.execute(text("SELECT name FROM chokepoint_migrations ORDER BY name"))]
-    assert applied[-4:] == ["011_alert_level_before", "012_login_failures", "013_ledger", "014_actor_location"]
+    assert applied[-4:] == [
+        "011_alert_level_before",
+        "012_login_failures",
+        "013_ledger",
+        "014_actor_location",
+    ]
     after = tmp_path / "after.backup.gz"
     backup(upgraded, after, with_password_hashes=True)
     assert without_level_before(rows_of(after)) == without_level_before(

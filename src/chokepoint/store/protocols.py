@@ -391,7 +391,8 @@ class ExpertStore(Protocol):
 
 class RegionStore(Protocol):
     """Cities, districts, parks and their indicator values
-    (:class:`~chokepoint.store.regions.RegionRepository`)."""
+    (:class:`~chokepoint.store.regions.RegionRepository`).
+    """
 
     def put(self, table: pd.DataFrame) -> int:
         """Insert or replace region rows by code; how many."""
@@ -411,7 +412,8 @@ class RegionStore(Protocol):
 
 class IndicatorSystemStore(Protocol):
     """Indicator systems, every version kept
-    (:class:`~chokepoint.store.regions.IndicatorSystemRepository`)."""
+    (:class:`~chokepoint.store.regions.IndicatorSystemRepository`).
+    """
 
     def add(self, name: str, body: dict[str, Any], user: str) -> int:
         """Store the next version of a system; its number."""
