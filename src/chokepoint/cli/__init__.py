@@ -18,6 +18,7 @@ from chokepoint.cli import (  # noqa: F401  (registers commands)
     materials,
     monitoring,
     projects,
+    regions,
     roadmap,
     scenario,
     trade,

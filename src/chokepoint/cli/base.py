@@ -83,6 +83,15 @@ roadmap_app = _command_group(
 consortium_app = _command_group(
     "consortium", "Innovation consortia (创新联合体) for joint R&D tasks: propose, show."
 )
+region_app = _command_group(
+    "region",
+    "Regions (链长制): import cities and parks, list, show a chain from a region, leading chain, values.",
+)
+indicators_app = _command_group("indicators", "Indicator systems (评价指标体系): import, export, list, show.")
+weights_app = _command_group(
+    "weights", "Indicator weights from files: ahp (a comparison matrix), entropy, critic."
+)
+parks_app = _command_group("parks", "Classified park evaluation (园区分类评价): evaluate.")
 
 
 DbOption = Annotated[

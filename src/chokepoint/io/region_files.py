@@ -36,3 +36,47 @@ def read_string_table(path: Path, what: str) -> pd.DataFrame:
         raise InputFileError(path.name, f"cannot read {what}: {exc}") from exc
     frame.columns = [str(c).strip() for c in frame.columns]
     return frame.apply(lambda c: c.astype(str).str.strip())
+
+
+def read_labelled_table(path: Path, what: str) -> pd.DataFrame:
+    """A CSV whose first column labels the rows and whose header labels the columns (a pairwise
+    comparison matrix, a decision table); the cells as numbers.
+
+    Raises
+    ------
+    InputFileError
+        When the file cannot be read, or a cell is not a number (named by row and column).
+    """
+    frame = read_string_table(path, what)
+    if frame.shape[1] < 2:
+        raise InputFileError(
+            path.name, f"{what} need a first column of row labels and at least one more column"
+        )
+    labels = frame.iloc[:, 0]
+    body = frame.iloc[:, 1:]
+    body.index = pd.Index(labels.to_numpy())
+    numbers = body.apply(lambda c: pd.to_numeric(c.map(_number_text), errors="coerce"))
+    bad = numbers.isna() & (body != "")
+    blank = body == ""
+    for mask, reason in ((bad, "is not a number"), (blank, "is empty")):
+        if mask.to_numpy().any():
+            i, j = (int(x[0]) for x in mask.to_numpy().nonzero())
+            cell = body.iat[i, j]
+            raise InputFileError(
+                path.name,
+                f"row {i + 2}, column {body.columns[j]!r}: {cell!r} {reason}"
+                if cell
+                else f"row {i + 2}, column {body.columns[j]!r} {reason}; fill in every cell",
+            )
+    return numbers.astype(float)
+
+
+def _number_text(text: str) -> str | float:
+    """``1/3`` as 0.333...; other text unchanged (then read by pandas)."""
+    if "/" in text:
+        top, _, bottom = text.partition("/")
+        try:
+            return float(top) / float(bottom)
+        except (ValueError, ZeroDivisionError):
+            return text
+    return text

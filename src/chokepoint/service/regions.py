@@ -195,6 +195,7 @@ def region_view(
     lists_rows = _chokepoints_of(store, project, a, lang, relevant)
     return {
         "project": project,
+        "lang": lang,
         "region": info,
         "perspective": a.perspective.to_dict(),
         "summary": {
