@@ -47,6 +47,7 @@ FOOTPRINT_COLUMNS: tuple[str, ...] = (
     "hosted",
     "strong",
     "region_share",
+    "region_partial",
     "region_upper",
     "home_elsewhere",
     "home_unlocated",
@@ -79,6 +80,8 @@ def region_footprint(
     -------
     pandas.DataFrame
         One row per node with columns :data:`FOOTPRINT_COLUMNS`, in the chain's node order.
+        ``region_partial``: a provider in the region has an unknown share, so ``region_share``
+        is a lower bound only.
         ``region_of_home`` is :math:`r / (r + e + h)`, the region's part of the known home
         supply (NaN without any); ``leads_home`` whether the home country's largest known
         provider of the node is located in the region; ``providers`` the ids of the region's
@@ -129,6 +132,7 @@ def region_footprint(
     geo_known = np.bincount(g["_node"][g_home & ~np.isnan(g_share)], minlength=n) > 0
 
     hosted = np.bincount(o["_node"].to_numpy()[in_region], minlength=n) > 0
+    partial = np.bincount(o["_node"].to_numpy()[in_region & ~known], minlength=n) > 0
     home_known = r + e + h
     out = pd.DataFrame(
         {
@@ -138,6 +142,7 @@ def region_footprint(
             "hosted": hosted,
             "strong": has_org & (r >= strong_share),
             "region_share": np.where(has_org, r, np.nan),
+            "region_partial": partial,
             "region_upper": np.where(has_org, np.minimum(1.0, r + h + u), np.where(geo_known, home_geo, 1.0)),
             "home_elsewhere": np.where(has_org, e, np.nan),
             "home_unlocated": np.where(has_org, h, np.nan),

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
+import pandas as pd
 import typer
 
 from chokepoint.cli.base import (
@@ -46,6 +47,11 @@ def _lang(lang: str) -> str:
     return lang
 
 
+def _frame(rows: list[dict[str, Any]], columns: list[str]) -> pd.DataFrame:
+    """Rows as a table with these columns (a missing value shown blank)."""
+    return pd.DataFrame(rows, columns=columns).astype(object).where(lambda f: f.notna(), "")
+
+
 # ------------------------------------------------------------------ regions
 @region_app.command("import")
 def region_import(file: FileArg, db: DbOption = None) -> None:
@@ -56,6 +62,21 @@ def region_import(file: FileArg, db: DbOption = None) -> None:
 
     done = import_regions(open_store(db), file)
     typer.echo(f"{done['source']}: {done['regions']} regions stored")
+
+
+@region_app.command("locate")
+def region_locate(
+    file: FileArg,
+    project: Annotated[str, typer.Option("--project", "-p", help="Project name in the store.")],
+    db: DbOption = None,
+) -> None:
+    """Set where the project's organisations are (.csv or .xlsx: actor, location such as CN-ZJ or
+    a city or park code; blank clears it); whole or not at all.
+    """
+    from chokepoint.service.regions import locate_actors
+
+    done = locate_actors(open_store(db), project, file)
+    typer.echo(f"{done['source']}: {done['located']} organisations of {done['project']} located")
 
 
 @region_app.command("list")
@@ -137,18 +158,20 @@ def region_leading(
     rows = leading_chain(store, region, perspectives, strong_share)
     emit(
         fmt,
-        rows=rows,
-        columns=[
-            "rank",
-            "project",
-            "score",
-            "value_share",
-            "value_coverage",
-            "reach",
-            "leaders",
-            "hosted_nodes",
-            "strong_nodes",
-        ],
+        table=_frame(
+            rows,
+            [
+                "rank",
+                "project",
+                "score",
+                "value_share",
+                "value_coverage",
+                "reach",
+                "leaders",
+                "hosted_nodes",
+                "strong_nodes",
+            ],
+        ),
     )
 
 
@@ -184,7 +207,7 @@ def weights_ahp(file: FileArg, cr: CrOption = None, fmt: FormatOption = OutputFo
         echo_json({k: result[k] for k in ("weights", "cr", "lambda_max", "ci", "threshold", "consistent")})
         return
     rows = [{"label": k, "weight": round(v, 6)} for k, v in result["weights"].items()]
-    emit(fmt, rows=rows, columns=["label", "weight"])
+    emit(fmt, table=_frame(rows, ["label", "weight"]))
     if fmt == OutputFormat.table:
         typer.echo(
             f"lambda_max = {result['lambda_max']:.4f}, CR = {result['cr']:.4f} "
@@ -203,7 +226,7 @@ def _objective(file: Path, method: str, cost: str, fmt: OutputFormat) -> None:
         {"indicator": k, "direction": result["directions"][k], "weight": round(v, 6)}
         for k, v in result["weights"].items()
     ]
-    emit(fmt, rows=rows, columns=["indicator", "direction", "weight"])
+    emit(fmt, table=_frame(rows, ["indicator", "direction", "weight"]))
 
 
 CostOption = Annotated[str, typer.Option("--cost", help="Comma-separated cost columns (less is better).")]
@@ -280,8 +303,10 @@ def indicators_show(
         return
     emit(
         fmt,
-        rows=doc["elements"],
-        columns=["id", "parent", "label", "direction", "unit", "source", "weight", "global_weight"],
+        table=_frame(
+            doc["elements"],
+            ["id", "parent", "label", "direction", "unit", "source", "weight", "global_weight"],
+        ),
     )
 
 
@@ -334,6 +359,6 @@ def parks_evaluate(
                     "weaknesses": "; ".join(s["name"] for s in r["weaknesses"]),
                 }
             )
-    emit(fmt, rows=rows, columns=["type", "rank", "park", "name", "score", "strengths", "weaknesses"])
+    emit(fmt, table=_frame(rows, ["type", "rank", "park", "name", "score", "strengths", "weaknesses"]))
     if result["without_system"] and fmt == OutputFormat.table:
         typer.echo(f"no indicator system for park type(s): {', '.join(result['without_system'])}")

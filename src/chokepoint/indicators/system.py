@@ -302,6 +302,19 @@ def _elements(
     ]
 
 
+def ratio_value(text: str) -> float:
+    """A comparison cell as a number: ``3``, ``0.2`` or a fraction ``1/3``; NaN when it is none.
+
+    >>> ratio_value("1/3") == 1 / 3, ratio_value("5"), ratio_value("x")
+    (True, 5.0, nan)
+    """
+    top, slash, bottom = text.partition("/")
+    try:
+        return float(top) / float(bottom) if slash else float(text)
+    except (ValueError, ZeroDivisionError):
+        return math.nan
+
+
 @dataclass(frozen=True)
 class _Row:
     id: str
@@ -431,10 +444,7 @@ def _comparisons(
                     code="unknown_indicator",
                 )
             )
-        try:
-            value = float(r.value)
-        except ValueError:
-            value = math.nan
+        value = ratio_value(r.value)
         if not (math.isfinite(value) and value > 0):
             problems.append(
                 Problem(where, row, "value", f"{r.value!r}: a comparison is a positive number (1/9 to 9)")

@@ -61,8 +61,9 @@ def region_view_text(view: dict[str, Any]) -> str:
         mark = "★ " if n["strong"] else "  "
         shares = " | ".join(_pct(n[k], lang) for k in ("home_elsewhere", "foreign", "restricted", "unknown"))
         providers = ", ".join(p["name"] for p in n["providers"])
+        low = ("≥" if n["region_partial"] else "") + _pct(n["region_share"], lang)
         lines.append(
-            f"{mark}{n['node']:<6} {n['name'][:36]:<36} {_pct(n['region_share'], lang):>7} "
+            f"{mark}{n['node']:<6} {n['name'][:42]:<42} {low:>7} "
             f"[{_pct(n['region_upper'], lang)}] | {shares}  {providers}"
         )
     if view["dependencies"]:

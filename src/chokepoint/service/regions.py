@@ -22,10 +22,17 @@ from chokepoint.assess.regional import (
     region_dependencies,
     region_footprint,
 )
-from chokepoint.errors import ChainValidationError, NotFoundError, UsageError
+from chokepoint.errors import ChainValidationError, NotFoundError, Problem, UsageError
 from chokepoint.io.region_files import read_string_table
+from chokepoint.model.chain import chain_from_frames
 from chokepoint.model.countries import country_name
-from chokepoint.model.regions import check_region_table, country_of_location, iso_subdivisions, within
+from chokepoint.model.regions import (
+    check_region_table,
+    country_of_location,
+    iso_subdivisions,
+    location_reason,
+    within,
+)
 from chokepoint.store import Store
 
 #: How a dependency is shown, by language.
@@ -36,7 +43,7 @@ DEPENDS_ON = {
     "unknown": ("unknown (no organisation-level shares)", "未知（无企业级份额）"),
 }
 LEVEL_NAMES = {
-    "province": ("province", "省级"),
+    "province": ("province-level division", "省级行政区"),
     "city": ("city", "市"),
     "district": ("district", "区县"),
     "park": ("park", "园区"),
@@ -58,6 +65,41 @@ def import_regions(store: Store, path: Path) -> dict[str, Any]:
     if problems:
         raise ChainValidationError(problems)
     return {"source": path.name, "regions": store.regions.put(table)}
+
+
+def locate_actors(store: Store, project: str, path: Path) -> dict[str, Any]:
+    """Set where organisations of ``project`` are (a .csv or .xlsx of ``actor, location``; a blank
+    location clears it), merged into the chain in one transaction; whole or not at all.
+
+    Raises
+    ------
+    ChainValidationError
+        Every problem by row and column: an unknown actor, a location that is not an ISO 3166-2
+        subdivision of the actor's own country (plus city and park segments), a country or
+        region actor; nothing is changed.
+    """
+    frame = read_string_table(path, "locations")
+    missing = [c for c in ("actor", "location") if c not in frame.columns]
+    if missing:
+        reason = f"missing column(s) {', '.join(missing)}; the columns are actor, location"
+        raise ChainValidationError([Problem(path.name, None, None, reason, code="missing_column")])
+    chain = store.chains.load(project)
+    actors = chain.actors.set_index("id")
+    problems = []
+    for pos, (actor, location) in enumerate(zip(frame["actor"], frame["location"], strict=True)):
+        if actor not in actors.index:
+            reason = f"{actor!r} is not an actor of project {project!r}"
+            problems.append(Problem(path.name, pos + 2, "actor", reason, code="unknown_reference"))
+            continue
+        why = location_reason(location, str(actors.at[actor, "kind"]), str(actors.at[actor, "country"]))
+        if why:
+            problems.append(Problem(path.name, pos + 2, "location", why, code="unknown_location"))
+    if problems:
+        raise ChainValidationError(problems)
+    rows = actors.loc[frame["actor"].drop_duplicates(keep="last")].reset_index()
+    rows["location"] = rows["id"].map(dict(zip(frame["actor"], frame["location"], strict=True)))
+    store.chains.save(project, chain_from_frames({"actors": rows}), merge=True)
+    return {"project": project, "located": int((rows["location"] != "").sum()), "source": path.name}
 
 
 def region_catalog(store: Store, country: str = "CHN") -> pd.DataFrame:
@@ -178,6 +220,7 @@ def region_view(
             "category": r["node"] in categories,
             "strong": bool(r["strong"]),
             "region_share": share(r["region_share"]),
+            "region_partial": bool(r["region_partial"]),
             "region_upper": share(r["region_upper"]),
             "home_elsewhere": share(r["home_elsewhere"]),
             "home_unlocated": share(r["home_unlocated"]),
