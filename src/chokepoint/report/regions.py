@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from typing import Any
 
 WORDS = {
@@ -21,6 +22,17 @@ WORDS = {
         "unknown": "未知",
     },
 }
+
+
+def _pad(text: str, width: int) -> str:
+    """``text`` cut and padded to ``width`` columns of a terminal (a CJK character takes two)."""
+    out, used = "", 0
+    for ch in text:
+        w = 2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1
+        if used + w > width:
+            break
+        out, used = out + ch, used + w
+    return out + " " * (width - used)
 
 
 def _pct(v: float | None, lang: str) -> str:
@@ -63,7 +75,7 @@ def region_view_text(view: dict[str, Any]) -> str:
         providers = ", ".join(p["name"] for p in n["providers"])
         low = ("≥" if n["region_partial"] else "") + _pct(n["region_share"], lang)
         lines.append(
-            f"{mark}{n['node']:<6} {n['name'][:42]:<42} {low:>7} "
+            f"{mark}{n['node']:<6} {_pad(n['name'], 42)} {low:>7} "
             f"[{_pct(n['region_upper'], lang)}] | {shares}  {providers}"
         )
     if view["dependencies"]:

@@ -65,6 +65,23 @@ def ahp_from_file(path: Path, thresholds: Mapping[int, float] | None = None) -> 
     return ahp_weights(read_labelled_table(path, "comparison matrices"), thresholds=thresholds).to_dict()
 
 
+def ahp_from_matrix(
+    labels: Sequence[str], matrix: Sequence[Sequence[float]], thresholds: Mapping[int, float] | None = None
+) -> dict[str, Any]:
+    """AHP weights of a matrix given as labels and rows (the API's body); as :func:`ahp_from_file`.
+
+    Raises
+    ------
+    UsageError
+        When the rows are not ``len(labels)`` numbers each (and as :func:`ahp_from_file`).
+    """
+    n = len(labels)
+    if len(matrix) != n or any(len(row) != n for row in matrix):
+        raise UsageError(f"a comparison matrix of {n} labels has {n} rows of {n} numbers")
+    frame = pd.DataFrame([list(map(float, row)) for row in matrix], index=list(labels), columns=list(labels))
+    return ahp_weights(frame, thresholds=thresholds).to_dict()
+
+
 def objective_from_file(path: Path, method: str, cost: Sequence[str] = ()) -> dict[str, Any]:
     """Entropy or CRITIC weights of a decision table (rows = alternatives, first column their
     labels; columns = indicators, benefit unless named in ``cost``): ``weights``, ``method``.

@@ -13,6 +13,7 @@ from chokepoint.api.routes import (
     materials,
     monitoring,
     projects,
+    regions,
     reports,
     roadmap,
     scenarios,
@@ -38,6 +39,7 @@ ROUTERS = [
     ledger.router,
     consortium.router,
     roadmap.router,
+    regions.router,
 ]
 
 __all__ = ["ROUTERS"]
