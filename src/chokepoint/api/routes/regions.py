@@ -13,7 +13,7 @@ import tempfile
 from pathlib import Path
 from typing import Any, Literal
 
-from fastapi import APIRouter, Depends, File, Query, Request, UploadFile
+from fastapi import APIRouter, Depends, File, Query, Request, Response, UploadFile
 from pydantic import BaseModel, Field
 
 from chokepoint.api.deps import (
@@ -28,7 +28,7 @@ from chokepoint.api.deps import (
     heavy_write,
     perspective_query,
 )
-from chokepoint.api.serialize import records
+from chokepoint.api.serialize import file_response, records
 from chokepoint.api.uploads import saved_upload
 from chokepoint.service import indicators as ind
 from chokepoint.service import parks
