@@ -127,9 +127,19 @@ DEVZONE_INDICATORS = [
 
 def region_table() -> pd.DataFrame:
     """The cities and parks as a region table."""
-    rows = [{"code": c, "name": n, "name_zh": z, "level": "city", "parent": p, "park_type": ""} for c, n, z, p in CITIES]
+    rows = [
+        {"code": c, "name": n, "name_zh": z, "level": "city", "parent": p, "park_type": ""}
+        for c, n, z, p in CITIES
+    ]
     rows += [
-        {"code": code, "name": n, "name_zh": z, "level": "park", "parent": code.rsplit("-", 1)[0], "park_type": t}
+        {
+            "code": code,
+            "name": n,
+            "name_zh": z,
+            "level": "park",
+            "parent": code.rsplit("-", 1)[0],
+            "park_type": t,
+        }
         for code, (n, z, t) in PARKS.items()
     ]
     return pd.DataFrame(rows)
@@ -138,7 +148,14 @@ def region_table() -> pd.DataFrame:
 def values_table() -> pd.DataFrame:
     """The parks' values in the long form of a region-values table."""
     rows = [
-        {"region": park, "indicator": k, "value": v, "unit": UNITS[k], "period": "2025", "source": "illustrative"}
+        {
+            "region": park,
+            "indicator": k,
+            "value": v,
+            "unit": UNITS[k],
+            "period": "2025",
+            "source": "illustrative",
+        }
         for park, values in VALUES.items()
         for k, v in values.items()
     ]

@@ -239,8 +239,9 @@ def leading_chain_indicators(footprints: Mapping[str, tuple[ChainMap, pd.DataFra
       market size this covers), the share of the chain's value the region hosts;
     * ``reach`` (:func:`downstream_reach` of the nodes where it is strong), its position:
       how much of the chain depends on its strengths;
-    * ``leaders``: the share of the hosted nodes where the region's largest provider is also the
-      home country's largest (the concentration of the country's leaders in the region).
+    * ``leaders``: of the nodes with a known home organisation share, the part whose largest
+      home provider is located in the region (the concentration of the country's leaders there;
+      counted over the chain, so hosting one node cannot make a region lead everywhere).
 
     ``score`` is the mean of the three, each divided by its largest value among the projects
     (equal weights; a project is compared with the others, not with an absolute scale); rank 1 is
@@ -255,7 +256,9 @@ def leading_chain_indicators(footprints: Mapping[str, tuple[ChainMap, pd.DataFra
         value_share = float((m[ok] * r[ok]).sum() / m[ok].sum()) if ok.any() else 0.0
         coverage = float(m[ok].sum() / total_m) if total_m > 0 else 0.0
         hosted = fp["hosted"].to_numpy()
-        top_home = fp["leads_home"].to_numpy()
+        home_led = (
+            fp[["region_share", "home_elsewhere", "home_unlocated"]].fillna(0.0).sum(axis=1) > 0
+        ).to_numpy()
         rows.append(
             {
                 "project": project,
@@ -264,7 +267,7 @@ def leading_chain_indicators(footprints: Mapping[str, tuple[ChainMap, pd.DataFra
                 "value_share": value_share,
                 "value_coverage": coverage,
                 "reach": downstream_reach(chain, fp["strong"].to_numpy()),
-                "leaders": float(top_home[hosted].mean()) if hosted.any() else 0.0,
+                "leaders": float(fp["leads_home"].to_numpy()[home_led].mean()) if home_led.any() else 0.0,
             }
         )
     out = pd.DataFrame(rows)

@@ -147,7 +147,7 @@ def check_region_table(
         return pd.DataFrame(columns=REGION_COLUMNS), [
             Problem(source, None, None, reason, code="missing_column")
         ]
-    table = frame.reindex(columns=list(REGION_COLUMNS)).fillna("").astype(str)
+    table = frame.reindex(columns=list(REGION_COLUMNS)).astype(object).fillna("").astype(str)
     table = table.apply(lambda c: c.str.strip())
     codes = set(table["code"]) | set(known)
     seen: dict[str, int] = {}
