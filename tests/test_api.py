@@ -97,6 +97,16 @@ def template(tmp_path_factory) -> tuple[Path, dict[str, str]]:
     from chokepoint.service import materials as materials_svc
 
     materials_svc.load_dataset(s, "rm", MATERIALS)
+    from chokepoint.service.indicators import import_system
+    from chokepoint.service.parks import load_region_values
+    from chokepoint.service.regions import import_regions
+    from regions_fixture import write_files
+
+    files = write_files(path.parent / "regions")  # illustrative parks and systems
+    import_regions(s, files["regions"])
+    load_region_values(s, "parks", files["values"])
+    import_system(s, files["hitech"], "admin")
+    import_system(s, files["devzone"], "admin")
     s.close()
     return path, tokens
 
@@ -371,6 +381,37 @@ CASES = {
     ("GET", "/api/projects/{project}/experts"): {"path": "/api/projects/semi/experts"},
     ("GET", "/api/projects/{project}/experts/summary"): {"path": "/api/projects/semi/experts/summary"},
 }
+CASES.update(
+    {
+        ("GET", "/api/regions"): {},
+        ("POST", "/api/regions"): {
+            "files": {"file": ("r.csv", b"code,name,level,parent\nCN-ZJ-WZ,Wenzhou,city,CN-ZJ\n", "text/csv")}
+        },
+        ("GET", "/api/regions/{code}"): {"path": "/api/regions/CN-ZJ-HZ-HT1?lang=zh"},
+        ("GET", "/api/regions/{code}/leading"): {"path": "/api/regions/CN-SH/leading?project=semi"},
+        ("GET", "/api/projects/{project}/regions/{code}"): {"path": "/api/projects/semi/regions/CN-SH"},
+        ("POST", "/api/projects/{project}/locations"): {
+            "path": "/api/projects/semi/locations",
+            "files": {"file": ("l.csv", b"actor,location\nP123,CN-SH\n", "text/csv")},
+        },
+        ("POST", "/api/region-values/{dataset}"): {
+            "path": "/api/region-values/v2",
+            "files": {"file": ("v.csv", b"region,indicator,value\nCN-ZJ,gdp,8.2\n", "text/csv")},
+        },
+        ("GET", "/api/parks/evaluation"): {"path": "/api/parks/evaluation?dataset=parks&lang=zh"},
+        ("GET", "/api/indicator-systems"): {},
+        ("GET", "/api/indicator-systems/{name}"): {"path": "/api/indicator-systems/hitech"},
+        ("GET", "/api/indicator-systems/{name}/workbook"): {
+            "path": "/api/indicator-systems/devzone/workbook"
+        },
+        ("POST", "/api/indicator-systems"): {
+            "files": {
+                "file": ("s.xlsx", (Path(__file__).parent / "data" / "devzone.xlsx").read_bytes(), XLSX)
+            }
+        },
+        ("POST", "/api/weights/ahp"): {"json": {"labels": ["a", "b"], "matrix": [[1, 2], [0.5, 1]]}},
+    }
+)
 PUBLIC = {("POST", "/api/login")}
 # routes whose result for an allowed role is a 404 by construction of the case (unknown job)
 NOT_FOUND_OK = {

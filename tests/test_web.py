@@ -31,6 +31,7 @@ import uvicorn  # noqa: E402
 from chokepoint.api import create_app  # noqa: E402
 from chokepoint.datasets import load_semiconductors  # noqa: E402
 from chokepoint.store import Store  # noqa: E402
+from regions_fixture import LOCATIONS  # noqa: E402
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 FLAGS = [
@@ -118,6 +119,13 @@ def server(tmp_path_factory):
     macro_svc.load_dataset(store, "mrio", test=True)
     trade_svc.load_dataset(store, "wheat", data / "fao", "fao", crops="wheat")
     materials_svc.load_dataset(store, "rm", data / "materials")
+    locations = db.parent / "locations.csv"  # illustrative: a handful of Chinese enterprises located
+    pd.DataFrame({"actor": list(LOCATIONS), "location": list(LOCATIONS.values())}).to_csv(
+        locations, index=False
+    )
+    from chokepoint.service.regions import locate_actors
+
+    locate_actors(store, "semi", locations)
     store.chains.save(XSS_PROJECT, _chain_with_payloads())
     store.projects.set_perspective(XSS_PROJECT, {"home": ["CHN"], "restricted": ["USA", "NLD"]})
     port = _free_port()
@@ -214,6 +222,8 @@ def settle(page) -> None:
 PAGES = [
     "map",
     "chokepoints",
+    "regions",
+    "regions/CN-SH",
     "node/N20",
     "scenario",
     "alerts",
@@ -273,6 +283,31 @@ def test_every_page_in_both_languages_and_at_phone_width(browser, server, lang, 
         shot(page, f"api-docs-{lang}-{width}")
     finally:
         _check_and_close(context, page, server)
+
+
+def test_the_region_page_shows_hosted_nodes_shares_and_the_dashboard(browser, server):
+    for lang in ("en", "zh"):
+        context, page = _page(browser, server, 1400, lang)
+        try:
+            login(page, "admin", "admin-pw")
+            page.goto(f"{page.base}/#/p/semi/regions")
+            settle(page)
+            page.select_option("#region-pick", "CN-SH")
+            wait_until(page, "document.querySelector('#region-nodes tbody tr') !== null")
+            settle(page)
+            rows = page.inner_text("#region-nodes tbody")
+            amec = "中微公司" if lang == "zh" else "AMEC"
+            assert amec in rows
+            assert "14.6%" in rows
+            masks = "光掩模（掩膜版）" if lang == "zh" else "Photomasks"
+            assert f"{masks}\t≥0%\t100%" in rows  # SMIC's share unknown: a lower bound, the bound 100%
+            summary = page.inner_text("#region-summary")
+            assert ("长板 2" in summary) if lang == "zh" else ("strong in 2" in summary)
+            assert page.inner_text("h1").startswith("上海市" if lang == "zh" else "Shanghai")
+            assert page.query_selector("#region-chokepoints") is not None
+            shot(page, f"region-CN-SH-{lang}", full=True)
+        finally:
+            _check_and_close(context, page, server)
 
 
 def test_chain_map_lanes_readable_labels_and_highlight(page):

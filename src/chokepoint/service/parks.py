@@ -45,7 +45,7 @@ def load_region_values(store: Store, dataset: str, path: Path) -> dict[str, Any]
     if missing:
         reason = f"missing column(s) {', '.join(missing)}; the columns are {', '.join(VALUE_COLUMNS)}"
         raise ChainValidationError([Problem(path.name, None, None, reason, code="missing_column")])
-    table = frame.reindex(columns=list(VALUE_COLUMNS)).fillna("")
+    table = frame.reindex(columns=list(VALUE_COLUMNS)).astype(object).fillna("")
     known = set(store.regions.table()["code"])
     problems = []
     values = pd.to_numeric(table["value"], errors="coerce")

@@ -233,6 +233,9 @@ def region_view(
         }
 
     hosted = fp[fp["hosted"]].sort_values(["region_share", "node"], ascending=[False, True])
+    node_names = {
+        r["node"]: ((r["name_zh"] or r["name"]) if zh else r["name"]) for r in fp.to_dict("records")
+    }
     rows = [node_row(r) for _, r in hosted.iterrows()]
     relevant = set(hosted["node"]) | set(deps["input"])
     lists_rows = _chokepoints_of(store, project, a, lang, relevant)
@@ -255,6 +258,7 @@ def region_view(
         "dependencies": [
             {
                 "node": d["node"],
+                "node_name": node_names.get(d["node"], d["node"]),
                 "input": d["input"],
                 "input_name": (d["input_name_zh"] or d["input_name"]) if zh else d["input_name"],
                 "depends_on": d["depends_on"],
