@@ -236,9 +236,9 @@ def test_park_and_system_commands(cli, tmp_path, db):
     files = write_files(tmp_path / "f")
     assert cli("region", "import", str(files["regions"])).exit_code == 0
     assert cli("region", "values", str(files["values"]), "--dataset", "p25").exit_code == 0
-    assert cli("indicators", "import", str(files["hitech"])).exit_code == 0
-    assert cli("indicators", "import", str(files["devzone"])).exit_code == 0
-    shown = cli("indicators", "show", "hitech", "--format", "json")
+    assert cli("indicator-systems", "import", str(files["hitech"])).exit_code == 0
+    assert cli("indicator-systems", "import", str(files["devzone"])).exit_code == 0
+    shown = cli("indicator-systems", "show", "hitech", "--format", "json")
     assert {e["id"] for e in json.loads(shown.output)["elements"]} >= {"innovation", "rd"}
     ranked = cli("parks", "evaluate", "--dataset", "p25", "--format", "json", "--sensitivity", "200")
     assert ranked.exit_code == 0, ranked.output
@@ -248,9 +248,12 @@ def test_park_and_system_commands(cli, tmp_path, db):
     text = cli("parks", "evaluate", "--dataset", "p25", "--lang", "zh")
     assert "示例深圳高新区A" in text.output
     assert "rank" in text.output
+    assert (
+        "inventory_days" in cli("indicators", use_db=False).output
+    )  # the reportable indicators: still there
     out = tmp_path / "round.xlsx"
-    assert cli("indicators", "export", "devzone", "--out", str(out)).exit_code == 0
-    assert "version 2" in cli("indicators", "import", str(out)).output
+    assert cli("indicator-systems", "export", "devzone", "--out", str(out)).exit_code == 0
+    assert "version 2" in cli("indicator-systems", "import", str(out)).output
 
 
 def test_the_api_routes_check_who_is_asking(parks_store, tmp_path):

@@ -87,7 +87,9 @@ region_app = _command_group(
     "region",
     "Regions (链长制): import cities and parks, list, show a chain from a region, leading chain, values.",
 )
-indicators_app = _command_group("indicators", "Indicator systems (评价指标体系): import, export, list, show.")
+indicators_app = _command_group(
+    "indicator-systems", "Indicator systems (评价指标体系): import, export, list, show."
+)
 weights_app = _command_group(
     "weights", "Indicator weights from files: ahp (a comparison matrix), entropy, critic."
 )

@@ -153,7 +153,7 @@ class IndicatorSystemRepository:
             row = conn.execute(q.order_by(indicator_systems.c.version.desc()).limit(1)).mappings().first()
         if row is None:
             what = f"version {version} of indicator system" if version else "indicator system"
-            raise NotFoundError(f"no {what} {name!r}; import one with `chokepoint indicators import`")
+            raise NotFoundError(f"no {what} {name!r}; import one with `chokepoint indicator-systems import`")
         return {
             **json.loads(row["body"]),
             "name": name,
