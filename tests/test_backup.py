@@ -64,6 +64,15 @@ def full_store(path: Path) -> Store:
     record_bid(s, "semi", key, "P115", "北方华创投标")
     materials_svc.load_dataset(s, "rm", DATA / "materials")
     s.audit.record("admin", "POST", "/api/x", 200, "test entry", None, {"k": "v"})
+    from chokepoint.service.indicators import import_system
+    from chokepoint.service.parks import load_region_values
+    from chokepoint.service.regions import import_regions
+    from regions_fixture import write_files
+
+    files = write_files(path.parent / f"{path.stem}-regions")  # illustrative parks and systems
+    import_regions(s, files["regions"])
+    load_region_values(s, "parks", files["values"])
+    import_system(s, files["hitech"], "admin")
     return s
 
 
@@ -205,10 +214,10 @@ def test_sqlite_to_postgresql_and_back_is_lossless(tmp_path):
 
 
 def test_a_store_of_the_previous_schema_upgrades_and_keeps_every_row(tmp_path):
-    """Build a store as the previous release left it (before migrations 011 to 014: alerts
+    """Build a store as the previous release left it (before migrations 011 to 015: alerts
     without ``level_before``, no ``login_failures``, no ``ledger_entries``, actors without
-    ``location``), open it with this release, and compare every row with a backup taken before
-    the downgrade."""
+    ``location``, no region tables), open it with this release, and compare every row with a
+    backup taken before the downgrade."""
     from sqlalchemy import delete, text
 
     from chokepoint.service.backup import backup
@@ -218,7 +227,8 @@ def test_a_store_of_the_previous_schema_upgrades_and_keeps_every_row(tmp_path):
         alerts = [json.loads(r) for r in rows["alerts"]]
         for a in alerts:
             a.pop("level_before")
-        kept = {k: v for k, v in rows.items() if k != "ledger_entries"}  # the old schema had no log
+        new = {"ledger_entries", "regions", "region_values", "indicator_systems"}  # not in the old schema
+        kept = {k: v for k, v in rows.items() if k not in new}
         actors = [json.loads(r) for r in rows["chain_actors"]]
         for a in actors:  # the new column: NULL on upgraded rows, "" on new ones; both load as ""
             a["c_location"] = a["c_location"] or ""
@@ -237,17 +247,26 @@ def test_a_store_of_the_previous_schema_upgrades_and_keeps_every_row(tmp_path):
         conn.execute(text("DROP TABLE login_failures"))
         conn.execute(text("DROP TABLE ledger_entries"))
         conn.execute(text("ALTER TABLE chain_actors DROP COLUMN c_location"))
-        old = ["011_alert_level_before", "012_login_failures", "013_ledger", "014_actor_location"]
+        for table in ("regions", "region_values", "indicator_systems"):
+            conn.execute(text(f"DROP TABLE {table}"))
+        old = [
+            "011_alert_level_before",
+            "012_login_failures",
+            "013_ledger",
+            "014_actor_location",
+            "015_regions",
+        ]
         conn.execute(delete(migrations_table).where(migrations_table.c.name.in_(old)))
     s.close()
-    upgraded = Store(path)  # opening applies the four migrations
+    upgraded = Store(path)  # opening applies the five migrations
     with upgraded.engine.connect() as conn:
         applied = [r[0] for r in conn.execute(text("SELECT name FROM chokepoint_migrations ORDER BY name"))]
-    assert applied[-4:] == [
+    assert applied[-5:] == [
         "011_alert_level_before",
         "012_login_failures",
         "013_ledger",
         "014_actor_location",
+        "015_regions",
     ]
     after = tmp_path / "after.backup.gz"
     backup(upgraded, after, with_password_hashes=True)

@@ -360,5 +360,12 @@ def parks_evaluate(
                 }
             )
     emit(fmt, table=_frame(rows, ["type", "rank", "park", "name", "score", "strengths", "weaknesses"]))
+    if fmt == OutputFormat.table:
+        typer.echo(
+            "分数为同类园区内的相对得分（0-1，按指标体系归一化加权）；强项与弱项为相对同类均值的加权差距。"
+            if lang == "zh"
+            else "Scores are relative to the parks of the same type (0-1 after the system's normalisation); "
+            "strengths and weaknesses are the weighted gaps to the type's mean."
+        )
     if result["without_system"] and fmt == OutputFormat.table:
         typer.echo(f"no indicator system for park type(s): {', '.join(result['without_system'])}")

@@ -7,15 +7,15 @@ from typing import Any
 
 WORDS = {
     "en": {
-        "hosted": "Hosted nodes: region share [upper bound] | rest of country | abroad | restricted "
-        "| unknown",
+        "hosted": "Hosted nodes: region share [upper bound] | rest of country | abroad | of which "
+        "restricted | unknown",
         "deps": "Dependencies (inputs of hosted nodes it does not host)",
         "abroad": "abroad",
         "restricted": "restricted",
         "unknown": "unknown",
     },
     "zh": {
-        "hosted": "承载节点：区域份额 [上限] | 国内其他地区 | 境外 | 受限国家 | 未知",
+        "hosted": "承载节点：区域份额 [上限] | 国内其他地区 | 境外 | 其中受限国家 | 未知",
         "deps": "依赖（承载节点的投入，区域未承载）",
         "abroad": "境外",
         "restricted": "受限",
