@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -26,6 +26,9 @@ from chokepoint.assess.ranking import rank_order
 from chokepoint.assess.sensitivity import sensitivity
 from chokepoint.assess.supply import SupplyIndicators
 from chokepoint.model.chain import ChainMap
+
+if TYPE_CHECKING:  # the system part is built by chokepoint.assess.custom, which imports this module
+    from chokepoint.assess.custom import SystemScore
 
 INDICATOR_COLUMNS = (
     "localization",
@@ -108,6 +111,8 @@ class Assessment:
     groups: np.ndarray
     governance_source: str | None
     reported: dict[str, np.ndarray]
+    #: the user-defined indicator system that grades it, if any (:mod:`chokepoint.assess.custom`)
+    system: SystemScore | None = None
 
     # ------------------------------------------------------------------ views
     @cached_property
@@ -201,6 +206,8 @@ class Assessment:
                 "experts": np.maximum.reduce(list(self.expert_n.values())),
             }
         )
+        if self.system is not None:
+            df["system_score"] = self.system.score
         return df
 
     def to_frame(self) -> pd.DataFrame:

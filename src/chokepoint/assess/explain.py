@@ -7,7 +7,7 @@ Chinese (``zh``).
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
@@ -17,6 +17,9 @@ from chokepoint.assess.exposure import ExposureParts
 from chokepoint.assess.supply import RESTRICTED, SupplyIndicators
 from chokepoint.model.chain import ChainMap
 from chokepoint.model.countries import country_name
+
+if TYPE_CHECKING:  # built by chokepoint.assess.custom, which imports the assessment
+    from chokepoint.assess.custom import SystemScore
 
 
 class ScoredNodes(Protocol):
@@ -37,6 +40,10 @@ class ScoredNodes(Protocol):
     @property
     def crit(self) -> Criticality:
         """Downstream criticality per node (value share, reach, score C)."""
+
+    @property
+    def system(self) -> SystemScore | None:
+        """The user-defined indicator system that grades the nodes, if any."""
 
     @property
     def components(self) -> dict[str, np.ndarray]:
@@ -196,6 +203,29 @@ def components_of(a: ScoredNodes, i: int) -> list[dict[str, Any]]:
         ),
         one("gap_pillar", a.components["gap"][i], "derived", cov, w["gap"], "gap x (1/2 + threshold/2)"),
         one("exposure", a.components["exposure"][i], "derived", cov, w["exposure"], "E0 x (1 - relief x σ)"),
+        *system_components(a.system, i, year),
+    ]
+
+
+def system_components(part: SystemScore | None, i: int, year: int | None) -> list[dict[str, Any]]:
+    """The indicator system's indicators of node ``i`` as components: raw value, the system's
+    weight times its share of the score, its source as evidence (none without a system).
+    """
+    if part is None:
+        return []
+    return [
+        {
+            "name": f"system:{ind}",
+            "value": rounded(part.values[i, j]),
+            "basis": "system",
+            "evidence": f"{part.labels[j]} ({part.sources[j]}"
+            + (f", {part.units[j]}" if part.units[j] else "")
+            + f"); indicator system {part.name}",
+            "coverage": None if np.isnan(part.values[i, j]) else 1.0,
+            "weight": rounded(part.weights[j] * part.share),
+            "year": year,
+        }
+        for j, ind in enumerate(part.indicators)
     ]
 
 
@@ -254,6 +284,17 @@ def explanation(a: ScoredNodes, i: int, lang: str = "en") -> str:
     node = a.chain.nodes.iloc[i]
     name = str(node["name_zh"] or node["name"]) if lang == "zh" else str(node["name"])
     s = a.supply
+    sys_part = a.system
+    if sys_part is not None and sys_part.mode == "replace" and sys_part.ungraded[i]:
+        lacking = sys_part.missing(i, lang)
+        if lacking:
+            sep = "、" if lang == "zh" else ", "
+            return (
+                f"{name}：指标体系“{sys_part.title or sys_part.name}”缺少{sep.join(lacking)}，未予分级"
+                if lang == "zh"
+                else f"{name}: not graded by indicator system '{sys_part.title or sys_part.name}': "
+                f"no value of {sep.join(lacking)}"
+            )
     if a.insufficient[i]:
         return insufficient_explanation(a, i, name, lang)
     parts = []
@@ -297,7 +338,9 @@ def explanation(a: ScoredNodes, i: int, lang: str = "en") -> str:
     rep = reported_words(a, i, lang)
     if rep:
         parts.append(rep)
-    words = decisive_words(a, i, lang)
+    if sys_part is not None:
+        parts.append(system_words(sys_part, i, lang))
+    words = decisive_words(a, i, lang) if sys_part is None or sys_part.mode == "extend" else []
     if words:
         parts.append(
             ("决定性因素：" if lang == "zh" else "decisive: ")
@@ -326,6 +369,27 @@ def explanation(a: ScoredNodes, i: int, lang: str = "en") -> str:
     sep = "；" if lang == "zh" else "; "
     head = f"{name}：" if lang == "zh" else f"{name}: "
     return head + sep.join(parts)
+
+
+def system_words(part: SystemScore, i: int, lang: str = "en") -> str:
+    """What the indicator system says of node ``i``: its score, how it enters, the heaviest indicators."""
+    title = part.title or part.name
+    version = f" v{part.version}" if part.version else ""
+    if np.isnan(part.score[i]):
+        lacking = ("、" if lang == "zh" else ", ").join(part.missing(i, lang))
+        return (
+            f"指标体系“{title}”{version}缺少{lacking}，沿用默认评分"
+            if lang == "zh"
+            else f"indicator system '{title}'{version} lacks {lacking}: the default score stands"
+        )
+    top = part.top(i, lang)
+    if lang == "zh":
+        how = "取代默认评分" if part.mode == "replace" else f"占评分{part.share:.0%}"
+        heavy = "，".join(f"{label}{value}（权重{w:.0%}）" for label, value, w in top)
+        return f"指标体系“{title}”{version}得分{part.score[i]:.2f}（{how}）：{heavy}"
+    how = "replacing the default score" if part.mode == "replace" else f"{part.share:.0%} of the score"
+    heavy = ", ".join(f"{label} {value} (weight {w:.0%})" for label, value, w in top)
+    return f"indicator system '{title}'{version} scores {part.score[i]:.2f} ({how}): {heavy}"
 
 
 def insufficient_explanation(a: ScoredNodes, i: int, name: str, lang: str = "en") -> str:

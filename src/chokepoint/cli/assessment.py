@@ -74,6 +74,18 @@ def assess_cmd(
             "(Jaccard overlap and Kendall's tau).",
         ),
     ] = False,
+    system: Annotated[
+        str | None,
+        typer.Option(
+            "--system", help="Grade by this stored indicator system (see `chokepoint indicator-systems`)."
+        ),
+    ] = None,
+    system_mode: Annotated[
+        str, typer.Option("--system-mode", help="replace the default score, or extend it (a share of it).")
+    ] = "replace",
+    system_share: Annotated[
+        float, typer.Option("--system-share", help="extend: the system's share of the score, in (0, 1).")
+    ] = 0.5,
     lang: LangOption = "en",
     db: DbOption = None,
 ) -> None:
@@ -100,6 +112,10 @@ def assess_cmd(
         governance=governance,
         trade_dataset=trade_dataset,
     )
+    if system:
+        from chokepoint.service.assessment import graded_by_system
+
+        a = graded_by_system(store, a, system, system_mode, system_share)
     document = assessment_document(a, lang, top) if fmt == OutputFormat.json else None
     report = stability_report(a) if stability else None
     if document is not None and report is not None:

@@ -36,8 +36,9 @@ def assessment_document(a: Assessment, lang: str = "en", limit: int | None = Non
     Keys: ``version`` (2), ``perspective``, ``config``, ``governance``, ``attribution``,
     ``nodes`` (the ranked technologies, leaf nodes; each: rank, id, name, name_zh, kind,
     group, level, score, quadrant, quadrant_zh, components [name, value, basis, evidence,
-    coverage, weight, year], explanation, indicators) and ``groups`` (the categories: kind
-    ``group``, score null, members, worst member, member levels).
+    coverage, weight, year], explanation, indicators), ``system`` (the indicator system that
+    grades the score, with its mode, share and weights; null for the default) and ``groups``
+    (the categories: kind ``group``, score null, members, worst member, member levels).
     """
     return {
         "version": JSON_VERSION,
@@ -53,6 +54,16 @@ def assessment_document(a: Assessment, lang: str = "en", limit: int | None = Non
         },
         "governance": a.governance_source,
         "attribution": a.chain.meta.get("attribution", ""),
+        "system": None
+        if a.system is None
+        else {
+            "name": a.system.name,
+            "version": a.system.version,
+            "title": a.system.title,
+            "mode": a.system.mode,
+            "share": a.system.share,
+            "weights": dict(zip(a.system.indicators, map(float, a.system.weights), strict=True)),
+        },
         "nodes": a.records(lang=lang, limit=limit),
         "groups": a.group_records(lang),
     }
@@ -75,6 +86,19 @@ def format_table(a: Assessment, limit: int | None = 20, lang: str = "en") -> str
     df = a.frame if limit is None else a.frame.head(limit)
     title = "卡脖子技术评估" if zh else "Chokepoint assessment"
     lines = [f"{title}（{a.perspective.label(lang)}）" if zh else f"{title} ({a.perspective.label()})"]
+    if a.system is not None:
+        part, how = a.system, ""
+        how = (
+            ("取代默认评分" if zh else "replacing the default score")
+            if part.mode == "replace"
+            else (f"占评分{part.share:.0%}" if zh else f"{part.share:.0%} of the score")
+        )
+        lines.append(
+            f"评分：指标体系“{part.title or part.name}” v{part.version}（{how}）；G C E 为默认评分的分项"
+            if zh
+            else f"score: indicator system '{part.title or part.name}' v{part.version} ({how}); "
+            "G C E are the default score's components"
+        )
     words = (
         ("名次", "编号", "名称", "等级", "得分", "象限", "差距", "关键", "暴露", "国产化", "最大供给国")
         if zh

@@ -70,6 +70,32 @@ def assess_project(
     )
 
 
+def graded_by_system(
+    store: Store,
+    a: Assessment,
+    system: str,
+    mode: str = "replace",
+    share: float = 0.5,
+    version: int | None = None,
+) -> Assessment:
+    """The assessment ``a`` graded by the stored indicator system ``system`` (its latest version
+    unless ``version``), replacing the default score or extending it with ``share``
+    (:func:`chokepoint.assess.custom.apply_system`).
+
+    Raises
+    ------
+    NotFoundError
+        For an unknown system or version.
+    UsageError
+        For a mode, share or source the assessment cannot use.
+    """
+    from chokepoint.assess.custom import apply_system
+    from chokepoint.indicators.system import system_from_body
+
+    body = store.indicator_systems.get(system, version)
+    return apply_system(a, system_from_body(body), mode, share, int(body["version"]))
+
+
 #: the chain meta key naming a project's linked trade dataset (set by ``chokepoint materials chain``)
 LINKED_TRADE = "trade_dataset"
 

@@ -22,7 +22,7 @@ from chokepoint.api.deps import (
     perspective_query,
 )
 from chokepoint.service.assessment import DEFAULT_GOVERNANCE as GOVERNANCE_DEFAULT
-from chokepoint.service.assessment import GOVERNANCE_HELP, node_record, stability_report
+from chokepoint.service.assessment import GOVERNANCE_HELP, graded_by_system, node_record, stability_report
 from chokepoint.service.perspective import store_perspective
 
 router = APIRouter(tags=["assessment"])
@@ -69,6 +69,9 @@ def get_assessment(
     trade_dataset: str | None = Query(
         None, max_length=200, description="Trade dataset: nodes with HS codes use the home imports."
     ),
+    system: str | None = Query(None, max_length=200, description="Grade by this stored indicator system."),
+    system_mode: Literal["replace", "extend"] = "replace",
+    system_share: float = Query(0.5, gt=0, lt=1, description="extend: the system's share of the score."),
     user: User = Depends(allow(*READERS)),
 ) -> Response:
     """Every technology's level, score, quadrant, components and explanation, and the groups.
@@ -80,15 +83,21 @@ def get_assessment(
 
     p = pq.resolve(request, project)
 
+    store = get_store(request)
+    graded = None if system is None else (system, store.indicator_systems.get(system)["version"], system_mode)
+
     def document() -> dict[str, Any]:
         a = assessment_of(request, project, p, governance, trade_dataset)
+        if graded is not None:
+            a = graded_by_system(store, a, graded[0], system_mode, system_share, graded[1])
         doc = assessment_document(a, lang, top)
         if stability:
             doc["stability"] = stability_report(a).to_dict()
         return doc
 
     key = assessment_key(request, project, p, governance, trade_dataset)
-    return cached_json(request, ("assessment document", key, lang, top, stability), document)
+    extra = (graded, system_share if system_mode == "extend" else None)
+    return cached_json(request, ("assessment document", key, lang, top, stability, *extra), document)
 
 
 @router.get("/projects/{project}/assessment/{node_id}", response_model=dict[str, Any])
