@@ -328,3 +328,44 @@ def test_region_commands_on_the_command_line(cli, tmp_path, db):
     assert "中微公司" in text.output
     listed = cli("region", "list", "--format", "csv")
     assert "CN-ZJ,Zhejiang,浙江省,province,CHN," in listed.output
+
+
+def test_a_regional_perspective_is_a_region_of_the_home_country():
+    p = Perspective.from_codes("CN-ZJ", "USA,JPN")
+    assert (p.home, p.region) == (("CHN",), "CN-ZJ")
+    assert Perspective.from_dict(p.to_dict()) == p
+    assert p.label() == "home CN-ZJ (CHN); restricted USA,JPN"
+    assert Perspective.from_codes("CHN", "USA").to_dict().get("region") is None
+    for bad, message in (
+        ("CN-ZJ,CHN", "one region as its home"),
+        ("CN-XX", "not in an ISO 3166-2 province"),
+        ("CN-TW", "not in an ISO 3166-2 province"),
+    ):
+        with pytest.raises(UsageError, match=message):
+            Perspective.from_codes(bad, "USA")
+
+
+def test_the_assessment_from_a_region_adds_its_shares_and_keeps_the_national_score(demo):
+    """A blockade hits the whole country: the score and level stay the national ones; the rows
+    and explanations add the region's share with its bound and the rest of the country's."""
+    from chokepoint.service.perspective import resolve_perspective, store_perspective
+
+    store_perspective(demo, "semi", "CN-SH", "USA,JPN,NLD,KOR,TWN")
+    p = resolve_perspective(demo, "semi")
+    assert p.region == "CN-SH"
+    assert resolve_perspective(demo, "semi", home="CHN").region is None  # a given home replaces it
+    assert resolve_perspective(demo, "semi", restricted="USA").region == "CN-SH"  # kept otherwise
+    regional = assess_project(demo, "semi", p)
+    national = assess_project(demo, "semi", resolve_perspective(demo, "semi", home="CHN"))
+    assert np.array_equal(regional.score, national.score, equal_nan=True)
+    fp = region_footprint(demo.chains.load("semi"), "CN-SH", p).set_index("node")
+    rows = regional.all_rows.set_index("id")
+    assert np.allclose(rows["region_share"], fp["region_share"], equal_nan=True)
+    assert np.allclose(rows["domestic_share"], fp["home_elsewhere"] + fp["home_unlocated"], equal_nan=True)
+    record = regional.record("N51")
+    assert record["indicators"]["region_share"] == pytest.approx(fp.at["N51", "region_share"], abs=1e-9)
+    assert "Shanghai (CN-SH) holds 12% of world supply, the rest of the country 0%" in regional.explanation(
+        "N51"
+    )
+    assert "上海市（CN-SH）占全球供给12%，国内其他地区0%" in regional.explanation("N51", "zh")
+    assert "holds ≥0% of world supply, at most 100%" in regional.explanation("N33")  # SMIC's share unknown

@@ -30,6 +30,9 @@ from chokepoint.model.chain import ChainMap
 if TYPE_CHECKING:  # the system part is built by chokepoint.assess.custom, which imports this module
     from chokepoint.assess.custom import SystemScore
 
+#: the columns a regional perspective adds (:func:`chokepoint.assess.score.regional_shares`)
+REGIONAL_COLUMNS = ("region_share", "region_share_upper", "domestic_share", "region_partial")
+
 INDICATOR_COLUMNS = (
     "localization",
     "localization_upper",
@@ -113,6 +116,9 @@ class Assessment:
     reported: dict[str, np.ndarray]
     #: the user-defined indicator system that grades it, if any (:mod:`chokepoint.assess.custom`)
     system: SystemScore | None = None
+    #: with a regional perspective: ``region_share``, ``region_share_upper``, ``domestic_share``
+    #: (the rest of the home country) and ``region_partial`` per node (:mod:`chokepoint.assess.regional`)
+    regional: dict[str, np.ndarray] | None = None
 
     # ------------------------------------------------------------------ views
     @cached_property
@@ -208,6 +214,8 @@ class Assessment:
         )
         if self.system is not None:
             df["system_score"] = self.system.score
+        for k, v in (self.regional or {}).items():
+            df[k] = v
         return df
 
     def to_frame(self) -> pd.DataFrame:
@@ -290,7 +298,7 @@ class Assessment:
             "quadrant_zh": QUADRANTS[q][0] if q in QUADRANTS else "",
             "components": self.components_of(r["id"]),
             "explanation": self.explanation(r["id"], lang),
-            "indicators": {k: jsonable(r[k]) for k in INDICATOR_COLUMNS},
+            "indicators": {k: jsonable(r[k]) for k in (*INDICATOR_COLUMNS, *REGIONAL_COLUMNS) if k in r},
         }
 
     # ------------------------------------------------------------ sensitivity

@@ -14,9 +14,11 @@ import numpy as np
 from chokepoint.assess.config import AssessmentConfig
 from chokepoint.assess.criticality import Criticality
 from chokepoint.assess.exposure import ExposureParts
+from chokepoint.assess.perspective import Perspective
 from chokepoint.assess.supply import RESTRICTED, SupplyIndicators
 from chokepoint.model.chain import ChainMap
 from chokepoint.model.countries import country_name
+from chokepoint.model.regions import country_of_location, iso_subdivisions
 
 if TYPE_CHECKING:  # built by chokepoint.assess.custom, which imports the assessment
     from chokepoint.assess.custom import SystemScore
@@ -44,6 +46,14 @@ class ScoredNodes(Protocol):
     @property
     def system(self) -> SystemScore | None:
         """The user-defined indicator system that grades the nodes, if any."""
+
+    @property
+    def regional(self) -> dict[str, np.ndarray] | None:
+        """A regional perspective's shares per node, if any."""
+
+    @property
+    def perspective(self) -> Perspective:
+        """The perspective of the assessment."""
 
     @property
     def components(self) -> dict[str, np.ndarray]:
@@ -366,9 +376,46 @@ def explanation(a: ScoredNodes, i: int, lang: str = "en") -> str:
         if lang == "zh"
         else f"localization {loc:.0%} (proxy: home providers' global share)"
     )
+    if a.regional is not None and a.perspective.region:
+        parts.append(regional_words(a.regional, a.perspective.region, i, lang))
     sep = "；" if lang == "zh" else "; "
     head = f"{name}：" if lang == "zh" else f"{name}: "
     return head + sep.join(parts)
+
+
+def regional_words(regional: dict[str, np.ndarray], region: str, i: int, lang: str = "en") -> str:
+    """What the region of a regional perspective holds of node ``i``, with its bound, and the rest
+    of the home country (domestic, outside the region).
+    """
+    name = region_name(region, lang)
+    r, upper, rest = (
+        regional["region_share"][i],
+        regional["region_share_upper"][i],
+        regional["domestic_share"][i],
+    )
+    if np.isnan(r):
+        return (
+            f"{name}份额未知（无企业级份额，至多{upper:.0%}）"
+            if lang == "zh"
+            else f"{name}'s share unknown (no organisation-level shares; at most {upper:.0%})"
+        )
+    low = ("≥" if regional["region_partial"][i] else "") + f"{r:.0%}"
+    bound = f"，至多{upper:.0%}" if lang == "zh" and upper > r + 1e-9 else ""
+    bound_en = f", at most {upper:.0%}" if upper > r + 1e-9 else ""
+    if lang == "zh":
+        return f"{name}占全球供给{low}{bound}，国内其他地区{rest:.0%}"
+    return f"{name} holds {low} of world supply{bound_en}, the rest of the country {rest:.0%}"
+
+
+def region_name(code: str, lang: str = "en") -> str:
+    """A province's name (ISO 3166-2, in ``lang``) with its code; a city or park code as it is."""
+    country = country_of_location(code)
+    rows = iso_subdivisions(country).set_index("code") if country else None
+    if rows is not None and code in rows.index:
+        zh_name, en_name = str(rows.at[code, "name_zh"]), str(rows.at[code, "name"])
+        name = zh_name if lang == "zh" and zh_name else en_name
+        return f"{name}（{code}）" if lang == "zh" else f"{name} ({code})"
+    return code
 
 
 def system_words(part: SystemScore, i: int, lang: str = "en") -> str:

@@ -8,6 +8,7 @@ from typing import Any
 
 from chokepoint.errors import UsageError
 from chokepoint.model.countries import expand_codes, iso3_codes
+from chokepoint.model.regions import LOCATION_CODE, country_of_location, iso_subdivisions, province_of
 
 
 @dataclass(frozen=True)
@@ -29,6 +30,13 @@ class Perspective:
         Governance risk in [0, 1] per ISO3 code; wins over the governance table
         (WGI) in the exposure's HHI_WGI term (:mod:`chokepoint.assess.exposure`);
         countries listed nowhere get the table's documented missing value.
+    region : str, optional
+        A region of the home country (an ISO 3166-2 province such as ``CN-ZJ``, or a city or
+        park code below it; ``--home CN-ZJ``): the assessment then also reports, per node, the
+        region's share of world supply with its bound and the rest of the home country's
+        (domestic, outside the region) beside the national indicators
+        (:mod:`chokepoint.assess.regional`). A blockade hits the whole country, so the
+        chokepoint score stays the national one.
 
     Regions that are data aggregates (ETO ``EUR`` Europe, ``VAR`` various
     countries) count as home, restricted or allied only when their own code is
@@ -47,6 +55,7 @@ class Perspective:
     allied: tuple[str, ...] = ()
     year: int | None = None
     country_risk: Mapping[str, float] = field(default_factory=dict)
+    region: str | None = None
 
     def __post_init__(self) -> None:
         """Check the perspective: a home economy, no country both home and restricted, risks in [0, 1].
@@ -64,6 +73,8 @@ class Perspective:
         for code, risk in self.country_risk.items():
             if not 0.0 <= float(risk) <= 1.0:
                 raise UsageError(f"country risk of {code} is {risk}; it must lie in [0, 1]")
+        if self.region is not None and country_of_location(self.region) not in self.home:
+            raise UsageError(f"region {self.region} does not lie in the home economy {', '.join(self.home)}")
 
     @classmethod
     def from_codes(
@@ -76,6 +87,19 @@ class Perspective:
         known_regions: Iterable[str] = (),
     ) -> Perspective:
         """Build from comma-separated strings or lists; validates the codes."""
+        items = home.split(",") if isinstance(home, str) else list(home)
+        regions = [c.strip() for c in items if LOCATION_CODE.fullmatch(c.strip())]
+        if len(regions) > 1 or (regions and len(items) > 1):
+            raise UsageError("a regional perspective has one region as its home (--home CN-ZJ)")
+        region = regions[0] if regions else None
+        if region is not None:
+            country = country_of_location(region)
+            if country is None or province_of(region) not in set(iso_subdivisions(country)["code"]):
+                raise UsageError(
+                    f"{region} is not in an ISO 3166-2 province: use a province code such as CN-ZJ, "
+                    "or a city or park code below one"
+                )
+            home = country
 
         def codes(v: str | Iterable[str]) -> tuple[str, ...]:
             items = v.split(",") if isinstance(v, str) else list(v)
@@ -95,6 +119,7 @@ class Perspective:
             allied=codes(allied),
             year=year,
             country_risk=dict(country_risk or {}),
+            region=region,
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -105,6 +130,7 @@ class Perspective:
             "allied": list(self.allied),
             "year": self.year,
             "country_risk": dict(self.country_risk),
+            **({"region": self.region} if self.region else {}),
         }
 
     @classmethod
@@ -116,6 +142,7 @@ class Perspective:
             allied=tuple(d.get("allied") or ()),
             year=d.get("year"),
             country_risk=dict(d.get("country_risk") or {}),
+            region=d.get("region") or None,
         )
 
     def label(self, lang: str = "en") -> str:
@@ -123,7 +150,8 @@ class Perspective:
         zh = lang == "zh"
         word = ("本国", "受限", "友好") if zh else ("home", "restricted", "allied")
         comma, sep = ("、", "；") if zh else (",", "; ")
-        parts = [f"{word[0]} {'+'.join(self.home)}"]
+        home = f"{self.region} ({'+'.join(self.home)})" if self.region else "+".join(self.home)
+        parts = [f"{word[0]} {home}"]
         parts += [
             f"{w} {comma.join(codes)}"
             for w, codes in zip(word[1:], (self.restricted, self.allied), strict=True)

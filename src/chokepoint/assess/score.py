@@ -26,6 +26,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import replace
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -46,6 +47,7 @@ from chokepoint.assess.levels import (
     weighted_geometric_mean,
 )
 from chokepoint.assess.perspective import Perspective
+from chokepoint.assess.regional import region_footprint
 from chokepoint.assess.reported import reported_arrays, reported_substitutability
 from chokepoint.assess.supply import group_top, supply_indicators
 from chokepoint.assess.trade_basis import TradeBasis
@@ -258,7 +260,24 @@ def assess(
         groups=groups,
         governance_source=None if governance is None else f"{governance.source} {governance.year}",
         reported=rep,
+        regional=None if perspective.region is None else regional_shares(chain, perspective),
     )
+
+
+def regional_shares(chain: ChainMap, p: Perspective) -> dict[str, npt.NDArray[Any]]:
+    """A regional perspective's columns per node: the region's share of world supply (a lower
+    bound; NaN without organisation-level shares), its upper bound, the rest of the home
+    country's known share (domestic, outside the region) and whether a provider in the region
+    has an unknown share (:func:`chokepoint.assess.regional.region_footprint`).
+    """
+    assert p.region is not None
+    fp = region_footprint(chain, p.region, p)
+    return {
+        "region_share": fp["region_share"].to_numpy(dtype=float),
+        "region_share_upper": fp["region_upper"].to_numpy(dtype=float),
+        "domestic_share": (fp["home_elsewhere"] + fp["home_unlocated"]).to_numpy(dtype=float),
+        "region_partial": fp["region_partial"].to_numpy(dtype=bool),
+    }
 
 
 def family_localization(chain: ChainMap, localization: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:

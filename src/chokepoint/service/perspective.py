@@ -42,8 +42,9 @@ def merge_perspective(
 ) -> dict[str, Any] | None:
     """The stored perspective with each given field replaced (``None`` when there is no home)."""
     base = dict(stored or {})
-    if home is not None:
+    if home is not None:  # a given home replaces the stored one, and its region
         base["home"] = _codes(home)
+        base.pop("region", None)
     if restricted is not None:
         base["restricted"] = _codes(restricted)
     if allied is not None:
@@ -93,7 +94,7 @@ def resolve_perspective(
         )
     regions = known_regions(chain if chain is not None else store.chains.load(project))
     return Perspective.from_codes(
-        merged["home"],
+        [merged["region"]] if merged.get("region") else merged["home"],
         merged.get("restricted", ()),
         merged.get("allied", ()),
         merged.get("year"),
