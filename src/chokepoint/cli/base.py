@@ -110,7 +110,8 @@ DbOption = Annotated[
 ProjectOption = Annotated[str, typer.Option("--project", "-p", help="Project name in the store.")]
 
 HomeOption = Annotated[
-    str | None, typer.Option("--home", help="Home economy: ISO3 code(s) or group (CHN, EU27).")
+    str | None,
+    typer.Option("--home", help="Home economy: ISO3 code(s) or group (CHN, EU27), or a region (CN-ZJ)."),
 ]
 
 RestrictedOption = Annotated[
