@@ -373,7 +373,9 @@ class PerspectiveQuery:
 
 
 def perspective_query(
-    home: str | None = Query(None, description="Home economy: ISO3 codes or a group (CHN, EU27)."),
+    home: str | None = Query(
+        None, description="Home economy: ISO3 codes, a group (CHN, EU27) or a region (CN-ZJ)."
+    ),
     restricted: str | None = Query(None, description="Comma-separated ISO3 codes that may blockade."),
     allied: str | None = Query(None, description="Comma-separated ISO3 codes of allies."),
     year: int | None = Query(None, ge=1900, le=2200, description="Use provisions up to this year."),
