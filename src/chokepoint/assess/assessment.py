@@ -27,8 +27,8 @@ from chokepoint.assess.sensitivity import sensitivity
 from chokepoint.assess.supply import SupplyIndicators
 from chokepoint.model.chain import ChainMap
 
-if TYPE_CHECKING:  # the system part is built by chokepoint.assess.custom, which imports this module
-    from chokepoint.assess.custom import SystemScore
+if TYPE_CHECKING:  # annotations only
+    from chokepoint.assess.system_score import SystemScore
 
 #: the columns a regional perspective adds (:func:`chokepoint.assess.score.regional_shares`)
 REGIONAL_COLUMNS = ("region_share", "region_share_upper", "domestic_share", "region_partial")

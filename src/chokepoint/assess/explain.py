@@ -20,8 +20,8 @@ from chokepoint.model.chain import ChainMap
 from chokepoint.model.countries import country_name
 from chokepoint.model.regions import country_of_location, iso_subdivisions
 
-if TYPE_CHECKING:  # built by chokepoint.assess.custom, which imports the assessment
-    from chokepoint.assess.custom import SystemScore
+if TYPE_CHECKING:  # annotations only
+    from chokepoint.assess.system_score import SystemScore
 
 
 class ScoredNodes(Protocol):
