@@ -33,6 +33,16 @@ def _app(tmp_path_factory=None):
     store.projects.set_perspective("semi", {"home": ["CHN"], "restricted": ["USA", "NLD"]})
     store.users.add("admin", "admin", "admin-pw")
     token = store.tokens.create("admin", "bearer", timedelta(days=1))
+    from chokepoint.service.indicators import import_system
+    from chokepoint.service.parks import load_region_values
+    from chokepoint.service.regions import import_regions
+    from regions_fixture import write_files
+
+    files = write_files(path.parent / "regions")  # illustrative parks and systems to reach
+    import_regions(store, files["regions"])
+    load_region_values(store, "parks", files["values"])
+    import_system(store, files["hitech"], "admin")
+    import_system(store, files["devzone"], "admin")
     return create_app(store), token
 
 

@@ -136,7 +136,7 @@ def evaluate_parks(
     system: list[str] = Query([], description="TYPE=SYSTEM (repeat); default: the system that applies."),
     lang: Literal["en", "zh"] = "en",
     sensitivity: int = Query(0, ge=0, le=20000, description="Dirichlet draws of the weights."),
-    seed: int = 0,
+    seed: int = Query(0, ge=0, le=2**32 - 1, description="Seed of the draws."),
     user: User = Depends(allow(*READERS)),
 ) -> dict[str, Any]:
     """Classified park evaluation: rankings within each park type, strengths and weaknesses."""
@@ -156,7 +156,7 @@ def list_systems(request: Request, user: User = Depends(allow(*READERS))) -> lis
 def show_system(
     name: str,
     request: Request,
-    version: int | None = Query(None, ge=1),
+    version: int | None = Query(None, ge=1, le=1_000_000),
     lang: Literal["en", "zh"] = "en",
     user: User = Depends(allow(*READERS)),
 ) -> dict[str, Any]:
@@ -168,7 +168,7 @@ def show_system(
 def system_workbook(
     name: str,
     request: Request,
-    version: int | None = Query(None, ge=1),
+    version: int | None = Query(None, ge=1, le=1_000_000),
     user: User = Depends(allow(*READERS)),
 ) -> Response:
     """The system as a workbook that imports back to the same system."""
