@@ -90,11 +90,12 @@ def test_replace_grades_by_the_systems_weighted_sum_computed_by_hand(base):
     assert components["system:gap"]["basis"] == "system"
 
 
-def test_extend_blends_the_system_into_the_default_score_geometrically(base):
+def test_extend_blends_the_system_into_the_default_score(base):
     a = apply_system(base, system_of(sheets()), "extend", share=0.3)
     t = a.system.score
     ok = ~np.isnan(t)
-    assert np.allclose(a.score[ok], base.score[ok] ** 0.7 * t[ok] ** 0.3, atol=1e-12)
+    assert np.allclose(a.score[ok], 0.7 * base.score[ok] + 0.3 * t[ok], atol=1e-12)
+    assert (a.score[ok] >= 0.7 * base.score[ok] - 1e-12).all()  # the system ranking last never wipes a score
     assert np.array_equal(np.isnan(a.score), np.isnan(base.score))  # no node gains or loses a grade
     node = a.frame.iloc[0]["id"]
     text = a.explanation(node)
@@ -122,6 +123,13 @@ def test_a_technology_lacking_a_reported_value_is_not_graded_and_says_what_it_la
     kept = apply_system(a0, system_of(sheets(source="reported:lead_time_days")), "extend", share=0.5)
     assert "lacks Technology gap: the default score stands" in kept.explanation(lacking)
     assert kept.row(lacking)["score"] == a0.row(lacking)["score"]
+
+
+def test_a_zscore_system_cannot_grade_the_assessment(base):
+    z = sheets()
+    z["system"].loc[4, "value"] = "zscore"  # normalisation
+    with pytest.raises(UsageError, match="normalisation minmax"):
+        apply_system(base, system_of(z), "replace")
 
 
 def test_sources_the_assessment_cannot_read_are_refused(base):

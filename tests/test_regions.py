@@ -361,7 +361,12 @@ def test_the_assessment_from_a_region_adds_its_shares_and_keeps_the_national_sco
     fp = region_footprint(demo.chains.load("semi"), "CN-SH", p).set_index("node")
     rows = regional.all_rows.set_index("id")
     assert np.allclose(rows["region_share"], fp["region_share"], equal_nan=True)
-    assert np.allclose(rows["domestic_share"], fp["home_elsewhere"] + fp["home_unlocated"], equal_nan=True)
+    assert np.allclose(rows["domestic_share"], fp["home_elsewhere"], equal_nan=True)
+    assert np.allclose(rows["home_unlocated_share"], fp["home_unlocated"], equal_nan=True)
+    # a node provided by unlocated home organisations only: in the region's bound, not elsewhere
+    n17 = regional.explanation("N17")
+    assert "holds 0% of world supply, at most 3%, the rest of the country 0%" in n17
+    assert "home providers without a location 3%" in n17
     record = regional.record("N51")
     assert record["indicators"]["region_share"] == pytest.approx(fp.at["N51", "region_share"], abs=1e-9)
     assert "Shanghai (CN-SH) holds 12% of world supply, the rest of the country 0%" in regional.explanation(

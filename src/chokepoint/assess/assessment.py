@@ -31,7 +31,9 @@ if TYPE_CHECKING:  # annotations only
     from chokepoint.assess.system_score import SystemScore
 
 #: the columns a regional perspective adds (:func:`chokepoint.assess.score.regional_shares`)
-REGIONAL_COLUMNS = ("region_share", "region_share_upper", "domestic_share", "region_partial")
+REGIONAL_COLUMNS = (
+    "region_share", "region_share_upper", "domestic_share", "home_unlocated_share", "region_partial",
+)  # fmt: skip
 
 INDICATOR_COLUMNS = (
     "localization",
@@ -116,8 +118,7 @@ class Assessment:
     reported: dict[str, np.ndarray]
     #: the user-defined indicator system that grades it, if any (:mod:`chokepoint.assess.custom`)
     system: SystemScore | None = None
-    #: with a regional perspective: ``region_share``, ``region_share_upper``, ``domestic_share``
-    #: (the rest of the home country) and ``region_partial`` per node (:mod:`chokepoint.assess.regional`)
+    #: with a regional perspective: :data:`REGIONAL_COLUMNS` per node (:mod:`chokepoint.assess.regional`)
     regional: dict[str, np.ndarray] | None = None
 
     # ------------------------------------------------------------------ views

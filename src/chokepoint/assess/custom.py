@@ -12,9 +12,13 @@ chain: a restricted share), a ``cost`` indicator lowers it (a localization rate)
 
 * ``replace``: :math:`S'_i = T_i`; a technology lacking any of the system's values is not graded
   (``insufficient_data``, and its explanation names what it lacks): nothing is imputed.
-* ``extend``: :math:`S'_i = S_i^{1 - s} T_i^{s}`, the system as one more component of the
-  default's weighted geometric mean with share ``s``; a technology lacking a value keeps
-  :math:`S_i` and says so.
+* ``extend``: :math:`S'_i = (1 - s) S_i + s T_i`, the system blended in with share ``s`` (an
+  arithmetic blend: the technology the system ranks last, :math:`T_i = 0` under min-max, keeps
+  :math:`(1 - s) S_i` instead of dropping to 0 as a geometric blend would); a technology lacking
+  a value keeps :math:`S_i` and says so.
+
+The system must normalise by min-max (z-scores are not in [0, 1], so they cannot be graded by
+the level cut-offs).
 
 Levels use the assessment's cut-offs (:func:`chokepoint.assess.levels.levels_of`); the
 explanation names the system and the indicators that weigh most in the node's score.
@@ -83,6 +87,11 @@ def apply_system(
         raise UsageError(f"unknown mode {mode!r}; use replace or extend")
     if mode == "extend" and not 0.0 < share < 1.0:
         raise UsageError(f"the system's share of an extended score is in (0, 1), not {share}")
+    if system.normalisation != "minmax":
+        raise UsageError(
+            f"system {system.name} normalises by {system.normalisation}: grading the assessment needs "
+            "scores in [0, 1] (normalisation minmax)"
+        )
     values = system_values(a, system)
     ix = a.chain.index
     eligible = ~a.insufficient & ~a.groups & ~ix.node_is_stage
@@ -103,7 +112,7 @@ def apply_system(
         score = np.where(complete, t, np.nan)
     else:
         insufficient = a.insufficient
-        score = np.where(complete, np.power(a.score, 1.0 - share) * np.power(t, share), a.score)
+        score = np.where(complete, (1.0 - share) * a.score + share * t, a.score)
     part = SystemScore(
         name=system.name,
         version=version,
@@ -121,5 +130,6 @@ def apply_system(
         score=t,
         ungraded=eligible & ~complete,
     )
+    insufficient = insufficient | (eligible & np.isnan(score))  # never a missing score read as low
     level = levels_of(score, a.config.level_cutoffs, insufficient)
     return replace(a, score=score, level=level, insufficient=insufficient, system=part)

@@ -384,15 +384,12 @@ def explanation(a: ScoredNodes, i: int, lang: str = "en") -> str:
 
 
 def regional_words(regional: dict[str, np.ndarray], region: str, i: int, lang: str = "en") -> str:
-    """What the region of a regional perspective holds of node ``i``, with its bound, and the rest
-    of the home country (domestic, outside the region).
+    """What the region of a regional perspective holds of node ``i``, with its bound, the rest of
+    the home country (located elsewhere) and home providers without a location (in the bound).
     """
     name = region_name(region, lang)
-    r, upper, rest = (
-        regional["region_share"][i],
-        regional["region_share_upper"][i],
-        regional["domestic_share"][i],
-    )
+    r, upper = regional["region_share"][i], regional["region_share_upper"][i]
+    rest, unlocated = regional["domestic_share"][i], regional["home_unlocated_share"][i]
     if np.isnan(r):
         return (
             f"{name}份额未知（无企业级份额，至多{upper:.0%}）"
@@ -400,11 +397,13 @@ def regional_words(regional: dict[str, np.ndarray], region: str, i: int, lang: s
             else f"{name}'s share unknown (no organisation-level shares; at most {upper:.0%})"
         )
     low = ("≥" if regional["region_partial"][i] else "") + f"{r:.0%}"
-    bound = f"，至多{upper:.0%}" if lang == "zh" and upper > r + 1e-9 else ""
-    bound_en = f", at most {upper:.0%}" if upper > r + 1e-9 else ""
+    more = upper > r + 1e-9
     if lang == "zh":
-        return f"{name}占全球供给{low}{bound}，国内其他地区{rest:.0%}"
-    return f"{name} holds {low} of world supply{bound_en}, the rest of the country {rest:.0%}"
+        text = f"{name}占全球供给{low}" + (f"，至多{upper:.0%}" if more else "") + f"，国内其他地区{rest:.0%}"
+        return text + (f"，所在地未填的本国企业{unlocated:.0%}" if unlocated > 1e-9 else "")
+    text = f"{name} holds {low} of world supply" + (f", at most {upper:.0%}" if more else "")
+    text += f", the rest of the country {rest:.0%}"
+    return text + (f", home providers without a location {unlocated:.0%}" if unlocated > 1e-9 else "")
 
 
 def region_name(code: str, lang: str = "en") -> str:

@@ -19,8 +19,9 @@ home country's share at country level when known, else 1.
 The region *hosts* node :math:`i` when an organisation located in ``R`` provides it (even with an
 unknown share). It is *strong* there (长板) when :math:`r_i \ge` ``strong_share`` (default 10% of
 world supply). An input of a hosted node (``input_of``) that ``R`` does not host is a dependency
-on the rest of the country when the known home share outside ``R`` (:math:`e + h`) is at least
-the known foreign share, otherwise on abroad (restricted when :math:`x` is the largest part).
+on the rest of the country when the known home share (:math:`e + h`: the input is not hosted, so
+no provider is known to be in ``R``) is at least the known foreign share, otherwise on abroad
+(restricted when :math:`x` is the largest part).
 """
 
 from __future__ import annotations
@@ -170,26 +171,30 @@ def region_dependencies(chain: ChainMap, footprint: pd.DataFrame) -> pd.DataFram
     -------
     pandas.DataFrame
         Columns ``node`` (the hosted node), ``input``, ``input_name``, ``input_name_zh``,
-        ``depends_on`` (``rest_of_country``, ``abroad``, ``restricted`` or ``unknown`` when no
-        organisation-level share is known), ``home_outside`` (:math:`e + h`), ``foreign``,
-        ``restricted``, ``unknown``; sorted by hosted node and the input's foreign share.
+        ``depends_on`` (``rest_of_country`` when the known home share, :math:`e + h`, is at least
+        the foreign one; else ``restricted`` or ``abroad``; ``unknown`` when no
+        organisation-level share is known), ``home_outside`` (:math:`e`), ``home_unlocated``
+        (:math:`h`), ``foreign``, ``restricted``, ``unknown``; sorted by hosted node and the
+        input's foreign share.
     """
     edges = chain.edges[chain.edges["kind"] == "input_of"]
     fp = footprint.set_index("node")
     hosted = set(fp.index[fp["hosted"]])
     rows = edges[edges["target"].isin(hosted) & ~edges["source"].isin(hosted)]
     inp = fp.reindex(rows["source"])
-    home_outside = (inp["home_elsewhere"] + inp["home_unlocated"]).to_numpy()
+    home_outside = inp["home_elsewhere"].to_numpy()
+    unlocated = inp["home_unlocated"].to_numpy()
+    home_any = home_outside + unlocated  # domestic: elsewhere, or without a location
     foreign = inp["foreign"].to_numpy()
     restricted = inp["restricted"].to_numpy()
     known = ~np.isnan(foreign)
     depends = np.where(
-        ~known | ((home_outside + foreign) == 0),
+        ~known | ((home_any + foreign) == 0),
         "unknown",
         np.where(
-            home_outside >= foreign,
+            home_any >= foreign,
             "rest_of_country",
-            np.where(restricted >= np.maximum(home_outside, foreign - restricted), "restricted", "abroad"),
+            np.where(restricted >= np.maximum(home_any, foreign - restricted), "restricted", "abroad"),
         ),
     )
     out = pd.DataFrame(
@@ -200,6 +205,7 @@ def region_dependencies(chain: ChainMap, footprint: pd.DataFrame) -> pd.DataFram
             "input_name_zh": inp["name_zh"].to_numpy(),
             "depends_on": depends,
             "home_outside": home_outside,
+            "home_unlocated": unlocated,
             "foreign": foreign,
             "restricted": restricted,
             "unknown": inp["unknown"].to_numpy(),

@@ -266,16 +266,18 @@ def assess(
 
 def regional_shares(chain: ChainMap, p: Perspective) -> dict[str, npt.NDArray[Any]]:
     """A regional perspective's columns per node: the region's share of world supply (a lower
-    bound; NaN without organisation-level shares), its upper bound, the rest of the home
-    country's known share (domestic, outside the region) and whether a provider in the region
-    has an unknown share (:func:`chokepoint.assess.regional.region_footprint`).
+    bound; NaN without organisation-level shares), its upper bound, the known share of home
+    organisations located elsewhere in the country (domestic, outside the region), that of home
+    organisations without a location (in the region's bound, not outside it) and whether a
+    provider in the region has an unknown share (:func:`chokepoint.assess.regional.region_footprint`).
     """
     assert p.region is not None
     fp = region_footprint(chain, p.region, p)
     return {
         "region_share": fp["region_share"].to_numpy(dtype=float),
         "region_share_upper": fp["region_upper"].to_numpy(dtype=float),
-        "domestic_share": (fp["home_elsewhere"] + fp["home_unlocated"]).to_numpy(dtype=float),
+        "domestic_share": fp["home_elsewhere"].to_numpy(dtype=float),
+        "home_unlocated_share": fp["home_unlocated"].to_numpy(dtype=float),
         "region_partial": fp["region_partial"].to_numpy(dtype=bool),
     }
 

@@ -367,5 +367,14 @@ def parks_evaluate(
             else "Scores are relative to the parks of the same type (0-1 after the system's normalisation); "
             "strengths and weaknesses are the weighted gaps to the type's mean."
         )
-    if result["without_system"] and fmt == OutputFormat.table:
+    if fmt != OutputFormat.table:
+        return
+    if result["without_system"]:
         typer.echo(f"no indicator system for park type(s): {', '.join(result['without_system'])}")
+    for miss in result["not_evaluated"]:
+        typer.echo(f"{miss['type']} ({miss['system']}) not ranked: {miss['reason']}")
+    for park_type, t in result["types"].items():
+        if t["constant"]:
+            typer.echo(f"{park_type}: {', '.join(t['constant'])}: one value for every park (adds nothing)")
+        for r in t["not_ranked"]:
+            typer.echo(f"{park_type}: {r['name']} not ranked, lacks {', '.join(r['missing'])}")

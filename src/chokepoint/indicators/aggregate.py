@@ -296,7 +296,7 @@ def _topsis_closeness(r: np.ndarray, benefit: np.ndarray, w: np.ndarray) -> tupl
 
 def _ranks(scores: np.ndarray) -> np.ndarray:
     """Ranks per row of ``scores`` (``k x m``), 1 = the highest score, ties share the lowest rank."""
-    return np.asarray(rankdata(-scores, method="min", axis=1), dtype=np.int64)
+    return np.asarray(rankdata(-np.round(scores, 9), method="min", axis=1), dtype=np.int64)
 
 
 def topsis(

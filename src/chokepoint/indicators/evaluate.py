@@ -18,12 +18,14 @@ An alternative missing any indicator value is not ranked (and says which): nothi
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
+from chokepoint.errors import UsageError
 from chokepoint.indicators.aggregate import normalise, topsis, weighted_sum
+from chokepoint.indicators.objective import critic_weights, entropy_weights
 from chokepoint.indicators.system import IndicatorSystem, global_weights
 
 
@@ -43,6 +45,8 @@ class Evaluation:
         :math:`g_{ij}`, the weighted gap to the group's mean.
     unranked : dict
         Alternative -> the indicators it lacks.
+    constant : list
+        Indicators with one value for every ranked alternative (they add nothing).
     """
 
     scores: pd.DataFrame
@@ -50,6 +54,7 @@ class Evaluation:
     normalised: pd.DataFrame
     gaps: pd.DataFrame
     unranked: dict[str, list[str]]
+    constant: list[str] = field(default_factory=list)
 
     def strengths(self, alternative: str, top: int = 2) -> list[str]:
         """The indicators of largest positive weighted gap (at most ``top``)."""
@@ -81,11 +86,19 @@ def evaluate_alternatives(
 ) -> Evaluation:
     """Score and rank the alternatives of ``data`` (rows; columns = the system's indicator ids).
 
+    An indicator with the same value for every alternative tells them nothing apart: it adds
+    nothing to any score (its normalised value is 0; with entropy or CRITIC its weight is 0) and
+    is listed in :attr:`Evaluation.constant`. Scores equal to 9 decimals share a rank.
+
+    With TOPSIS the weighted gaps are those of the vector-normalised values TOPSIS measures
+    distances on, oriented so that more is better (a cost indicator's sign reversed); there are no
+    criterion scores (the closeness does not split by criterion).
+
     Raises
     ------
     UsageError
-        When fewer than two alternatives have every indicator, or a column carries no
-        information (constant), or the weights are invalid.
+        When fewer than two alternatives have every indicator, when no indicator tells them
+        apart, or for invalid weights.
     """
     ids = [e.id for e in system.indicators]
     directions = {e.id: e.direction for e in system.indicators}
@@ -93,22 +106,42 @@ def evaluate_alternatives(
     missing = table.isna()
     unranked = {str(i): [c for c in ids if missing.loc[i, c]] for i in table.index[missing.any(axis=1)]}
     complete = table[~missing.any(axis=1)]
-    weights = global_weights(system, complete, cr_thresholds)
-    normalised = normalise(complete, directions, system.normalisation)  # type: ignore[arg-type]
+    if len(complete) < 2:
+        raise UsageError(
+            f"{len(complete)} alternative(s) with every indicator of system {system.name}: "
+            "a ranking needs two"
+        )
+    constant = [c for c in ids if complete[c].nunique() <= 1]
+    informative = [c for c in ids if c not in constant]
+    if not informative:
+        raise UsageError(f"every indicator of system {system.name} has one value for all alternatives")
+    if system.weighting in ("entropy", "critic"):
+        method = entropy_weights if system.weighting == "entropy" else critic_weights
+        weights = method(complete[informative], directions).reindex(ids, fill_value=0.0).rename("weight")
+    else:
+        weights = global_weights(system, None, cr_thresholds)
+    kept = {c: directions[c] for c in informative}
+    normalised = normalise(complete[informative], kept, system.normalisation)  # type: ignore[arg-type]
+    normalised = normalised.reindex(columns=ids, fill_value=0.0)
     w = {str(k): float(v) for k, v in weights.items()}
+    crit = top_criterion(system)
+    order = list(dict.fromkeys(crit[i] for i in ids))
     if system.aggregation == "topsis":
         score = topsis(complete, w, directions)["closeness"]
+        r = complete / np.sqrt((complete**2).sum(axis=0)).replace(0.0, 1.0)
+        sign = np.array([1.0 if directions[c] == "benefit" else -1.0 for c in ids])
+        contributions = r * sign * weights.reindex(ids).to_numpy()
+        by_criterion = pd.DataFrame(index=complete.index)
+        order = []
     else:
         score = weighted_sum(normalised, w)
-    contributions = normalised * weights.reindex(ids).to_numpy()
+        contributions = normalised * weights.reindex(ids).to_numpy()
+        by_criterion = contributions.T.groupby(pd.Series(crit)).sum().T
     gaps = contributions - contributions.mean(axis=0)
-    crit = top_criterion(system)
-    by_criterion = contributions.T.groupby(pd.Series(crit)).sum().T
     scores = pd.DataFrame({"score": score.to_numpy()}, index=complete.index)
-    scores["rank"] = scores["score"].rank(ascending=False, method="min").astype(int)
-    order = list(dict.fromkeys(crit[i] for i in ids))
+    scores["rank"] = scores["score"].round(9).rank(ascending=False, method="min").astype(int)
     scores = scores.join(by_criterion[order]).sort_values(["rank"], kind="stable")
-    return Evaluation(scores, weights, normalised, gaps, unranked)
+    return Evaluation(scores, weights, normalised, gaps, unranked, constant)
 
 
 def ranks_within(

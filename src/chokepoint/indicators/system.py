@@ -56,7 +56,11 @@ ELEMENT_COLUMNS: tuple[str, ...] = (
     "weight",
 )
 COMPARISON_COLUMNS: tuple[str, ...] = ("parent", "row", "column", "value")
-SETTINGS: tuple[str, ...] = ("name", "title", "applies_to", "weighting", "normalisation", "aggregation")
+SETTINGS: tuple[str, ...] = (
+    "name", "title", "applies_to", "weighting", "normalisation", "aggregation", "cr_thresholds",
+)  # fmt: skip
+#: the most children one parent may have (Saaty's random index is tabled up to 15)
+MAX_CHILDREN = 15
 _ID = re.compile(r"[A-Za-z0-9_.\-]{1,80}")
 _SOURCE = re.compile(r"(platform|reported|table):([^\s:]{1,200})")
 
@@ -85,6 +89,7 @@ class IndicatorSystem:
     weighting: str
     normalisation: str
     aggregation: str
+    cr_thresholds: str  # "3=0.05,4=0.08,5=0.1", or "" for Saaty's (see parse_thresholds)
     elements: tuple[Element, ...]
     comparisons: Mapping[str, pd.DataFrame] = field(default_factory=dict)  # parent -> square matrix
 
@@ -110,6 +115,36 @@ class IndicatorSystem:
                 for c in m.columns[i + 1 :]
             ],
         }
+
+
+def parse_thresholds(text: str | None) -> dict[int, float] | None:
+    """``"3=0.05,4=0.08,5=0.1"`` as a CR threshold per matrix size (None for None or "").
+
+    Raises
+    ------
+    UsageError
+        For a malformed entry.
+
+    >>> parse_thresholds("3=0.05, 5=0.1")
+    {3: 0.05, 5: 0.1}
+    """
+    if not text or not str(text).strip():
+        return None
+    out = {}
+    for part in str(text).split(","):
+        size, _, value = part.strip().partition("=")
+        try:
+            out[int(size)] = float(value)
+        except ValueError:
+            raise UsageError(
+                f"{part!r}: write CR thresholds as SIZE=VALUE, e.g. 3=0.05,4=0.08,5=0.1"
+            ) from None
+    return out
+
+
+def thresholds_text(thresholds: Mapping[int, float] | None) -> str:
+    """The inverse of :func:`parse_thresholds` ("" for None)."""
+    return ",".join(f"{n}={v:g}" for n, v in sorted((thresholds or {}).items()))
 
 
 def system_from_body(body: Mapping[str, Any]) -> IndicatorSystem:
@@ -158,7 +193,8 @@ def check_system(
         Known indicator names by source kind (``platform``, ``reported``, ``table``); a source
         naming another is an ``unknown_indicator``. A kind left out is not checked.
     cr_thresholds : mapping, optional
-        Consistency-ratio thresholds per matrix size (Saaty's by default).
+        Consistency-ratio thresholds per matrix size; replace the sheet's ``cr_thresholds``
+        setting (Saaty's when neither gives them) and are kept with the system.
     """
     problems: list[Problem] = []
 
@@ -166,6 +202,8 @@ def check_system(
         return f"{source}[{sheet}]"
 
     settings = _settings(sheets.get("system"), at("system"), problems)
+    if cr_thresholds:
+        settings["cr_thresholds"] = thresholds_text(cr_thresholds)
     frame = sheets.get("indicators")
     if frame is None or not {"id", "parent", "name"} <= set(frame.columns):
         problems.append(
@@ -182,13 +220,27 @@ def check_system(
     elements = _elements(
         table, at("indicators"), settings.get("weighting", ""), known_sources or {}, problems
     )
+    if not elements and not problems:
+        reason = "the indicators sheet has no row: a system needs at least one indicator"
+        problems.append(Problem(at("indicators"), None, None, reason, code="required_value"))
     if problems:
         return None, problems
     system = IndicatorSystem(**settings, elements=tuple(elements), comparisons={})
+    for parent in dict.fromkeys(e.parent for e in system.elements):
+        kids = system.children(parent)
+        if len(kids) > MAX_CHILDREN:
+            row = 2 + [e.id for e in system.elements].index(kids[MAX_CHILDREN].id)
+            label = f"{parent!r}" if parent else "the top level"
+            reason = f"{label} has {len(kids)} children; group them, at most {MAX_CHILDREN} per parent"
+            problems.append(Problem(at("indicators"), row, "parent", reason))
     comparisons: dict[str, pd.DataFrame] = {}
-    if system.weighting == "ahp":
+    if system.weighting == "ahp" and not problems:
         comparisons = _comparisons(
-            system, sheets.get("comparisons"), at("comparisons"), cr_thresholds, problems
+            system,
+            sheets.get("comparisons"),
+            at("comparisons"),
+            parse_thresholds(system.cr_thresholds),
+            problems,
         )
     if problems:
         return None, problems
@@ -196,7 +248,13 @@ def check_system(
 
 
 def _settings(frame: pd.DataFrame | None, where: str, problems: list[Problem]) -> dict[str, str]:
-    values = {"title": "", "applies_to": "", "normalisation": "minmax", "aggregation": "weighted_sum"}
+    values = {
+        "title": "",
+        "applies_to": "",
+        "normalisation": "minmax",
+        "aggregation": "weighted_sum",
+        "cr_thresholds": "",
+    }
     rows: dict[str, int] = {}
     if frame is None or not {"key", "value"} <= set(frame.columns):
         problems.append(
@@ -217,6 +275,10 @@ def _settings(frame: pd.DataFrame | None, where: str, problems: list[Problem]) -
             problems.append(
                 Problem(where, pos + 2, "key", f"unknown setting {key!r}; use {', '.join(SETTINGS)}")
             )
+    try:
+        parse_thresholds(values["cr_thresholds"])
+    except UsageError as exc:
+        problems.append(Problem(where, rows.get("cr_thresholds"), "value", str(exc)))
     allowed = {"weighting": WEIGHTINGS, "normalisation": NORMALISATIONS, "aggregation": AGGREGATIONS}
     if not _ID.fullmatch(values.get("name", "")):
         problems.append(
@@ -451,6 +513,11 @@ def _comparisons(
             )
         if bad or not (math.isfinite(value) and value > 0) or r.row == r.column:
             continue
+        first = given.get((r.parent, r.row, r.column))
+        if first is not None:
+            reason = f"{r.row}/{r.column} is compared twice (first on row {first[1]})"
+            problems.append(Problem(where, row, "row", reason, code="duplicate_id"))
+            continue
         back = given.get((r.parent, r.column, r.row))
         if back is not None and abs(back[0] * value - 1.0) > 1e-6:
             problems.append(
@@ -519,8 +586,9 @@ def local_weights(
     if system.weighting != "ahp":
         raise UsageError(f"{system.weighting} weights come from the data; use global_weights with a table")
     out: dict[str, float] = {}
+    thresholds = cr_thresholds if cr_thresholds is not None else parse_thresholds(system.cr_thresholds)
     for m in system.comparisons.values():
-        result: AhpResult = ahp_weights(m, thresholds=cr_thresholds)
+        result: AhpResult = ahp_weights(m, thresholds=thresholds)
         out.update({str(k): float(v) for k, v in result.weights.items()})
     return out
 

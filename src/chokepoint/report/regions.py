@@ -7,15 +7,15 @@ from typing import Any
 
 WORDS = {
     "en": {
-        "hosted": "Hosted nodes: region share [upper bound] | rest of country | abroad | of which "
-        "restricted | unknown",
+        "hosted": "Hosted nodes: region share [upper bound] | rest of country | home, location unknown "
+        "| abroad | of which restricted | unknown",
         "deps": "Dependencies (inputs of hosted nodes it does not host)",
         "abroad": "abroad",
         "restricted": "restricted",
         "unknown": "unknown",
     },
     "zh": {
-        "hosted": "承载节点：区域份额 [上限] | 国内其他地区 | 境外 | 其中受限国家 | 未知",
+        "hosted": "承载节点：区域份额 [上限] | 国内其他地区 | 本国未填所在地 | 境外 | 其中受限国家 | 未知",
         "deps": "依赖（承载节点的投入，区域未承载）",
         "abroad": "境外",
         "restricted": "受限",
@@ -71,7 +71,9 @@ def region_view_text(view: dict[str, Any]) -> str:
     lines += [view["basis"], "", w["hosted"]]
     for n in view["nodes"]:
         mark = "★ " if n["strong"] else "  "
-        shares = " | ".join(_pct(n[k], lang) for k in ("home_elsewhere", "foreign", "restricted", "unknown"))
+        shares = " | ".join(
+            _pct(n[k], lang) for k in ("home_elsewhere", "home_unlocated", "foreign", "restricted", "unknown")
+        )
         providers = ", ".join(p["name"] for p in n["providers"])
         low = ("≥" if n["region_partial"] else "") + _pct(n["region_share"], lang)
         lines.append(

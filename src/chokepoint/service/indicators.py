@@ -14,41 +14,43 @@ from typing import Any
 import pandas as pd
 
 from chokepoint.assess.assessment import INDICATOR_COLUMNS
+from chokepoint.assess.reported import REPORTED
 from chokepoint.errors import ChainValidationError, UsageError
 from chokepoint.indicators import ahp_weights, critic_weights, entropy_weights
-from chokepoint.indicators.system import IndicatorSystem, check_system, global_weights, system_from_body
+from chokepoint.indicators.system import (
+    IndicatorSystem,
+    check_system,
+    global_weights,
+    parse_thresholds,
+    system_from_body,
+)
 from chokepoint.io.indicator_sheets import read_system_sheets, write_system_workbook
 from chokepoint.io.region_files import read_labelled_table
-from chokepoint.monitor.catalog import DEFAULT_INDICATORS
 from chokepoint.store import Store
 
 #: Indicator names each source kind knows at import (``table:`` names are checked on evaluation).
+#: text columns of the assessment, not indicators a system can weigh
+TEXT_COLUMNS = frozenset(
+    {
+        "top1_country",
+        "top1_enterprise",
+        "spof_reasons",
+        "gap_basis",
+        "substitutability_basis",
+        "threshold_basis",
+    }
+)
 KNOWN_SOURCES: dict[str, set[str]] = {
-    "platform": set(INDICATOR_COLUMNS) | {"score", "exposure", "criticality"},
-    "reported": {i.code for i in DEFAULT_INDICATORS},
+    "platform": (set(INDICATOR_COLUMNS) - TEXT_COLUMNS) | {"score", "exposure", "criticality"},
+    "reported": set(REPORTED),
 }
 
 
 def thresholds_from(text: str | None) -> dict[int, float] | None:
-    """``"3=0.05,4=0.08,5=0.1"`` as a threshold per matrix size (None for None or "").
-
-    Raises
-    ------
-    UsageError
-        For a malformed entry.
+    """``--cr 3=0.05,4=0.08,5=0.1`` as thresholds per size (see
+    :func:`chokepoint.indicators.system.parse_thresholds`).
     """
-    if not text:
-        return None
-    out = {}
-    for part in text.split(","):
-        size, _, value = part.partition("=")
-        try:
-            out[int(size)] = float(value)
-        except ValueError:
-            raise UsageError(
-                f"{part!r}: write CR thresholds as SIZE=VALUE, e.g. 3=0.05,4=0.08,5=0.1"
-            ) from None
-    return out
+    return parse_thresholds(text)
 
 
 def ahp_from_file(path: Path, thresholds: Mapping[int, float] | None = None) -> dict[str, Any]:

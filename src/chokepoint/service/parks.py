@@ -82,6 +82,18 @@ def load_region_values(store: Store, dataset: str, path: Path) -> dict[str, Any]
                 )
             )
         seen.setdefault((region, indicator), row)
+    if table.empty:
+        problems.append(
+            Problem(path.name, None, None, "the table has no row; nothing to load", code="empty_file")
+        )
+    for column in ("unit", "period"):  # one unit and one period per indicator: values compare
+        first = table.groupby("indicator")[column].transform("first")
+        for at in (table[column] != first).to_numpy().nonzero()[0].tolist():
+            indicator, expected = str(table["indicator"].iat[at]), str(first.iat[at])
+            reason = (
+                f"{indicator} is given in {column} {expected!r} elsewhere; use one {column} per indicator"
+            )
+            problems.append(Problem(path.name, at + 2, column, reason))
     if problems:
         raise ChainValidationError(problems)
     stored = store.regions.put_values(dataset, table.assign(value=values))
@@ -94,9 +106,11 @@ def load_region_values(store: Store, dataset: str, path: Path) -> dict[str, Any]
 
 
 def _system_for(store: Store, park_type: str, named: Mapping[str, str]) -> IndicatorSystem | None:
+    """The system named for the type, else the most recently stored one that applies to it."""
     if park_type in named:
         return stored_system(store, named[park_type])
     candidates = [s for s in store.indicator_systems.list() if s["applies_to"] == park_type]
+    candidates.sort(key=lambda s: (s["created_at"], s["name"]))
     return stored_system(store, candidates[-1]["name"]) if candidates else None
 
 
@@ -138,15 +152,18 @@ def evaluate_parks(
         str(k): str(v) for k, v in values.drop_duplicates("indicator").set_index("indicator")["unit"].items()
     }
     names = {r["code"]: (r["name_zh"] or r["name"]) if zh else r["name"] for r in regions.to_dict("records")}
-    out: dict[str, Any] = {"dataset": dataset, "types": {}, "without_system": []}
+    out: dict[str, Any] = {"dataset": dataset, "types": {}, "without_system": [], "not_evaluated": []}
     for park_type, members in parks.groupby("park_type", sort=True):
         system = _system_for(store, str(park_type), systems or {})
         if system is None:
             out["without_system"].append(str(park_type))
             continue
-        out["types"][str(park_type)] = _type_result(
-            system, members, wide, units, names, zh, top, sensitivity_draws, seed
-        )
+        try:
+            out["types"][str(park_type)] = _type_result(
+                system, members, wide, units, names, zh, top, sensitivity_draws, seed
+            )
+        except UsageError as exc:  # one type that cannot be ranked leaves the others ranked
+            out["not_evaluated"].append({"type": str(park_type), "system": system.name, "reason": str(exc)})
     return out
 
 
@@ -221,6 +238,7 @@ def _type_result(
             for i, w in ev.weights.items()
         ],
         "ranking": ranking,
+        "constant": [label[i] for i in ev.constant],
         "not_ranked": [
             {"park": k, "name": names.get(k, k), "missing": [label[i] for i in v]}
             for k, v in ev.unranked.items()

@@ -264,6 +264,7 @@ def region_view(
                 "depends_on": d["depends_on"],
                 "depends_on_label": DEPENDS_ON[d["depends_on"]][1 if zh else 0],
                 "home_outside": share(d["home_outside"]),
+                "home_unlocated": share(d["home_unlocated"]),
                 "foreign": share(d["foreign"]),
                 "restricted": share(d["restricted"]),
                 "unknown": share(d["unknown"]),

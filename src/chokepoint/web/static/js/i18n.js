@@ -107,7 +107,7 @@ export const STRINGS = {
     regions: "Regions", region: "Region", region_choose: "Choose a region…", region_note: "Pick a province, city or park to see which nodes of this chain it hosts, its share of each with the upper bound, where it is strong and what it depends on.",
     region_summary: "Hosts {hosted} of {nodes} nodes, strong in {strong}; home organisations located there: {located}; without a location: {unlocated} of {home}.",
     region_hosted: "Hosted nodes and the region's share of world supply", region_deps: "Dependencies: inputs of hosted nodes the region does not host", region_dashboard: "Chain chief's dashboard", region_strong: "strength", region_none: "The region hosts no node of this chain (or no organisation of the chain is located there yet).",
-    col_region_share: "Region share", col_region_upper: "Upper bound", col_home_elsewhere: "Rest of country", col_foreign: "Abroad", col_restricted: "of which restricted", col_unknown: "Unknown", col_providers: "Providers in the region", col_input: "Input", col_depends_on: "Depends on",
+    col_region_share: "Region share", col_region_upper: "Upper bound", col_home_elsewhere: "Rest of country", col_home_unlocated: "Home, location unknown", col_foreign: "Abroad", col_restricted: "of which restricted", col_unknown: "Unknown", col_providers: "Providers in the region", col_input: "Input", col_depends_on: "Depends on",
   },
   zh: {
     tagline: "产业链安全", skip: "跳到正文", menu: "菜单", logout: "退出", login: "登录",
@@ -214,7 +214,7 @@ export const STRINGS = {
     regions: "区域视图", region: "区域", region_choose: "选择区域…", region_note: "选择省、市或园区，查看本产业链在该区域承载的节点、各节点的区域份额及上限、长板与依赖。",
     region_summary: "承载 {nodes} 个节点中的 {hosted} 个，长板 {strong} 个；位于该区域的本国机构 {located} 家；未填所在地的本国机构 {unlocated}/{home} 家。",
     region_hosted: "承载节点及区域占全球供给份额", region_deps: "依赖：承载节点所需、区域未承载的投入", region_dashboard: "链长看板", region_strong: "长板", region_none: "该区域未承载本产业链的节点（或尚未标注位于该区域的机构）。",
-    col_region_share: "区域份额", col_region_upper: "上限", col_home_elsewhere: "国内其他地区", col_foreign: "境外", col_restricted: "其中受限国家", col_unknown: "未知", col_providers: "区域内供给企业", col_input: "投入", col_depends_on: "依赖于",
+    col_region_share: "区域份额", col_region_upper: "上限", col_home_elsewhere: "国内其他地区", col_home_unlocated: "本国未填所在地", col_foreign: "境外", col_restricted: "其中受限国家", col_unknown: "未知", col_providers: "区域内供给企业", col_input: "投入", col_depends_on: "依赖于",
   },
 };
 

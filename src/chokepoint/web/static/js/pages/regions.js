@@ -30,6 +30,7 @@ export async function regions(el, name, code) {
     { key: "region_share", label: t("col_region_share"), cell: (r) => share(r.region_share, r.region_partial), value: (r) => r.region_share },
     { key: "region_upper", label: t("col_region_upper"), cell: (r) => share(r.region_upper), value: (r) => r.region_upper },
     { key: "home_elsewhere", label: t("col_home_elsewhere"), cell: (r) => share(r.home_elsewhere), value: (r) => r.home_elsewhere },
+    { key: "home_unlocated", label: t("col_home_unlocated"), cell: (r) => share(r.home_unlocated), value: (r) => r.home_unlocated },
     { key: "foreign", label: t("col_foreign"), cell: (r) => share(r.foreign), value: (r) => r.foreign },
     { key: "restricted", label: t("col_restricted"), cell: (r) => share(r.restricted), value: (r) => r.restricted },
     { key: "unknown", label: t("col_unknown"), cell: (r) => share(r.unknown), value: (r) => r.unknown },
