@@ -288,3 +288,152 @@ def test_the_api_routes_check_who_is_asking(parks_store, tmp_path):
         "/api/weights/ahp", json={"labels": ["a", "b"], "matrix": [[1, 2]]}, headers=headers["vic"]
     )
     assert ragged.status_code == 422
+
+
+def test_cr_thresholds_given_at_import_stay_with_the_system(parks_store, tmp_path):
+    """A matrix with CR 0.1169 (> 0.05 for n = 3): refused by Saaty's threshold, accepted with a
+    looser one, and then usable (the threshold is stored with the system and exported)."""
+    from chokepoint.service.indicators import system_document, thresholds_from
+
+    store, _ = parks_store
+    sheets = system_sheets("hitech")
+    sheets["comparisons"].loc[2, "value"] = "1"  # openness = industry, but innovation 3x and 5x
+    sheets["comparisons"].loc[1, "value"] = "9"
+    path = write_workbook(sheets, tmp_path / "loose.xlsx")
+    with pytest.raises(ChainValidationError, match="CR = "):
+        import_system(store, path)
+    version = import_system(store, path, cr=thresholds_from("3=0.5"))["version"]
+    assert stored_system(store, "hitech", version).cr_thresholds == "3=0.5"
+    assert system_document(store, "hitech")["elements"][0]["global_weight"] is None  # a criterion
+    assert evaluate_parks(store, "parks2025")["types"]["innovation"]["ranking"]
+    out = export_system(store, "hitech", tmp_path / "again.xlsx")
+    assert import_system(store, out)["version"] == version + 1  # the sheet carries the threshold
+
+
+def test_a_type_that_cannot_be_ranked_leaves_the_others_ranked(parks_store, tmp_path):
+    store, _files = parks_store
+    regions = pd.DataFrame(
+        [
+            {
+                "code": "CN-ZJ-HZ-SOLO",
+                "name": "Lone park",
+                "level": "park",
+                "parent": "CN-ZJ-HZ",
+                "park_type": "solo",
+            }
+        ]
+    )
+    regions.to_csv(tmp_path / "solo.csv", index=False)
+    import_regions(store, tmp_path / "solo.csv")
+    result = evaluate_parks(store, "parks2025", {"solo": "devzone"})
+    assert set(result["types"]) == {"innovation", "manufacturing"}
+    (miss,) = result["not_evaluated"]
+    assert miss["type"] == "solo"
+    assert miss["system"] == "devzone"
+    assert "a ranking needs two" in miss["reason"]
+
+
+def test_an_indicator_with_one_value_for_the_type_adds_nothing(parks_store, tmp_path):
+    store, files = parks_store
+    values = pd.read_csv(files["values"])
+    dz = values["region"].str.contains("-DZ") & (values["indicator"] == "coop_domestic")
+    values.loc[dz, "value"] = 20
+    values.to_csv(tmp_path / "flat.csv", index=False)
+    load_region_values(store, "flat", tmp_path / "flat.csv")
+    manufacturing = evaluate_parks(store, "flat")["types"]["manufacturing"]
+    assert manufacturing["constant"] == ["Domestic cooperation"]
+    flat = {p: dict(v, coop_domestic=20) for p, v in VALUES.items()}
+    weights = {
+        "output_density": 0.3,
+        "tax_density": 0.18,
+        "energy_intensity": 0.12,
+        "coop_international": 0.2,
+    }
+    parks = [p for p, (_, _, t) in PARKS.items() if t == "manufacturing"]
+    score = {}
+    for p in parks:  # by hand: the constant indicator left out
+        total = 0.0
+        for k, w in weights.items():
+            col = [flat[q][k] for q in parks]
+            x = (flat[p][k] - min(col)) / (max(col) - min(col))
+            total += w * (1 - x if k == "energy_intensity" else x)
+        score[p] = total
+    assert [r["park"] for r in manufacturing["ranking"]] == sorted(parks, key=lambda p: -score[p])
+
+
+def test_topsis_parks_are_explained_by_the_distances_topsis_measures(parks_store, tmp_path):
+    from chokepoint.indicators import topsis
+
+    store, _ = parks_store
+    sheets = system_sheets("devzone")
+    sheets["system"].loc[5, "value"] = "topsis"
+    sheets["system"].loc[0, "value"] = "devtopsis"
+    import_system(store, write_workbook(sheets, tmp_path / "t.xlsx"))
+    result = evaluate_parks(store, "parks2025", {"manufacturing": "devtopsis"})["types"]["manufacturing"]
+    parks = [p for p, (_, _, t) in PARKS.items() if t == "manufacturing"]
+    data = pd.DataFrame({p: VALUES[p] for p in parks}).T.rename(
+        columns={"output_density": "output", "tax_density": "tax", "energy_intensity": "energy",
+                 "coop_domestic": "coop_dom", "coop_international": "coop_intl"}
+    )  # fmt: skip
+    weights = {"output": 0.3, "tax": 0.18, "energy": 0.12, "coop_dom": 0.2, "coop_intl": 0.2}
+    direct = topsis(data, weights, {"energy": "cost"})
+    for r in result["ranking"]:
+        assert r["score"] == pytest.approx(direct.at[r["park"], "closeness"], abs=1e-6)
+        assert r["criteria"] == {}  # the closeness does not split by criterion
+    best = result["ranking"][0]
+    assert best["weaknesses"] == [] or all(w["gap"] < 0 for w in best["weaknesses"])
+
+
+def test_the_latest_system_for_a_type_is_the_last_stored(parks_store, tmp_path):
+    store, _ = parks_store
+    for name in ("zz_old", "aa_new"):
+        sheets = system_sheets("devzone")
+        sheets["system"].loc[0, "value"] = name
+        import_system(store, write_workbook(sheets, tmp_path / f"{name}.xlsx"))
+    result = evaluate_parks(store, "parks2025")
+    assert result["types"]["manufacturing"]["system"]["name"] == "aa_new"
+
+
+def test_region_values_with_mixed_units_or_no_row_are_refused(parks_store, tmp_path):
+    store, files = parks_store
+    values = pd.read_csv(files["values"])
+    values.loc[0, "unit"] = "‰"
+    values.to_csv(tmp_path / "mixed.csv", index=False)
+    with pytest.raises(ChainValidationError) as err:
+        load_region_values(store, "parks2025", tmp_path / "mixed.csv")
+    (p,) = [q for q in err.value.problems if q.column == "unit"]
+    assert p.row == 2  # the one row whose unit differs from the indicator's other rows
+    (tmp_path / "empty.csv").write_text("region,indicator,value\n", encoding="utf-8")
+    with pytest.raises(ChainValidationError, match="no row"):
+        load_region_values(store, "parks2025", tmp_path / "empty.csv")
+    assert len(store.regions.values("parks2025")) == len(values)  # unchanged
+
+
+def test_a_pair_compared_twice_is_refused(parks_store, tmp_path):
+    store, _ = parks_store
+    sheets = system_sheets("hitech")
+    extra = pd.DataFrame([("", "innovation", "openness", "1/5")], columns=sheets["comparisons"].columns)
+    sheets["comparisons"] = pd.concat([sheets["comparisons"], extra], ignore_index=True)
+    problems = _problems(sheets, tmp_path, store)
+    assert [(p.row, p.code) for p in problems] == [(7, "duplicate_id")]
+    assert "first on row 2" in problems[0].reason
+
+
+def test_unknown_cities_and_parks_are_refused_as_locations_and_perspectives(parks_store, tmp_path):
+    from chokepoint.datasets import load_semiconductors
+    from chokepoint.errors import NotFoundError
+    from chokepoint.service.perspective import resolve_perspective
+    from chokepoint.service.regions import locate_actors
+
+    store, _ = parks_store
+    store.chains.save("semi", load_semiconductors())
+    path = tmp_path / "loc.csv"
+    pd.DataFrame(
+        {"actor": ["P115", "P123", "P115"], "location": ["CN-ZJ-HZ-NOPE", "CN-ZJ-HZ-HT1", "CN-BJ"]}
+    ).to_csv(path, index=False)
+    with pytest.raises(ChainValidationError) as err:
+        locate_actors(store, "semi", path)
+    assert [(p.row, p.column) for p in err.value.problems] == [(2, "location"), (4, "actor")]
+    with pytest.raises(NotFoundError, match="no region 'CN-ZJ-NOPE'"):
+        resolve_perspective(store, "semi", home="CN-ZJ-NOPE", restricted="USA")
+    assert resolve_perspective(store, "semi", home="CN-ZJ-HZ-HT1", restricted="USA").region == "CN-ZJ-HZ-HT1"

@@ -87,11 +87,12 @@ def load_region_values(store: Store, dataset: str, path: Path) -> dict[str, Any]
             Problem(path.name, None, None, "the table has no row; nothing to load", code="empty_file")
         )
     for column in ("unit", "period"):  # one unit and one period per indicator: values compare
-        first = table.groupby("indicator")[column].transform("first")
+        usual = table.groupby("indicator")[column].agg(lambda c: c.mode().iat[0])  # the most common
+        first = table["indicator"].map(usual)
         for at in (table[column] != first).to_numpy().nonzero()[0].tolist():
             indicator, expected = str(table["indicator"].iat[at]), str(first.iat[at])
             reason = (
-                f"{indicator} is given in {column} {expected!r} elsewhere; use one {column} per indicator"
+                f"{indicator} has {column} {expected!r} in its other rows; use one {column} per indicator"
             )
             problems.append(Problem(path.name, at + 2, column, reason))
     if problems:

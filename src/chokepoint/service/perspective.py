@@ -15,6 +15,8 @@ from typing import Any
 from chokepoint.assess import Perspective
 from chokepoint.errors import UsageError
 from chokepoint.model.chain import ChainMap
+from chokepoint.model.regions import LOCATION_CODE
+from chokepoint.service.regions import region_record
 from chokepoint.store import Store
 
 Codes = str | Sequence[str] | None
@@ -93,6 +95,11 @@ def resolve_perspective(
             f"`chokepoint perspective set --project {project} --home CHN --restricted USA,JPN`"
         )
     regions = known_regions(chain if chain is not None else store.chains.load(project))
+    region_code = merged["region"] if merged.get("region") else None
+    if region_code is None and len(merged["home"]) == 1 and LOCATION_CODE.fullmatch(str(merged["home"][0])):
+        region_code = str(merged["home"][0])
+    if region_code is not None:
+        region_record(store, region_code)  # a city or park must be in the region table
     return Perspective.from_codes(
         [merged["region"]] if merged.get("region") else merged["home"],
         merged.get("restricted", ()),
@@ -134,6 +141,8 @@ def store_perspective(
     p = Perspective.from_codes(
         _codes(home), _codes(restricted), _codes(allied), year, known_regions=known_regions(chain)
     )
+    if p.region is not None:
+        region_record(store, p.region)  # a city or park must be in the region table
     before = store.projects.get_perspective(project)
     store.projects.set_perspective(project, p.to_dict())
     return before, p

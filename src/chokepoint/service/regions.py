@@ -85,13 +85,21 @@ def locate_actors(store: Store, project: str, path: Path) -> dict[str, Any]:
         raise ChainValidationError([Problem(path.name, None, None, reason, code="missing_column")])
     chain = store.chains.load(project)
     actors = chain.actors.set_index("id")
-    problems = []
+    below = set(store.regions.table()["code"])  # cities and parks must be in the region table
+    problems: list[Problem] = []
+    first: dict[str, int] = {}
     for pos, (actor, location) in enumerate(zip(frame["actor"], frame["location"], strict=True)):
+        if actor in first:
+            reason = f"{actor!r} is located twice (first on row {first[actor]})"
+            problems.append(Problem(path.name, pos + 2, "actor", reason, code="duplicate_id"))
+        first.setdefault(actor, pos + 2)
         if actor not in actors.index:
             reason = f"{actor!r} is not an actor of project {project!r}"
             problems.append(Problem(path.name, pos + 2, "actor", reason, code="unknown_reference"))
             continue
         why = location_reason(location, str(actors.at[actor, "kind"]), str(actors.at[actor, "country"]))
+        if not why and location.count("-") >= 2 and location not in below:
+            why = f"{location!r} is not a city or park of the region table; import it first (`region import`)"
         if why:
             problems.append(Problem(path.name, pos + 2, "location", why, code="unknown_location"))
     if problems:

@@ -179,7 +179,7 @@ class IndicatorSystemRepository:
                     "title": body.get("title", ""),
                     "applies_to": body.get("applies_to", ""),
                     "created_by": r["created_by"],
-                    "created_at": utc(r["created_at"]).isoformat(timespec="seconds"),
+                    "created_at": utc(r["created_at"]).isoformat(),
                 }
             )
         return out
