@@ -87,7 +87,7 @@ def load_region_values(store: Store, dataset: str, path: Path) -> dict[str, Any]
             Problem(path.name, None, None, "the table has no row; nothing to load", code="empty_file")
         )
     for column in ("unit", "period"):  # one unit and one period per indicator: values compare
-        usual = table.groupby("indicator")[column].agg(lambda c: c.mode().iat[0])  # the most common
+        usual = {str(k): str(c.mode().iat[0]) for k, c in table.groupby("indicator")[column]}  # most common
         first = table["indicator"].map(usual)
         for at in (table[column] != first).to_numpy().nonzero()[0].tolist():
             indicator, expected = str(table["indicator"].iat[at]), str(first.iat[at])
