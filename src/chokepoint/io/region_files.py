@@ -8,6 +8,7 @@ from pathlib import Path
 import pandas as pd
 
 from chokepoint.errors import InputFileError, UsageError
+from chokepoint.indicators.system import ratio_value
 
 TABLE_SUFFIXES = (".csv", ".xlsx")
 
@@ -55,7 +56,7 @@ def read_labelled_table(path: Path, what: str) -> pd.DataFrame:
     labels = frame.iloc[:, 0]
     body = frame.iloc[:, 1:]
     body.index = pd.Index(labels.to_numpy())
-    numbers = body.apply(lambda c: pd.to_numeric(c.map(_number_text), errors="coerce"))
+    numbers = body.apply(lambda c: pd.to_numeric(c.map(ratio_value), errors="coerce"))
     bad = numbers.isna() & (body != "")
     blank = body == ""
     for mask, reason in ((bad, "is not a number"), (blank, "is empty")):
@@ -69,14 +70,3 @@ def read_labelled_table(path: Path, what: str) -> pd.DataFrame:
                 else f"row {i + 2}, column {body.columns[j]!r} {reason}; fill in every cell",
             )
     return numbers.astype(float)
-
-
-def _number_text(text: str) -> str | float:
-    """``1/3`` as 0.333...; other text unchanged (then read by pandas)."""
-    if "/" in text:
-        top, _, bottom = text.partition("/")
-        try:
-            return float(top) / float(bottom)
-        except (ValueError, ZeroDivisionError):
-            return text
-    return text
