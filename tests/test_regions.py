@@ -253,8 +253,11 @@ def test_the_region_view_of_the_demo_chain_shows_hosted_nodes_and_shares(demo):
     chain = demo.chains.load("semi")
     prov = chain.provisions
     shanghai = prov[prov["actor"].isin(["P123", "P70", "P37"])]
-    assert set(hosted) == set(shanghai["node"])
-    for node, rows in shanghai.groupby("node"):
+    categories = {c["node"] for c in view["categories"]}
+    assert set(hosted) | categories == set(shanghai["node"])
+    assert not set(hosted) & categories  # a category is never listed beside its members
+    assert categories == {"N48", "N103", "N109", "N129"}
+    for node, rows in shanghai[shanghai["node"].isin(hosted)].groupby("node"):
         latest = rows[rows["year"] == rows["year"].max()]
         known = latest["share"].dropna().sum()
         year = latest["year"].max()  # every organisation's known share that year, scaled to 1 when above
@@ -305,7 +308,7 @@ def test_the_leading_chain_of_a_region_among_projects(demo):
     p = Perspective.from_codes("CHN", "USA,JPN,NLD,KOR,TWN")
     rows = leading_chain(demo, "CN-SH", {"semi": p, "semi2": p})
     assert [r["rank"] for r in rows] == [1, 1]  # the same chain twice: a tie
-    assert rows[0]["hosted_nodes"] == 11
+    assert rows[0]["hosted_nodes"] == 7  # technologies: the four categories left out
     with pytest.raises(UsageError, match="name the projects"):
         leading_chain(demo, "CN-SH", {})
 
@@ -322,7 +325,7 @@ def test_region_commands_on_the_command_line(cli, tmp_path, db):
     shown = cli("region", "show", "-p", "semi", "-r", "CN-SH", "--home", "CHN", "--restricted", "USA,JPN,NLD",
                 "--format", "json")  # fmt: skip
     assert shown.exit_code == 0, shown.output
-    assert json.loads(shown.output)["summary"]["hosted"] == 11
+    assert json.loads(shown.output)["summary"]["hosted"] == 7
     text = cli("region", "show", "-p", "semi", "-r", "CN-SH", "--home", "CHN", "--lang", "zh")
     assert "上海市 (CN-SH, 省级行政区)" in text.output
     assert "中微公司" in text.output

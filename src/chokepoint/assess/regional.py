@@ -33,6 +33,7 @@ import pandas as pd
 import scipy.sparse as sp
 from scipy.sparse.csgraph import breadth_first_order
 
+from chokepoint.assess.hierarchy import group_mask
 from chokepoint.assess.perspective import Perspective
 from chokepoint.assess.supply import select_provisions
 from chokepoint.model.chain import ChainMap
@@ -45,6 +46,7 @@ FOOTPRINT_COLUMNS: tuple[str, ...] = (
     "node",
     "name",
     "name_zh",
+    "technology",
     "hosted",
     "strong",
     "region_share",
@@ -81,6 +83,9 @@ def region_footprint(
     -------
     pandas.DataFrame
         One row per node with columns :data:`FOOTPRINT_COLUMNS`, in the chain's node order.
+        ``technology``: neither a stage nor a category (a node with ``type_of`` members, as the
+        assessment's groups): only technologies are listed and counted, so a parent never
+        stands beside its members.
         ``region_partial``: a provider in the region has an unknown share, so ``region_share``
         is a lower bound only.
         ``region_of_home`` is :math:`r / (r + e + h)`, the region's part of the known home
@@ -140,6 +145,7 @@ def region_footprint(
             "node": nodes["id"].to_numpy(),
             "name": nodes["name"].to_numpy(),
             "name_zh": nodes["name_zh"].to_numpy(),
+            "technology": ~group_mask(chain) & ~ix.node_is_stage,
             "hosted": hosted,
             "strong": has_org & (r >= strong_share),
             "region_share": np.where(has_org, r, np.nan),
@@ -238,7 +244,8 @@ def downstream_reach(chain: ChainMap, sources: np.ndarray) -> float:
 def leading_chain_indicators(footprints: Mapping[str, tuple[ChainMap, pd.DataFrame]]) -> pd.DataFrame:
     r"""Candidate leading chain (首位产业链) of a region among several projects.
 
-    Three indicators per project, each in [0, 1]:
+    Three indicators per project, each in [0, 1], over the chain's technologies (stages and
+    categories left out):
 
     * ``value_share`` :math:`V = \sum_i m_i r_i / \sum_i m_i` over nodes with a known market size
       :math:`m_i` and a known region share (``value_coverage``: the part of the chain's known
@@ -254,8 +261,10 @@ def leading_chain_indicators(footprints: Mapping[str, tuple[ChainMap, pd.DataFra
     the candidate. Projects the region hosts nothing of rank last with score 0.
     """
     rows = []
-    for project, (chain, fp) in footprints.items():
-        m = pd.to_numeric(chain.nodes["market_size"], errors="coerce").to_numpy(dtype=float)
+    for project, (chain, full) in footprints.items():
+        tech = full["technology"].to_numpy()
+        fp = full[tech]  # a category's market size would count its members' twice
+        m = pd.to_numeric(chain.nodes["market_size"], errors="coerce").to_numpy(dtype=float)[tech]
         r = fp["region_share"].to_numpy(dtype=float)
         ok = ~np.isnan(m) & ~np.isnan(r) & (m > 0)
         total_m = np.nansum(np.where(m > 0, m, np.nan)) if np.any(m > 0) else 0.0
@@ -272,7 +281,7 @@ def leading_chain_indicators(footprints: Mapping[str, tuple[ChainMap, pd.DataFra
                 "strong_nodes": int(fp["strong"].sum()),
                 "value_share": value_share,
                 "value_coverage": coverage,
-                "reach": downstream_reach(chain, fp["strong"].to_numpy()),
+                "reach": downstream_reach(chain, (full["strong"] & full["technology"]).to_numpy()),
                 "leaders": float(fp["leads_home"].to_numpy()[home_led].mean()) if home_led.any() else 0.0,
             }
         )

@@ -43,14 +43,14 @@ def _summary(view: dict[str, Any], lang: str) -> str:
     s = view["summary"]
     if lang == "zh":
         return (
-            f"承载节点 {s['hosted']}/{s['nodes']}，长板 {s['strong']}；位于该区域的本国机构 "
+            f"承载技术 {s['hosted']}/{s['nodes']}，长板 {s['strong']}；位于该区域的本国机构 "
             f"{s['located_organisations']}，未填所在地的本国机构 "
             f"{s['home_unlocated']}/{s['home_organisations']}"
         )
     return (
-        f"hosts {s['hosted']} of {s['nodes']} nodes, strong in {s['strong']}; home organisations located "
-        f"there: {s['located_organisations']}; without a location: {s['home_unlocated']} of "
-        f"{s['home_organisations']}"
+        f"hosts {s['hosted']} of {s['nodes']} technologies, strong in {s['strong']}; "
+        f"home organisations located there: {s['located_organisations']}; "
+        f"without a location: {s['home_unlocated']} of {s['home_organisations']}"
     )
 
 
@@ -80,6 +80,10 @@ def region_view_text(view: dict[str, Any]) -> str:
             f"{mark}{n['node']:<6} {_pad(n['name'], 42)} {low:>7} "
             f"[{_pct(n['region_upper'], lang)}] | {shares}  {providers}"
         )
+    if view["categories"]:
+        names = ", ".join(f"{c['name']} ({c['node']})" for c in view["categories"])
+        head = "含承载节点的类别：" if lang == "zh" else "Categories with hosted members: "
+        lines.append(head + names)
     if view["dependencies"]:
         lines += ["", w["deps"]]
         for d in view["dependencies"]:

@@ -216,7 +216,6 @@ def region_view(
             strict=True,
         )
     )
-    categories = set(chain.edges.loc[chain.edges["kind"] == "type_of", "target"])
 
     def share(v: float) -> float | None:
         return None if pd.isna(v) else round(float(v), 4)
@@ -225,7 +224,6 @@ def region_view(
         return {
             "node": r["node"],
             "name": (r["name_zh"] or r["name"]) if zh else r["name"],
-            "category": r["node"] in categories,
             "strong": bool(r["strong"]),
             "region_share": share(r["region_share"]),
             "region_partial": bool(r["region_partial"]),
@@ -240,11 +238,13 @@ def region_view(
             "providers": [{"id": p, "name": names.get(p, p)} for p in r["providers"]],
         }
 
-    hosted = fp[fp["hosted"]].sort_values(["region_share", "node"], ascending=[False, True])
+    technology = fp["technology"]  # not categories: a parent is never listed beside its members
+    hosted = fp[fp["hosted"] & technology].sort_values(["region_share", "node"], ascending=[False, True])
     node_names = {
         r["node"]: ((r["name_zh"] or r["name"]) if zh else r["name"]) for r in fp.to_dict("records")
     }
     rows = [node_row(r) for _, r in hosted.iterrows()]
+    grouped = fp[fp["hosted"] & ~technology]
     relevant = set(hosted["node"]) | set(deps["input"])
     lists_rows = _chokepoints_of(store, project, a, lang, relevant)
     return {
@@ -253,8 +253,9 @@ def region_view(
         "region": info,
         "perspective": a.perspective.to_dict(),
         "summary": {
-            "nodes": len(fp),
+            "nodes": int(technology.sum()),
             "hosted": len(rows),
+            "categories": len(grouped),
             "strong": int(hosted["strong"].sum()),
             "located_organisations": len(located),
             "home_organisations": len(home_orgs),
@@ -262,7 +263,10 @@ def region_view(
             "strong_share": strong_share,
         },
         "nodes": rows,
-        "strengths": [r for r in rows if r["strong"] and not r["category"]],
+        "categories": [
+            {"node": r["node"], "name": node_names[r["node"]]} for r in grouped.to_dict("records")
+        ],
+        "strengths": [r for r in rows if r["strong"]],
         "dependencies": [
             {
                 "node": d["node"],
