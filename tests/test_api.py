@@ -505,6 +505,27 @@ def test_error_shape_is_one_for_every_error(client):
     assert problems[0]["code"] == "out_of_range"
 
 
+def test_the_nul_character_is_refused_in_bodies_paths_and_queries(client):
+    # PostgreSQL's text cannot hold NUL: schemathesis once got a 500 renaming a dataset to "\u0000"
+    admin = {"authorization": f"Bearer {client.tokens['admin']}"}
+    refused = [
+        client.patch("/api/macro/datasets/demo", headers=admin, json={"name": "a\u0000b"}),
+        client.patch("/api/projects/semi", headers=admin, json={"name": "\u0000"}),
+        client.post(
+            "/api/projects/semi/reports", headers=admin, json={"rows": [{**GOOD_ROW, "entity": "x\u0000"}]}
+        ),
+        client.put("/api/projects/semi/perspective", headers=admin, json={"home": ["CHN\u0000"]}),
+        client.get("/api/projects/semi%00/nodes", headers=admin),
+        client.get("/api/projects/semi/nodes?q=litho%00", headers=admin),
+    ]
+    for r in refused:
+        assert r.status_code == 422, r.text
+        assert r.json()["error"]["code"] == "invalid_request"
+        assert "NUL" in r.text
+    assert "'rows.0.entity'" in refused[2].text  # the field is named
+    assert client.get("/api/projects/semi", headers=admin).status_code == 200  # nothing renamed
+
+
 def test_reporter_is_isolated_and_errors_leak_nothing(client):
     me = {"authorization": f"Bearer {client.tokens['reporter']}"}
     seen = client.get("/api/projects/semi/reports", headers=me).json()

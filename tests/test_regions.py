@@ -303,6 +303,26 @@ def test_locations_land_whole_or_not_at_all(demo, tmp_path):
     assert demo.chains.load("semi").actors.set_index("id").at["P115", "location"] == "CN-BJ"  # unchanged
 
 
+def test_locating_writes_the_location_column_alone_and_moves_the_version(demo, tmp_path):
+    before = demo.chains.load("semi").actors.set_index("id")
+    # a concurrent edit of another field of the same actor, after the file was read
+    edited = before.loc[["P115"]].reset_index()
+    edited["name_zh"] = "北方华创（已核）"
+    demo.chains.save("semi", chain_from_frames({"actors": edited}), merge=True)
+    version = demo.projects.version("semi")
+    assert demo.chains.set_locations("semi", {"P115": "CN-SH", "P116": ""}) == 2
+    after = demo.chains.load("semi").actors.set_index("id")
+    assert after.at["P115", "location"] == "CN-SH"
+    assert after.at["P116", "location"] == ""
+    assert after.at["P115", "name_zh"] == "北方华创（已核）"  # the other edit is kept
+    cols = [c for c in after.columns if c != "location"]
+    pd.testing.assert_frame_equal(after.drop(index=["P115"])[cols], before.drop(index=["P115"])[cols])
+    assert demo.projects.version("semi") != version
+    with pytest.raises(NotFoundError, match="no actor 'P999'"):
+        demo.chains.set_locations("semi", {"P115": "CN-BJ", "P999": "CN-BJ"})
+    assert demo.chains.load("semi").actors.set_index("id").at["P115", "location"] == "CN-SH"  # unchanged
+
+
 def test_the_leading_chain_of_a_region_among_projects(demo):
     demo.chains.save("semi2", demo.chains.load("semi"))
     p = Perspective.from_codes("CHN", "USA,JPN,NLD,KOR,TWN")

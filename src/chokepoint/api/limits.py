@@ -9,6 +9,9 @@ Limits (bytes; configurable, documented in docs/security.md):
 A declared ``Content-Length`` above the limit answers 413 at once, without reading the body; a
 body without one (chunked) is counted as it arrives and refused when it passes the limit, so
 memory stays bounded whatever the client sends.
+
+A path or query string holding the NUL character is refused here too (422 ``invalid_request``):
+PostgreSQL cannot store or compare it, and no name or code of the platform may hold it.
 """
 
 from __future__ import annotations
@@ -21,6 +24,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 DEFAULT_UPLOAD_MB = 64
 DEFAULT_BODY_MB = 8
 UPLOAD_ENV = "CHOKEPOINT_MAX_UPLOAD_MB"
+#: the refusal of a path or query string holding NUL (no store can keep it; see api.bodies)
+NUL_MESSAGE = "the path or query string holds the NUL character (%00): remove it"
 BODY_ENV = "CHOKEPOINT_MAX_BODY_MB"
 
 
@@ -48,6 +53,9 @@ class BodyLimit:
         """Refuse a declared or counted body above the limit; pass everything else on."""
         if scope["type"] != "http":
             await self.app(scope, receive, send)
+            return
+        if "\x00" in scope.get("path", "") or b"%00" in scope.get("query_string", b""):
+            await _refuse(send, 422, "invalid_request", NUL_MESSAGE)
             return
         headers = {k.lower(): v for k, v in scope.get("headers", [])}
         limit = body_limit(headers.get(b"content-type", b"").decode("latin-1"))

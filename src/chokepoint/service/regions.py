@@ -24,7 +24,6 @@ from chokepoint.assess.regional import (
 )
 from chokepoint.errors import ChainValidationError, NotFoundError, Problem, UsageError
 from chokepoint.io.region_files import read_string_table
-from chokepoint.model.chain import chain_from_frames
 from chokepoint.model.countries import country_name
 from chokepoint.model.regions import (
     check_region_table,
@@ -69,7 +68,8 @@ def import_regions(store: Store, path: Path) -> dict[str, Any]:
 
 def locate_actors(store: Store, project: str, path: Path) -> dict[str, Any]:
     """Set where organisations of ``project`` are (a .csv or .xlsx of ``actor, location``; a blank
-    location clears it), merged into the chain in one transaction; whole or not at all.
+    location clears it), in one transaction; whole or not at all. Only the location column is
+    written, so concurrent edits of the actors' other fields are kept.
 
     Raises
     ------
@@ -104,10 +104,9 @@ def locate_actors(store: Store, project: str, path: Path) -> dict[str, Any]:
             problems.append(Problem(path.name, pos + 2, "location", why, code="unknown_location"))
     if problems:
         raise ChainValidationError(problems)
-    rows = actors.loc[frame["actor"].drop_duplicates(keep="last")].reset_index()
-    rows["location"] = rows["id"].map(dict(zip(frame["actor"], frame["location"], strict=True)))
-    store.chains.save(project, chain_from_frames({"actors": rows}), merge=True)
-    return {"project": project, "located": int((rows["location"] != "").sum()), "source": path.name}
+    locations = dict(zip(frame["actor"], frame["location"], strict=True))
+    store.chains.set_locations(project, locations)  # the location column alone
+    return {"project": project, "located": sum(1 for v in locations.values() if v), "source": path.name}
 
 
 def region_catalog(store: Store, country: str = "CHN") -> pd.DataFrame:

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import Connection, delete, insert, select, update
+from sqlalchemy import Connection, bindparam, delete, insert, select, update
 
 from chokepoint.errors import NotFoundError, UsageError
 from chokepoint.model.chain import ChainMap, chain_from_frames
@@ -156,6 +156,47 @@ class ChainRepository:
 
         self.db.write(work)
         return before, merged
+
+    def set_locations(self, name: str, locations: dict[str, str]) -> int:
+        """Write the location of actors of project ``name`` (``{actor: location}``, a blank one
+        clears it) and nothing else: concurrent edits of the actors' other fields all land.
+
+        The caller validates the locations (:func:`chokepoint.service.regions.locate_actors`);
+        here the ``location`` column alone is updated, in one transaction under the project's
+        lock, and the project's version (``updated_at``) moves.
+
+        Returns
+        -------
+        int
+            The number of actors written.
+
+        Raises
+        ------
+        ProjectNotFoundError, NotFoundError
+            When there is no such project, or an actor is gone (a concurrent import removed it;
+            nothing is changed).
+        """
+        actors = chain_tables["actors"]
+        rows = [{"b_actor": a, "b_location": loc} for a, loc in locations.items()]
+
+        def work(conn: Connection) -> int:
+            pid = self.db.project_id(conn, name)
+            self.db.lock_project(conn, pid)
+            held = set(conn.execute(select(actors.c.c_id).where(actors.c.project_id == pid)).scalars())
+            gone = sorted(set(locations) - held)
+            if gone:
+                raise NotFoundError(f"no actor {', '.join(map(repr, gone))} in project {name!r}")
+            if rows:
+                conn.execute(
+                    update(actors)
+                    .where((actors.c.project_id == pid) & (actors.c.c_id == bindparam("b_actor")))
+                    .values(c_location=bindparam("b_location")),
+                    rows,
+                )
+            conn.execute(update(projects).where(projects.c.id == pid).values(updated_at=datetime.now(UTC)))
+            return len(rows)
+
+        return self.db.write(work)
 
     def merge_tables(
         self,

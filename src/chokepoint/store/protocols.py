@@ -76,6 +76,9 @@ class ChainStore(Protocol):
     def edit_node(self, name: str, node: str, changes: dict[str, Any]) -> tuple[dict[str, Any], ChainMap]:
         """Change fields of one node under the project's lock; the old values and the chain."""
 
+    def set_locations(self, name: str, locations: dict[str, str]) -> int:
+        """Write the location column alone of actors of project ``name``; the number written."""
+
 
 class ScenarioStore(Protocol):
     """Saved scenarios (:class:`~chokepoint.store.scenarios.ScenarioRepository`)."""

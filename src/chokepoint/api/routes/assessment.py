@@ -6,8 +6,9 @@ from typing import Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
-from pydantic import BaseModel, Field
+from pydantic import Field
 
+from chokepoint.api.bodies import Body
 from chokepoint.api.deps import (
     EDITORS,
     READERS,
@@ -28,12 +29,12 @@ from chokepoint.service.perspective import store_perspective
 router = APIRouter(tags=["assessment"])
 
 
-class PerspectiveBody(BaseModel):
+class PerspectiveBody(Body):
     """A default perspective: home economy, restricted and allied countries, year."""
 
     home: list[str] = Field(min_length=1)
-    restricted: list[str] = []
-    allied: list[str] = []
+    restricted: list[str] = Field(default_factory=list)
+    allied: list[str] = Field(default_factory=list)
     year: int | None = None
 
 

@@ -6,8 +6,9 @@ from datetime import timedelta
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request, Response
-from pydantic import BaseModel, Field
+from pydantic import Field
 
+from chokepoint.api.bodies import Body
 from chokepoint.api.deps import (
     ALL_ROLES,
     CSRF_COOKIE,
@@ -25,7 +26,7 @@ from chokepoint.service import users as users_svc
 router = APIRouter(tags=["auth"])
 
 
-class Login(BaseModel):
+class Login(Body):
     """User name and password."""
 
     username: str = Field(max_length=200)

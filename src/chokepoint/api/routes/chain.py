@@ -6,8 +6,9 @@ from typing import Any, Literal
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
-from pydantic import BaseModel, Field
+from pydantic import Field
 
+from chokepoint.api.bodies import Body
 from chokepoint.api.deps import (
     ALL_ROLES,
     EDITORS,
@@ -33,7 +34,7 @@ LINE = r"^[^\x00-\x1f\x7f]*$"
 TEXT = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$"
 
 
-class NodeEdit(BaseModel):
+class NodeEdit(Body):
     """Fields of a node an editor may change (absent ones stay); names are one line without
     control characters, descriptions free text without control characters but line breaks.
     """

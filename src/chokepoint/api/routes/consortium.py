@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from fastapi import APIRouter, Depends, Request
-from pydantic import BaseModel, Field
+from pydantic import Field
 
+from chokepoint.api.bodies import Body
 from chokepoint.api.deps import OFFICERS, READERS, User, allow, audit, get_store
 from chokepoint.service import consortium as svc
 
@@ -14,7 +15,7 @@ router = APIRouter(tags=["consortium"])
 CONSORTIUM = "/projects/{project}/tasks/{task_id}/consortium"
 
 
-class ProposalBody(BaseModel):
+class ProposalBody(Body):
     """What to propose for: capabilities (default: the challenges on the task's node), the
     method, perspective fields replacing the stored default's, and whether to keep it.
     """

@@ -7,8 +7,8 @@ from pathlib import Path
 from typing import Any, Literal
 
 from fastapi import APIRouter, Depends, Request, Response
-from pydantic import BaseModel
 
+from chokepoint.api.bodies import Body
 from chokepoint.api.deps import (
     EDITORS,
     OFFICERS,
@@ -30,7 +30,7 @@ from chokepoint.service import lists as svc
 router = APIRouter(tags=["lists"])
 
 
-class StatusBody(BaseModel):
+class StatusBody(Body):
     """A task's new status."""
 
     status: Literal["proposed", "active", "done", "dropped"]

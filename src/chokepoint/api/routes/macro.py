@@ -10,8 +10,9 @@ from contextlib import ExitStack
 from typing import Any, Literal
 
 from fastapi import APIRouter, Depends, File, Query, Request, Response, UploadFile
-from pydantic import BaseModel, Field
+from pydantic import Field
 
+from chokepoint.api.bodies import Body
 from chokepoint.api.deps import ADMINS, EDITORS, READERS, User, allow, audit, get_store, heavy_write
 from chokepoint.api.serialize import table_response
 from chokepoint.api.uploads import saved_upload
@@ -21,13 +22,13 @@ from chokepoint.service import macro as svc
 router = APIRouter(tags=["macro"])
 
 
-class Rename(BaseModel):
+class Rename(Body):
     """A dataset's new name."""
 
     name: str = Field(min_length=1, max_length=200)
 
 
-class ShockBody(BaseModel):
+class ShockBody(Body):
     """A shock: the content of the YAML file of ``chokepoint macro shock``."""
 
     demand: dict[str, float] = Field(default_factory=dict, description="region/sector: demand perturbation")

@@ -10,8 +10,9 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from fastapi import APIRouter, Depends, File, Query, Request, UploadFile
-from pydantic import BaseModel, Field
+from pydantic import Field
 
+from chokepoint.api.bodies import Body
 from chokepoint.api.deps import (
     EDITORS,
     READERS,
@@ -32,20 +33,20 @@ from chokepoint.service import matching as svc
 router = APIRouter(tags=["matching"])
 
 
-class ChallengeBody(BaseModel):
+class ChallengeBody(Body):
     """A new challenge: title, description, linked nodes, required capabilities, owner, budget, deadline."""
 
     title: str = Field(min_length=1, max_length=500)
     description: str = ""
-    nodes: list[str] = []
-    capabilities: list[str] = []
+    nodes: list[str] = Field(default_factory=list)
+    capabilities: list[str] = Field(default_factory=list)
     owner: str = ""
     budget: float | None = Field(None, ge=0)
     deadline: str | None = Field(None, pattern=r"^\d{4}-\d{2}-\d{2}$")
     draft: bool = False
 
 
-class BidBody(BaseModel):
+class BidBody(Body):
     """A bid: the solver stepping forward (actor id) and a proposal summary."""
 
     actor: str = Field(min_length=1)
@@ -137,7 +138,7 @@ def record_bid(
     return bid
 
 
-class StepBody(BaseModel):
+class StepBody(Body):
     """A lifecycle step: why (required to fail), and for an award the solvers awarded."""
 
     note: str = Field("", max_length=2000)

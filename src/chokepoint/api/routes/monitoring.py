@@ -13,8 +13,9 @@ from typing import Annotated, Any, Literal
 import pandas as pd
 from fastapi import APIRouter, Depends, File, Query, Request, Response, UploadFile
 from fastapi import Path as FastAPIPath
-from pydantic import BaseModel, Field
+from pydantic import Field
 
+from chokepoint.api.bodies import Body
 from chokepoint.api.deps import (
     ALL_ROLES,
     OFFICERS,
@@ -42,7 +43,7 @@ OBSERVATIONS = "/projects/{project}/observations"
 REPORTS = "/projects/{project}/reports"  # deprecated alias of OBSERVATIONS
 
 
-class ReportRow(BaseModel):
+class ReportRow(Body):
     """One reported value: indicator, period ``YYYY-MM``, value and the entity it is about."""
 
     indicator: str
@@ -54,14 +55,14 @@ class ReportRow(BaseModel):
     unit: str = ""
 
 
-class ReportBody(BaseModel):
+class ReportBody(Body):
     """Reported values, checked as one batch (``as_of``: the current month, default today)."""
 
     rows: list[ReportRow] = Field(min_length=1)
     as_of: str | None = Field(None, pattern=MONTH)
 
 
-class RulesBody(BaseModel):
+class RulesBody(Body):
     """Warning rules to insert or update by id."""
 
     rules: list[dict[str, Any]] = Field(min_length=1)

@@ -7,8 +7,9 @@ from pathlib import Path
 from typing import Any, Literal
 
 from fastapi import APIRouter, Depends, File, Request, Response, UploadFile
-from pydantic import BaseModel, Field
+from pydantic import Field
 
+from chokepoint.api.bodies import Body
 from chokepoint.api.deps import (
     ADMINS,
     ALL_ROLES,
@@ -30,7 +31,7 @@ from chokepoint.service import projects as svc
 router = APIRouter(tags=["projects"])
 
 
-class Rename(BaseModel):
+class Rename(Body):
     """A project's new name."""
 
     name: str = Field(min_length=1, max_length=200, pattern=r"^[^\x00-\x1f\x7f/\\]*$")

@@ -14,8 +14,9 @@ from pathlib import Path
 from typing import Any, Literal
 
 from fastapi import APIRouter, Depends, File, Query, Request, Response, UploadFile
-from pydantic import BaseModel, Field
+from pydantic import Field
 
+from chokepoint.api.bodies import Body
 from chokepoint.api.deps import (
     EDITORS,
     READERS,
@@ -196,7 +197,7 @@ def import_system(
     return done
 
 
-class MatrixBody(BaseModel):
+class MatrixBody(Body):
     """A pairwise comparison matrix: labels and rows of positive numbers."""
 
     labels: list[str] = Field(min_length=1, max_length=15)

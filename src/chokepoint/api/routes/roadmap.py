@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from fastapi import APIRouter, Depends, Request
-from pydantic import BaseModel, Field
+from pydantic import Field
 
+from chokepoint.api.bodies import Body
 from chokepoint.api.deps import OFFICERS, READERS, User, allow, audit, get_store
 from chokepoint.service import roadmap as svc
 
@@ -14,7 +15,7 @@ router = APIRouter(tags=["roadmap"])
 ROADMAP = "/projects/{project}/tasks/{task_id}/roadmap"
 
 
-class MilestoneBody(BaseModel):
+class MilestoneBody(Body):
     """A new milestone: kind, title, target month, owner, and for ``volume_share`` the share."""
 
     kind: Literal["prototype", "pilot_line", "customer_qualified", "volume_share", "other"]
@@ -24,7 +25,7 @@ class MilestoneBody(BaseModel):
     share: float | None = Field(None, gt=0, le=1)
 
 
-class ProgressBody(BaseModel):
+class ProgressBody(Body):
     """A progress step: the new status, its evidence, and for a providing milestone done the new
     home provider with its share of the node's supply.
     """

@@ -5,15 +5,16 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
-from pydantic import BaseModel, Field
+from pydantic import Field
 
+from chokepoint.api.bodies import Body
 from chokepoint.api.deps import ADMINS, ALL_ROLES, User, allow, audit, get_store
 from chokepoint.service import users as svc
 
 router = APIRouter(tags=["users"])
 
 
-class NewUser(BaseModel):
+class NewUser(Body):
     """A new user: name, role and password."""
 
     name: str = Field(min_length=1, max_length=200)
@@ -21,14 +22,14 @@ class NewUser(BaseModel):
     password: str = Field(min_length=1, max_length=1000)
 
 
-class Password(BaseModel):
+class Password(Body):
     """A new password; changing one's own password needs the current one too."""
 
     password: str = Field(min_length=1, max_length=1000)
     current_password: str | None = Field(None, max_length=1000)
 
 
-class Binding(BaseModel):
+class Binding(Body):
     """An enterprise (actor id) of a project."""
 
     project: str
