@@ -255,3 +255,29 @@ class ServerBusyError(RetryLaterError):
 
     code = "busy"
     http_status = 429
+
+
+class BundleRefusedError(ChokepointError):
+    """An exchange bundle was refused: unknown sender, bad signature, wrong receiver or format,
+    or a sequence already merged with other content. Nothing of it was merged.
+    """
+
+    code = "bundle_refused"
+    http_status = 403
+
+
+class BundleGapError(ChokepointError):
+    """A bundle came before the ones it follows: the receiver expects sequence ``expected``
+    (the sender resends from there).
+    """
+
+    code = "bundle_gap"
+    http_status = 409
+
+    def __init__(self, message: str, expected: int):
+        super().__init__(message)
+        self.expected = expected
+
+    def to_dict(self) -> dict[str, Any]:
+        """The error's JSON shape, with ``details.expected`` (the sequence the receiver awaits)."""
+        return {"code": self.code, "message": str(self), "details": {"expected": self.expected}}

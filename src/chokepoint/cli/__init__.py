@@ -17,6 +17,7 @@ from chokepoint.cli import (  # noqa: F401  (registers commands)
     matching,
     materials,
     monitoring,
+    network,
     projects,
     regions,
     roadmap,

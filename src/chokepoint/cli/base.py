@@ -93,6 +93,17 @@ indicators_app = _command_group(
 weights_app = _command_group(
     "weights", "Indicator weights from files: ahp (a comparison matrix), entropy, critic."
 )
+units_app = _command_group(
+    "units", "Organisation units of users (national, province, city, park): set, list."
+)
+datasets_app = _command_group("data-sets", "Reporting data sets (报表制度): put, list, delete.")
+reporting_app = _command_group(
+    "reporting", "Reporting cycles (联网直报): rates, late, remind, queue, review, mine, notifications."
+)
+network_app = _command_group(
+    "network", "Instances reporting upward: init, show, peer, prepare, push, export, receive, totals..."
+)
+escalations_app = _command_group("escalations", "Coordinated decisions (决策协同): list, raise, decide.")
 parks_app = _command_group("parks", "Classified park evaluation (园区分类评价): evaluate.")
 
 

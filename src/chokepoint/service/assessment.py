@@ -7,6 +7,7 @@ from typing import Any
 from chokepoint.assess import Assessment, Perspective, assess
 from chokepoint.assess.stability import StabilityReport
 from chokepoint.model.chain import ChainMap
+from chokepoint.service.reporting import counted_values
 from chokepoint.store import Store
 
 DEFAULT_GOVERNANCE = "wgi"
@@ -66,7 +67,7 @@ def assess_project(
         governance=load_governance(governance),
         experts=expert_evidence(store, project),
         trade=trade,
-        reported=reported_evidence(store.observations.values(project)),
+        reported=reported_evidence(counted_values(store, project)),  # reviewed data only
     )
 
 

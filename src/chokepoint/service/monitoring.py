@@ -38,7 +38,8 @@ from chokepoint.monitor.rules import (
 )
 from chokepoint.monitor.text import entity_names
 from chokepoint.service.assessment import assess_project
-from chokepoint.service.users import alert_actor, readable_actors, reporter
+from chokepoint.service.reporting import counted_series, raw_actors, scope_values
+from chokepoint.service.users import alert_actor, reporter
 from chokepoint.store import Store
 
 HISTORY_COLUMNS = ["indicator", "entity", "period", "old_value", "new_value", "changed_by", "changed_at"]
@@ -121,11 +122,13 @@ def upload_observations(
 
 
 def read_observations(store: Store, project: str, user: str, indicator: str | None = None) -> pd.DataFrame:
-    """Reported values ``user`` may read (a reporter only its enterprises'), by indicator, entity,
-    period: columns ``indicator, entity_type, entity, period, value, reporter``.
+    """Reported values ``user`` may read (a reporter only its enterprises'; a user placed in a unit
+    the enterprise values of its subtree, :func:`chokepoint.service.reporting.raw_actors`), by
+    indicator, entity, period: columns ``indicator, entity_type, entity, period, value, reporter``.
     """
     who = reporter(store, user, project)
-    return store.observations.values(project, indicator, readable_actors(who))
+    values = store.observations.values(project, indicator)
+    return scope_values(values, raw_actors(store, project, user), who.role == "reporter")
 
 
 def observation_history(store: Store, project: str, user: str) -> list[dict[str, Any]]:
@@ -133,7 +136,11 @@ def observation_history(store: Store, project: str, user: str) -> list[dict[str,
     period, old value (``None`` for a first report), new value, who and when (ISO seconds).
     """
     who = reporter(store, user, project)
-    df = store.observations.history(project, readable_actors(who))
+    actors = raw_actors(store, project, user)
+    df = store.observations.history(project, actors if who.role == "reporter" else None)
+    if actors is not None and who.role != "reporter" and len(df):
+        et = {i: ind.entity_type for i, ind in catalog().items()}
+        df = scope_values(df.assign(entity_type=[et.get(i, "node") for i in df["indicator"]]), actors, False)
     return [
         {c: _plain(r[c]) for c in HISTORY_COLUMNS if c in r}
         for r in (df.to_dict("records") if len(df) else [])
@@ -276,7 +283,7 @@ def evaluate_rules(
         if ind is None:
             raise ChokepointError(f"rule {rule.id!r} names unknown indicator {rule.indicator!r}")
         if rule.indicator not in series_cache:
-            series_cache[rule.indicator] = store.observations.series(project, rule.indicator, as_of)
+            series_cache[rule.indicator] = counted_series(store, project, rule.indicator, as_of)
         entities, values, months = series_cache[rule.indicator]
         if len(months) and months[-1] == as_of:
             if names is None:

@@ -39,11 +39,6 @@ def reporter(store: Store, name: str, project: str) -> Reporter:
     return Reporter(rec.name, rec.role, rec.actors)
 
 
-def readable_actors(who: Reporter) -> frozenset[str] | None:
-    """The actors whose values ``who`` may read (``None``: every value)."""
-    return who.actors if who.role == "reporter" else None
-
-
 def alert_actor(store: Store, name: str, project: str, action: str) -> Reporter:
     """The user, allowed to ``action`` (acknowledge, resolve) alerts of ``project``.
 

@@ -36,6 +36,7 @@ from chokepoint.errors import ProjectNotFoundError
 from chokepoint.limits import check_time_limit
 from chokepoint.store.schema import (
     MONITORING_TABLES,
+    NETWORK_TABLES,
     api_tokens,
     audit_log,
     chain_tables,
@@ -167,6 +168,10 @@ def _m015_regions(conn: Connection) -> None:
     metadata.create_all(conn, tables=[regions, region_values, indicator_systems])
 
 
+def _m016_network(conn: Connection) -> None:
+    metadata.create_all(conn, tables=NETWORK_TABLES)
+
+
 #: Ordered migrations; append new functions, never edit applied ones.
 MIGRATIONS: list[tuple[str, Callable[[Connection], None]]] = [
     ("001_initial", _m001_initial),
@@ -184,6 +189,7 @@ MIGRATIONS: list[tuple[str, Callable[[Connection], None]]] = [
     ("013_ledger", _m013_ledger),
     ("014_actor_location", _m014_actor_location),
     ("015_regions", _m015_regions),
+    ("016_network", _m016_network),
 ]
 
 

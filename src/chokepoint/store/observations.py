@@ -18,8 +18,10 @@ from sqlalchemy import Connection, and_, insert, select, update
 from chokepoint.monitor.catalog import REPORTER_ENTITY_TYPES, catalog
 from chokepoint.store.database import Database
 from chokepoint.store.ledger import append_entry
+from chokepoint.store.reporting import record_submission
 from chokepoint.store.schema import observation_history, observations
 
+OBSERVATION_COLUMNS = ["indicator", "entity_type", "entity", "period", "value"]
 VALUE_COLUMNS = ["indicator", "entity_type", "entity", "period", "value", "reporter"]
 
 
@@ -59,14 +61,18 @@ class ObservationRepository:
     def __init__(self, db: Database):
         self.db = db
 
-    def submit(self, project: str, clean: pd.DataFrame, reporter: str) -> dict[str, int]:
+    def submit(
+        self, project: str, clean: pd.DataFrame, reporter: str, at: datetime | None = None
+    ) -> dict[str, int]:
         """Store validated values as reported by ``reporter``, in one transaction.
 
         A value for an (indicator, entity, period) already stored replaces it and the old value
         goes to the revision history (who, when, old and new value). The new and changed values
         are appended to the project's tamper-evident log (kind ``observations``, one entry per
         submission: ``[indicator, entity_type, entity, period, value]`` rows) in the same
-        transaction.
+        transaction, and the reports of the project's data sets the values belong to move
+        (:func:`chokepoint.store.reporting.record_submission`: partial or submitted; a changed
+        approved report, or a returned one sent again, back to review).
 
         Parameters
         ----------
@@ -76,6 +82,9 @@ class ObservationRepository:
             Validated values: columns ``indicator, entity_type, entity, period, value``.
         reporter : str
             The user they are recorded as reported by.
+        at : datetime, optional
+            When they were submitted (default now; a backfill of paper reports gives the date
+            they were received, which the reports' timeliness is judged by).
 
         Returns
         -------
@@ -88,7 +97,7 @@ class ObservationRepository:
             When there is no such project.
         """
         counts = {"new": 0, "replaced": 0, "unchanged": 0}
-        now = datetime.now(UTC)
+        now = at or datetime.now(UTC)
 
         def work(conn: Connection) -> None:  # run again when a concurrent writer inserted first
             counts.update(new=0, replaced=0, unchanged=0)
@@ -144,6 +153,10 @@ class ObservationRepository:
                 changed.append([indicator, entity_type, entity, period, value])
             if changed:
                 append_entry(self.db, conn, pid, reporter, "observations", reporter, {"values": changed})
+            # the data sets' reports move with their values, in this transaction
+            record_submission(
+                conn, pid, clean, pd.DataFrame(changed, columns=OBSERVATION_COLUMNS), reporter, now
+            )
 
         self.db.write(work)
         return counts

@@ -360,3 +360,193 @@ indicator_systems = Table(
     Column("created_by", String(200), nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
 )
+
+# ----------------------------------------------------------- the reporting network (migration 016)
+#: The organisation unit of a user (a country code for the national level, else a region code).
+user_units = Table(
+    "user_units",
+    metadata,
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("unit", String(80), nullable=False),
+    Column("assigned_at", DateTime(timezone=True), nullable=False),
+)
+
+#: Data sets of a project (reporting cycles): the body as JSON (monitor.reporting.DataSet).
+data_sets = Table(
+    "data_sets",
+    metadata,
+    Column("project_id", Integer, ForeignKey("projects.id", ondelete="CASCADE"), primary_key=True),
+    Column("name", String(80), primary_key=True),
+    Column("body", Text, nullable=False),
+    Column("updated_by", String(200), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+#: One enterprise's report of a data set for a period, its state and review.
+data_reports = Table(
+    "data_reports",
+    metadata,
+    Column("project_id", Integer, ForeignKey("projects.id", ondelete="CASCADE"), primary_key=True),
+    Column("data_set", String(80), primary_key=True),
+    Column("enterprise", String(200), primary_key=True),
+    Column("period", String(7), primary_key=True),
+    Column("state", String(20), nullable=False),
+    Column("revision", Integer, nullable=False),
+    Column("first_submitted_at", DateTime(timezone=True), nullable=True),
+    Column("submitted_at", DateTime(timezone=True), nullable=False),
+    Column("submitted_by", String(200), nullable=False),
+    Column("reviewed_by", String(200), nullable=True),
+    Column("reviewed_at", DateTime(timezone=True), nullable=True),
+    Column("comment", Text, nullable=False, default=""),
+    Column("bundled_revision", Integer, nullable=True),
+)
+
+#: Every step of every report (submit, approve, query, return): who, at which unit, why.
+report_steps = Table(
+    "report_steps",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("project_id", Integer, ForeignKey("projects.id", ondelete="CASCADE"), nullable=False),
+    Column("data_set", String(80), nullable=False),
+    Column("enterprise", String(200), nullable=False),
+    Column("period", String(7), nullable=False),
+    Column("revision", Integer, nullable=False),
+    Column("action", String(20), nullable=False),
+    Column("by", String(200), nullable=False),
+    Column("unit", String(80), nullable=False, default=""),
+    Column("comment", Text, nullable=False, default=""),
+    Column("at", DateTime(timezone=True), nullable=False),
+)
+
+#: In-app notifications (reminders, returned reports, decisions), per user.
+notifications = Table(
+    "notifications",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("user", String(200), nullable=False, index=True),
+    Column("kind", String(40), nullable=False),
+    Column("message_en", Text, nullable=False),
+    Column("message_zh", Text, nullable=False),
+    Column("body", Text, nullable=False, default="{}"),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("read_at", DateTime(timezone=True), nullable=True),
+)
+
+#: This instance's identity and policy (name, unit, Ed25519 private key, upward policy).
+network_settings = Table(
+    "network_settings",
+    metadata,
+    Column("key", String(80), primary_key=True),
+    Column("value", Text, nullable=False),
+)
+
+#: Registered instances: senders below (their public key) and the receiver above.
+peers = Table(
+    "peers",
+    metadata,
+    Column("name", String(80), primary_key=True),
+    Column("role", String(10), nullable=False),
+    Column("unit", String(80), nullable=False),
+    Column("public_key", Text, nullable=False),
+    Column("url", Text, nullable=False, default=""),
+    Column("registered_by", String(200), nullable=False),
+    Column("registered_at", DateTime(timezone=True), nullable=False),
+)
+
+#: Signed bundles prepared for the receiver, in sequence; acknowledged once it merged them.
+outbox = Table(
+    "outbox",
+    metadata,
+    Column("receiver", String(80), primary_key=True),
+    Column("sequence", Integer, primary_key=True, autoincrement=False),
+    Column("records", Integer, nullable=False),
+    Column("body", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("acked_at", DateTime(timezone=True), nullable=True),
+)
+
+#: Bundles merged from each sender: the sequence, digest and when (idempotence, resumption).
+inbox = Table(
+    "inbox",
+    metadata,
+    Column("sender", String(80), primary_key=True),
+    Column("sequence", Integer, primary_key=True, autoincrement=False),
+    Column("digest", String(64), nullable=False),
+    Column("records", Integer, nullable=False),
+    Column("received_at", DateTime(timezone=True), nullable=False),
+)
+
+#: Reviewed values received from each sender: an enterprise's (raw) or a unit's sum (aggregate,
+#: enterprise blank, ``count`` enterprises).
+network_values = Table(
+    "network_values",
+    metadata,
+    Column("sender", String(80), primary_key=True),
+    Column("data_set", String(80), primary_key=True),
+    Column("unit", String(80), primary_key=True),
+    Column("enterprise", String(200), primary_key=True),
+    Column("period", String(7), primary_key=True),
+    Column("indicator", String(100), primary_key=True),
+    Column("value", Double, nullable=False),
+    Column("count", Integer, nullable=False),
+    Column("revision", Integer, nullable=False),
+    Column("sequence", Integer, nullable=False),
+)
+
+#: Reporting rates of each sender's units, as of its last bundle.
+network_rates = Table(
+    "network_rates",
+    metadata,
+    Column("sender", String(80), primary_key=True),
+    Column("data_set", String(80), primary_key=True),
+    Column("unit", String(80), primary_key=True),
+    Column("period", String(7), primary_key=True),
+    Column("expected", Integer, nullable=False),
+    Column("submitted", Integer, nullable=False),
+    Column("on_time", Integer, nullable=False),
+    Column("approved", Integer, nullable=False),
+    Column("as_of", DateTime(timezone=True), nullable=False),
+)
+
+#: Open alerts of each sender, as of its last bundle (counts by level roll up the hierarchy).
+network_alerts = Table(
+    "network_alerts",
+    metadata,
+    Column("sender", String(80), primary_key=True),
+    Column("project", String(200), primary_key=True),
+    Column("alert_id", Integer, primary_key=True, autoincrement=False),
+    Column("unit", String(80), nullable=False),
+    Column("level", String(4), nullable=False),
+    Column("entity", String(400), nullable=False),
+    Column("message_en", Text, nullable=False),
+    Column("message_zh", Text, nullable=False),
+    Column("as_of", DateTime(timezone=True), nullable=False),
+)
+
+#: Escalations of alerts up the hierarchy (决策协同) and the decision taken on each.
+escalations = Table(
+    "escalations",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("origin", String(80), nullable=False, default=""),
+    Column("origin_id", Integer, nullable=True),
+    Column("project", String(200), nullable=False),
+    Column("alert_id", Integer, nullable=False),
+    Column("alert", Text, nullable=False),
+    Column("from_unit", String(80), nullable=False),
+    Column("to_unit", String(80), nullable=False),
+    Column("raised_by", String(200), nullable=False),
+    Column("raised_at", DateTime(timezone=True), nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("state", String(20), nullable=False),
+    Column("decision", Text, nullable=False, default=""),
+    Column("decided_by", String(200), nullable=False, default=""),
+    Column("decided_at", DateTime(timezone=True), nullable=True),
+    Column("why", Text, nullable=False, default=""),
+    UniqueConstraint("origin", "origin_id", name="uq_escalation_origin"),
+)
+
+NETWORK_TABLES = [
+    user_units, data_sets, data_reports, report_steps, notifications, network_settings, peers,
+    outbox, inbox, network_values, network_rates, network_alerts, escalations,
+]  # fmt: skip

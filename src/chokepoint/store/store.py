@@ -20,6 +20,7 @@ from chokepoint.store.experts import ExpertRepository
 from chokepoint.store.ledger import LedgerRepository
 from chokepoint.store.logins import LoginRepository
 from chokepoint.store.materials import MaterialsDatasetRepository
+from chokepoint.store.network import NetworkRepository
 from chokepoint.store.observations import ObservationRepository
 from chokepoint.store.projects import ProjectRepository
 from chokepoint.store.protocols import (
@@ -45,9 +46,12 @@ from chokepoint.store.protocols import (
 )
 from chokepoint.store.records import RecordRepository
 from chokepoint.store.regions import IndicatorSystemRepository, RegionRepository
+from chokepoint.store.reporting import ReportingRepository
 from chokepoint.store.rules import RuleRepository
 from chokepoint.store.scenarios import ScenarioRepository
 from chokepoint.store.schema import (
+    data_reports,
+    data_sets,
     expert_scores,
     match_records,
     observations,
@@ -133,6 +137,8 @@ class Store:
         self.experts: ExpertStore = ExpertRepository(db)
         self.regions: RegionStore = RegionRepository(db)
         self.indicator_systems: IndicatorSystemStore = IndicatorSystemRepository(db)
+        self.reporting = ReportingRepository(db)
+        self.network = NetworkRepository(db)
 
     def __repr__(self) -> str:
         return f"Store({self.engine.url.render_as_string(hide_password=True)!r})"
@@ -140,13 +146,15 @@ class Store:
     def evidence_stamp(self, project: str, trade_dataset: str | None = None) -> str:
         """A key that changes when what an assessment reads beside the chain changes: the
         project's expert scores (count, latest import), its reported values (count, sum, latest
-        period, latest submission) and, when named, the trade dataset (its import time).
+        period, latest submission), its data-set reports (count, latest review, latest data-set
+        change: a review changes which values count) and, when named, the trade dataset (its
+        import time).
 
         One statement of scalar subqueries (one round trip; API caches read it on every
         request). ``""`` parts stand for none stored.
         """
         pid = select(projects.c.id).where(projects.c.name == project).scalar_subquery()
-        e, o = expert_scores.c, observations.c
+        e, o, r, d = expert_scores.c, observations.c, data_reports.c, data_sets.c
         parts = [
             select(func.count()).where(e.project_id == pid),
             select(func.max(e.scored_at)).where(e.project_id == pid),
@@ -155,14 +163,18 @@ class Store:
             select(func.max(o.period)).where(o.project_id == pid),
             select(func.max(o.submitted_at)).where(o.project_id == pid),
             select(trade_datasets.c.created_at).where(trade_datasets.c.name == (trade_dataset or "")),
+            select(func.count()).where(r.project_id == pid),
+            select(func.max(r.reviewed_at)).where(r.project_id == pid),
+            select(func.max(d.updated_at)).where(d.project_id == pid),
         ]
         with self.database.connect() as conn:
             row = conn.execute(select(*(q.scalar_subquery() for q in parts))).one()
-        scores, scored, values, total, period, submitted, trade = row
+        scores, scored, values, total, period, submitted, trade, *reviews = row
         experts = f"{scores}:{scored}" if scores else ""
         reported = f"{values}:{float(total):.12g}:{period}:{submitted}" if values else ""
         traded = f"{trade_dataset}:{trade}" if trade_dataset else ""
-        return f"{experts}|{reported}|{traded}"
+        reviewed = ":".join("" if v is None else str(v) for v in reviews) if any(reviews) else ""
+        return f"{experts}|{reported}|{traded}|{reviewed}"
 
     def lists_stamp(self, project: str) -> str:
         """A key that changes when what the policy lists read beside the assessment changes: the

@@ -12,8 +12,10 @@ from chokepoint.api.routes import (
     matching,
     materials,
     monitoring,
+    network,
     projects,
     regions,
+    reporting,
     reports,
     roadmap,
     scenarios,
@@ -40,6 +42,8 @@ ROUTERS = [
     consortium.router,
     roadmap.router,
     regions.router,
+    reporting.router,
+    network.router,
 ]
 
 __all__ = ["ROUTERS"]

@@ -1,0 +1,1 @@
+"""The reporting network's pure parts: signed exchange bundles (:mod:`chokepoint.network.bundles`)."""
