@@ -21,6 +21,7 @@ with warnings.catch_warnings():
 from chokepoint.api import create_app, ensure_admin
 from chokepoint.api.deps import ALL_ROLES
 from chokepoint.datasets import load_semiconductors
+from chokepoint.network.bundles import make_bundle, new_private_key, public_key_of
 from chokepoint.store import Store
 
 ROLES = ALL_ROLES  # admin, analyst, officer, reporter, viewer
@@ -107,8 +108,41 @@ def template(tmp_path_factory) -> tuple[Path, dict[str, str]]:
     load_region_values(s, "parks", files["values"])
     import_system(s, files["hitech"], "admin")
     import_system(s, files["devzone"], "admin")
+    _seed_network(s)
     s.close()
     return path, tokens
+
+
+#: a city instance below the template's (zhejiang, CN-ZJ), with a bundle it signed
+HANGZHOU_KEY = new_private_key()
+HANGZHOU_BUNDLE = make_bundle(
+    "hangzhou", "zhejiang", 1, "2026-12-01T00:00:00+00:00", "aggregate", "CN-ZJ-HZ",
+    {"values": [{"data_set": "semi/monthly", "unit": "CN-ZJ-HZ", "enterprise": "", "period": "2026-01",
+                 "indicator": "capacity_utilisation", "value": 0.8, "count": 1, "revision": 0}]},
+    HANGZHOU_KEY,
+)  # fmt: skip
+
+
+def _seed_network(s: Store) -> None:
+    """The template as the Zhejiang instance: a data set with one submitted report, a city
+    instance below (hangzhou) and the national one above (unreachable), a Hangzhou officer's
+    escalation of the alert to the province.
+    """
+    from chokepoint.service import escalations, exchange, reporting
+    from chokepoint.service.monitoring import submit_observations
+
+    exchange.init_instance(s, "zhejiang", "CN-ZJ")
+    exchange.register_peer(s, "hangzhou", "sender", "CN-ZJ-HZ", public_key_of(HANGZHOU_KEY))
+    exchange.register_peer(
+        s, "national", "receiver", "CHN", public_key_of(new_private_key()), "http://127.0.0.1:9"
+    )
+    monthly = {"name": "monthly", "indicators": ["capacity_utilisation"], "enterprises": ["P115", "P123"]}
+    reporting.put_data_set(s, "semi", monthly, "admin")
+    row = {"indicator": "capacity_utilisation", "enterprise": "P123", "period": "2026-01", "value": 0.7}
+    submit_observations(s, "semi", pd.DataFrame([row]), "other", as_of="2026-01")
+    s.users.add("hz-officer", "officer", "hz-officer-pw")
+    reporting.set_unit(s, "hz-officer", "CN-ZJ-HZ")
+    escalations.escalate(s, "semi", 1, "hz-officer", "the province should coordinate")
 
 
 @pytest.fixture
@@ -410,6 +444,50 @@ CASES.update(
             }
         },
         ("POST", "/api/weights/ahp"): {"json": {"labels": ["a", "b"], "matrix": [[1, 2], [0.5, 1]]}},
+        ("PUT", "/api/users/{name}/unit"): {"path": "/api/users/viewer/unit", "json": {"unit": "CN-ZJ"}},
+        ("GET", "/api/units"): {},
+        ("GET", "/api/projects/{project}/data-sets"): {"path": "/api/projects/semi/data-sets"},
+        ("PUT", "/api/projects/{project}/data-sets/{name}"): {
+            "path": "/api/projects/semi/data-sets/backlog",
+            "json": {"indicators": ["order_backlog_months"], "enterprises": ["P115"], "title_zh": "订单"},
+        },
+        ("DELETE", "/api/projects/{project}/data-sets/{name}"): {
+            "path": "/api/projects/semi/data-sets/monthly"
+        },
+        ("GET", "/api/projects/{project}/data-sets/{name}/rates"): {
+            "path": "/api/projects/semi/data-sets/monthly/rates"
+        },
+        ("GET", "/api/projects/{project}/data-sets/{name}/late"): {
+            "path": "/api/projects/semi/data-sets/monthly/late?period=2026-01"
+        },
+        ("POST", "/api/projects/{project}/data-sets/{name}/reminders"): {
+            "path": "/api/projects/semi/data-sets/monthly/reminders?period=2026-01"
+        },
+        ("GET", "/api/projects/{project}/review-queue"): {"path": "/api/projects/semi/review-queue"},
+        ("POST", "/api/projects/{project}/data-sets/{name}/reviews"): {
+            "path": "/api/projects/semi/data-sets/monthly/reviews",
+            "json": {"action": "approve", "reports": [{"enterprise": "P123", "period": "2026-01"}]},
+        },
+        ("GET", "/api/projects/{project}/data-reports"): {"path": "/api/projects/semi/data-reports"},
+        ("GET", "/api/notifications"): {},
+        ("POST", "/api/notifications/read"): {"json": {}},
+        ("GET", "/api/network"): {},
+        ("POST", "/api/network/bundles"): {"json": HANGZHOU_BUNDLE},
+        ("POST", "/api/network/prepare"): {},
+        ("POST", "/api/network/push"): {},
+        ("GET", "/api/network/totals"): {},
+        ("GET", "/api/network/rates"): {},
+        ("GET", "/api/network/alerts"): {},
+        ("GET", "/api/network/conflicts"): {},
+        ("GET", "/api/escalations"): {},
+        ("POST", "/api/projects/{project}/alerts/{alert_id}/escalate"): {
+            "path": "/api/projects/semi/alerts/1/escalate",
+            "json": {"reason": "两省共同依赖的供应商断供风险"},
+        },
+        ("POST", "/api/escalations/{escalation_id}/decision"): {
+            "path": "/api/escalations/1/decision",
+            "json": {"decision": "convene the chain's joint task force", "why": "two parks depend on it"},
+        },
     }
 )
 PUBLIC = {("POST", "/api/login")}
@@ -548,6 +626,7 @@ def test_reporter_is_isolated_and_errors_leak_nothing(client):
     assert {r["entity"] for r in client.get("/api/projects/semi/reports", headers=admin).json()} == {
         "N44|P115",
         "N44|P123",
+        "P123",  # the data set's capacity utilisation (see _seed_network)
     }
 
 

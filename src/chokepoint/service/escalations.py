@@ -115,11 +115,11 @@ def decide(store: Store, escalation_id: int, user: str, decision: str, why: str)
     found = next((e for e in store.network.escalations() if e["id"] == escalation_id), None)
     if found is None:
         raise NotFoundError(f"no escalation {escalation_id}")
+    if not found["origin"] and not reporting.contains(reporting.instance_unit(store), found["to_unit"]):
+        raise UsageError(f"escalation {escalation_id} went up to {found['to_unit']}: it is decided there")
     unit = reporting.user_unit(store, user) or reporting.instance_unit(store)
     if not reporting.contains(unit, found["to_unit"]):
         raise AccessDeniedError(
             f"escalation {escalation_id} was sent to {found['to_unit']}, not to your unit {unit!r}"
         )
-    if not found["origin"] and not reporting.contains(reporting.instance_unit(store), found["to_unit"]):
-        raise UsageError(f"escalation {escalation_id} went up to {found['to_unit']}: it is decided there")
     return store.network.decide(escalation_id, decision.strip(), why.strip(), user)

@@ -423,16 +423,14 @@ def totals(store: Store, data_set: str | None = None, by: str = "region") -> lis
     regional = clean.groupby(["sender", *groups], as_index=False).agg(
         value=("value", "sum"), enterprises=("count", "sum")
     )
-    national = clean.groupby(groups, as_index=False).agg(value=("value", "sum"), enterprises=("count", "sum"))
-    national.insert(0, "sender", "")
-    left_out = v[conflicted].groupby(groups)["enterprise"].nunique()
+    every = v[groups].drop_duplicates().set_index(groups).index  # a group all in conflict stays
+    national = clean.groupby(groups).agg(value=("value", "sum"), enterprises=("count", "sum")).reindex(every)
+    national["enterprises"] = national["enterprises"].fillna(0).astype(int)  # value NaN: none known
+    national["conflicted"] = v[conflicted].groupby(groups)["enterprise"].nunique().reindex(every).fillna(0)
+    national = national.reset_index().assign(sender="")
+    regional["conflicted"] = 0
     table = pd.concat([regional, national], ignore_index=True) if by == "region" else national
-    table["conflicted"] = [
-        int(left_out.get((d, p, i), 0)) if s == "" else 0
-        for s, d, p, i in zip(
-            table["sender"], table["data_set"], table["period"], table["indicator"], strict=True
-        )
-    ]
+    table["conflicted"] = table["conflicted"].astype(int)
     table = table.rename(columns={"sender": "region"})
     table["region"] = table["region"].replace("", "national")
     return [

@@ -61,6 +61,7 @@ def submit_observations(
     rows: list[int] | np.ndarray | None = None,
     as_of: str | None = None,
     chain: ChainMap | None = None,
+    at: datetime | None = None,
 ) -> dict[str, int]:
     """Check and store reported values as ``user``; any bad or forbidden row rejects them all.
 
@@ -72,6 +73,8 @@ def submit_observations(
     source : the file or ``request body`` the problems name.
     as_of : the current month ``YYYY-MM`` (later periods are in the future); default today.
     chain : the project's chain when the caller holds it (default: loaded from the store).
+    at : when the values were received (default now): a backfill of paper reports gives the date,
+        which the data sets' timeliness (及时率) is judged by.
 
     Returns
     -------
@@ -98,7 +101,7 @@ def submit_observations(
     )
     if checked.problem_count:
         raise ReportRejectedError(checked.problems, problem_count=checked.problem_count)
-    return store.observations.submit(project, checked.clean, who.name)
+    return store.observations.submit(project, checked.clean, who.name, at)
 
 
 def upload_observations(

@@ -9,7 +9,7 @@ the protocol's docstring).
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterable, Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 import numpy as np
@@ -306,7 +306,9 @@ class AuditStore(Protocol):
 class ObservationStore(Protocol):
     """Reported values (:class:`~chokepoint.store.observations.ObservationRepository`)."""
 
-    def submit(self, project: str, clean: pd.DataFrame, reporter: str) -> dict[str, int]:
+    def submit(
+        self, project: str, clean: pd.DataFrame, reporter: str, at: datetime | None = None
+    ) -> dict[str, int]:
         """Store validated values as reported by ``reporter``; counts new, replaced, unchanged."""
 
     def values(
