@@ -167,7 +167,7 @@ def test_two_instances_on_loopback_exchange_reviewed_data_resuming_without_dupli
 
 
 def test_the_nation_sees_each_regions_rates_and_the_sum(network):
-    nation, provinces, _ = network
+    nation, _provinces, _ = network
     rows = [r for r in exchange.network_rates(nation) if r["period"] == "2025-03"]
     by = {r["region"]: r for r in rows}
     assert set(by) == {"zhejiang", "jiangsu", "guangdong", "national"}
@@ -335,7 +335,7 @@ def test_review_follows_unit_and_level_and_a_query_needs_a_comment(small):
 
 
 def test_reminders_reach_bound_reporters_in_the_app_and_the_operators_hook(small, tmp_path, monkeypatch):
-    store, (e1, *_) = small
+    store, (_e1, *_) = small
     log = tmp_path / "hook.log"
     hook = tmp_path / "hook.sh"
     hook.write_text(f"#!/bin/sh\ncat >> {log}\necho >> {log}\n")
@@ -396,7 +396,7 @@ def test_an_enterprise_two_regions_send_is_a_conflict_never_an_overwrite(tmp_pat
         exchange.receive(nation, body)
     (found,) = [c for c in exchange.conflicts(nation) if c["enterprise"] == "EZJ01"]
     assert [(s["sender"], s["value"]) for s in found["senders"]] == [("jiangsu", 0.6), ("zhejiang", 0.8)]
-    national = [t for t in exchange.totals(nation) if t["region"] == "national"][0]
+    national = next(t for t in exchange.totals(nation) if t["region"] == "national")
     assert (national["enterprises"], national["conflicted"]) == (0, 2)  # both left out, both named
     nation.close()
 
@@ -466,8 +466,8 @@ def test_aggregate_policy_sends_unit_sums_not_enterprises(tmp_path):
     assert set(merged["enterprise"]) == {""}  # no enterprise left the province
     assert sorted(set(merged["unit"])) == ["CN-ZJ-HZ", "CN-ZJ-NB"]
     cu = values(ids, months=["2025-01"]).query("indicator == 'capacity_utilisation'")["value"].sum()
-    national = [t for t in exchange.totals(nation) if t["region"] == "national" and t["indicator"] ==
-                "capacity_utilisation"][0]  # fmt: skip
+    national = next(t for t in exchange.totals(nation) if t["region"] == "national" and t["indicator"] ==
+                "capacity_utilisation")  # fmt: skip
     assert national["value"] == pytest.approx(cu, rel=1e-12)
     assert national["enterprises"] == 20
     nation.close()
