@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import httpx
 import numpy as np
@@ -502,3 +503,86 @@ def test_units_are_codes_the_platform_knows(small):
         reporting.set_unit(store, "hz", "ZZZ")
     assert reporting.set_unit(store, "hz", "CN-ZJ-HZ-HT1")["unit"] == "CN-ZJ-HZ-HT1"  # a park
     assert enterprises("CN-ZJ")["location"].iloc[0] == "CN-ZJ-HZ"
+
+
+# ------------------------------------------------------------------ the command line
+def test_the_network_on_the_command_line_with_bundles_carried_as_files(runner, tmp_path):
+    import json
+
+    import yaml
+
+    from chokepoint.cli import app
+
+    zj_db, nat_db = str(tmp_path / "zj.db"), str(tmp_path / "nat.db")
+    store, ids = province_store(zj_db, "CN-ZJ", tmp_path)
+    store.users.add("reviewer", "officer", "reviewer-pw")
+    store.users.add("clerk", "officer", "clerk-password")
+    store.close()
+    nat = Store(nat_db)
+    nat.users.add("ndrc", "officer", "ndrc-password")
+    nat.close()
+
+    def run(db: str, *args: str) -> str:
+        result = runner.invoke(app, [*args, "--db", db])
+        assert result.exit_code == 0, result.output
+        return result.output
+
+    spec = tmp_path / "monthly.yaml"
+    spec.write_text(
+        yaml.safe_dump({**DATA_SET, "enterprises": ids[:4]}, allow_unicode=True), encoding="utf-8"
+    )
+    assert "4 enterprises" in run(zj_db, "data-sets", "put", str(spec), "-p", "semi", "--as", "clerk")
+    assert "monthly" in run(zj_db, "data-sets", "list", "-p", "semi")
+    run(zj_db, "units", "set", "reviewer", "CN-ZJ")
+    assert "CN-ZJ" in run(zj_db, "units", "list")
+    csv = tmp_path / "reports.csv"
+    _rows(ids[:3]).to_csv(csv, index=False)
+    run(zj_db, "report-data", "upload", str(csv), "-p", "semi", "--as", "clerk", "--as-of", "2026-12")
+    queue = json.loads(run(zj_db, "reporting", "queue", "-p", "semi", "--as", "reviewer", "--format", "json"))
+    assert [q["enterprise"] for q in queue] == ids[:3]
+    out = run(zj_db, "reporting", "review", "monthly", "-p", "semi", "--action", "return",
+              "--report", f"{ids[2]}:2025-03", "--comment", "请补充说明", "--as", "reviewer")  # fmt: skip
+    assert "1 reports returned" in out
+    assert "2 reports approved" in run(
+        zj_db, "reporting", "review", "monthly", "-p", "semi", "--action", "approve", "--report", "queue",
+        "--as", "reviewer",
+    )  # fmt: skip
+    rates = json.loads(run(zj_db, "reporting", "rates", "monthly", "-p", "semi", "--as", "reviewer",
+                           "--format", "json"))  # fmt: skip
+    assert (rates[0]["unit"], rates[0]["submitted"], rates[0]["expected"]) == ("CN-ZJ", 2, 4)
+    late = run(zj_db, "reporting", "late", "monthly", "-p", "semi", "--period", "2025-03", "--as", "reviewer")
+    assert ids[3] in late
+    assert ids[2] in late  # returned: to be sent again
+    assert "4 late" not in run(zj_db, "reporting", "remind", "monthly", "-p", "semi", "--period", "2025-03",
+                               "--as", "reviewer")  # fmt: skip
+    assert "returned" in run(zj_db, "reporting", "mine", "-p", "semi", "--as", "reviewer")
+    run(zj_db, "reporting", "notifications", "--as", "reviewer")
+    # the two instances: keys, registration, bundles on a memory stick
+    zj_key = (
+        run(zj_db, "network", "init", "zhejiang", "--unit", "CN-ZJ").split("public key ")[1].split(" ")[0]
+    )
+    nat_key = (
+        run(nat_db, "network", "init", "national", "--unit", "CHN").split("public key ")[1].split(" ")[0]
+    )
+    run(nat_db, "network", "peer", "zhejiang", "--role", "sender", "--unit", "CN-ZJ", "--public-key", zj_key)
+    run(zj_db, "network", "peer", "national", "--role", "receiver", "--unit", "CHN", "--public-key", nat_key)
+    assert "1 bundles for national" in run(zj_db, "network", "prepare")
+    stick = tmp_path / "stick"
+    assert "wrote 1 bundles" in run(zj_db, "network", "export", "--out", str(stick))
+    files = sorted(str(p) for p in stick.iterdir())
+    assert "merged (sequence 1" in run(nat_db, "network", "receive", *files)
+    assert "duplicate (sequence 1" in run(nat_db, "network", "receive", *files)  # carried twice: once
+    totals = json.loads(run(nat_db, "network", "totals", "--format", "json"))
+    national = [t for t in totals if t["region"] == "national" and t["indicator"] == "capacity_utilisation"]
+    assert (national[0]["value"], national[0]["enterprises"]) == (pytest.approx(1.6), 2)
+    assert "zhejiang" in run(nat_db, "network", "show")
+    assert "zhejiang" in run(nat_db, "network", "rates")
+    run(nat_db, "network", "conflicts")
+    run(nat_db, "escalations", "list", "--as", "ndrc")
+    bad = tmp_path / "bad.json"
+    body = json.loads(Path(files[0]).read_text(encoding="utf-8"))
+    body["sender"] = "rogue"
+    bad.write_text(json.dumps(body), encoding="utf-8")
+    refused = runner.invoke(app, ["network", "receive", str(bad), "--db", nat_db])
+    assert refused.exit_code != 0
+    assert "'rogue' is not a registered instance" in refused.output
