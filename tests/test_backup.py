@@ -213,6 +213,13 @@ def test_sqlite_to_postgresql_and_back_is_lossless(tmp_path):
         admin.dispose()
 
 
+#: the tables of migration 016 (the reporting network), dependants first
+NETWORK = [
+    "user_units", "data_reports", "report_steps", "data_sets", "notifications", "network_settings",
+    "peers", "outbox", "inbox", "network_values", "network_rates", "network_alerts", "escalations",
+]  # fmt: skip
+
+
 def test_a_store_of_the_previous_schema_upgrades_and_keeps_every_row(tmp_path):
     """Build a store as the previous release left it (before migrations 011 to 015: alerts
     without ``level_before``, no ``login_failures``, no ``ledger_entries``, actors without
@@ -227,7 +234,13 @@ def test_a_store_of_the_previous_schema_upgrades_and_keeps_every_row(tmp_path):
         alerts = [json.loads(r) for r in rows["alerts"]]
         for a in alerts:
             a.pop("level_before")
-        new = {"ledger_entries", "regions", "region_values", "indicator_systems"}  # not in the old schema
+        new = {
+            "ledger_entries",
+            "regions",
+            "region_values",
+            "indicator_systems",
+            *NETWORK,
+        }  # not in the old schema
         kept = {k: v for k, v in rows.items() if k not in new}
         actors = [json.loads(r) for r in rows["chain_actors"]]
         for a in actors:  # the new column: NULL on upgraded rows, "" on new ones; both load as ""
@@ -247,7 +260,7 @@ def test_a_store_of_the_previous_schema_upgrades_and_keeps_every_row(tmp_path):
         conn.execute(text("DROP TABLE login_failures"))
         conn.execute(text("DROP TABLE ledger_entries"))
         conn.execute(text("ALTER TABLE chain_actors DROP COLUMN c_location"))
-        for table in ("regions", "region_values", "indicator_systems"):
+        for table in ("regions", "region_values", "indicator_systems", *NETWORK):
             conn.execute(text(f"DROP TABLE {table}"))
         old = [
             "011_alert_level_before",
@@ -255,18 +268,20 @@ def test_a_store_of_the_previous_schema_upgrades_and_keeps_every_row(tmp_path):
             "013_ledger",
             "014_actor_location",
             "015_regions",
+            "016_network",
         ]
         conn.execute(delete(migrations_table).where(migrations_table.c.name.in_(old)))
     s.close()
-    upgraded = Store(path)  # opening applies the five migrations
+    upgraded = Store(path)  # opening applies the six migrations
     with upgraded.engine.connect() as conn:
         applied = [r[0] for r in conn.execute(text("SELECT name FROM chokepoint_migrations ORDER BY name"))]
-    assert applied[-5:] == [
+    assert applied[-6:] == [
         "011_alert_level_before",
         "012_login_failures",
         "013_ledger",
         "014_actor_location",
         "015_regions",
+        "016_network",
     ]
     after = tmp_path / "after.backup.gz"
     backup(upgraded, after, with_password_hashes=True)

@@ -35,7 +35,7 @@ NAMES = {"CN-ZJ": "zhejiang", "CN-JS": "jiangsu", "CN-GD": "guangdong"}
 
 
 def _submit(store: Store, frame: pd.DataFrame, user: str, at: datetime | None = None) -> dict[str, int]:
-    rows = frame.rename(columns={"enterprise": "enterprise"})[["indicator", "enterprise", "period", "value"]]
+    rows = frame[["indicator", "enterprise", "period", "value"]]
     return submit_observations(store, "semi", rows, user, as_of="2026-12", at=at)
 
 
@@ -52,7 +52,7 @@ def _submit_on_time(store: Store, frame: pd.DataFrame, user: str, late: set[str]
             _submit(store, part[part["enterprise"].isin(late)], user, due + timedelta(days=3))
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def network(tmp_path_factory):
     """Three provincial instances of 20 enterprises x 12 months, reviewed (two reports of each
     returned), and a national instance, registered with each other.
@@ -153,7 +153,7 @@ def test_two_instances_on_loopback_exchange_reviewed_data_resuming_without_dupli
     expected = _reviewed_totals(provinces)
     national = pd.DataFrame([t for t in exchange.totals(nation) if t["region"] == "national"])
     got = national.set_index(["period", "indicator"]).sort_index()
-    np.testing.assert_allclose(got["value"], expected["sum"], rtol=1e-12)  # exact sums, float order
+    np.testing.assert_allclose(got["sum"], expected["sum"], rtol=1e-12)  # exact sums, float order
     assert (got["enterprises"] == expected["count"]).all()
     assert (
         got.loc[("2025-01", "capacity_utilisation"), "enterprises"] == 54
@@ -167,8 +167,17 @@ def test_two_instances_on_loopback_exchange_reviewed_data_resuming_without_dupli
     assert status["zhejiang"]["last_exchange_at"]
 
 
+def _exchanged(network):
+    """Every province's approved reports prepared and pushed in process (no sockets)."""
+    nation, provinces, _ = network
+    for store in provinces.values():
+        exchange.prepare(store, batch=50)
+        assert exchange.push(store, lambda b: exchange.receive(nation, b))["waiting"] == 0
+    return nation, provinces
+
+
 def test_the_nation_sees_each_regions_rates_and_the_sum(network):
-    nation, _provinces, _ = network
+    nation, _ = _exchanged(network)
     rows = [r for r in exchange.network_rates(nation) if r["period"] == "2025-03"]
     by = {r["region"]: r for r in rows}
     assert set(by) == {"zhejiang", "jiangsu", "guangdong", "national"}
@@ -179,7 +188,7 @@ def test_the_nation_sees_each_regions_rates_and_the_sum(network):
 
 
 def test_a_replayed_bundle_merges_nothing_and_a_reused_sequence_is_refused(network):
-    nation, provinces, _ = network
+    nation, provinces = _exchanged(network)
     zj = provinces["CN-ZJ"]
     first = zj.network.outbox("national", unacked=False)[0]["body"]
     before = len(nation.network.values())
@@ -469,7 +478,9 @@ def test_aggregate_policy_sends_unit_sums_not_enterprises(tmp_path):
     cu = values(ids, months=["2025-01"]).query("indicator == 'capacity_utilisation'")["value"].sum()
     national = next(t for t in exchange.totals(nation) if t["region"] == "national" and t["indicator"] ==
                 "capacity_utilisation")  # fmt: skip
-    assert national["value"] == pytest.approx(cu, rel=1e-12)
+    assert national["sum"] == pytest.approx(cu, rel=1e-12)
+    assert national["mean"] == pytest.approx(cu / 20, rel=1e-12)
+    assert national["measure"] == "mean"  # a rate: its mean over enterprises, not its sum
     assert national["enterprises"] == 20
     nation.close()
     zj.close()
@@ -574,7 +585,7 @@ def test_the_network_on_the_command_line_with_bundles_carried_as_files(runner, t
     assert "duplicate (sequence 1" in run(nat_db, "network", "receive", *files)  # carried twice: once
     totals = json.loads(run(nat_db, "network", "totals", "--format", "json"))
     national = [t for t in totals if t["region"] == "national" and t["indicator"] == "capacity_utilisation"]
-    assert (national[0]["value"], national[0]["enterprises"]) == (pytest.approx(1.6), 2)
+    assert (national[0]["sum"], national[0]["mean"], national[0]["enterprises"]) == (1.6, 0.8, 2)
     assert "zhejiang" in run(nat_db, "network", "show")
     assert "zhejiang" in run(nat_db, "network", "rates")
     run(nat_db, "network", "conflicts")

@@ -291,12 +291,12 @@ def test_evidence_stamp_changes_with_each_kind_of_evidence(store, small, other):
     store.chains.save("small", small)
     store.chains.save("other", other)
     empty = store.evidence_stamp("small")
-    assert empty == "||"
+    assert empty == "|||"
     node = small.nodes["id"].iloc[0]
     store.experts.replace("small", "Zhang", pd.DataFrame({"node": [node], "gap": [4]}), "a.csv", "u")
     scored = store.evidence_stamp("small")
     assert scored != empty
-    assert store.evidence_stamp("other") == "||"
+    assert store.evidence_stamp("other") == "|||"
     value = pd.DataFrame(
         {
             "indicator": ["inventory_days"],
@@ -311,15 +311,30 @@ def test_evidence_stamp_changes_with_each_kind_of_evidence(store, small, other):
     assert reported != scored
     store.observations.submit("small", value.assign(value=12.0), "u")  # replaced: same count
     assert store.evidence_stamp("small") not in (reported, scored)
-    assert store.evidence_stamp("other") == "||"
+    assert store.evidence_stamp("other") == "|||"
     flows = pd.DataFrame(
         {"year": [2021], "exporter": ["USA"], "importer": ["CHN"], "product": ["854231"], "value": [1.0]}
     )
+    # a data set, then a review, change which values count: the stamp moves
+    before_set = store.evidence_stamp("small")
+    store.reporting.put_data_set("small", "m", {"name": "m", "indicators": ["inventory_days"],
+                                                "enterprises": ["P1"], "review_level": "province"}, "u")  # fmt: skip
+    assert store.evidence_stamp("small") != before_set
+    store.observations.submit("small", value.assign(value=13.0), "u")
+    submitted = store.evidence_stamp("small")
+    store.reporting.review("small", "m", [("P1", "2026-10", None)], "approve", "u", "CHN")
+    assert store.evidence_stamp("small") != submitted
+    assert store.evidence_stamp("other") == "|||"
     store.trade_datasets.save("t", flows, "comtrade")
     traded = store.evidence_stamp("small", "t")
     store.trade_datasets.save("t", flows.assign(value=2.0), "comtrade")
     assert store.evidence_stamp("small", "t") != traded
-    assert store.evidence_stamp("small", "t").startswith(store.evidence_stamp("small")[:-1])
+    with_trade, without = (
+        store.evidence_stamp("small", "t").split("|"),
+        store.evidence_stamp("small").split("|"),
+    )
+    assert with_trade[:2] + with_trade[3:] == without[:2] + without[3:]  # the trade part alone differs
+    assert (with_trade[2], without[2]) != ("", "")
 
 
 @pytest.mark.sqlite_only

@@ -70,6 +70,49 @@ def _chain_with_payloads():
     )
 
 
+def _seed_network(store: Store) -> None:
+    """The web store as the national instance: a reviewed data set of four located Chinese firms
+    (NAURA's report returned with a comment), a bundle received from an illustrative Shanghai
+    instance, and an alert escalated from Shanghai to the nation.
+    """
+    from chokepoint.network.bundles import make_bundle, new_private_key, public_key_of
+    from chokepoint.service import escalations, exchange, reporting
+    from chokepoint.service.monitoring import submit_observations
+
+    exchange.init_instance(store, "national", "CHN")
+    store.users.add("sh-officer", "officer", "sh-officer-pw")
+    reporting.set_unit(store, "sh-officer", "CN-SH")
+    firms = ["P115", "P123", "P70", "P37"]
+    reporting.put_data_set(store, "semi", {"name": "monthly", "title": "Monthly operations", "title_zh": "月度运行监测",
+                                           "indicators": ["capacity_utilisation"], "enterprises": firms}, "admin")  # fmt: skip
+    rows = pd.DataFrame({"indicator": "capacity_utilisation", "enterprise": firms[:3], "period": "2026-01",
+                         "value": [0.72, 0.85, 0.64]})  # fmt: skip
+    submit_observations(store, "semi", rows, "admin", as_of="2026-01")
+    reporting.review(
+        store,
+        "semi",
+        "monthly",
+        [("P115", "2026-01", 1)],
+        "return",
+        "admin",
+        "产能利用率与上月差异大，请核实",
+    )
+    key = new_private_key()
+    exchange.register_peer(store, "shanghai", "sender", "CN-SH", public_key_of(key))
+    payload = {"values": [{"data_set": "semi/monthly", "unit": "CN-SH", "enterprise": "P123", "period": "2026-01",
+                           "indicator": "capacity_utilisation", "value": 0.85, "count": 1, "revision": 1}],
+               "rates": [{"data_set": "semi/monthly", "unit": "CN-SH", "period": "2026-01", "expected": 3,
+                          "submitted": 2, "on_time": 2, "approved": 2}]}  # fmt: skip
+    exchange.receive(store, make_bundle("shanghai", "national", 1, "2026-02-01T00:00:00+00:00", "raw", "CN-SH",
+                                        payload, key))  # fmt: skip
+    store.users.add("bj-officer", "officer", "bj-officer-pw")
+    reporting.set_unit(store, "bj-officer", "CN-BJ")
+    alert = store.alerts.list("semi")[0]  # NAURA's (Beijing) low inventory
+    escalations.escalate(
+        store, "semi", int(alert["id"]), "bj-officer", "北京与上海共用的刻蚀设备供应链存在断供风险"
+    )
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -126,6 +169,7 @@ def server(tmp_path_factory):
     from chokepoint.service.regions import locate_actors
 
     locate_actors(store, "semi", locations)
+    _seed_network(store)
     store.chains.save(XSS_PROJECT, _chain_with_payloads())
     store.projects.set_perspective(XSS_PROJECT, {"home": ["CHN"], "restricted": ["USA", "NLD"]})
     port = _free_port()
@@ -224,6 +268,7 @@ PAGES = [
     "chokepoints",
     "regions",
     "regions/CN-SH",
+    "network",
     "node/N20",
     "scenario",
     "alerts",
@@ -283,6 +328,28 @@ def test_every_page_in_both_languages_and_at_phone_width(browser, server, lang, 
         shot(page, f"api-docs-{lang}-{width}")
     finally:
         _check_and_close(context, page, server)
+
+
+def test_the_network_page_rates_review_exchange_and_escalations(browser, server):
+    for lang in ("en", "zh"):
+        context, page = _page(browser, server, 1400, lang)
+        try:
+            login(page, "admin", "admin-pw")
+            page.goto(f"{page.base}/#/p/semi/network")
+            page.wait_for_selector("#network-rates tbody tr")
+            settle(page)
+            rates = page.inner_text("#network-rates tbody")
+            # four firms expected nationally; AMEC and SMEE submitted, NAURA's returned, SMIC nothing
+            assert "CHN" in rates
+            assert "50%" in rates
+            late = page.inner_text("#late-table tbody")
+            assert ("北方华创" if lang == "zh" else "NAURA") in late
+            assert "产能利用率与上月差异大，请核实" in late
+            assert page.inner_text("#network-peers tbody").count("shanghai") == 1
+            assert "CN-BJ → CHN" in page.inner_text("#escalations tbody")
+            shot(page, f"network-{lang}", full=True)
+        finally:
+            _check_and_close(context, page, server)
 
 
 def test_the_region_page_shows_hosted_nodes_shares_and_the_dashboard(browser, server):
@@ -506,6 +573,10 @@ def test_reporter_sees_only_reporting_and_the_bad_row(page, tmp_path):
     assert "enterprise" in text
     assert "not bound" in text
     shot(page, "report-error")
+    returned = page.inner_text("#data-reports tbody")  # the reviewer's word reaches the enterprise
+    assert "returned" in returned
+    assert "产能利用率与上月差异大，请核实" in returned
+    assert "was returned for correction" in page.inner_text("#notifications tbody")
 
 
 def test_markup_in_names_ids_and_routes_shows_as_text_and_never_runs(page):

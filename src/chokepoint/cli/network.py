@@ -427,7 +427,18 @@ def network_totals(
     emit(
         fmt,
         rows=rows,
-        columns=["data_set", "period", "indicator", "region", "value", "enterprises", "conflicted"],
+        columns=[
+            "data_set",
+            "period",
+            "indicator",
+            "unit",
+            "region",
+            "measure",
+            "mean",
+            "sum",
+            "enterprises",
+            "conflicted",
+        ],
     )
 
 

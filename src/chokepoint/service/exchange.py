@@ -21,6 +21,7 @@ from typing import Any
 import pandas as pd
 
 from chokepoint.errors import BundleGapError, BundleRefusedError, ChokepointError, UsageError
+from chokepoint.monitor.catalog import catalog
 from chokepoint.monitor.reporting import UNIT_LEVELS, report_rates
 from chokepoint.network.bundles import (
     POLICIES,
@@ -403,10 +404,19 @@ def conflicts(store: Store) -> list[dict[str, Any]]:
     return out
 
 
+#: catalogue units whose values do not add up across enterprises: their mean is the measure
+MEAN_UNITS = frozenset({"fraction", "days", "months", "percent", "ratio"})
+
+
 def totals(store: Store, data_set: str | None = None, by: str = "region") -> list[dict[str, Any]]:
-    """Sums of the reviewed values received, per data set, period and indicator, by region
-    (sender) and for the nation: ``value`` (the sum), ``enterprises`` (how many it covers) and
-    ``conflicted`` (enterprises left out because two regions sent them).
+    """The reviewed values received, per data set, period and indicator, by region (sender) and
+    for the nation.
+
+    Each row has ``sum`` (the values added), ``enterprises`` (how many values it covers),
+    ``mean`` (``sum / enterprises``), ``measure`` (which of the two describes the indicator:
+    the mean for rates and durations, such as capacity utilisation or order backlog in months;
+    the sum for amounts), the indicator's names and unit, and ``conflicted`` (enterprises left
+    out because two regions sent them; a group wholly in conflict has no sum).
     """
     v = store.network.values()
     if data_set:
@@ -421,16 +431,22 @@ def totals(store: Store, data_set: str | None = None, by: str = "region") -> lis
     clean = v[~conflicted]
     groups = ["data_set", "period", "indicator"]
     regional = clean.groupby(["sender", *groups], as_index=False).agg(
-        value=("value", "sum"), enterprises=("count", "sum")
+        sum=("value", "sum"), enterprises=("count", "sum")
     )
     every = v[groups].drop_duplicates().set_index(groups).index  # a group all in conflict stays
-    national = clean.groupby(groups).agg(value=("value", "sum"), enterprises=("count", "sum")).reindex(every)
-    national["enterprises"] = national["enterprises"].fillna(0).astype(int)  # value NaN: none known
+    national = clean.groupby(groups).agg(sum=("value", "sum"), enterprises=("count", "sum")).reindex(every)
+    national["enterprises"] = national["enterprises"].fillna(0).astype(int)  # sum NaN: none known
     national["conflicted"] = v[conflicted].groupby(groups)["enterprise"].nunique().reindex(every).fillna(0)
     national = national.reset_index().assign(sender="")
     regional["conflicted"] = 0
     table = pd.concat([regional, national], ignore_index=True) if by == "region" else national
     table["conflicted"] = table["conflicted"].astype(int)
+    table["mean"] = table["sum"] / table["enterprises"].where(table["enterprises"] > 0)
+    cat = catalog()
+    table["unit"] = [cat[i].unit if i in cat else "" for i in table["indicator"]]
+    table["indicator_name"] = [cat[i].name_en if i in cat else i for i in table["indicator"]]
+    table["indicator_name_zh"] = [cat[i].name_zh if i in cat else i for i in table["indicator"]]
+    table["measure"] = ["mean" if u in MEAN_UNITS else "sum" for u in table["unit"]]
     table = table.rename(columns={"sender": "region"})
     table["region"] = table["region"].replace("", "national")
     return [

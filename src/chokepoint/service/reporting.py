@@ -79,6 +79,21 @@ def check_unit(store: Store, unit: str) -> str:
     return unit
 
 
+def unit_names(store: Store, codes: list[str]) -> dict[str, tuple[str, str]]:
+    """The English and Chinese names of units: countries (ISO 3166), provinces (ISO 3166-2 with
+    pycountry's Chinese), the region table's cities and parks; a code it does not know is its own.
+    """
+    country = store.network.settings().get("country", "CHN")
+    table = pd.concat([iso_subdivisions(country), store.regions.table()], ignore_index=True)
+    names = {
+        c: (str(n), str(z) or str(n))
+        for c, n, z in zip(table["code"], table["name"], table["name_zh"], strict=True)
+    }
+    return {
+        c: (country_name(c), country_name(c, "zh")) if "-" not in c else names.get(c, (c, c)) for c in codes
+    }
+
+
 def region_levels(store: Store) -> dict[str, str]:
     """The region table's levels: code → level."""
     table = store.regions.table()
@@ -242,7 +257,11 @@ def rates(
         periods = sorted(set(reports["period"]))
     units = [top, *child_units(store, top, members.loc[in_unit(members["location"], top), "location"])]
     table = report_rates(members, reports, units, periods, ds.deadline_day, now or datetime.now(UTC))
-    table.insert(1, "level", [unit_level(u, region_levels(store)) for u in table["unit"]])
+    levels = region_levels(store)
+    names = unit_names(store, list(table["unit"]))
+    table.insert(1, "level", [unit_level(u, levels) for u in table["unit"]])
+    table.insert(1, "name", [names[u][0] for u in table["unit"]])
+    table.insert(2, "name_zh", [names[u][1] for u in table["unit"]])
     return [plain_row(r) for r in table.to_dict("records")]
 
 

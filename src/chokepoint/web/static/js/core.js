@@ -103,9 +103,9 @@ export const project = {
 
 /** Which pages a role may use (the API checks every request; this only shapes the navigation). */
 export const ROLE_PAGES = {
-  admin: ["map", "chokepoints", "regions", "experts", "scenario", "alerts", "monitoring", "report", "lists", "tasks", "challenges", "data", "admin"],
-  analyst: ["map", "chokepoints", "regions", "experts", "scenario", "alerts", "monitoring", "report", "lists", "tasks", "challenges", "data"],
-  officer: ["map", "chokepoints", "regions", "experts", "scenario", "alerts", "monitoring", "report", "lists", "tasks", "challenges", "data"],
-  viewer: ["map", "chokepoints", "regions", "experts", "scenario", "alerts", "monitoring", "lists", "tasks", "challenges", "data"],
+  admin: ["map", "chokepoints", "regions", "network", "experts", "scenario", "alerts", "monitoring", "report", "lists", "tasks", "challenges", "data", "admin"],
+  analyst: ["map", "chokepoints", "regions", "network", "experts", "scenario", "alerts", "monitoring", "report", "lists", "tasks", "challenges", "data"],
+  officer: ["map", "chokepoints", "regions", "network", "experts", "scenario", "alerts", "monitoring", "report", "lists", "tasks", "challenges", "data"],
+  viewer: ["map", "chokepoints", "regions", "network", "experts", "scenario", "alerts", "monitoring", "lists", "tasks", "challenges", "data"],
   reporter: ["report"],
 };

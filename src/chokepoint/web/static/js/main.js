@@ -12,14 +12,15 @@ import * as data from "./pages/data.js";
 import * as admin from "./pages/admin.js";
 import * as expertsPage from "./pages/experts.js";
 import * as regionsPage from "./pages/regions.js";
+import * as networkPage from "./pages/network.js";
 
 const PAGES = {
   map: chain.map, node: chain.node, chokepoints: assess.chokepoints, scenario: scenario.scenario,
   alerts: monitor.alerts, monitoring: monitor.monitoring, report: monitor.report, lists: lists.lists,
   tasks: lists.tasks, challenges: match.challenges, data: data.data, admin: admin.admin, experts: expertsPage.experts,
-  regions: regionsPage.regions,
+  regions: regionsPage.regions, network: networkPage.network,
 };
-const NAV = ["map", "chokepoints", "regions", "experts", "scenario", "alerts", "monitoring", "report", "lists", "tasks", "challenges", "data", "admin"];
+const NAV = ["map", "chokepoints", "regions", "network", "experts", "scenario", "alerts", "monitoring", "report", "lists", "tasks", "challenges", "data", "admin"];
 
 /** The page's container while its route is current; a detached one after the user moved on. */
 function target(seq) { return seq === state.seq ? $("#main") : document.createElement("main"); }

@@ -3,6 +3,7 @@
 import { h, mount } from "../dom.js";
 import { api, json, t, tv, nameOf, link, pct, num, project, state, u, when, zh } from "../core.js";
 import { problemsTable } from "./admin.js";
+import { myReports } from "./network.js";
 import { badge, card, dataTable, download, errorBox, muted, none } from "../components.js";
 
 const OFFICERS = ["admin", "analyst", "officer"];
@@ -97,7 +98,8 @@ export async function monitoring(el, name) {
 }
 
 export async function report(el, name) {
-  const [indicators, mine] = await Promise.all([api("/api/indicators"), api(`/api/projects/${u(name)}/observations`).catch(() => [])]);
+  const [indicators, mine, notes] = await Promise.all([api("/api/indicators"), api(`/api/projects/${u(name)}/observations`).catch(() => []),
+    api("/api/notifications").catch(() => [])]);
   const result = h("div", { id: "report-result" });
   const show = (e) => {
     const problems = e.body?.error?.details?.problems || [];
@@ -126,5 +128,9 @@ export async function report(el, name) {
       { key: "indicator", label: t("indicator"), value: (r) => { const i = indicators.find((x) => x.code === r.indicator); return i ? (zh() ? i.name_zh : i.name_en) : r.indicator; } },
       { key: "entity", label: t("entity") }, { key: "period", label: t("period") },
       { key: "value", label: t("value"), cell: (r) => { const i = indicators.find((x) => x.code === r.indicator); return i?.unit === "fraction" ? pct(r.value) : `${r.value} ${i ? (zh() && i.unit_zh) || i.unit : ""}`; } },
-      { key: "reporter", label: t("reporter") }], { id: "my-reports" })));
+      { key: "reporter", label: t("reporter") }], { id: "my-reports" })),
+    card(t("data_reports"), await myReports(name)),
+    card(t("notifications"), dataTable(notes, [
+      { key: "created_at", label: t("when"), value: (r) => when(r.created_at) },
+      { key: "message", label: t("message"), value: (r) => (zh() ? r.message_zh : r.message_en), class: "reason" }], { id: "notifications" })));
 }
