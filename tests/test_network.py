@@ -597,3 +597,22 @@ def test_the_network_on_the_command_line_with_bundles_carried_as_files(runner, t
     refused = runner.invoke(app, ["network", "receive", str(bad), "--db", nat_db])
     assert refused.exit_code != 0
     assert "'rogue' is not a registered instance" in refused.output
+
+
+def test_a_chain_edit_that_drops_a_reporter_leaves_the_data_set_readable(small):
+    from chokepoint.service.assessment import assess_project
+
+    store, (e1, e2, e3, e4) = small
+    _submit(store, _rows([e1, e2]), "clerk")
+    chain = store.chains.load("semi")
+    kept = chain.actors[chain.actors["id"] != e4]
+    from chokepoint.model.chain import ChainMap
+
+    store.chains.save("semi", ChainMap(chain.nodes, chain.edges, kept, chain.provisions, chain.meta))
+    assert [d["name"] for d in reporting.list_data_sets(store, "semi")] == ["monthly"]
+    (top, *_) = reporting.rates(store, "semi", "monthly", "reviewer")
+    assert top["expected"] == 3  # e4 is no longer in the chain: not expected
+    from chokepoint.assess import Perspective
+
+    assert len(assess_project(store, "semi", Perspective.from_codes("CHN", "USA")).frame) > 0
+    del e3

@@ -35,6 +35,7 @@ from chokepoint.monitor.reporting import (
     UNIT_LEVELS,
     DataSet,
     check_data_set,
+    data_set_of,
     deadline_of,
     held_back,
     in_unit,
@@ -156,10 +157,7 @@ def scope_values(values: pd.DataFrame, actors: frozenset[str] | None, reporter_o
 # ----------------------------------------------------------------- data sets
 def data_set_objects(store: Store, project: str) -> list[DataSet]:
     """The project's data sets as :class:`DataSet`."""
-    return [
-        check_data_set(b, _entity_types(), _actor_kinds(store, project))
-        for b in store.reporting.data_sets(project)
-    ]
+    return [data_set_of(b) for b in store.reporting.data_sets(project)]
 
 
 def _entity_types() -> dict[str, str]:
