@@ -34,8 +34,31 @@ DataSetArg = Annotated[str, typer.Argument(help="The data set's id.")]
 TOKEN_ENV = "CHOKEPOINT_NETWORK_TOKEN"
 
 
-def _table(rows: list[dict[str, Any]], columns: list[str]) -> pd.DataFrame:
-    return pd.DataFrame(rows, columns=columns).astype(object).where(lambda f: f.notna(), "")
+#: columns shown as percentages in the text tables
+PERCENT = ("completeness", "timeliness")
+
+
+def _cell(column: str, value: Any) -> Any:
+    if value is None or (isinstance(value, float) and value != value):
+        return ""
+    if column in PERCENT:
+        return f"{100 * value:.1f}%"
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    return value
+
+
+def _emit(fmt: OutputFormat, *, rows: list[dict[str, Any]], columns: list[str], document: Any = None) -> None:
+    """Print records: a headed text table (percentages, four significant digits), or every value
+    as it is in CSV and JSON.
+    """
+    if fmt != OutputFormat.table:
+        emit(fmt, rows=rows, columns=columns, document=document if document is not None else rows)
+    elif not rows:
+        typer.echo("(none)")
+    else:
+        frame = pd.DataFrame([{c: _cell(c, r.get(c)) for c in columns} for r in rows], columns=columns)
+        emit(fmt, table=frame)
 
 
 # ------------------------------------------------------------------ units
@@ -59,7 +82,7 @@ def units_list(fmt: FormatOption = OutputFormat.table, db: DbOption = None) -> N
 
     store = open_store(db)
     rows = [{"user": u, "unit": unit} for u, unit in store.reporting.units().items()]
-    emit(
+    _emit(
         fmt,
         rows=rows,
         columns=["user", "unit"],
@@ -109,7 +132,7 @@ def datasets_list(
     view = [
         {**r, "indicators": ", ".join(r["indicators"]), "enterprises": len(r["enterprises"])} for r in rows
     ]
-    emit(
+    _emit(
         fmt,
         rows=view,
         document=rows,
@@ -128,6 +151,7 @@ def datasets_delete(name: DataSetArg, project: ProjectOption, db: DbOption = Non
 # ------------------------------------------------------------------ reporting cycles
 RATE_COLUMNS = [
     "unit",
+    "name",
     "level",
     "period",
     "expected",
@@ -157,14 +181,7 @@ def reporting_rates(
     from chokepoint.service.reporting import rates
 
     rows = rates(open_store(db), project, name, user, unit, period)
-    shown = [
-        {**r, "completeness": _pct(r["completeness"]), "timeliness": _pct(r["timeliness"])} for r in rows
-    ]
-    emit(fmt, rows=shown if fmt == OutputFormat.table else rows, columns=RATE_COLUMNS, document=rows)
-
-
-def _pct(v: float | None) -> str:
-    return "" if v is None else f"{100 * v:.1f}%"
+    _emit(fmt, rows=rows, columns=RATE_COLUMNS)
 
 
 @reporting_app.command("late")
@@ -180,7 +197,7 @@ def reporting_late(
     from chokepoint.service.reporting import late_reporters
 
     rows = late_reporters(open_store(db), project, name, period, user)
-    emit(fmt, rows=rows, columns=["enterprise", "name", "location", "state", "days_late", "comment"])
+    _emit(fmt, rows=rows, columns=["enterprise", "name", "location", "state", "days_late", "comment"])
 
 
 @reporting_app.command("remind")
@@ -214,7 +231,7 @@ def reporting_queue(
     from chokepoint.service.reporting import review_queue
 
     rows = review_queue(open_store(db), project, user, data_set)
-    emit(
+    _emit(
         fmt,
         rows=rows,
         columns=["data_set", "enterprise", "name", "period", "state", "revision", "location", "submitted_at"],
@@ -256,7 +273,7 @@ def reporting_mine(
     from chokepoint.service.reporting import my_reports
 
     rows = my_reports(open_store(db), project, user)
-    emit(
+    _emit(
         fmt,
         rows=rows,
         columns=["data_set", "enterprise", "period", "state", "revision", "comment"],
@@ -275,7 +292,7 @@ def reporting_notifications(
     """Your notifications (reminders, queried and returned reports), newest first."""
     rows = open_store(db).reporting.notifications(user, unread)
     key = "message_zh" if lang == "zh" else "message_en"
-    emit(
+    _emit(
         fmt,
         rows=[{**r, "message": r[key]} for r in rows],
         columns=["id", "kind", "created_at", "message"],
@@ -424,7 +441,7 @@ def network_totals(
     from chokepoint.service.exchange import totals
 
     rows = totals(open_store(db), data_set)
-    emit(
+    _emit(
         fmt,
         rows=rows,
         columns=[
@@ -448,7 +465,7 @@ def network_rates(fmt: FormatOption = OutputFormat.table, db: DbOption = None) -
     from chokepoint.service.exchange import network_rates as rates
 
     rows = rates(open_store(db))
-    emit(
+    _emit(
         fmt,
         rows=rows,
         columns=[
@@ -476,7 +493,7 @@ def network_conflicts(fmt: FormatOption = OutputFormat.table, db: DbOption = Non
         {**r, "senders": "; ".join(f"{s['sender']} ({s['unit']}): {s['value']:g}" for s in r["senders"])}
         for r in rows
     ]
-    emit(fmt, rows=flat, columns=["data_set", "enterprise", "period", "indicator", "senders"], document=rows)
+    _emit(fmt, rows=flat, columns=["data_set", "enterprise", "period", "indicator", "senders"], document=rows)
 
 
 # ------------------------------------------------------------------ escalations
@@ -488,7 +505,7 @@ def escalations_list(
     from chokepoint.service.escalations import visible
 
     rows = visible(open_store(db), user)
-    emit(
+    _emit(
         fmt,
         rows=rows,
         document=rows,
