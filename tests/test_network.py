@@ -14,6 +14,8 @@ import httpx
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from chokepoint.errors import (
     AccessDeniedError,
@@ -24,7 +26,7 @@ from chokepoint.errors import (
 )
 from chokepoint.io.exchange_http import http_sender
 from chokepoint.monitor.reporting import deadline_of
-from chokepoint.network.bundles import make_bundle, new_private_key
+from chokepoint.network.bundles import canonical, check_bundle, make_bundle, new_private_key, verify
 from chokepoint.service import escalations, exchange, reporting
 from chokepoint.service.monitoring import submit_observations
 from chokepoint.store import Store
@@ -408,6 +410,14 @@ def test_an_enterprise_two_regions_send_is_a_conflict_never_an_overwrite(tmp_pat
     assert [(s["sender"], s["value"]) for s in found["senders"]] == [("jiangsu", 0.6), ("zhejiang", 0.8)]
     national = next(t for t in exchange.totals(nation) if t["region"] == "national")
     assert (national["enterprises"], national["conflicted"]) == (0, 2)  # both left out, both named
+    # a Jiangsu officer at the nation sees Jiangsu's sums and raw values, not Zhejiang's, no national row
+    nation.users.add("js", "officer", "js-officer-pw")
+    reporting.set_unit(nation, "js", "CN-JS")
+    assert {t["region"] for t in exchange.totals(nation, user="js")} == {"jiangsu"}
+    assert exchange.conflicts(nation, user="js") == []  # one sender seen: Zhejiang's value stays hidden
+    exchange.init_instance(nation, "national", "CHN", raw_levels="national")
+    assert exchange.conflicts(nation, user="js") == []  # a province sees no raw values at all now
+    assert len(exchange.conflicts(nation, user=None)) == 2
     nation.close()
 
 
@@ -616,3 +626,148 @@ def test_a_chain_edit_that_drops_a_reporter_leaves_the_data_set_readable(small):
 
     assert len(assess_project(store, "semi", Perspective.from_codes("CHN", "USA")).frame) > 0
     del e3
+
+
+# ------------------------------------------------------------------ route x role x unit
+@pytest.fixture(scope="module")
+def two_provinces(tmp_path_factory):
+    """A provincial store holding four Zhejiang and two Jiangsu enterprises of one data set, every
+    report submitted, and users of each role in units (or none), with bearer tokens.
+    """
+    from fastapi.testclient import TestClient
+
+    from chokepoint.api import create_app
+
+    tmp = tmp_path_factory.mktemp("units")
+    store, zj = province_store(tmp / "units.db", "CN-ZJ", tmp)
+    firms = zj[:4] + enterprises("CN-JS")["id"].tolist()[:2]
+    users = {
+        "admin": ("admin", None), "analyst": ("analyst", None), "zj": ("officer", "CN-ZJ"),
+        "hz": ("officer", "CN-ZJ-HZ"), "js": ("officer", "CN-JS"), "js-viewer": ("viewer", "CN-JS"),
+        "firm": ("reporter", None),
+    }  # fmt: skip
+    tokens = {}
+    for name, (role, unit) in users.items():
+        store.users.add(name, role, f"{name}-password")
+        if unit:
+            reporting.set_unit(store, name, unit)
+        tokens[name] = store.tokens.create(name, "bearer", timedelta(days=1))
+    store.users.bind("firm", "semi", "EZJ01")
+    reporting.put_data_set(store, "semi", {**DATA_SET, "enterprises": firms}, "admin")
+    _submit(store, _rows(firms), "admin")
+    client = TestClient(create_app(store))
+    yield client, tokens, firms
+    store.close()
+
+
+def _enterprises(rows, key):
+    return {str(r[key]).split("|")[-1] for r in rows}
+
+
+ZJ, HZ, JS = {"EZJ01", "EZJ02", "EZJ03", "EZJ04"}, {"EZJ01", "EZJ03"}, {"EJS01", "EJS02"}
+ALL = ZJ | JS
+READS = {  # user: the enterprises whose raw reports it reads
+    "admin": ALL, "analyst": ALL, "zj": ZJ, "hz": HZ, "js": JS, "js-viewer": JS, "firm": {"EZJ01"},
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("user", sorted(READS))
+@pytest.mark.parametrize(
+    ("route", "key"),
+    [("/api/projects/semi/observations", "entity"), ("/api/projects/semi/data-reports", "enterprise")],
+)
+def test_each_user_reads_the_raw_reports_of_its_subtree_only(two_provinces, user, route, key):
+    client, tokens, _ = two_provinces
+    r = client.get(route, headers={"authorization": f"Bearer {tokens[user]}"})
+    assert r.status_code == 200, r.text
+    assert _enterprises(r.json(), key) == READS[user]
+
+
+QUEUES = {
+    "admin": ALL,
+    "analyst": ALL,
+    "zj": ZJ,
+    "hz": set(),
+    "js": JS,
+}  # a city does not review a province's set
+
+
+@pytest.mark.parametrize("user", [*sorted(QUEUES), "js-viewer", "firm"])
+def test_the_review_queue_and_late_list_follow_unit_role_and_level(two_provinces, user):
+    client, tokens, _ = two_provinces
+    auth = {"authorization": f"Bearer {tokens[user]}"}
+    queue = client.get("/api/projects/semi/review-queue", headers=auth)
+    late = client.get("/api/projects/semi/data-sets/monthly/late?period=2025-04", headers=auth)
+    if user not in QUEUES:
+        assert (queue.status_code, late.status_code) == (403, 403)
+        return
+    assert _enterprises(queue.json(), "enterprise") == QUEUES[user]
+    assert _enterprises(late.json(), "enterprise") == READS[user]  # nobody reported April
+
+
+@pytest.mark.parametrize(
+    ("user", "unit", "status"),
+    [("zj", "CN-JS", 403), ("js", "CN-JS", 200), ("js-viewer", "CN-ZJ", 403), ("hz", "CN-ZJ", 403),
+     ("hz", "CN-ZJ-HZ", 200), ("analyst", "CN-JS", 200)],
+)  # fmt: skip
+def test_rates_of_a_unit_outside_ones_subtree_are_refused(two_provinces, user, unit, status):
+    client, tokens, _ = two_provinces
+    r = client.get(f"/api/projects/semi/data-sets/monthly/rates?unit={unit}",
+                   headers={"authorization": f"Bearer {tokens[user]}"})  # fmt: skip
+    assert r.status_code == status, r.text
+    if status == 403:
+        assert "outside your unit" in r.json()["error"]["message"]
+        assert "EJS" not in r.text  # the refusal names no enterprise
+
+
+@pytest.mark.parametrize(("user", "status"), [("zj", 403), ("hz", 403), ("js-viewer", 403), ("firm", 403)])
+def test_nobody_reviews_another_provinces_report(two_provinces, user, status):
+    client, tokens, _ = two_provinces
+    body = {"action": "approve", "reports": [{"enterprise": "EJS01", "period": "2025-03"}]}
+    r = client.post("/api/projects/semi/data-sets/monthly/reviews", json=body,
+                    headers={"authorization": f"Bearer {tokens[user]}"})  # fmt: skip
+    assert r.status_code == status, r.text
+    states = {(x["enterprise"], x["state"]) for x in client.get(
+        "/api/projects/semi/data-reports", headers={"authorization": f"Bearer {tokens['admin']}"}).json()}  # fmt: skip
+    assert ("EJS01", "submitted") in states  # nothing was reviewed
+
+
+# ------------------------------------------------------------------ bundles (invariants)
+
+KEY = new_private_key()
+VALUE = st.fixed_dictionaries({
+    "data_set": st.text(min_size=1, max_size=20), "unit": st.sampled_from(["CN-ZJ", "CN-ZJ-HZ"]),
+    "enterprise": st.text(max_size=10), "period": st.sampled_from(MONTHS),
+    "indicator": st.sampled_from(INDICATORS), "value": st.floats(allow_nan=False, allow_infinity=False, width=64),
+    "count": st.integers(1, 100), "revision": st.integers(0, 9),
+})  # fmt: skip
+
+
+@settings(max_examples=60, deadline=None)
+@given(values=st.lists(VALUE, max_size=5), sequence=st.integers(1, 10**6), field=st.sampled_from(
+    ["sender", "receiver", "sequence", "created_at", "policy", "unit", "value"]))  # fmt: skip
+def test_a_bundle_verifies_as_sent_and_any_changed_field_breaks_its_signature(values, sequence, field):
+    import json
+
+    body = make_bundle("zhejiang", "national", sequence, "2026-12-01T00:00:00+00:00", "raw", "CN-ZJ",
+                       {"values": values}, KEY)  # fmt: skip
+    from chokepoint.network.bundles import public_key_of
+
+    public = public_key_of(KEY)
+    sent = json.loads(json.dumps(body))  # through JSON, as on the wire: floats and text survive
+    verify(sent, public)
+    assert check_bundle(sent, "national")["sequence"] == sequence
+    assert canonical(sent) == canonical(dict(reversed(list(sent.items()))))  # key order does not matter
+    changed = copy.deepcopy(sent)
+    if field == "value":
+        if not values:
+            return
+        changed["payload"]["values"][0]["value"] = (
+            values[0]["value"] + 1.0 if abs(values[0]["value"]) < 1e15 else 0.0
+        )
+    elif field == "sequence":
+        changed["sequence"] = sequence + 1
+    else:
+        changed[field] = str(changed[field]) + "x"
+    with pytest.raises(BundleRefusedError):
+        verify(changed, public)

@@ -22,7 +22,7 @@ import pandas as pd
 
 from chokepoint.errors import BundleGapError, BundleRefusedError, ChokepointError, UsageError
 from chokepoint.monitor.catalog import catalog
-from chokepoint.monitor.reporting import UNIT_LEVELS, report_rates
+from chokepoint.monitor.reporting import UNIT_LEVELS, report_rates, unit_level
 from chokepoint.network.bundles import (
     POLICIES,
     check_bundle,
@@ -359,6 +359,11 @@ def receive(store: Store, body: Any, via: str = "local") -> dict[str, Any]:
     return sign(reply, store.network.settings()["private_key"])
 
 
+def _sees_raw(store: Store, user: str) -> bool:
+    unit = reporting.user_unit(store, user)
+    return unit is None or unit_level(unit, reporting.region_levels(store)) in reporting.raw_levels(store)
+
+
 def exchange_status(store: Store) -> dict[str, Any]:
     """The network status: this instance, its peers (fingerprints), each sender's last exchange,
     the outbox.
@@ -379,11 +384,33 @@ def exchange_status(store: Store) -> dict[str, Any]:
 
 
 # ----------------------------------------------------------------- the merged view
-def conflicts(store: Store) -> list[dict[str, Any]]:
-    """The same enterprise's value sent by two or more regions: each sender's value, never one
-    overwriting the other (both stay stored; totals leave them out until settled).
+def visible_senders(store: Store, user: str | None) -> set[str] | None:
+    """The senders whose data ``user`` sees: those registered for a unit in the user's subtree
+    (``None``: every one; local access, admins, users without a unit or at the national level).
     """
-    v = store.network.values()
+    unit = None if user is None else reporting.user_unit(store, user)
+    if unit is None or "-" not in unit:
+        return None
+    return {
+        p["name"]
+        for p in store.network.peers()
+        if p["role"] == "sender" and reporting.contains(unit, p["unit"])
+    }
+
+
+def _scoped(frame: pd.DataFrame, senders: set[str] | None) -> pd.DataFrame:
+    return frame if senders is None else frame[frame["sender"].isin(senders)]
+
+
+def conflicts(store: Store, user: str | None = None) -> list[dict[str, Any]]:
+    """The same enterprise's value sent by two or more regions: each sender's value, never one
+    overwriting the other (both stay stored; totals leave them out until settled). Raw values:
+    a user in a unit sees the conflicts of senders in its subtree, and none when its level does
+    not see raw reports.
+    """
+    if user is not None and not _sees_raw(store, user):
+        return []
+    v = _scoped(store.network.values(), visible_senders(store, user))
     raw = v[v["enterprise"] != ""]
     if not len(raw):
         return []
@@ -408,7 +435,9 @@ def conflicts(store: Store) -> list[dict[str, Any]]:
 MEAN_UNITS = frozenset({"fraction", "days", "months", "percent", "ratio"})
 
 
-def totals(store: Store, data_set: str | None = None, by: str = "region") -> list[dict[str, Any]]:
+def totals(
+    store: Store, data_set: str | None = None, by: str = "region", user: str | None = None
+) -> list[dict[str, Any]]:
     """The reviewed values received, per data set, period and indicator, by region (sender) and
     for the nation.
 
@@ -416,9 +445,13 @@ def totals(store: Store, data_set: str | None = None, by: str = "region") -> lis
     ``mean`` (``sum / enterprises``), ``measure`` (which of the two describes the indicator:
     the mean for rates and durations, such as capacity utilisation or order backlog in months;
     the sum for amounts), the indicator's names and unit, and ``conflicted`` (enterprises left
-    out because two regions sent them; a group wholly in conflict has no sum).
+    out because two regions sent them; a group wholly in conflict has no sum). A user in a unit
+    below the nation sees its subtree's senders, and no national row.
     """
-    v = store.network.values()
+    senders = visible_senders(store, user)
+    v = _scoped(store.network.values(), senders)
+    if senders is not None:
+        by = "region_only"
     if data_set:
         v = v[v["data_set"] == data_set]
     if not len(v):
@@ -439,7 +472,9 @@ def totals(store: Store, data_set: str | None = None, by: str = "region") -> lis
     national["conflicted"] = v[conflicted].groupby(groups)["enterprise"].nunique().reindex(every).fillna(0)
     national = national.reset_index().assign(sender="")
     regional["conflicted"] = 0
-    table = pd.concat([regional, national], ignore_index=True) if by == "region" else national
+    table = {"region": pd.concat([regional, national], ignore_index=True), "region_only": regional}.get(
+        by, national
+    )
     table["conflicted"] = table["conflicted"].astype(int)
     table["mean"] = table["sum"] / table["enterprises"].where(table["enterprises"] > 0)
     cat = catalog()
@@ -455,11 +490,13 @@ def totals(store: Store, data_set: str | None = None, by: str = "region") -> lis
     ]
 
 
-def network_rates(store: Store) -> list[dict[str, Any]]:
+def network_rates(store: Store, user: str | None = None) -> list[dict[str, Any]]:
     """Each region's reporting rates at its top unit, per data set and period, and the nation's
-    (sums of submitted, on time and expected over the regions).
+    (sums of submitted, on time and expected over the regions; for a user below the nation, only
+    its subtree's regions and no national row).
     """
-    r = store.network.rates()
+    senders = visible_senders(store, user)
+    r = _scoped(store.network.rates(), senders)
     if not len(r):
         return []
     peers = {p["name"]: p["unit"] for p in store.network.peers()}
@@ -468,7 +505,7 @@ def network_rates(store: Store) -> list[dict[str, Any]]:
     national = top.groupby(["data_set", "period"], as_index=False)[cols].sum()
     national.insert(0, "sender", "national")
     national.insert(2, "unit", instance(store)["unit"])
-    table = pd.concat([top, national], ignore_index=True)
+    table = pd.concat([top, national], ignore_index=True) if senders is None else top.copy()
     table["completeness"] = table["submitted"] / table["expected"]
     table["timeliness"] = table["on_time"] / table["expected"]
     table = table.rename(columns={"sender": "region"})
@@ -477,9 +514,11 @@ def network_rates(store: Store) -> list[dict[str, Any]]:
     ]
 
 
-def network_alerts(store: Store) -> list[dict[str, Any]]:
-    """Open alerts of each region by level (red, orange, yellow, blue), as of its last bundle."""
-    a = store.network.alerts()
+def network_alerts(store: Store, user: str | None = None) -> list[dict[str, Any]]:
+    """Open alerts of each region by level (red, orange, yellow, blue), as of its last bundle
+    (a user below the nation: its subtree's regions).
+    """
+    a = _scoped(store.network.alerts(), visible_senders(store, user))
     if not len(a):
         return []
     counts = a.groupby(["sender", "level"]).size().unstack(fill_value=0)

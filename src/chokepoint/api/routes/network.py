@@ -97,25 +97,25 @@ def totals(
     user: User = Depends(allow(*READERS)),
 ) -> list[dict[str, Any]]:
     """Sums of the reviewed values received, by region and for the nation (conflicts left out)."""
-    return svc.totals(get_store(request), data_set)
+    return svc.totals(get_store(request), data_set, user=user.name)
 
 
 @router.get("/network/rates")
 def network_rates(request: Request, user: User = Depends(allow(*READERS))) -> list[dict[str, Any]]:
     """Each region's completeness and timeliness per data set and period, and the nation's."""
-    return svc.network_rates(get_store(request))
+    return svc.network_rates(get_store(request), user.name)
 
 
 @router.get("/network/alerts")
 def network_alerts(request: Request, user: User = Depends(allow(*READERS))) -> list[dict[str, Any]]:
     """Open alerts of each region by level, as of its last bundle."""
-    return svc.network_alerts(get_store(request))
+    return svc.network_alerts(get_store(request), user.name)
 
 
 @router.get("/network/conflicts")
 def conflicts(request: Request, user: User = Depends(allow(*OFFICERS))) -> list[dict[str, Any]]:
     """Enterprises two regions both sent: each region's value (neither overwrites the other)."""
-    return svc.conflicts(get_store(request))
+    return svc.conflicts(get_store(request), user.name)
 
 
 @router.get("/escalations")
