@@ -479,6 +479,7 @@ CASES.update(
         ("GET", "/api/network/rates"): {},
         ("GET", "/api/network/alerts"): {},
         ("GET", "/api/network/conflicts"): {},
+        ("GET", "/api/network/chokepoints"): {},
         ("GET", "/api/escalations"): {},
         ("POST", "/api/projects/{project}/alerts/{alert_id}/escalate"): {
             "path": "/api/projects/semi/alerts/1/escalate",

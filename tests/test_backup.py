@@ -216,7 +216,8 @@ def test_sqlite_to_postgresql_and_back_is_lossless(tmp_path):
 #: the tables of migration 016 (the reporting network), dependants first
 NETWORK = [
     "user_units", "data_reports", "report_steps", "data_sets", "notifications", "network_settings",
-    "peers", "outbox", "inbox", "network_values", "network_rates", "network_alerts", "escalations",
+    "peers", "outbox", "inbox", "network_values", "network_rates", "network_alerts", "network_chokepoints",
+    "escalations",
 ]  # fmt: skip
 
 

@@ -451,6 +451,15 @@ def test_an_alert_escalated_from_a_province_is_decided_at_the_nation_and_the_dec
         escalations.decide(zj, raised["id"], "zj", "we decide", "because")
     exchange.prepare(zj)
     exchange.push(zj, lambda b: exchange.receive(nation, b))
+    found = exchange.network_chokepoints(nation)
+    from chokepoint.service.assessment import assess_project
+    from chokepoint.service.perspective import resolve_perspective
+
+    own = assess_project(zj, "semi", resolve_perspective(zj, "semi")).frame
+    assert {c["node"] for c in found} == set(own.loc[own["level"].isin(["I", "II"]), "id"])
+    assert {c["regions"] for c in found} == {1}
+    assert found[0]["level"] == "I"
+    assert found[0]["by_region"][0]["region"] == "zhejiang"
     (upstairs,) = escalations.visible(nation, "ndrc")
     assert (upstairs["origin"], upstairs["reason"]) == ("zhejiang", "产能闲置波及两条链，需国家协调")
     decided = escalations.decide(nation, upstairs["id"], "ndrc", "启动揭榜挂帅专项", "两省共用供应商")

@@ -102,7 +102,10 @@ def _seed_network(store: Store) -> None:
     payload = {"values": [{"data_set": "semi/monthly", "unit": "CN-SH", "enterprise": "P123", "period": "2026-01",
                            "indicator": "capacity_utilisation", "value": 0.85, "count": 1, "revision": 1}],
                "rates": [{"data_set": "semi/monthly", "unit": "CN-SH", "period": "2026-01", "expected": 3,
-                          "submitted": 2, "on_time": 2, "approved": 2}]}  # fmt: skip
+                          "submitted": 2, "on_time": 2, "approved": 2}],
+               "chokepoints": [{"project": "semi", "node": n, "name": nm, "name_zh": z, "level": "I", "score": 0.96}
+                               for n, nm, z in store.chains.load("semi").nodes.set_index("id").loc[["N84"], ["name", "name_zh"]]
+                               .itertuples()]}  # fmt: skip
     exchange.receive(store, make_bundle("shanghai", "national", 1, "2026-02-01T00:00:00+00:00", "raw", "CN-SH",
                                         payload, key))  # fmt: skip
     store.users.add("bj-officer", "officer", "bj-officer-pw")
@@ -347,6 +350,9 @@ def test_the_network_page_rates_review_exchange_and_escalations(browser, server)
             assert "产能利用率与上月差异大，请核实" in late
             assert page.inner_text("#network-peers tbody").count("shanghai") == 1
             assert "CN-BJ → CHN" in page.inner_text("#escalations tbody")
+            eda = page.inner_text("#network-chokepoints tbody")
+            assert "shanghai I" in eda
+            assert ("EDA" in eda) if lang == "zh" else ("Electronic design automation" in eda)
             shot(page, f"network-{lang}", full=True)
         finally:
             _check_and_close(context, page, server)

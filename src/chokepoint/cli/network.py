@@ -483,6 +483,18 @@ def network_rates(fmt: FormatOption = OutputFormat.table, db: DbOption = None) -
     )
 
 
+@network_app.command("chokepoints")
+def network_chokepoints(fmt: FormatOption = OutputFormat.table, db: DbOption = None) -> None:
+    """The chokepoints the regions find: per technology, how many regions rate it I or II."""
+    from chokepoint.service.exchange import network_chokepoints as found
+
+    rows = found(open_store(db))
+    flat = [
+        {**r, "by_region": "; ".join(f"{x['region']} {x['level']}" for x in r["by_region"])} for r in rows
+    ]
+    _emit(fmt, rows=flat, columns=["project", "node", "name", "level", "regions", "by_region"], document=rows)
+
+
 @network_app.command("conflicts")
 def network_conflicts(fmt: FormatOption = OutputFormat.table, db: DbOption = None) -> None:
     """Enterprises two regions both sent, with each region's value (neither overwrites the other)."""

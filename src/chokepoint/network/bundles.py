@@ -31,6 +31,8 @@ from chokepoint.errors import BundleRefusedError
 FORMAT = "chokepoint-bundle/1"
 HEADER_FIELDS = ("format", "sender", "receiver", "sequence", "created_at", "policy", "unit", "digest")
 POLICIES = ("raw", "aggregate")
+#: sequences fit the stores' 32-bit integers
+MAX_SEQUENCE = 2**31
 
 
 def canonical(value: Any) -> bytes:
@@ -149,8 +151,9 @@ def check_bundle(body: Any, receiver: str) -> dict[str, Any]:
         raise BundleRefusedError(f"the bundle lacks {', '.join(missing)}")
     if body["receiver"] != receiver:
         raise BundleRefusedError(f"the bundle is for {body['receiver']!r}, not this instance ({receiver!r})")
-    if not isinstance(body["sequence"], int) or isinstance(body["sequence"], bool) or body["sequence"] < 1:
-        raise BundleRefusedError("the bundle's sequence is not a positive whole number")
+    sequence = body["sequence"]
+    if not isinstance(sequence, int) or isinstance(sequence, bool) or not 1 <= sequence < MAX_SEQUENCE:
+        raise BundleRefusedError(f"the bundle's sequence is not a whole number from 1 to {MAX_SEQUENCE - 1}")
     if body["policy"] not in POLICIES:
         raise BundleRefusedError(f"unknown policy {body['policy']!r}; one of {', '.join(POLICIES)}")
     if not isinstance(body["payload"], dict) or digest(body["payload"]) != body["digest"]:

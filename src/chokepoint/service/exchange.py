@@ -233,7 +233,34 @@ def _state(store: Store, top: str) -> dict[str, Any]:
         for e in store.network.escalations()
         if not e["origin"] and not reporting.contains(top, e["to_unit"])
     ]
-    return {"rates": rates, "alerts": alerts, "escalations": upward}
+    return {"rates": rates, "alerts": alerts, "escalations": upward, "chokepoints": _chokepoints(store)}
+
+
+def _chokepoints(store: Store) -> list[dict[str, Any]]:
+    """The level I and II technologies of every project with a stored perspective, as this
+    instance assesses them (its own evidence: reviewed reports, expert scores).
+    """
+    from chokepoint.service.assessment import assess_project
+    from chokepoint.service.perspective import resolve_perspective
+
+    out: list[dict[str, Any]] = []
+    for project in store.projects.names():
+        if store.projects.get_perspective(project) is None:
+            continue
+        frame = assess_project(store, project, resolve_perspective(store, project)).frame
+        top = frame[frame["level"].isin(["I", "II"])]
+        out += [
+            {
+                "project": project,
+                "node": str(r["id"]),
+                "name": str(r["name"]),
+                "name_zh": str(r["name_zh"] or ""),
+                "level": str(r["level"]),
+                "score": float(r["score"]),
+            }
+            for r in top.to_dict("records")
+        ]
+    return out
 
 
 def units_below(top: str, locations: pd.Series) -> list[str]:
@@ -512,6 +539,33 @@ def network_rates(store: Store, user: str | None = None) -> list[dict[str, Any]]
     return [
         reporting.plain_row(x) for x in table.sort_values(["data_set", "period", "region"]).to_dict("records")
     ]
+
+
+def network_chokepoints(store: Store, user: str | None = None) -> list[dict[str, Any]]:
+    """The chokepoints the regions find, aggregated: per project and technology, how many
+    regions rate it level I or II, the most severe level, and each region's level and score.
+    """
+    c = _scoped(store.network.chokepoints(), visible_senders(store, user))
+    if not len(c):
+        return []
+    out = []
+    for (project, node), g in c.groupby(["project", "node"], sort=True):
+        g = g.sort_values(["level", "score"], ascending=[True, False])
+        out.append(
+            {
+                "project": project,
+                "node": node,
+                "name": str(g["name"].iloc[0]),
+                "name_zh": str(g["name_zh"].iloc[0]),
+                "regions": int(g["sender"].nunique()),
+                "level": str(g["level"].min()),
+                "by_region": [
+                    {"region": s, "level": lv, "score": float(x)}
+                    for s, lv, x in zip(g["sender"], g["level"], g["score"], strict=True)
+                ],
+            }
+        )
+    return sorted(out, key=lambda r: (r["level"], -r["regions"], r["project"], r["node"]))
 
 
 def network_alerts(store: Store, user: str | None = None) -> list[dict[str, Any]]:

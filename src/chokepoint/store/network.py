@@ -25,6 +25,7 @@ from chokepoint.store.schema import (
     escalations,
     inbox,
     network_alerts,
+    network_chokepoints,
     network_rates,
     network_settings,
     network_values,
@@ -37,6 +38,7 @@ from chokepoint.store.schema import (
 VALUE_FIELDS = ["data_set", "unit", "enterprise", "period", "indicator", "value", "count", "revision"]
 RATE_FIELDS = ["data_set", "unit", "period", "expected", "submitted", "on_time", "approved"]
 ALERT_FIELDS = ["project", "alert_id", "unit", "level", "entity", "message_en", "message_zh"]
+CHOKEPOINT_FIELDS = ["project", "node", "name", "name_zh", "level", "score"]
 ESCALATION_FIELDS = [
     "id",
     "origin",
@@ -355,6 +357,14 @@ class NetworkRepository:
             ]
             if alerts:
                 conn.execute(insert(network_alerts), alerts)
+        if "chokepoints" in payload:
+            conn.execute(delete(network_chokepoints).where(network_chokepoints.c.sender == sender))
+            found = [
+                {**{f: c[f] for f in CHOKEPOINT_FIELDS}, "sender": sender, "as_of": now}
+                for c in payload["chokepoints"]
+            ]
+            if found:
+                conn.execute(insert(network_chokepoints), found)
         for e in payload.get("escalations") or []:
             key = (escalations.c.origin == sender) & (escalations.c.origin_id == int(e["id"]))
             held = conn.execute(select(escalations.c.state).where(key)).scalar()
@@ -406,6 +416,13 @@ class NetworkRepository:
         cols = ["sender", *ALERT_FIELDS]
         with self.db.connect() as conn:
             rows = conn.execute(select(*(network_alerts.c[c] for c in cols))).all()
+        return pd.DataFrame(rows, columns=cols)
+
+    def chokepoints(self) -> pd.DataFrame:
+        """Every sender's chokepoints as of its last bundle (``sender``, :data:`CHOKEPOINT_FIELDS`)."""
+        cols = ["sender", *CHOKEPOINT_FIELDS]
+        with self.db.connect() as conn:
+            rows = conn.execute(select(*(network_chokepoints.c[c] for c in cols))).all()
         return pd.DataFrame(rows, columns=cols)
 
     # ------------------------------------------------------------ escalations

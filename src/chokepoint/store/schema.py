@@ -523,6 +523,20 @@ network_alerts = Table(
     Column("as_of", DateTime(timezone=True), nullable=False),
 )
 
+#: Chokepoints (level I and II technologies) each sender's assessment finds, as of its last bundle.
+network_chokepoints = Table(
+    "network_chokepoints",
+    metadata,
+    Column("sender", String(80), primary_key=True),
+    Column("project", String(200), primary_key=True),
+    Column("node", String(200), primary_key=True),
+    Column("name", Text, nullable=False),
+    Column("name_zh", Text, nullable=False),
+    Column("level", String(4), nullable=False),
+    Column("score", Double, nullable=False),
+    Column("as_of", DateTime(timezone=True), nullable=False),
+)
+
 #: Escalations of alerts up the hierarchy (决策协同) and the decision taken on each.
 escalations = Table(
     "escalations",
@@ -548,5 +562,5 @@ escalations = Table(
 
 NETWORK_TABLES = [
     user_units, data_sets, data_reports, report_steps, notifications, network_settings, peers,
-    outbox, inbox, network_values, network_rates, network_alerts, escalations,
+    outbox, inbox, network_values, network_rates, network_alerts, network_chokepoints, escalations,
 ]  # fmt: skip

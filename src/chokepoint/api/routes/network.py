@@ -18,6 +18,7 @@ from pydantic import ConfigDict, Field
 from chokepoint.api.bodies import Body
 from chokepoint.api.deps import ADMINS, OFFICERS, READERS, User, allow, audit, get_store
 from chokepoint.api.routes.chain import TEXT
+from chokepoint.api.routes.monitoring import RowId
 from chokepoint.service import escalations as esc
 from chokepoint.service import exchange as svc
 
@@ -112,6 +113,12 @@ def network_alerts(request: Request, user: User = Depends(allow(*READERS))) -> l
     return svc.network_alerts(get_store(request), user.name)
 
 
+@router.get("/network/chokepoints")
+def network_chokepoints(request: Request, user: User = Depends(allow(*READERS))) -> list[dict[str, Any]]:
+    """The chokepoints the regions find: per technology, how many regions rate it I or II, and how."""
+    return svc.network_chokepoints(get_store(request), user.name)
+
+
 @router.get("/network/conflicts")
 def conflicts(request: Request, user: User = Depends(allow(*OFFICERS))) -> list[dict[str, Any]]:
     """Enterprises two regions both sent: each region's value (neither overwrites the other)."""
@@ -127,7 +134,7 @@ def list_escalations(request: Request, user: User = Depends(allow(*READERS))) ->
 @router.post("/projects/{project}/alerts/{alert_id}/escalate")
 def escalate(
     project: str,
-    alert_id: int,
+    alert_id: RowId,
     body: EscalationBody,
     request: Request,
     user: User = Depends(allow(*OFFICERS)),
@@ -140,7 +147,7 @@ def escalate(
 
 @router.post("/escalations/{escalation_id}/decision")
 def decide(
-    escalation_id: int, body: DecisionBody, request: Request, user: User = Depends(allow(*OFFICERS))
+    escalation_id: RowId, body: DecisionBody, request: Request, user: User = Depends(allow(*OFFICERS))
 ) -> dict[str, Any]:
     """Record the decision on an escalation sent to your unit: what, and why."""
     done = esc.decide(get_store(request), escalation_id, user.name, body.decision, body.why)

@@ -8,7 +8,7 @@ in a unit sees its subtree; a reporter its own enterprises'.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Request
 from pydantic import Field
@@ -60,7 +60,7 @@ class ReviewBody(Body):
 class ReadBody(Body):
     """Notifications to mark read (none named: all)."""
 
-    ids: list[int] | None = None
+    ids: list[Annotated[int, Field(ge=1, le=2**31 - 1)]] | None = Field(None, max_length=10_000)
 
 
 @router.put("/users/{name}/unit")

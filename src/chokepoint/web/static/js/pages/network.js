@@ -3,7 +3,7 @@
  * received, and escalations with their decisions. Every value from the data goes in as text. */
 import { h, mount } from "../dom.js";
 import { api, json, t, tv, pct, state, u, when, zh } from "../core.js";
-import { card, dataTable, errorBox, muted, none } from "../components.js";
+import { badge, card, dataTable, errorBox, muted, none } from "../components.js";
 
 const rate = (v) => (v == null ? t("unknown") : pct(v));
 /** A total's value in the indicator's measure (the mean of a rate or duration, else the sum) and unit. */
@@ -22,12 +22,13 @@ export async function network(el, name, dataSet) {
   const sets = await api(`/api/projects/${u(name)}/data-sets`);
   const chosen = sets.find((s) => s.name === dataSet) || sets[0];
   const status = await api("/api/network").catch(() => null);
-  const [rates, queue, escalations, totals, regionRates] = await Promise.all([
+  const [rates, queue, escalations, totals, regionRates, found] = await Promise.all([
     chosen ? api(`/api/projects/${u(name)}/data-sets/${u(chosen.name)}/rates`) : [],
     officer ? api(`/api/projects/${u(name)}/review-queue`) : [],
     api("/api/escalations"),
     api("/api/network/totals"),
     api("/api/network/rates"),
+    api("/api/network/chokepoints"),
   ]);
   const message = h("div", { id: "network-message", role: "status" });
   const reload = () => { state.cache = {}; network(el, name, chosen?.name); };
@@ -97,6 +98,12 @@ export async function network(el, name, dataSet) {
     { key: "completeness", label: t("col_completeness"), cell: (r) => rate(r.completeness), value: (r) => r.completeness },
     { key: "timeliness", label: t("col_timeliness"), cell: (r) => rate(r.timeliness), value: (r) => r.timeliness },
   ], { id: "network-region-rates" }) : none();
+  const chokepoints = found.length ? dataTable(found, [
+    { key: "level", label: t("level"), cell: (r) => badge(r.level) },
+    { key: "name", label: t("node"), value: (r) => (zh() && r.name_zh ? r.name_zh : r.name) },
+    { key: "project", label: t("project") }, { key: "regions", label: t("col_regions") },
+    { key: "by_region", label: t("network_by_region"), value: (r) => r.by_region.map((x) => `${x.region} ${x.level}`).join("; ") },
+  ], { id: "network-chokepoints", pageSize: 15 }) : none();
   const decision = h("input", { id: "decision-text", "aria-label": t("network_decision"), placeholder: t("network_decision"), size: 30 });
   const why = h("input", { id: "decision-why", "aria-label": t("network_why"), placeholder: t("network_why"), size: 30 });
   const decide = (e) => attempt(message, async () => {
@@ -117,7 +124,8 @@ export async function network(el, name, dataSet) {
     card(t("network_rates"), rateTable, lateBox),
     card(t("network_review"), ...queueTable),
     card(t("network_exchange"), ...exchange),
-    card(t("network_received"), h("h3", {}, t("network_totals")), received, h("h3", {}, t("network_region_rates")), regional),
+    card(t("network_received"), h("h3", {}, t("network_totals")), received, h("h3", {}, t("network_region_rates")), regional,
+      h("h3", {}, t("network_chokepoints")), chokepoints),
     card(t("network_escalations"), officer ? h("p", { class: "toolbar" }, decision, " ", why) : null, escTable));
 }
 
