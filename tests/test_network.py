@@ -664,6 +664,15 @@ def two_provinces(tmp_path_factory):
     store.users.bind("firm", "semi", "EZJ01")
     reporting.put_data_set(store, "semi", {**DATA_SET, "enterprises": firms}, "admin")
     _submit(store, _rows(firms), "admin")
+    # the April reports approved, so they count: every firm runs under its threshold (an alert)
+    _submit(store, _rows(firms, period="2025-04", value=0.5), "admin")
+    reporting.review(store, "semi", "monthly", [(f, "2025-04", None) for f in firms], "approve", "admin")
+    store.projects.set_perspective("semi", {"home": ["CHN"], "restricted": ["USA", "JPN", "NLD"]})
+    store.rules.put("semi", [{"id": "idle", "type": "threshold", "indicator": "capacity_utilisation",
+                              "levels": {"I": 0.6}}], "admin")  # fmt: skip
+    from chokepoint.service.monitoring import monitor_run
+
+    monitor_run(store, "semi", "2025-04")
     client = TestClient(create_app(store))
     yield client, tokens, firms
     store.close()
@@ -692,6 +701,15 @@ def test_each_user_reads_the_raw_reports_of_its_subtree_only(two_provinces, user
     assert _enterprises(r.json(), key) == READS[user]
 
 
+@pytest.mark.parametrize("user", sorted(set(READS) - {"firm"}))
+def test_alerts_quoting_an_enterprises_value_follow_the_same_subtree(two_provinces, user):
+    client, tokens, _ = two_provinces
+    auth = {"authorization": f"Bearer {tokens[user]}"}
+    alerts = client.get("/api/projects/semi/alerts", headers=auth).json()
+    assert _enterprises(alerts, "entity") == READS[user]
+    assert all("0.5" in a["message"] or "50" in a["message"] for a in alerts)  # the message quotes the value
+
+
 QUEUES = {
     "admin": ALL,
     "analyst": ALL,
@@ -706,12 +724,12 @@ def test_the_review_queue_and_late_list_follow_unit_role_and_level(two_provinces
     client, tokens, _ = two_provinces
     auth = {"authorization": f"Bearer {tokens[user]}"}
     queue = client.get("/api/projects/semi/review-queue", headers=auth)
-    late = client.get("/api/projects/semi/data-sets/monthly/late?period=2025-04", headers=auth)
+    late = client.get("/api/projects/semi/data-sets/monthly/late?period=2025-05", headers=auth)
     if user not in QUEUES:
         assert (queue.status_code, late.status_code) == (403, 403)
         return
     assert _enterprises(queue.json(), "enterprise") == QUEUES[user]
-    assert _enterprises(late.json(), "enterprise") == READS[user]  # nobody reported April
+    assert _enterprises(late.json(), "enterprise") == READS[user]  # nobody reported May
 
 
 @pytest.mark.parametrize(

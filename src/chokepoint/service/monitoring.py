@@ -208,12 +208,29 @@ def rule_history(store: Store, project: str) -> list[dict[str, Any]]:
 
 # ------------------------------------------------------------------------ alerts
 def list_alerts(
-    store: Store, project: str, status: str | None = None, level: str | None = None, lang: str = "en"
+    store: Store,
+    project: str,
+    status: str | None = None,
+    level: str | None = None,
+    lang: str = "en",
+    user: str | None = None,
 ) -> list[dict[str, Any]]:
     """Alerts of the project, oldest first, each with ``message``: ``message_zh`` for ``lang="zh"``,
     else ``message_en`` (status codes are kept; see :func:`chokepoint.monitor.text.status_label`).
+
+    With ``user``, an alert on an enterprise's reported value (its message quotes the value) is
+    listed only when the user may read that enterprise's raw reports
+    (:func:`chokepoint.service.reporting.raw_actors`); node and country alerts are for everyone.
     """
     rows = store.alerts.list(project, status, level)
+    actors = raw_actors(store, project, user) if user is not None else None
+    if actors is not None:
+        rows = [
+            r
+            for r in rows
+            if r["entity_type"] not in ("enterprise", "node_enterprise")
+            or str(r["entity"]).split("|")[-1] in actors
+        ]
     for r in rows:
         r["message"] = r["message_zh"] if lang == "zh" else r["message_en"]
     return rows

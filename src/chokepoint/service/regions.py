@@ -169,6 +169,7 @@ def region_view(
     a: Assessment,
     lang: str = "en",
     strong_share: float = STRONG_SHARE,
+    user: str | None = None,
 ) -> dict[str, Any]:
     """The view of ``project`` from ``region`` (the chain chief's dashboard).
 
@@ -178,6 +179,9 @@ def region_view(
         The project's assessment from a perspective whose home holds the region's country.
     strong_share : float
         Share of world supply from which a hosted node is a strength (长板).
+    user : str, optional
+        The reader: the dashboard's alerts on an enterprise's reported value are those it may
+        read raw (docs/network.md); none given, every one.
 
     Returns
     -------
@@ -284,7 +288,7 @@ def region_view(
         ],
         "dashboard": {
             "chokepoints": lists_rows,
-            "alerts": _alerts_of(store, project, lang, relevant, set(located["id"])),
+            "alerts": _alerts_of(store, project, lang, relevant, set(located["id"]), user),
             "tasks": [t for t in store.tasks.list(project) if t["node"] in relevant],
         },
         "basis": _basis(lang, strong_share),
@@ -305,10 +309,12 @@ def _chokepoints_of(
 
 
 def _alerts_of(
-    store: Store, project: str, lang: str, nodes: set[str], actors: set[str]
+    store: Store, project: str, lang: str, nodes: set[str], actors: set[str], user: str | None
 ) -> list[dict[str, Any]]:
+    from chokepoint.service.monitoring import list_alerts
+
     out = []
-    for r in store.alerts.list(project):
+    for r in list_alerts(store, project, lang=lang, user=user):
         if r["status"] == "resolved":
             continue
         parts = set(str(r["entity"]).split("|"))

@@ -89,7 +89,9 @@ def _map_edges(chain: ChainMap) -> list[tuple[str, str]]:
     return list(zip(edges["source"], edges["target"], strict=True))
 
 
-def monitoring_brief(store: Store, project: str, out: Path, lang: str = "zh") -> Path:
+def monitoring_brief(
+    store: Store, project: str, out: Path, lang: str = "zh", user: str | None = None
+) -> Path:
     """Write the monitoring brief of ``project`` to ``out`` (.html or .pdf): the unresolved alerts
     by level, what changed between the two latest snapshots (new and resolved alerts, nodes whose
     level got worse or better) and the snapshot history (:mod:`chokepoint.report.brief`).
@@ -98,7 +100,7 @@ def monitoring_brief(store: Store, project: str, out: Path, lang: str = "zh") ->
     from chokepoint.service.monitoring import list_alerts, list_snapshots, monitor_diff
 
     chain = store.chains.load(project)
-    alerts = list_alerts(store, project, lang=lang)
+    alerts = list_alerts(store, project, lang=lang, user=user)  # the user's subtree
     snapshots = list_snapshots(store, project)
     previous = snapshots[-2]["id"] if len(snapshots) > 1 else None
     diff = monitor_diff(store, project, previous, snapshots[-1]["id"]) if previous is not None else None

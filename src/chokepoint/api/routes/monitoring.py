@@ -184,7 +184,7 @@ def list_alerts(
     user: User = Depends(allow(*READERS)),
 ) -> list[dict[str, Any]]:
     """Alerts, oldest first; ``message`` is ``message_zh`` with ``lang=zh``, else ``message_en``."""
-    return svc.list_alerts(get_store(request), project, status, level, lang)
+    return svc.list_alerts(get_store(request), project, status, level, lang, user.name)
 
 
 @router.post("/projects/{project}/alerts/{alert_id}/ack")

@@ -99,7 +99,7 @@ def region_view(
     bounds, strengths, dependencies, and the chokepoints, alerts and tasks that concern it.
     """
     a = assessment_of(request, project, pq.resolve(request, project))
-    return svc.region_view(get_store(request), project, code, a, lang, strong_share)
+    return svc.region_view(get_store(request), project, code, a, lang, strong_share, user.name)
 
 
 @router.post("/projects/{project}/locations")

@@ -128,4 +128,6 @@ def monitoring_brief(
     language = lang or _default_lang(stored.get("home") or [])
     name = f"{project}-brief-{language}.{format}"
     with tempfile.TemporaryDirectory() as tmp:
-        return file_response(svc.monitoring_brief(store, project, Path(tmp) / name, language), name)
+        return file_response(
+            svc.monitoring_brief(store, project, Path(tmp) / name, language, user.name), name
+        )
