@@ -471,6 +471,8 @@ def test_an_alert_escalated_from_a_province_is_decided_at_the_nation_and_the_dec
         "decided", "启动揭榜挂帅专项", "两省共用供应商", "ndrc",
     )  # fmt: skip
     assert escalations.visible(zj, "hz") == []  # Hangzhou is not involved
+    note = zj.reporting.notifications("zj")[0]
+    assert (note["kind"], "启动揭榜挂帅专项" in note["message_zh"]) == ("decision", True)
     nation.close()
     zj.close()
 

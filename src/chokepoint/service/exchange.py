@@ -317,7 +317,7 @@ def push(store: Store, send: Sender, receiver: str | None = None) -> dict[str, A
             error = f"the receiver acknowledged {reply.get('sequence')}, not {bundle['sequence']}"
             break
         store.network.ack(peer["name"], bundle["sequence"])
-        decided += store.network.apply_decisions(reply.get("decisions") or [])
+        decided += _record_decisions(store, reply.get("decisions") or [])
         if reply.get("outcome") == "duplicate":
             duplicates += 1
         else:
@@ -332,6 +332,28 @@ def push(store: Store, send: Sender, receiver: str | None = None) -> dict[str, A
         "waiting": waiting,
         "error": error,
     }
+
+
+def _record_decisions(store: Store, decisions: list[dict[str, Any]]) -> int:
+    """Record the receiver's decisions on this instance's escalations and tell who raised them."""
+    before = {e["id"]: e for e in store.network.escalations() if e["state"] == "open"}
+    n = store.network.apply_decisions(decisions)
+    new = [d for d in decisions if int(d["id"]) in before]
+    store.reporting.notify(
+        [
+            {
+                "user": before[int(d["id"])]["raised_by"],
+                "kind": "decision",
+                "message_en": f"Decision on your escalation {d['id']} ({before[int(d['id'])]['to_unit']}): "
+                f"{d['decision']} (why: {d['why']}; {d['decided_by']}, {d['decided_at']})",
+                "message_zh": f"您上报的预警（编号 {d['id']}）已有决定：{d['decision']}（理由：{d['why']}；"
+                f"{d['decided_by']}，{d['decided_at']}）",
+                "body": d,
+            }
+            for d in new
+        ]
+    )
+    return n
 
 
 # ----------------------------------------------------------------- the receiving side

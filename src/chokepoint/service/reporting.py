@@ -523,9 +523,11 @@ def my_reports(store: Store, project: str, user: str) -> list[dict[str, Any]]:
     out = []
     for ds in data_set_objects(store, project):
         got = store.reporting.reports(project, ds.name, enterprises=None if actors is None else actors)
-        for r in got.to_dict("records"):
-            steps = store.reporting.steps(project, ds.name, r["enterprise"], r["period"])
-            out.append({**plain_row(r), "steps": steps})
+        steps = store.reporting.all_steps(project, ds.name) if len(got) else {}
+        out += [
+            {**plain_row(r), "steps": steps.get((r["enterprise"], r["period"]), [])}
+            for r in got.to_dict("records")
+        ]
     return out
 
 

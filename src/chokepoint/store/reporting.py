@@ -399,6 +399,24 @@ class ReportingRepository:
             ).mappings()
             return [{**r, "at": r["at"].isoformat(timespec="seconds")} for r in rows]
 
+    def all_steps(self, project: str, data_set: str) -> dict[tuple[str, str], list[dict[str, Any]]]:
+        """Every step of every report of a data set, in order, by (enterprise, period): one query."""
+        c = report_steps.c
+        out: dict[tuple[str, str], list[dict[str, Any]]] = {}
+        with self.db.connect() as conn:
+            pid = self.db.project_id(conn, project)
+            rows = conn.execute(
+                select(c.enterprise, c.period, c.revision, c.action, c.by, c.unit, c.comment, c.at)
+                .where((c.project_id == pid) & (c.data_set == data_set))
+                .order_by(c.id)
+            ).mappings()
+            for r in rows:
+                step = {k: r[k] for k in ("revision", "action", "by", "unit", "comment")}
+                out.setdefault((r["enterprise"], r["period"]), []).append(
+                    {**step, "at": r["at"].isoformat(timespec="seconds")}
+                )
+        return out
+
     # ------------------------------------------------------------ notifications
     def notify(self, rows: list[dict[str, Any]]) -> int:
         """Store notifications (``user, kind, message_en, message_zh, body``); their number."""
