@@ -667,3 +667,8 @@ def test_data_views_experts_and_admin_downloads(page, tmp_path):
     for link_id in ("export-json", "export-xlsx", "blank-template"):
         href = page.get_attribute(f"#{link_id}", "href")
         assert page.request.get(f"{page.base}{href}").status == 200, link_id
+    users = page.inner_text("#users tbody")
+    assert "CN-SH" in users  # the Shanghai officer's organisation unit
+    page.once("dialog", lambda d: d.accept("CN-ZJ"))
+    page.click("#users tbody tr:has-text('bj-officer') button:has-text('Set unit')")
+    wait_until(page, "document.querySelector('#users tbody').innerText.includes('CN-ZJ')")

@@ -47,10 +47,10 @@ def users_add(
 
 @users_app.command("list")
 def users_list(fmt: FormatOption = OutputFormat.table, db: DbOption = None) -> None:
-    """List users with role, state and enterprise bindings."""
+    """List users with role, state, enterprise bindings and organisation unit."""
     users = users_svc.list_users(open_store(db))
     rows = [{**r, "bindings": ", ".join(r["bindings"])} for r in users]
-    emit(fmt, rows=rows, columns=["name", "role", "disabled", "bindings"], document=users)
+    emit(fmt, rows=rows, columns=["name", "role", "disabled", "bindings", "unit"], document=users)
 
 
 @users_app.command("bind")

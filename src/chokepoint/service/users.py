@@ -60,8 +60,9 @@ def add_user(store: Store, name: str, role: str, password: str) -> dict[str, str
 
 
 def list_users(store: Store) -> list[dict[str, Any]]:
-    """Every user with role, state and bindings (``project_id:actor``)."""
-    return store.users.list()
+    """Every user with role, state, bindings (``project_id:actor``) and organisation unit (or None)."""
+    units = store.reporting.units()
+    return [{**u, "unit": units.get(u["name"])} for u in store.users.list()]
 
 
 def set_password(

@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import Connection, and_, delete, insert, select, update
+from sqlalchemy import Connection, and_, bindparam, delete, insert, select, update
 
 from chokepoint.errors import ConflictError, NotFoundError
 from chokepoint.monitor.reporting import REVIEW_ACTIONS, REVIEWABLE, report_state
@@ -113,6 +113,9 @@ def record_submission(
                 )
             )
         }
+        inserts: list[dict[str, Any]] = []
+        updates: list[dict[str, Any]] = []
+        steps: list[dict[str, Any]] = []
         for enterprise, period in zip(touched["enterprise"], touched["period"], strict=True):
             old = current.get((enterprise, period))
             was_changed = (enterprise, period) in moved
@@ -127,53 +130,70 @@ def record_submission(
             submitted = state != "partial"
             if old is None:
                 revision = 1
-                conn.execute(
-                    insert(data_reports).values(
-                        project_id=pid,
-                        data_set=name,
-                        enterprise=enterprise,
-                        period=period,
-                        state=state,
-                        revision=revision,
-                        first_submitted_at=now if submitted else None,
-                        submitted_at=now,
-                        submitted_by=by,
-                        comment="",
-                    )
+                inserts.append(
+                    {
+                        "project_id": pid,
+                        "data_set": name,
+                        "enterprise": enterprise,
+                        "period": period,
+                        "state": state,
+                        "revision": revision,
+                        "first_submitted_at": now if submitted else None,
+                        "submitted_at": now,
+                        "submitted_by": by,
+                        "comment": "",
+                    }
                 )
             else:
                 reopened = old.state in ("approved", "returned", "queried") and state != old.state
                 revision = old.revision + (1 if reopened else 0)
-                conn.execute(
-                    update(data_reports)
-                    .where(
-                        (data_reports.c.project_id == pid)
-                        & (data_reports.c.data_set == name)
-                        & (data_reports.c.enterprise == enterprise)
-                        & (data_reports.c.period == period)
-                    )
-                    .values(
-                        state=state,
-                        revision=revision,
-                        first_submitted_at=old.first_submitted_at or (now if submitted else None),
-                        submitted_at=now,
-                        submitted_by=by,
-                    )
+                updates.append(
+                    {
+                        "b_enterprise": enterprise,
+                        "b_period": period,
+                        "b_state": state,
+                        "b_revision": revision,
+                        "b_first": old.first_submitted_at or (now if submitted else None),
+                    }
                 )
-            conn.execute(
-                insert(report_steps).values(
-                    project_id=pid,
-                    data_set=name,
-                    enterprise=enterprise,
-                    period=period,
-                    revision=revision,
-                    action="submit" if submitted else "partial",
-                    by=by,
-                    unit="",
-                    comment="",
-                    at=now,
-                )
+            steps.append(
+                {
+                    "project_id": pid,
+                    "data_set": name,
+                    "enterprise": enterprise,
+                    "period": period,
+                    "revision": revision,
+                    "action": "submit" if submitted else "partial",
+                    "by": by,
+                    "unit": "",
+                    "comment": "",
+                    "at": now,
+                }
             )
+        # one statement each, many rows (executemany): a national upload moves thousands of reports
+        if inserts:
+            conn.execute(insert(data_reports), inserts)
+        if updates:
+            r = data_reports.c
+            conn.execute(
+                update(data_reports)
+                .where(
+                    (r.project_id == pid)
+                    & (r.data_set == name)
+                    & (r.enterprise == bindparam("b_enterprise"))
+                    & (r.period == bindparam("b_period"))
+                )
+                .values(
+                    state=bindparam("b_state"),
+                    revision=bindparam("b_revision"),
+                    first_submitted_at=bindparam("b_first"),
+                    submitted_at=now,
+                    submitted_by=by,
+                ),
+                updates,
+            )
+        if steps:
+            conn.execute(insert(report_steps), steps)
 
 
 class ReportingRepository:

@@ -88,6 +88,10 @@ export async function admin(el, name) {
       await api(`/api/users/${u(x.name)}/password`, json({ password: pw, current_password: current }, "PUT"));
       ok(`${x.name}: ${t("saved")}`);
     }) }, t("set_password")), " ",
+    x.role !== "reporter" && x.role !== "admin" ? h("button", { type: "button", class: "action", onclick: guard(async () => {
+      const unit = window.prompt(t("unit_prompt"), x.unit || "");
+      if (unit !== null) { await api(`/api/users/${u(x.name)}/unit`, json({ unit: unit.trim() }, "PUT")); admin(el, name); }
+    }) }, t("set_unit")) : null, " ",
     x.role === "reporter" ? h("button", { type: "button", class: "action", onclick: guard(async () => {
       const actor = window.prompt(t("bind_prompt"));
       if (actor) { await api(`/api/users/${u(x.name)}/bindings`, json({ project: name, actor: actor.trim() })); admin(el, name); }
@@ -99,6 +103,7 @@ export async function admin(el, name) {
       { key: "name", label: t("username") }, { key: "role", label: t("role"), value: (x) => tv("role", x.role) },
       { key: "disabled", label: t("status"), value: (x) => (x.disabled ? t("disabled") : t("active")) },
       { key: "bindings", label: t("bindings"), value: (x) => (x.bindings || []).join(", ") },
+      { key: "unit", label: t("unit_col"), value: (x) => x.unit || "" },
       { key: "actions", label: "", cell: userActions }], { id: "users" })), addUser),
     card(t("audit"), dataTable(auditRows, [
       { key: "at", label: t("when") }, { key: "user", label: t("username") }, { key: "method", label: t("method") },
