@@ -7,6 +7,7 @@ The enterprises and values are ILLUSTRATIVE (``tests/network_fixture.py``).
 from __future__ import annotations
 
 import copy
+import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -800,3 +801,153 @@ def test_a_bundle_verifies_as_sent_and_any_changed_field_breaks_its_signature(va
         changed[field] = str(changed[field]) + "x"
     with pytest.raises(BundleRefusedError):
         verify(changed, public)
+
+
+# ------------------------------------------------------------------ failure cases of the exchange
+def _pair(tmp_path, policy: str = "raw", n: int = 20):
+    """A Zhejiang instance (``n`` enterprises, the data set) and a nation, registered."""
+    nation = Store(tmp_path / "n.db")
+    exchange.init_instance(nation, "national", "CHN")
+    zj, ids = province_store(tmp_path / "zj.db", "CN-ZJ", tmp_path)
+    exchange.init_instance(zj, "zhejiang", "CN-ZJ", policy=policy)
+    exchange.register_peer(nation, "zhejiang", "sender", "CN-ZJ", exchange.instance(zj)["public_key"])
+    exchange.register_peer(zj, "national", "receiver", "CHN", exchange.instance(nation)["public_key"])
+    zj.users.add("zj", "officer", "zj-officer-pw")
+    reporting.put_data_set(zj, "semi", {**DATA_SET, "enterprises": ids[:n]}, "admin")
+    return nation, zj, ids[:n]
+
+
+def _approve_all(store: Store) -> None:
+    queue = reporting.review_queue(store, "semi", "zj")
+    reporting.review(
+        store, "semi", "monthly", [(q["enterprise"], q["period"], None) for q in queue], "approve", "zj"
+    )
+
+
+def test_a_receiver_restored_from_an_older_backup_gets_the_lost_bundles_again(tmp_path):
+    nation, zj, ids = _pair(tmp_path)
+    _submit(zj, values(ids, months=["2025-01"]), "zj")
+    _approve_all(zj)
+    assert exchange.prepare(zj, batch=10)["bundles"] == [
+        1,
+        2,
+        3,
+    ]  # 20 reports: 2 full bundles, then the state
+    assert exchange.push(zj, lambda b: exchange.receive(nation, b))["sent"] == 3
+    fresh = Store(tmp_path / "restored.db")  # the nation as an older backup left it: no bundle
+    exchange.init_instance(fresh, "national", "CHN")
+    fresh.network.set_settings({"private_key": nation.network.settings()["private_key"]})  # same identity
+    exchange.register_peer(fresh, "zhejiang", "sender", "CN-ZJ", exchange.instance(zj)["public_key"])
+    _submit(zj, values(ids[:1], months=["2025-02"]), "zj")
+    _approve_all(zj)
+    exchange.prepare(zj, batch=10)
+    done = exchange.push(zj, lambda b: exchange.receive(fresh, b))
+    assert (done["sent"], done["waiting"], done["error"]) == (4, 0, None)  # 1-3 again, then 4
+    assert _inbox(fresh, "zhejiang") == [1, 2, 3, 4]
+    assert len(fresh.network.values()) == 21 * 2
+    for s in (nation, zj, fresh):
+        s.close()
+
+
+def test_the_last_full_bundle_is_followed_by_the_state_and_unreviewed_sets_go_up_at_once(tmp_path):
+    nation, zj, ids = _pair(tmp_path, n=10)
+    reporting.put_data_set(zj, "semi", {**DATA_SET, "enterprises": ids, "review_level": "none"}, "admin")
+    _submit(zj, values(ids, months=["2025-01"]), "zj")
+    assert {r["state"] for r in reporting.my_reports(zj, "semi", "zj")} == {"approved"}  # no review: counts
+    prepared = exchange.prepare(zj, batch=10)
+    bodies = [b["body"]["payload"] for b in zj.network.outbox("national")]
+    assert prepared["bundles"] == [1, 2]
+    assert (len(bodies[0]["values"]), "rates" in bodies[0], "rates" in bodies[1]) == (20, False, True)
+    exchange.push(zj, lambda b: exchange.receive(nation, b))
+    assert len(nation.network.rates()) > 0
+    nation.close()
+    zj.close()
+
+
+def test_a_value_changed_before_review_is_a_new_revision(small):
+    store, (e1, *_) = small
+    _submit(store, _rows([e1], value=0.8), "clerk")
+    _submit(store, _rows([e1], value=0.9), "clerk")  # corrected before anyone reviewed it
+    (report,) = [r for r in reporting.my_reports(store, "semi", "reviewer") if r["enterprise"] == e1]
+    assert (report["state"], report["revision"]) == ("submitted", 2)
+    with pytest.raises(ConflictError, match="revision 2, not 1"):  # the reviewer saw 0.8
+        reporting.review(store, "semi", "monthly", [(e1, "2025-03", 1)], "approve", "reviewer")
+
+
+def test_node_by_enterprise_values_travel_per_node_never_summed(tmp_path):
+    nation, zj, ids = _pair(tmp_path, n=1)
+    body = {**DATA_SET, "name": "supply", "indicators": ["restricted_supply_share"], "enterprises": ids}
+    reporting.put_data_set(zj, "semi", body, "admin")
+    rows = pd.DataFrame({"indicator": "restricted_supply_share", "node": ["N44", "N45"], "enterprise": ids[0],
+                         "period": "2025-01", "value": [0.6, 0.7]})  # fmt: skip
+    submit_observations(zj, "semi", rows, "zj", as_of="2026-12")
+    reporting.review(zj, "semi", "supply", [(ids[0], "2025-01", None)], "approve", "zj")
+    exchange.prepare(zj)
+    exchange.push(zj, lambda b: exchange.receive(nation, b))
+    (total,) = [t for t in exchange.totals(nation) if t["region"] == "national"]
+    assert (total["sum"], total["enterprises"], total["mean"]) == (pytest.approx(1.3), 2, pytest.approx(0.65))
+    assert total["measure"] == "mean"  # a share: 65% on average over the two nodes, not 130%
+    nation.close()
+    zj.close()
+
+
+def test_an_enterprise_that_moves_unit_is_not_left_in_its_old_units_sum(tmp_path):
+    nation, zj, ids = _pair(tmp_path, policy="aggregate", n=2)
+    _submit(zj, values(ids, months=["2025-01"]), "zj")
+    _approve_all(zj)
+    exchange.prepare(zj)
+    exchange.push(zj, lambda b: exchange.receive(nation, b))
+    before = nation.network.values().query("indicator == 'capacity_utilisation'")["value"].sum()
+    zj.chains.set_locations("semi", {ids[0]: "CN-ZJ-NB"})  # moved from Hangzhou to Ningbo
+    _submit(zj, values(ids[:1], months=["2025-01"]).assign(value=lambda f: f["value"] + 0.01), "zj")
+    _approve_all(zj)
+    exchange.prepare(zj)
+    exchange.push(zj, lambda b: exchange.receive(nation, b))
+    after = nation.network.values().query("indicator == 'capacity_utilisation'")
+    assert set(after["unit"]) == {"CN-ZJ-NB"}  # both in Ningbo now; Hangzhou's old sum is gone
+    assert after["value"].sum() == pytest.approx(before + 0.01)
+    assert after["count"].sum() == 2
+    sent = zj.network.outbox("national", unacked=False)[-1]["body"]["payload"]
+    assert all(v["enterprise"] == "" for v in sent["values"])  # no enterprise id leaves the province
+    nation.close()
+    zj.close()
+
+
+def test_the_deadline_instant_is_late_and_a_backfill_keeps_its_time_zone(small):
+    from datetime import timezone
+
+    store, (e1, e2, *_) = small
+    due = deadline_of("2025-03", 10)
+    _submit(store, _rows([e1]), "clerk", due)  # 00:00 on the 11th, Beijing time: late
+    beijing = timezone(timedelta(hours=8))
+    _submit(
+        store, _rows([e2]), "clerk", datetime(2025, 4, 10, 23, 0, tzinfo=beijing)
+    )  # 23:00 on the 10th: on time
+    (top, *_) = reporting.rates(store, "semi", "monthly", "reviewer", periods=["2025-03"], now=due)
+    assert (top["submitted"], top["on_time"], top["late"]) == (2, 1, 2)
+
+
+def test_under_the_aggregate_policy_alerts_and_escalations_name_no_enterprise(tmp_path):
+    from chokepoint.service.monitoring import monitor_run
+
+    nation, zj, ids = _pair(tmp_path, policy="aggregate", n=2)
+    reporting.set_unit(zj, "zj", "CN-ZJ")
+    zj.projects.set_perspective("semi", {"home": ["CHN"], "restricted": ["USA", "JPN", "NLD"]})
+    zj.rules.put("semi", [{"id": "idle", "type": "threshold", "indicator": "capacity_utilisation",
+                           "levels": {"I": 0.6}}], "admin")  # fmt: skip
+    _submit(zj, _rows(ids, period="2026-11", value=0.2), "zj")
+    _approve_all(zj)
+    monitor_run(zj, "semi", "2026-11")
+    alert = zj.alerts.list("semi", status="open")[0]
+    escalations.escalate(zj, "semi", alert["id"], "zj", "两家企业产能闲置")
+    exchange.prepare(zj)
+    payload = zj.network.outbox("national")[-1]["body"]["payload"]
+    text = json.dumps(payload, ensure_ascii=False)
+    for firm in ids:
+        assert firm not in text
+    assert "20%" not in text
+    assert "0.2" not in json.dumps(payload["alerts"])
+    assert payload["escalations"][0]["alert"] == {"level": "I", "rule_id": "idle"}
+    assert payload["escalations"][0]["reason"] == "两家企业产能闲置"
+    nation.close()
+    zj.close()

@@ -188,8 +188,8 @@ def check_data_set(
 
 
 def deadline_of(period: str, deadline_day: int) -> datetime:
-    """The instant (UTC) a report of month ``period`` is late after: the end of ``deadline_day``
-    of the next month in Beijing time.
+    """The instant (UTC) from which a report of month ``period`` is late: the end of
+    ``deadline_day`` of the next month in Beijing time (a report is on time strictly before it).
 
     Examples
     --------
@@ -290,7 +290,7 @@ def report_rates(
                 state = np.array([""] * len(members), dtype=str)
                 first = pd.Series(pd.NaT, index=range(len(members)), dtype="datetime64[ns, UTC]")
             submitted = np.isin(state, list(SUBMITTED))
-            on_time = submitted & (first <= pd.Timestamp(due)).to_numpy(dtype=bool)
+            on_time = submitted & (first < pd.Timestamp(due)).to_numpy(dtype=bool)  # before the day ends
             expected = len(members)
             rows.append(
                 {
@@ -302,7 +302,7 @@ def report_rates(
                     "on_time": int(on_time.sum()),
                     "approved": int((state == "approved").sum()),
                     "returned": int((state == "returned").sum()),
-                    "late": int((~submitted).sum()) if now > due else 0,
+                    "late": int((~submitted).sum()) if now >= due else 0,
                     "completeness": submitted.sum() / expected if expected else np.nan,
                     "timeliness": on_time.sum() / expected if expected else np.nan,
                 }

@@ -90,10 +90,13 @@ def visible(store: Store, user: str) -> list[dict[str, Any]]:
     to a unit containing it... from below it), newest first; every one for a user without a unit.
     """
     unit = reporting.user_unit(store, user)
+    raw = reporting.sees_raw_reports(store, user)
     out = []
     for e in store.network.escalations():
         if unit is None or reporting.contains(unit, e["from_unit"]) or reporting.contains(unit, e["to_unit"]):
-            out.append(e)
+            # the alert's message quotes a reported value: a level without raw reports sees its
+            # level and rule, and the officer's reason
+            out.append(e if raw else {**e, "alert": {k: e["alert"].get(k) for k in ("level", "rule_id")}})
     return out
 
 

@@ -22,7 +22,7 @@ import pandas as pd
 
 from chokepoint.errors import BundleGapError, BundleRefusedError, ChokepointError, UsageError
 from chokepoint.monitor.catalog import catalog
-from chokepoint.monitor.reporting import UNIT_LEVELS, report_rates, unit_level
+from chokepoint.monitor.reporting import UNIT_LEVELS, report_rates
 from chokepoint.network.bundles import (
     POLICIES,
     check_bundle,
@@ -112,94 +112,88 @@ def _receiver(store: Store, name: str | None) -> dict[str, Any]:
 # ----------------------------------------------------------------- the sending side
 def prepare(store: Store, receiver: str | None = None, batch: int = BATCH) -> dict[str, Any]:
     """Put the approved reports not yet sent into signed bundles for the receiver (at most
-    ``batch`` reports each); the last bundle also carries this instance's reporting rates, open
-    alerts and escalations upward. Returns the sequences prepared and the records they carry.
+    ``batch`` reports each, each bundle read, built and marked in one transaction:
+    :meth:`~chokepoint.store.network.NetworkRepository.enqueue`). The last bundle carries this
+    instance's reporting rates, open alerts, chokepoints and escalations upward (with nothing
+    left to send, a bundle of those alone). Returns the sequences and the records they carry.
     """
     me = instance(store)
     peer = _receiver(store, receiver)
     key = store.network.settings()["private_key"]
+    state = _state(store, me["unit"], me["policy"])  # outside the bundles' transactions
+    locations = {p: _locations(store, p, me["unit"]) for p in store.projects.names()}
     prepared: list[int] = []
     records = 0
     while True:
-        pending = store.network.pending_reports(batch)
-        values = _values_of(store, pending, me["policy"], me["unit"])
-        last = len(pending) < batch
-        payload: dict[str, Any] = {"values": values}
-        if last:
-            payload.update(_state(store, me["unit"]))
-        if not len(pending) and prepared:
-            break
-        stamp = datetime.now(UTC).isoformat(timespec="seconds")
+        done: dict[str, Any] = {}
 
-        def build(sequence: int, payload: dict[str, Any] = payload, stamp: str = stamp) -> dict[str, Any]:
+        def build(
+            sequence: int, reports: pd.DataFrame, values: pd.DataFrame, done: dict[str, Any] = done
+        ) -> tuple[dict[str, Any], int]:
+            payload: dict[str, Any] = {"values": _values_payload(values, me["policy"], locations)}
+            done["last"] = len(reports) < batch
+            if done["last"]:
+                payload.update(state)
+            count = sum(len(v) for v in payload.values() if isinstance(v, list))
+            stamp = datetime.now(UTC).isoformat(timespec="seconds")
+            done["count"] = count
             return make_bundle(
                 me["name"], peer["name"], sequence, stamp, me["policy"], me["unit"], payload, key
-            )
+            ), count
 
-        count = len(values) + len(payload.get("rates", [])) + len(payload.get("escalations", []))
-        prepared.append(store.network.enqueue(peer["name"], build, pending, count))
-        records += count
-        if last:
+        sequence = store.network.enqueue(peer["name"], batch, build)
+        if sequence is not None:
+            prepared.append(sequence)
+            records += done["count"]
+        if done.get("last", True):
             break
     return {"receiver": peer["name"], "bundles": prepared, "records": records}
 
 
-def _values_of(store: Store, pending: pd.DataFrame, policy: str, top: str) -> list[dict[str, Any]]:
-    rows: list[dict[str, Any]] = []
-    for (project, data_set), group in pending.groupby(["project", "data_set"], sort=True):
-        actors = store.chains.load(str(project)).actors.set_index("id")
-        enterprises = sorted(set(group["enterprise"]))
-        periods = sorted(set(group["period"]))
-        if policy == "aggregate":  # the whole of each touched unit and period, sent again
-            locs = {
-                e: str(actors.at[e, "location"] or top) if e in actors.index else top for e in enterprises
-            }
-            units = sorted(set(locs.values()))
-            reports = store.reporting.reports(str(project), str(data_set), periods)
-            reports = reports[reports["state"] == "approved"]
-            members = [
-                str(a)
-                for a in reports["enterprise"]
-                if (str(actors.at[a, "location"] or top) if a in actors.index else top) in units
-            ]
-            enterprises = sorted(set(members))
-            locs = {
-                e: str(actors.at[e, "location"] or top) if e in actors.index else top for e in enterprises
-            }
-            approved = set(zip(reports["enterprise"], reports["period"], strict=True))
-        else:
-            locs = {
-                e: str(actors.at[e, "location"] or top) if e in actors.index else top for e in enterprises
-            }
-            approved = set(zip(group["enterprise"], group["period"], strict=True))
-        vals = store.network.report_values(str(project), str(data_set), enterprises, periods)
-        vals = vals[[(e, p) in approved for e, p in zip(vals["enterprise"], vals["period"], strict=True)]]
-        revision = {
-            (e, p): int(r)
-            for e, p, r in zip(group["enterprise"], group["period"], group["revision"], strict=True)
-        }
-        key = f"{project}/{data_set}"
-        if policy == "aggregate":
-            vals = vals.assign(unit=vals["enterprise"].map(locs))
-            sums = vals.groupby(["unit", "period", "indicator"], as_index=False).agg(
-                value=("value", "sum"), count=("enterprise", "nunique")
-            )
-            out = sums.assign(data_set=key, enterprise="", revision=0)
-        else:
-            marks = pd.MultiIndex.from_frame(vals[["enterprise", "period"]])
-            out = vals.assign(
-                data_set=key,
-                unit=vals["enterprise"].map(locs),
-                count=1,
-                revision=[revision.get(k, 0) for k in marks],
-            )
-        out = out.astype({"value": float, "count": int, "revision": int})
-        rows += out[list(VALUE_FIELDS)].to_dict("records")  # type: ignore[arg-type]
-    return rows
+def _locations(store: Store, project: str, top: str) -> dict[str, str]:
+    """Each actor's unit for the bundles: its location, or the instance's top unit."""
+    actors = store.chains.load(project).actors
+    return {str(a): str(loc or top) for a, loc in zip(actors["id"], actors["location"], strict=True)}
 
 
-def _state(store: Store, top: str) -> dict[str, Any]:
-    """Rates of every unit holding reporters, open alerts, open escalations upward."""
+def _values_payload(
+    values: pd.DataFrame, policy: str, locations: dict[str, dict[str, str]]
+) -> list[dict[str, Any]]:
+    """The bundle's values: with policy ``raw`` each pending report's values (the entity: an
+    enterprise, or ``node|enterprise`` for a node × enterprise indicator, never summed across
+    nodes); with ``aggregate`` every unit's sum and count over all approved reports of the
+    periods touched (sent whole: the receiver replaces each period's sums).
+    """
+    if not len(values):
+        return []
+    v = values.assign(
+        data_set=values["project"] + "/" + values["data_set"],
+        unit=[
+            locations.get(p, {}).get(e, "")
+            for p, e in zip(values["project"], values["enterprise"], strict=True)
+        ],
+    )
+    if policy == "aggregate":
+        touched = v.loc[v["pending"], ["data_set", "period"]].drop_duplicates()
+        v = v.merge(touched, on=["data_set", "period"])
+        out = (
+            v.groupby(["data_set", "unit", "period", "indicator"], as_index=False)
+            .agg(value=("value", "sum"), count=("entity", "nunique"))
+            .assign(enterprise="", revision=0)
+        )
+    else:
+        out = v[v["pending"]].assign(enterprise=v["entity"], count=1)
+    out = out.astype({"value": float, "count": int, "revision": int})
+    return out[list(VALUE_FIELDS)].to_dict("records")  # type: ignore[return-value]
+
+
+def _state(store: Store, top: str, policy: str = "raw") -> dict[str, Any]:
+    """Rates of every unit holding reporters, open alerts, chokepoints, open escalations upward.
+
+    Under the ``aggregate`` policy no enterprise leaves the instance: alerts go with their unit,
+    level and rule only (their messages quote values), escalations with the alert's level and
+    rule and the officer's reason.
+    """
     rates: list[dict[str, Any]] = []
     alerts: list[dict[str, Any]] = []
     for project in store.projects.names():
@@ -217,15 +211,23 @@ def _state(store: Store, top: str) -> dict[str, Any]:
         ):
             actor = str(a["entity"]).split("|")[-1]
             unit = str(actors.at[actor, "location"] or top) if actor in actors.index else top
+            hidden = policy == "aggregate" and a["entity_type"] in ("enterprise", "node_enterprise")
+            where = unit if "-" in unit else top
             alerts.append(
                 {
                     "project": project,
                     "alert_id": int(a["id"]),
-                    "unit": unit if "-" in unit else top,
+                    "unit": where,
                     "level": a["level"],
-                    "entity": a["entity"],
-                    "message_en": a["message_en"],
-                    "message_zh": a["message_zh"],
+                    "entity": str(a["entity"]).split("|")[0]
+                    if hidden and "|" in str(a["entity"])
+                    else ("" if hidden else a["entity"]),
+                    "message_en": f"level {a['level']} alert (rule {a['rule_id']}) in {where}"
+                    if hidden
+                    else a["message_en"],
+                    "message_zh": f"{where} {a['level']}级预警（规则 {a['rule_id']}）"
+                    if hidden
+                    else a["message_zh"],
                 }
             )
     upward = [
@@ -233,6 +235,8 @@ def _state(store: Store, top: str) -> dict[str, Any]:
         for e in store.network.escalations()
         if not e["origin"] and not reporting.contains(top, e["to_unit"])
     ]
+    if policy == "aggregate":
+        upward = [{**e, "alert": {k: e["alert"].get(k) for k in ("level", "rule_id")}} for e in upward]
     return {"rates": rates, "alerts": alerts, "escalations": upward, "chokepoints": _chokepoints(store)}
 
 
@@ -280,8 +284,9 @@ def push(store: Store, send: Sender, receiver: str | None = None) -> dict[str, A
     """Send the unacknowledged bundles for the receiver in order with ``send`` (a callable that
     posts one bundle and returns the receiver's reply, raising on a transport failure).
 
-    A failure stops the push (the rest waits for the next one); a ``bundle_gap`` answer moves
-    the acknowledgement to what the receiver holds and resends from there.
+    A failure stops the push (the rest waits for the next one). A ``bundle_gap`` answer realigns
+    on what the receiver holds: bundles it has are acknowledged; bundles it lost (a receiver
+    restored from an older backup) are sent again from the one it expects.
 
     Returns
     -------
@@ -289,7 +294,7 @@ def push(store: Store, send: Sender, receiver: str | None = None) -> dict[str, A
         ``sent`` (merged), ``duplicates``, ``waiting`` and, on failure, ``error``.
     """
     peer = _receiver(store, receiver)
-    sent = duplicates = decided = 0
+    sent = duplicates = decided = realigned = 0
     error = None
     pending = store.network.outbox(peer["name"])
     i = 0
@@ -298,13 +303,22 @@ def push(store: Store, send: Sender, receiver: str | None = None) -> dict[str, A
         try:
             reply = send(bundle)
         except BundleGapError as gap:
-            if gap.expected <= bundle["sequence"]:
+            realigned += 1
+            if realigned > 2:  # the receiver keeps answering gaps: stop rather than loop
+                error = str(gap)
+                break
+            if gap.expected > bundle["sequence"]:  # it holds more: those were merged, the acks lost
                 store.network.ack(peer["name"], gap.expected - 1)
-                pending = store.network.outbox(peer["name"])
-                i = 0
-                continue
-            error = str(gap)
-            break
+            else:  # it holds fewer (restored from an older backup): send them again from there
+                store.network.unack(peer["name"], gap.expected)
+            pending = [b for b in store.network.outbox(peer["name"]) if b["sequence"] >= gap.expected]
+            if not pending:  # the receiver holds every bundle
+                break
+            if pending[0]["sequence"] != gap.expected:
+                error = f"{gap}; this instance no longer holds bundle {gap.expected}"
+                break
+            i = 0
+            continue
         except (ChokepointError, OSError) as exc:
             error = str(exc)
             break
@@ -408,16 +422,16 @@ def receive(store: Store, body: Any, via: str = "local") -> dict[str, Any]:
     return sign(reply, store.network.settings()["private_key"])
 
 
-def _sees_raw(store: Store, user: str) -> bool:
-    unit = reporting.user_unit(store, user)
-    return unit is None or unit_level(unit, reporting.region_levels(store)) in reporting.raw_levels(store)
-
-
-def exchange_status(store: Store) -> dict[str, Any]:
+def exchange_status(store: Store, user: str | None = None) -> dict[str, Any]:
     """The network status: this instance, its peers (fingerprints), each sender's last exchange,
     the outbox.
     """
-    peers = [{**p, "fingerprint": fingerprint(p["public_key"])} for p in store.network.peers()]
+    senders = visible_senders(store, user)
+    peers = [
+        {**p, "fingerprint": fingerprint(p["public_key"])}
+        for p in store.network.peers()
+        if senders is None or p["role"] == "receiver" or p["name"] in senders
+    ]
     inbox = {r["sender"]: r for r in store.network.inbox_status()}
     for p in peers:
         p.pop("public_key")
@@ -457,7 +471,7 @@ def conflicts(store: Store, user: str | None = None) -> list[dict[str, Any]]:
     a user in a unit sees the conflicts of senders in its subtree, and none when its level does
     not see raw reports.
     """
-    if user is not None and not _sees_raw(store, user):
+    if user is not None and not reporting.sees_raw_reports(store, user):
         return []
     v = _scoped(store.network.values(), visible_senders(store, user))
     raw = v[v["enterprise"] != ""]

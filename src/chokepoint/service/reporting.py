@@ -142,6 +142,12 @@ def raw_actors(store: Store, project: str, user: str) -> frozenset[str] | None:
     return frozenset(actors.loc[in_unit(actors["location"], unit), "id"]) if "-" in unit else None
 
 
+def sees_raw_reports(store: Store, user: str) -> bool:
+    """Whether ``user``'s level sees raw reports (the instance's ``raw_levels``; no unit: yes)."""
+    unit = user_unit(store, user)
+    return unit is None or unit_level(unit, region_levels(store)) in raw_levels(store)
+
+
 def scope_values(values: pd.DataFrame, actors: frozenset[str] | None, reporter_only: bool) -> pd.DataFrame:
     """The reported values a user may read: enterprise values of ``actors`` only (``None``: all);
     a reporter sees no other value, anyone else every node and country value too.
@@ -277,12 +283,13 @@ def late_reporters(
     got = store.reporting.reports(project, data_set, [period]).set_index("enterprise")
     due = deadline_of(period, ds.deadline_day)
     days = ((now or datetime.now(UTC)) - due).total_seconds() / 86400
+    sees_raw = sees_raw_reports(store, user)
     out = []
     for m in members.itertuples(index=False):
         state = str(got.at[m.enterprise, "state"]) if m.enterprise in got.index else ""
         if state in SUBMITTED:
             continue
-        comment = str(got.at[m.enterprise, "comment"]) if m.enterprise in got.index else ""
+        comment = str(got.at[m.enterprise, "comment"]) if m.enterprise in got.index and sees_raw else ""
         out.append(
             {
                 "enterprise": m.enterprise,

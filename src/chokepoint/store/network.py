@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import Connection, and_, delete, func, insert, select, update
+from sqlalchemy import Connection, bindparam, delete, func, insert, select, update
 
 from chokepoint.errors import BundleGapError, BundleRefusedError, NotFoundError, UsageError
 from chokepoint.store.database import Database
@@ -35,6 +35,17 @@ from chokepoint.store.schema import (
     projects,
 )
 
+VALUE_COLUMNS = [
+    "entity",
+    "period",
+    "indicator",
+    "value",
+    "enterprise",
+    "revision",
+    "pending",
+    "project",
+    "data_set",
+]
 VALUE_FIELDS = ["data_set", "unit", "enterprise", "period", "indicator", "value", "count", "revision"]
 RATE_FIELDS = ["data_set", "unit", "period", "expected", "submitted", "on_time", "approved"]
 ALERT_FIELDS = ["project", "alert_id", "unit", "level", "entity", "message_en", "message_zh"]
@@ -127,98 +138,124 @@ class NetworkRepository:
             raise NotFoundError(f"no registered instance {name!r}")
 
     # ------------------------------------------------------------ the sending side
-    def pending_reports(self, limit: int) -> pd.DataFrame:
-        """Approved reports not yet bundled at their revision (oldest project, data set, period
-        first): columns ``project, data_set, enterprise, period, revision``.
-        """
-        r = data_reports.c
-        q = (
-            select(projects.c.name.label("project"), r.data_set, r.enterprise, r.period, r.revision)
-            .join(projects, projects.c.id == r.project_id)
-            .where(
-                (r.state == "approved") & (r.bundled_revision.is_(None) | (r.bundled_revision < r.revision))
-            )
-            .order_by(projects.c.name, r.data_set, r.period, r.enterprise)
-            .limit(limit)
-        )
-        with self.db.connect() as conn:
-            return pd.DataFrame(
-                conn.execute(q).all(), columns=["project", "data_set", "enterprise", "period", "revision"]
-            )
-
-    def report_values(
-        self, project: str, data_set: str, enterprises: list[str], periods: list[str]
-    ) -> pd.DataFrame:
-        """The stored values of a data set's indicators for those enterprises and periods:
-        columns ``enterprise, period, indicator, value`` (node × enterprise values summed).
-        """
-        with self.db.connect() as conn:
-            pid = self.db.project_id(conn, project)
-            body = conn.execute(
-                select(data_sets.c.body).where(
-                    (data_sets.c.project_id == pid) & (data_sets.c.name == data_set)
-                )
-            ).scalar()
-            if body is None:
-                return pd.DataFrame(columns=["enterprise", "period", "indicator", "value"])
-            o = observations.c
-            df = pd.DataFrame(
-                conn.execute(
-                    select(o.entity, o.period, o.indicator, o.value).where(
-                        (o.project_id == pid)
-                        & o.indicator.in_(json.loads(body)["indicators"])
-                        & o.period.in_(periods)
-                    )
-                ).all(),
-                columns=["entity", "period", "indicator", "value"],
-            )
-        df["enterprise"] = df["entity"].astype(str).str.split("|").str[-1]
-        df = df[df["enterprise"].isin(enterprises)]
-        return df.groupby(["enterprise", "period", "indicator"], as_index=False).agg(value=("value", "sum"))
-
     def enqueue(
-        self, receiver: str, build: Callable[[int], dict[str, Any]], marks: pd.DataFrame, records: int
-    ) -> int:
-        """Add the next bundle for ``receiver`` to the outbox and mark its reports bundled, in one
-        transaction; returns its sequence.
+        self, receiver: str, batch: int, build: Callable[..., tuple[dict[str, Any], int]]
+    ) -> int | None:
+        """Bundle the next approved reports not yet sent at their revision, in one transaction:
+        the projects are locked (no submission or review lands meanwhile), the reports and their
+        values read, the bundle built and signed, stored in the outbox as the next sequence for
+        ``receiver``, and the reports marked sent at that revision.
 
         Parameters
         ----------
+        batch : int
+            At most this many reports (oldest project, data set, period first).
         build : callable
-            ``build(sequence)`` → the signed bundle.
-        marks : DataFrame
-            The reports it carries (``project, data_set, enterprise, period, revision``).
-        records : int
-            How many records it carries.
-        """
+            ``build(sequence, reports, values)`` → (signed bundle, records it carries).
+            ``reports``: ``project, data_set, enterprise, period, revision``; ``values``: the
+            approved values of every report of those data sets in those periods (``project,
+            data_set, enterprise, entity, period, indicator, value, revision, pending``; pending:
+            one of ``reports``; the others let aggregates be sent whole).
 
-        def work(conn: Connection) -> int:
+        Returns
+        -------
+        int or None
+            The bundle's sequence, or None when ``build`` returned no bundle.
+        """
+        r, o = data_reports.c, observations.c
+        unsent = (r.state == "approved") & (r.bundled_revision.is_(None) | (r.bundled_revision < r.revision))
+
+        def work(conn: Connection) -> int | None:
+            for pid in sorted(conn.execute(select(r.project_id).where(unsent).distinct()).scalars()):
+                self.db.lock_project(conn, int(pid))
+            cols = ["project", "project_id", "data_set", "enterprise", "period", "revision"]
+            reports = pd.DataFrame(
+                conn.execute(
+                    select(projects.c.name, r.project_id, r.data_set, r.enterprise, r.period, r.revision)
+                    .join(projects, projects.c.id == r.project_id)
+                    .where(unsent)
+                    .order_by(projects.c.name, r.data_set, r.period, r.enterprise)
+                    .limit(batch)
+                ).all(),
+                columns=cols,
+            )
+            parts = []
+            for (project, pid, data_set), group in reports.groupby(["project", "project_id", "data_set"]):
+                body = json.loads(
+                    conn.execute(
+                        select(data_sets.c.body).where(
+                            (data_sets.c.project_id == pid) & (data_sets.c.name == data_set)
+                        )
+                    ).scalar_one()
+                )
+                periods = sorted(set(group["period"]))
+                approved = pd.DataFrame(
+                    conn.execute(
+                        select(r.enterprise, r.period, r.revision).where(
+                            (r.project_id == pid)
+                            & (r.data_set == data_set)
+                            & (r.state == "approved")
+                            & r.period.in_(periods)
+                        )
+                    ).all(),
+                    columns=["enterprise", "period", "revision"],
+                )
+                vals = pd.DataFrame(
+                    conn.execute(
+                        select(o.entity, o.period, o.indicator, o.value).where(
+                            (o.project_id == pid)
+                            & o.indicator.in_(body["indicators"])
+                            & o.period.in_(periods)
+                        )
+                    ).all(),
+                    columns=["entity", "period", "indicator", "value"],
+                )
+                vals["enterprise"] = vals["entity"].astype(str).str.split("|").str[-1]
+                vals = vals.merge(approved, on=["enterprise", "period"])  # approved reports only
+                mine = set(zip(group["enterprise"], group["period"], strict=True))
+                vals["pending"] = [
+                    (e, p) in mine for e, p in zip(vals["enterprise"], vals["period"], strict=True)
+                ]
+                parts.append(vals.assign(project=str(project), data_set=str(data_set)))
+            values = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=VALUE_COLUMNS)
             last = conn.execute(
                 select(func.max(outbox.c.sequence)).where(outbox.c.receiver == receiver)
             ).scalar()
             sequence = int(last or 0) + 1
-            body = build(sequence)
+            bundle, records = build(sequence, reports.drop(columns="project_id"), values)
+            if bundle is None:
+                return None
             conn.execute(
                 insert(outbox).values(
                     receiver=receiver,
                     sequence=sequence,
                     records=records,
-                    body=json.dumps(body, ensure_ascii=False),
+                    body=json.dumps(bundle, ensure_ascii=False),
                     created_at=datetime.now(UTC),
                 )
             )
-            pids = dict(conn.execute(select(projects.c.name, projects.c.id)).all())
-            for m in marks.to_dict("records"):
+            marks = [
+                {
+                    "b_pid": int(m["project_id"]),
+                    "b_set": m["data_set"],
+                    "b_e": m["enterprise"],
+                    "b_p": m["period"],
+                    "b_rev": int(m["revision"]),
+                }
+                for m in reports.to_dict("records")
+            ]
+            if marks:
                 conn.execute(
                     update(data_reports)
                     .where(
-                        (data_reports.c.project_id == pids[m["project"]])
-                        & (data_reports.c.data_set == m["data_set"])
-                        & (data_reports.c.enterprise == m["enterprise"])
-                        & (data_reports.c.period == m["period"])
-                        & (data_reports.c.revision == int(m["revision"]))
+                        (r.project_id == bindparam("b_pid"))
+                        & (r.data_set == bindparam("b_set"))
+                        & (r.enterprise == bindparam("b_e"))
+                        & (r.period == bindparam("b_p"))
+                        & (r.revision == bindparam("b_rev"))
                     )
-                    .values(bundled_revision=int(m["revision"]))
+                    .values(bundled_revision=bindparam("b_rev")),
+                    marks,
                 )
             return sequence
 
@@ -241,6 +278,17 @@ class NetworkRepository:
                 (outbox.c.receiver == receiver) & (outbox.c.sequence <= up_to) & outbox.c.acked_at.is_(None)
             )
             .values(acked_at=datetime.now(UTC))
+        )
+        return int(self.db.write(lambda conn: conn.execute(q).rowcount))
+
+    def unack(self, receiver: str, from_sequence: int) -> int:
+        """Mark the bundles for ``receiver`` from ``from_sequence`` on not acknowledged (a receiver
+        restored from an older backup lost them: they are sent again).
+        """
+        q = (
+            update(outbox)
+            .where((outbox.c.receiver == receiver) & (outbox.c.sequence >= from_sequence))
+            .values(acked_at=None)
         )
         return int(self.db.write(lambda conn: conn.execute(q).rowcount))
 
@@ -325,17 +373,35 @@ class NetworkRepository:
             if missing:
                 raise BundleRefusedError(f"a value of bundle {sequence} lacks {', '.join(missing)}")
         if values:
-            for row in values:  # replace: an enterprise's value (any unit), or a unit's sum
-                key = and_(
-                    v.sender == sender,
-                    v.data_set == row["data_set"],
-                    v.enterprise == row["enterprise"],
-                    v.period == row["period"],
-                    v.indicator == row["indicator"],
+            # replace: an enterprise's value (whatever unit it was in before); for sums, every
+            # unit's sum of that data set, period and indicator (an enterprise that moved units
+            # is not left in its old unit's sum)
+            raw = {
+                (r["data_set"], r["enterprise"], r["period"], r["indicator"])
+                for r in values
+                if r["enterprise"]
+            }
+            sums = {(r["data_set"], r["period"], r["indicator"]) for r in values if not r["enterprise"]}
+            for d, e, p, i in raw:
+                conn.execute(
+                    delete(network_values).where(
+                        (v.sender == sender)
+                        & (v.data_set == d)
+                        & (v.enterprise == e)
+                        & (v.period == p)
+                        & (v.indicator == i)
+                    )
                 )
-                if not row["enterprise"]:
-                    key = and_(key, v.unit == row["unit"])
-                conn.execute(delete(network_values).where(key))
+            for d, p, i in sums:
+                conn.execute(
+                    delete(network_values).where(
+                        (v.sender == sender)
+                        & (v.data_set == d)
+                        & (v.enterprise == "")
+                        & (v.period == p)
+                        & (v.indicator == i)
+                    )
+                )
             conn.execute(
                 insert(network_values),
                 [
@@ -462,15 +528,15 @@ class NetworkRepository:
             state = conn.execute(select(escalations.c.state).where(key)).scalar()
             if state is None:
                 raise NotFoundError(f"no escalation {escalation_id}")
-            if state != "open":
-                raise UsageError(f"escalation {escalation_id} is decided already")
-            conn.execute(
+            done = conn.execute(
                 update(escalations)
-                .where(key)
+                .where(key & (escalations.c.state == "open"))  # two deciders at once: one wins
                 .values(
                     state="decided", decision=decision, why=why, decided_by=by, decided_at=datetime.now(UTC)
                 )
             )
+            if done.rowcount == 0:
+                raise UsageError(f"escalation {escalation_id} is decided already")
 
         self.db.write(work)
         return next(e for e in self.escalations() if e["id"] == escalation_id)

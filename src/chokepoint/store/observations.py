@@ -97,7 +97,7 @@ class ObservationRepository:
             When there is no such project.
         """
         counts = {"new": 0, "replaced": 0, "unchanged": 0}
-        now = at or datetime.now(UTC)
+        now = (at or datetime.now(UTC)).astimezone(UTC)  # SQLite keeps no offset: store UTC
 
         def work(conn: Connection) -> None:  # run again when a concurrent writer inserted first
             counts.update(new=0, replaced=0, unchanged=0)

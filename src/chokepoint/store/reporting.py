@@ -125,6 +125,8 @@ def record_submission(
                 None if old is None else old.state,
                 was_changed,
             )
+            if state == "submitted" and body.get("review_level") == "none":
+                state = "approved"  # not reviewed: a complete report counts (and is sent up) at once
             if old is not None and old.state == state and not was_changed:
                 continue  # nothing moved (an unchanged value sent again)
             submitted = state != "partial"
@@ -145,8 +147,10 @@ def record_submission(
                     }
                 )
             else:
-                reopened = old.state in ("approved", "returned", "queried") and state != old.state
-                revision = old.revision + (1 if reopened else 0)
+                # a new revision: changed values of a complete report (a reviewer must not approve
+                # values it did not see), or a returned or queried report sent again
+                sent_again = old.state in ("returned", "queried") and state != old.state
+                revision = old.revision + (1 if old.state != "partial" and (was_changed or sent_again) else 0)
                 updates.append(
                     {
                         "b_enterprise": enterprise,

@@ -49,7 +49,7 @@ class DecisionBody(Body):
 @router.get("/network")
 def status(request: Request, user: User = Depends(allow(*READERS))) -> dict[str, Any]:
     """The instance answering, its peers (fingerprints, each sender's last exchange), the outbox."""
-    return svc.exchange_status(get_store(request))
+    return svc.exchange_status(get_store(request), user.name)
 
 
 @router.post("/network/bundles")

@@ -59,9 +59,17 @@ export async function network(el, name, dataSet) {
   }
   const comment = h("input", { id: "review-comment", "aria-label": t("comment"), placeholder: t("network_comment_hint"), size: 40 });
   const act = (action, rows) => attempt(message, async () => {
-    await api(`/api/projects/${u(name)}/data-sets/${u(rows[0].data_set)}/reviews`, json({
-      action, comment: comment.value, reports: rows.map((r) => ({ enterprise: r.enterprise, period: r.period, revision: r.revision })),
-    }));
+    // one request per data set, at most 5,000 reports each (the route takes up to 10,000)
+    const bySet = new Map();
+    rows.forEach((r) => { if (!bySet.has(r.data_set)) bySet.set(r.data_set, []); bySet.get(r.data_set).push(r); });
+    for (const [set, reports] of bySet) {
+      for (let k = 0; k < reports.length; k += 5000) {
+        await api(`/api/projects/${u(name)}/data-sets/${u(set)}/reviews`, json({
+          action, comment: comment.value,
+          reports: reports.slice(k, k + 5000).map((r) => ({ enterprise: r.enterprise, period: r.period, revision: r.revision })),
+        }));
+      }
+    }
     reload();
   });
   const queueTable = officer ? [h("p", { class: "toolbar" }, h("label", {}, t("comment"), " ", comment),
