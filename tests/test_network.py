@@ -386,6 +386,9 @@ def test_officers_read_raw_reports_of_their_subtree_only_and_above_the_raw_level
     assert set(read_observations(store, "semi", "hz")["entity"]) == {e1, e3}
     rates = reporting.rates(store, "semi", "monthly", "reviewer")
     assert rates[0]["submitted"] == 4  # the aggregate stands
+    assert reporting.review_queue(store, "semi", "reviewer") == []  # it cannot review what it cannot see
+    with pytest.raises(AccessDeniedError, match="sees aggregates only"):
+        reporting.review(store, "semi", "monthly", [(e1, "2025-03", None)], "approve", "reviewer")
 
 
 # ------------------------------------------------------------------ conflicts and escalations

@@ -402,6 +402,10 @@ def _reviewer_unit(store: Store, user: str, ds: DataSet) -> str | None:
     if unit is None:
         return None
     level = unit_level(unit, region_levels(store))
+    if level not in raw_levels(store):
+        raise AccessDeniedError(
+            f"your level ({level}) sees aggregates only (the instance's raw levels): it does not review"
+        )
     if UNIT_LEVELS.index(level) > UNIT_LEVELS.index(ds.review_level):
         raise AccessDeniedError(
             f"data set {ds.name!r} is reviewed at {ds.review_level} level; your unit is a {level}"
