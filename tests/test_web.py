@@ -358,6 +358,21 @@ def test_the_network_page_rates_review_exchange_and_escalations(browser, server)
             _check_and_close(context, page, server)
 
 
+def test_an_officer_escalates_an_alert_of_its_province_to_the_nation(page):
+    login(page, "bj-officer", "bj-officer-pw")
+    page.goto(f"{page.base}/#/p/semi/alerts")
+    page.wait_for_selector("#alerts tbody tr")
+    assert "NAURA" in page.inner_text("#alerts tbody")  # Beijing's own enterprise
+    page.once("dialog", lambda d: d.accept("北京与上海共用供应商，需国家协调"))
+    page.click("#alerts tbody tr button.escalate")
+    page.wait_for_selector("#escalated")
+    assert "CN-BJ" in page.inner_text("#escalated")
+    assert "CHN" in page.inner_text("#escalated")
+    page.goto(f"{page.base}/#/p/semi/network")
+    page.wait_for_selector("#escalations tbody tr")
+    assert "北京与上海共用供应商，需国家协调" in page.inner_text("#escalations tbody")
+
+
 def test_the_region_page_shows_hosted_nodes_shares_and_the_dashboard(browser, server):
     for lang in ("en", "zh"):
         context, page = _page(browser, server, 1400, lang)

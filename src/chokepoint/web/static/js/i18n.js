@@ -119,7 +119,7 @@ export const STRINGS = {
     network_rates: "Completeness and timeliness by unit", network_review: "Review queue (审核)", network_exchange: "Exchange with other instances", network_received: "Received from regions",
     network_totals: "Totals of the reviewed values", network_region_rates: "Reporting rates by region", network_escalations: "Escalations and decisions (决策协同)",
     data_reports: "Data-set reports and reviews", notifications: "Notifications", col_measure: "Measure",
-    set_unit: "Set unit", unit_prompt: "Organisation unit: CHN, a province (CN-ZJ), a city or park code; empty for none", col_regions: "Regions", network_by_region: "Level by region", network_chokepoints: "Chokepoints the regions find (level I and II)",
+    escalate: "Escalate", escalate_prompt: "Why should the unit above act on this alert?", escalated: "Escalated from {from} to {to}; the decision will show on the Network page.", set_unit: "Set unit", unit_prompt: "Organisation unit: CHN, a province (CN-ZJ), a city or park code; empty for none", col_regions: "Regions", network_by_region: "Level by region", network_chokepoints: "Chokepoints the regions find (level I and II)",
   },
   zh: {
     tagline: "产业链安全", skip: "跳到正文", menu: "菜单", logout: "退出", login: "登录",
@@ -238,7 +238,7 @@ export const STRINGS = {
     network_rates: "各单位上报率与及时率", network_review: "审核队列", network_exchange: "与其他实例的数据交换", network_received: "各地区上报数据",
     network_totals: "审核后数据汇总", network_region_rates: "各地区上报率", network_escalations: "预警上报与协同决策",
     data_reports: "报表报送与审核", notifications: "通知", col_measure: "统计口径",
-    set_unit: "设置所属单位", unit_prompt: "所属单位：CHN、省级代码（如 CN-ZJ）、市或园区代码；留空表示不设", col_regions: "地区数", network_by_region: "各地区等级", network_chokepoints: "各地区评估的卡脖子技术（I、II级）",
+    escalate: "上报", escalate_prompt: "为何需要上级单位处置该预警？", escalated: "已从 {from} 上报至 {to}；决定将显示在“联网直报”页面。", set_unit: "设置所属单位", unit_prompt: "所属单位：CHN、省级代码（如 CN-ZJ）、市或园区代码；留空表示不设", col_regions: "地区数", network_by_region: "各地区等级", network_chokepoints: "各地区评估的卡脖子技术（I、II级）",
   },
 };
 

@@ -19,6 +19,16 @@ export async function alerts(el, name) {
     try { await api(`/api/projects/${u(name)}/alerts/${u(a.id)}/${verb}`, { method: "POST" }); alerts(el, name); } catch (e) { mount(msg, errorBox(e.message)); }
   } }, t(verb === "ack" ? "ack" : "resolve"));
   const msg = h("div");
+  // escalate to the unit above (决策协同): the reason is asked for; the decision comes back on the network page
+  const escalate = (a) => h("button", { type: "button", class: "action escalate", onclick: async (ev) => {
+    const reason = window.prompt(t("escalate_prompt"));
+    if (!reason) return;
+    ev.target.disabled = true;
+    try {
+      const e = await api(`/api/projects/${u(name)}/alerts/${u(a.id)}/escalate`, json({ reason }));
+      mount(msg, h("p", { class: "ok", id: "escalated" }, t("escalated").replace("{from}", e.from_unit).replace("{to}", e.to_unit)));
+    } catch (e) { ev.target.disabled = false; mount(msg, errorBox(e.message)); }
+  } }, t("escalate"));
   const filterLink = (key, value, label) => {
     const p = new URLSearchParams(q); if (value) p.set(key, value); else p.delete(key);
     const active = (key === "level" ? level : status) === value;
@@ -36,7 +46,7 @@ export async function alerts(el, name) {
       { key: "entity", label: t("entity"), value: (a) => (zh() ? a.entity_name_zh : a.entity_name) || a.entity },
       { key: "message", label: t("message"), value: (a) => (zh() ? a.message_zh : a.message_en) },
       { key: "opened_at", label: t("opened"), cell: (a) => when(a.opened_at) },
-      { key: "actions", label: "", cell: (a) => (!canAct || a.status === "resolved" ? "" : [a.status === "open" ? act(a, "ack") : null, " ", act(a, "resolve")]) },
+      { key: "actions", label: "", cell: (a) => (!canAct || a.status === "resolved" ? "" : [a.status === "open" ? act(a, "ack") : null, " ", act(a, "resolve"), " ", escalate(a)]) },
     ], { id: "alerts" }));
 }
 
