@@ -473,6 +473,7 @@ def test_analyst_journey(page):
     page.fill("#days", "120")
     page.click("#run-dynamics")
     page.wait_for_selector("#dynamics")
+    page.wait_for_selector("#loss-curves svg")  # the chart draws after the table (a loaded machine: later)
     assert page.locator("#loss-curves svg").count() == 1
     page.click("#run-sweep")
     page.wait_for_selector("#sweep", timeout=60000)
